@@ -1,0 +1,34 @@
+# Quick start: `make lab` (set up and open the course), `make test` (set up and pass every test).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+LAB_ARGS ?=
+
+.PHONY: lab test notebooks benchmark clean-grading help
+
+help:
+	@echo "make lab        set up .venv and open JupyterLab on the course (LAB_ARGS=... passes options)"
+	@echo "make test       set up .venv and run every test"
+	@echo "make notebooks  rebuild solutions/*.ipynb, student notebooks/ and visible-test fixtures"
+	@echo "make benchmark  time notebook execution and grading"
+
+# The environment is rebuilt when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python >= 3.11 is needed, found " + sys.version.split()[0])'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --editable ".[test]"
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks $(LAB_ARGS)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+notebooks: $(STAMP)
+	$(PY) -m grader release
+
+benchmark: $(STAMP)
+	$(PY) -m grader benchmark

@@ -1,0 +1,70 @@
+"""Judging recorded outcomes against the reference, outside the student's kernel."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cnn_course import record
+from cnn_course.checks import failure_message
+
+from . import mistakes, reference
+from .cases import CASE_SETS, Case
+
+
+def expected_outcome(function: str, args: dict) -> dict:
+    """What the reference does with ``args``: ``{"value": ...}`` or ``{"error": {...}}``."""
+    return record.run_case(getattr(reference, function), args)
+
+
+def variant_outcomes(function: str, args: dict) -> list[tuple[str, dict]]:
+    """Outcomes of the typical mistakes for this call, each with its hint; those equal to the right one dropped."""
+    right = expected_outcome(function, args)
+    found = []
+    for hint, wrong in mistakes.VARIANTS.get(function, []):
+        outcome = record.run_case(wrong, args)
+        if "error" in outcome or outcome == right:
+            continue
+        found.append((hint, outcome))
+    return found
+
+
+@dataclass
+class Verdict:
+    passed: bool
+    summary: str
+    lines: list[str]
+
+
+def judge_case(function: str, case: Case, outcome: dict) -> str | None:
+    """``None`` when right, else the failure message with a hint."""
+    expected = expected_outcome(function, case.args)
+    problem = failure_message(outcome, expected, [])
+    if problem is None:
+        return None
+    return failure_message(outcome, expected, variant_outcomes(function, case.args))
+
+
+def judge(case_set_id: str, payload: dict | None, show_calls: bool = False) -> Verdict:
+    """Judge a record (``payload`` from a cell's outputs) of case set ``case_set_id``.
+
+    Hidden cases are named by their note only; ``show_calls`` adds the arguments (visible tests).
+    """
+    case_set = CASE_SETS.get(case_set_id)
+    if case_set is None:
+        return Verdict(False, f"unknown test {case_set_id!r}", [f"unknown test {case_set_id!r}"])
+    name = case_set.function
+    cases = case_set.cases()
+    outcomes = (payload or {}).get("outcomes")
+    if not isinstance(outcomes, list) or len(outcomes) != len(cases):
+        reason = f"{name}: the test did not record the {len(cases)} expected calls, so it could not be judged"
+        return Verdict(False, reason, [reason])
+    lines, failed = [], 0
+    for case, outcome in zip(cases, outcomes):
+        message = judge_case(name, case, outcome)
+        if message is None:
+            lines.append(f"  ok    {case.note}")
+            continue
+        failed += 1
+        call = f"{name}({record.describe_args(case.args)}): " if show_calls else ""
+        lines.append(f"  FAIL  {case.note}\n        {call}{message}")
+    summary = f"{name}: {len(cases) - failed} of {len(cases)} checks passed"
+    return Verdict(failed == 0, summary, [summary] + lines)
