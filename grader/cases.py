@@ -7,12 +7,13 @@ only ever built here, by the kernel (to call the student's function) and by the
 grading process (to judge the outcomes), from the same code.
 
 Add cases for a notebook in ``grader/cases_<notebook>.py``: it registers its sets
-with :func:`case_set` and is imported at the bottom of this module.
+with :func:`case_set`; every such module is imported at the bottom of this one.
 """
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -59,6 +60,5 @@ def for_notebook(notebook: str) -> list[CaseSet]:
     return [s for s in CASE_SETS.values() if s.notebook == notebook]
 
 
-NOTEBOOK_MODULES = ["grader.cases_02_padding_stride"]
-for _module in NOTEBOOK_MODULES:
-    importlib.import_module(_module)
+for _path in sorted(Path(__file__).parent.glob("cases_*.py")):
+    importlib.import_module(f"{__package__}.{_path.stem}")

@@ -1,0 +1,214 @@
+"""Running nbgrader's autograde on one submission, safely, and reading back what it decided.
+
+Every grading job runs nbgrader's own ``Autograde`` in a *shard*: a course folder of its
+own with a private gradebook copied from a template (the assignment's cells, made once
+by ``generate_assignment``). Jobs therefore never share a sqlite file, and can run in
+parallel processes; their results are merged into the instructor's gradebook one at a
+time (:func:`merge_shard`). ``grader check`` is one shard in a temporary folder.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .config import COURSE_ROOT, SOURCE_DIRECTORY, course_config
+
+LEARNER = "learner"
+
+
+class GradingError(RuntimeError):
+    """A submission could not be graded; the message says why, in one line."""
+
+
+@dataclass
+class TestResult:
+    name: str
+    score: float
+    max_score: float
+    message: str
+
+
+@dataclass
+class Result:
+    student: str
+    assignment: str
+    score: float = 0.0
+    max_score: float = 0.0
+    tests: list[TestResult] = field(default_factory=list)
+    error: str | None = None
+
+    def as_json(self, notebook: str) -> dict:
+        return {"notebook": notebook, "score": self.score, "max_score": self.max_score,
+                "tests": [vars(t) for t in self.tests]}
+
+
+def solution_notebook(assignment: str, source_root: Path = COURSE_ROOT) -> Path:
+    return Path(source_root) / SOURCE_DIRECTORY / assignment / f"{assignment}.ipynb"
+
+
+def _quiet(app) -> None:
+    app.log.setLevel(logging.ERROR)
+
+
+def _run(converter_class, root: Path, assignment: str, student: str = ".", source_root: Path = COURSE_ROOT,
+         db: Path | None = None, **attributes) -> None:
+    from nbgrader.coursedir import CourseDirectory
+
+    config = course_config(root, source_root=source_root, db_url=f"sqlite:///{db or Path(root) / 'gradebook.db'}")
+    config.CourseDirectory.release_directory = str(Path(root) / "release")
+    config.CourseDirectory.assignment_id = assignment
+    config.CourseDirectory.student_id = student
+    coursedir = CourseDirectory(config=config)
+    app = converter_class(coursedir=coursedir, config=config)
+    _quiet(app)
+    for name, value in attributes.items():
+        setattr(app, name, value)
+    app.start()
+
+
+def make_template(assignment: str, path: Path, source_root: Path = COURSE_ROOT) -> Path:
+    """A gradebook that knows ``assignment`` (its cells, points, checksums), made by generate_assignment."""
+    from nbgrader.converters import GenerateAssignment
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="cnn-course-template-") as work:
+        _run(GenerateAssignment, Path(work), assignment, source_root=source_root, db=Path(work) / "gradebook.db",
+             force=True, create_assignment=True)
+        shutil.copyfile(Path(work) / "gradebook.db", path)
+    return path
+
+
+def cached_template(assignment: str, source_root: Path = COURSE_ROOT) -> Path:
+    """The template gradebook for ``assignment``, made once per version of its solution notebook."""
+    digest = hashlib.sha256(solution_notebook(assignment, source_root).read_bytes()).hexdigest()[:16]
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cnn-course" / "gradebooks"
+    path = cache / f"{assignment}-{digest}.db"
+    if not path.exists():
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        make_template(assignment, partial, source_root)
+        os.replace(partial, path)  # atomic: parallel checks never see half a file
+    return path
+
+
+def assignment_of(notebook: nbformat.NotebookNode, file_name: str, source_root: Path = COURSE_ROOT) -> str:
+    """Which course notebook a submission is: by its graded cells' ids, else by its file name."""
+    ids = {c.metadata.get("nbgrader", {}).get("grade_id") for c in notebook.cells} - {None}
+    best, overlap = None, 0
+    for source in sorted((Path(source_root) / SOURCE_DIRECTORY).glob("*/*.ipynb")):
+        if source.stem != source.parent.name:
+            continue
+        theirs = {c.metadata.get("nbgrader", {}).get("grade_id")
+                  for c in nbformat.read(source, as_version=4).cells} - {None}
+        if len(ids & theirs) > overlap:
+            best, overlap = source.stem, len(ids & theirs)
+    if best:
+        return best
+    stem = Path(file_name).stem
+    if solution_notebook(stem, source_root).exists():
+        return stem
+    raise GradingError(f"{file_name} is not one of the course's notebooks (no graded cell matches)")
+
+
+def read_submission(path: Path) -> nbformat.NotebookNode:
+    """The notebook at ``path``, or a one-line GradingError saying why it cannot be graded."""
+    path = Path(path)
+    if not path.exists():
+        raise GradingError(f"{path}: no such file")
+    if path.is_dir():
+        raise GradingError(f"{path}: is a folder, not a notebook")
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as error:
+        raise GradingError(f"{path}: not a notebook ({type(error).__name__}: {str(error).splitlines()[0][:120]})")
+
+
+def grade_shard(shard: Path, submission: Path, assignment: str, student: str, template: Path,
+                source_root: Path = COURSE_ROOT) -> Result:
+    """Autograde one submission in folder ``shard`` (created; left in place for merging)."""
+    from nbgrader.converters import Autograde
+
+    read_submission(submission)
+    target = shard / "submitted" / student / assignment / f"{assignment}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(submission, target)
+    shutil.copyfile(template, shard / "gradebook.db")
+    try:
+        _run(Autograde, shard, assignment, student, source_root=source_root, force=True, create_student=True)
+    except Exception as error:
+        raise GradingError(f"nbgrader could not autograde it: {type(error).__name__}: {error}") from None
+    return read_result(shard / "gradebook.db", shard, assignment, student)
+
+
+def verdict_message(cell) -> str:
+    """The message a judged test cell shows: its failure lines, or its error's last line, or ''."""
+    texts = [o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream"]
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    if not errors:
+        return ""
+    text = "".join(texts).strip()
+    return text or f"{errors[0].get('ename')}: {errors[0].get('evalue')}"
+
+
+def read_result(db: Path, root: Path, assignment: str, student: str) -> Result:
+    """Scores from the gradebook, messages from the autograded notebook."""
+    from nbgrader.api import Gradebook
+
+    autograded = Path(root) / "autograded" / student / assignment / f"{assignment}.ipynb"
+    if not autograded.exists():
+        raise GradingError("nbgrader produced no autograded notebook")
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nbformat.read(autograded, as_version=4).cells}
+    result = Result(student, assignment)
+    with Gradebook(f"sqlite:///{db}") as gb:
+        notebook = gb.find_submission_notebook(assignment, assignment, student)
+        for grade in sorted(notebook.grades, key=lambda g: list(cells).index(g.name) if g.name in cells else 0):
+            score = grade.score or 0.0
+            cell = cells.get(grade.name)
+            result.tests.append(TestResult(grade.name, float(score), float(grade.max_score),
+                                           verdict_message(cell) if cell is not None else "cell missing"))
+        result.score = float(notebook.score)
+        result.max_score = float(notebook.max_score)
+    return result
+
+
+def merge_shard(shard: Path, root: Path, assignment: str, student: str) -> None:
+    """Copy a shard's autograded notebook and scores into the instructor's course folder ``root``.
+
+    Manual grades and comments already in the gradebook are kept: only auto scores and auto
+    comments are written.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    for step in ("autograded",):
+        source = shard / step / student / assignment
+        target = Path(root) / step / student / assignment
+        if target.exists():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(source, target)
+    with Gradebook(f"sqlite:///{shard / 'gradebook.db'}") as shard_gb, \
+            Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gb:
+        theirs = shard_gb.find_submission(assignment, student)
+        gb.update_or_create_student(student)
+        try:
+            ours = gb.find_submission(assignment, student)
+            ours.timestamp = theirs.timestamp
+        except MissingEntry:
+            ours = gb.add_submission(assignment, student, timestamp=theirs.timestamp)
+        for their_nb in theirs.notebooks:
+            for grade in their_nb.grades:
+                mine = gb.find_grade(grade.name, their_nb.name, assignment, student)
+                mine.auto_score = grade.auto_score
+                mine.needs_manual_grade = grade.needs_manual_grade if mine.manual_score is None else False
+            for comment in their_nb.comments:
+                gb.find_comment(comment.name, their_nb.name, assignment, student).auto_comment = comment.auto_comment
+            our_nb = gb.find_submission_notebook(their_nb.name, assignment, student)
+            our_nb.late_submission_penalty = their_nb.late_submission_penalty
+        gb.db.commit()
+        del ours

@@ -1,0 +1,154 @@
+"""``make notebooks``: build everything generated from the notebook sources.
+
+For each ``solutions/NN_topic/NN_topic.py`` (jupytext percent format, see CONTRIBUTING.md):
+
+1. ``solutions/NN_topic/NN_topic.ipynb``: the same cells with nbgrader metadata, no outputs;
+2. ``cnn_course/fixtures/NN_topic.json``: the visible case sets with their expected outcomes
+   and the outcomes of the typical mistakes (so visible tests can name mistakes without the reference);
+3. ``notebooks/NN_topic/NN_topic.ipynb``: the student version, by ``nbgrader generate_assignment``.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+from cnn_course import record
+
+from .config import COURSE_ROOT, RELEASE_DIRECTORY, SOURCE_DIRECTORY, course_config
+
+FIXTURES = Path("cnn_course") / "fixtures"
+NBGRADER_SCHEMA = 3
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+# The word after `# %%` in a source cell (jupytext calls it the title), and what it makes of the cell.
+CELL_KINDS = {
+    "solution": dict(solution=True, grade=False, locked=False),
+    "tests": dict(solution=False, grade=True, locked=True),
+    "readonly": dict(solution=False, grade=False, locked=True),
+}
+
+
+class BuildError(ValueError):
+    """A notebook source breaks an authoring rule; the message names the file and cell."""
+
+
+def assignments(source_root: Path = COURSE_ROOT) -> list[str]:
+    """Assignment ids (= folder = notebook names) that have a source, in order."""
+    folder = Path(source_root) / SOURCE_DIRECTORY
+    return sorted(p.parent.name for p in folder.glob("*/*.py") if p.stem == p.parent.name)
+
+
+def notebook_from_source(path: Path) -> nbformat.NotebookNode:
+    """Read a jupytext source and give each cell its nbgrader metadata and a stable id."""
+    nb = jupytext.read(path)
+    seen: set[str] = set()
+    cells = []
+    for index, cell in enumerate(nb.cells):
+        meta = cell.metadata
+        kind = meta.get("title")
+        grade_id = meta.get("grade_id")
+        where = f"{path.name}, cell {index + 1}"
+        new_meta = {}
+        if kind is not None:
+            if kind not in CELL_KINDS:
+                raise BuildError(f"{where}: unknown cell kind {kind!r} (use one of {', '.join(CELL_KINDS)})")
+            if not grade_id:
+                raise BuildError(f"{where}: a {kind} cell needs grade_id=\"...\"")
+            if grade_id in seen:
+                raise BuildError(f"{where}: grade_id {grade_id!r} is used twice")
+            seen.add(grade_id)
+            nbgrader = dict(CELL_KINDS[kind], grade_id=grade_id, schema_version=NBGRADER_SCHEMA, task=False)
+            if kind == "tests":
+                points = meta.get("points")
+                if not isinstance(points, (int, float)) or points <= 0:
+                    raise BuildError(f"{where}: test cell {grade_id!r} needs points=P with P > 0")
+                nbgrader["points"] = points
+            new_meta["nbgrader"] = nbgrader
+        elif grade_id or "points" in meta:
+            raise BuildError(f"{where}: grade_id/points given but no cell kind (solution, tests, readonly)")
+        source = cell.source
+        if cell.cell_type == "code":
+            new = nbformat.v4.new_code_cell(source, metadata=new_meta)
+        else:
+            new = nbformat.v4.new_markdown_cell(source, metadata=new_meta)
+        new.id = grade_id or f"{cell.cell_type}-{index}"
+        cells.append(new)
+    out = nbformat.v4.new_notebook(cells=cells)
+    out.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
+    nbformat.validate(out)
+    return out
+
+
+def bake_fixtures(assignment: str) -> dict:
+    """The visible case sets of one notebook, with expected and typical-mistake outcomes."""
+    from .cases import for_notebook
+    from .verdict import expected_outcome, variant_outcomes
+
+    case_sets = {}
+    for case_set in for_notebook(assignment):
+        if not case_set.visible:
+            continue
+        cases = []
+        for case in case_set.cases():
+            try:
+                args = record.encode(case.args)
+            except record.UnrecordableValue as error:
+                raise BuildError(f"visible case set {case_set.id}: arguments must be data, not {error}") from None
+            cases.append({
+                "note": case.note,
+                "args": args,
+                "expected": expected_outcome(case_set.function, case.args),
+                "variants": [list(v) for v in variant_outcomes(case_set.function, case.args)],
+            })
+        case_sets[case_set.id] = {"function": case_set.function, "cases": cases}
+    return {"notebook": assignment, "case_sets": case_sets}
+
+
+def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(nbformat.writes(nb) + "\n")
+
+
+def generate_student_version(assignment: str, build_root: Path) -> Path:
+    """Run ``nbgrader generate_assignment`` on ``build_root/solutions`` into ``build_root/notebooks``."""
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+
+    with tempfile.TemporaryDirectory(prefix="cnn-course-release-") as work:
+        config = course_config(work, source_root=build_root, db_url=f"sqlite:///{Path(work) / 'gradebook.db'}")
+        config.CourseDirectory.assignment_id = assignment
+        coursedir = CourseDirectory(config=config)
+        app = GenerateAssignment(coursedir=coursedir, config=config)
+        app.log.setLevel(logging.WARNING)
+        app.force = True
+        app.create_assignment = True
+        app.start()
+    released = build_root / RELEASE_DIRECTORY / assignment / f"{assignment}.ipynb"
+    # nbgrader rewrites the notebook; normalise it the way nbformat writes ours.
+    write_notebook(nbformat.read(released, as_version=4), released)
+    return released
+
+
+def release(source_root: Path = COURSE_ROOT, build_root: Path | None = None,
+            only: list[str] | None = None) -> list[Path]:
+    """Build every generated file of the course into ``build_root`` (the repository by default)."""
+    source_root = Path(source_root)
+    build_root = Path(build_root or source_root)
+    written = []
+    for assignment in only or assignments(source_root):
+        source = source_root / SOURCE_DIRECTORY / assignment / f"{assignment}.py"
+        solution = build_root / SOURCE_DIRECTORY / assignment / f"{assignment}.ipynb"
+        write_notebook(notebook_from_source(source), solution)
+        fixtures = build_root / FIXTURES / f"{assignment}.json"
+        fixtures.parent.mkdir(parents=True, exist_ok=True)
+        fixtures.write_text(json.dumps(bake_fixtures(assignment), indent=1, sort_keys=True) + "\n")
+        student_dir = build_root / RELEASE_DIRECTORY / assignment
+        if student_dir.exists():
+            shutil.rmtree(student_dir)
+        written += [solution, fixtures, generate_student_version(assignment, build_root)]
+    return written

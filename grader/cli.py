@@ -1,0 +1,85 @@
+"""``python -m grader`` (also the ``grader`` command): release, check, grade, benchmark.
+
+    python -m grader release                 rebuild notebooks/, solutions/*.ipynb and fixtures
+    python -m grader check PATH.ipynb        grade one notebook with the hidden tests (self-study)
+    python -m grader grade SUBMISSIONS       autograde a class, write grades.csv and feedback
+    python -m grader benchmark               time notebook execution and grading
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+from .autograde import GradingError, LEARNER, Result, assignment_of, cached_template, grade_shard, read_submission
+
+
+def format_table(result: Result, notebook: str) -> str:
+    """The table a learner reads: each test, points earned of possible, hints for failures; total last."""
+    width = max([len(t.name) for t in result.tests] + [4])
+    lines = [f"{notebook}: graded with the hidden tests", ""]
+    for test in result.tests:
+        mark = "ok  " if test.score >= test.max_score else "FAIL"
+        lines.append(f"  {mark} {test.name:<{width}}  {test.score:g} / {test.max_score:g}")
+        if test.message and test.score < test.max_score:
+            lines += ["         " + line for line in textwrap.dedent(test.message).splitlines() if line.strip()]
+    lines += ["", f"  Total: {result.score:g} / {result.max_score:g}"]
+    return "\n".join(lines)
+
+
+def check(path: str, as_json: bool = False) -> int:
+    """Grade one learner's notebook exactly as autograde would; never modifies the file."""
+    try:
+        submission = Path(path).expanduser().resolve()
+        notebook = read_submission(submission)
+        assignment = assignment_of(notebook, submission.name)
+        template = cached_template(assignment)
+        with tempfile.TemporaryDirectory(prefix="cnn-course-check-") as shard:
+            result = grade_shard(Path(shard), submission, assignment, LEARNER, template)
+    except GradingError as error:
+        print(f"grader check: {error}", file=sys.stderr)
+        return 2
+    if as_json:
+        print(json.dumps(result.as_json(str(path))))
+    else:
+        print(format_table(result, str(path)))
+    return 0
+
+
+def release() -> int:
+    from .build import release as build_all
+
+    for path in build_all():
+        print(f"wrote {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="grader", description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("release", help="rebuild notebooks/, solutions/*.ipynb and visible-test fixtures")
+    p = commands.add_parser("check", help="grade one notebook with the hidden tests and print hints")
+    p.add_argument("path", help="a copy of notebooks/NN_topic/NN_topic.ipynb, wherever it lives")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p = commands.add_parser("grade", help="autograde a class: grades.csv, feedback HTML, summary")
+    p.add_argument("submissions", help="nbgrader's submitted/ tree, or a folder or zip of notebooks named by student id")
+    p.add_argument("--out", default="grading", help="course folder for gradebook, autograded/, feedback/ (default: grading)")
+    p.add_argument("--jobs", type=int, default=1, help="grade in N parallel processes (default 1)")
+    p.add_argument("--force", action="store_true", help="regrade students already graded")
+    commands.add_parser("benchmark", help="time notebook execution and grading on this machine")
+    args = parser.parse_args(argv)
+    if args.command == "release":
+        return release()
+    if args.command == "check":
+        return check(args.path, args.json)
+    if args.command == "grade":
+        from .batch import grade
+        return grade(args.submissions, Path(args.out), jobs=args.jobs, force=args.force)
+    if args.command == "benchmark":
+        from .benchmark import main as benchmark
+        return benchmark()
+    return 2  # pragma: no cover - argparse rejects unknown commands
