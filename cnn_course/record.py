@@ -46,7 +46,7 @@ def encode(value: Any) -> Any:
         if value.dtype.kind not in "biuf":
             raise UnrecordableValue(f"an array of dtype {value.dtype} (expected numbers)")
         buffer = io.BytesIO()
-        np.save(buffer, np.ascontiguousarray(value), allow_pickle=False)
+        np.save(buffer, value, allow_pickle=False)
         return {"__ndarray__": base64.b64encode(buffer.getvalue()).decode("ascii")}
     raise UnrecordableValue(f"a value of type {type(value).__name__}")
 

@@ -1,0 +1,72 @@
+"""The repository keeps its promises: one environment, two commands, instructor files kept apart."""
+import ast
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~ ;\[]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_environment_yml_and_pyproject_name_the_same_packages():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pip_names = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]}
+    conda = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+    conda_names = {_name(d) for d in conda if isinstance(d, str)} - {"python", "pip"}
+    assert conda_names == pip_names
+    assert {"pip": ["--editable ."]} in conda  # the course package itself
+
+
+def test_readme_quick_start_is_exactly_make_lab_and_make_test():
+    readme = (ROOT / "README.md").read_text()
+    quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```(?:sh|bash)?\n(.*?)```", quick, re.S)[0].strip().splitlines()
+    assert [c.split("#")[0].strip() for c in commands] == ["make lab", "make test"]
+
+
+def test_ci_runs_make_test_and_tolerates_no_tests_collected():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci and '"$status" -eq 5' in ci
+
+
+def test_instructor_working_folders_are_ignored_by_git():
+    ignored = subprocess.run(["git", "check-ignore", "submitted/x", "autograded/x", "feedback/x", "gradebook.db",
+                              "grading/x", ".venv/x"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    assert ignored == ["submitted/x", "autograded/x", "feedback/x", "gradebook.db", "grading/x", ".venv/x"]
+
+
+def test_nbgrader_configuration():
+    from nbgrader.preprocessors import Execute
+    from traitlets.config import Config
+    c = Config()
+    exec((ROOT / "nbgrader_config.py").read_text(), {"get_config": lambda: c})
+    assert c.CourseDirectory.source_directory == str(ROOT / "solutions")
+    assert c.CourseDirectory.release_directory == str(ROOT / "notebooks")
+    assert c.Execute.timeout > 0 and c.OverwriteCells.add_missing_cells is True
+    steps = c.Autograde.autograde_preprocessors
+    assert steps[steps.index(Execute) + 1] == "grader.preprocessors.JudgeRecords"
+    assert "*.py" in c.CourseDirectory.ignore  # notebook sources hold the solutions
+
+
+def test_student_package_never_imports_grader():
+    for path in (ROOT / "cnn_course").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            assert not any(n == "grader" or n.startswith("grader.") for n in names), f"{path} imports {names}"
+
+
+def test_student_package_imports_without_grader_installed(tmp_path):
+    # Students do not get grader/: the package and its widgets must import and run without it.
+    code = ("import sys; sys.modules['grader'] = None\n"
+            "import cnn_course, cnn_course.checks, cnn_course.record, cnn_course.widgets\n"
+            "cnn_course.checks._fixtures()\n")
+    subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True)

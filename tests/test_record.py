@@ -1,0 +1,116 @@
+"""The recording protocol and the shared comparison: what both visible checks and the grader rely on."""
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from cnn_course import checks, record
+
+
+@settings(max_examples=60, deadline=None)
+@given(hnp.arrays(st.sampled_from([np.float64, np.int64, np.bool_]), hnp.array_shapes(min_dims=0, max_dims=4, max_side=4)))
+def test_arrays_survive_encoding_bit_for_bit(array):
+    back = record.decode(json.loads(json.dumps(record.encode(array))))
+    assert back.dtype == array.dtype and back.shape == array.shape
+    assert np.array_equal(back, array, equal_nan=array.dtype.kind == "f")
+
+
+@pytest.mark.parametrize("value", [3, -0.0, float("nan"), float("inf"), 1e-300, "text", None, True,
+                                   (1, 2.5, (np.arange(3),)), [1, [2]], {"a": 1}])
+def test_scalars_tuples_and_specials_survive_encoding(value):
+    back = record.decode(json.loads(json.dumps(record.encode(value))))
+    assert type(back) is type(value)
+    assert checks.compare(back, value) is None or value != value
+
+
+def test_numpy_scalars_become_python_numbers():
+    assert record.decode(record.encode(np.int64(7))) == 7 and type(record.decode(record.encode(np.int64(7)))) is int
+    assert type(record.decode(record.encode(np.float64(0.5)))) is float
+
+
+def test_objects_and_object_arrays_are_refused():
+    class Anything:
+        def __eq__(self, other):
+            return True
+    for value in (Anything(), np.array([Anything()], dtype=object)):
+        with pytest.raises(record.UnrecordableValue):
+            record.encode(value)
+    outcome = record.run_case(lambda: Anything(), {})
+    assert outcome["error"]["type"] == "UnrecordableValue"
+
+
+def test_run_case_reports_errors_and_modified_inputs_without_raising():
+    def in_place(x):
+        x += 1
+        return x
+    x = np.zeros(3)
+    outcome = record.run_case(in_place, {"x": x})
+    assert outcome["modified"] == ["x"] and np.array_equal(x, np.zeros(3))
+    boom = record.run_case(lambda n: 1 // n, {"n": 0})
+    assert boom["error"]["type"] == "ZeroDivisionError"
+    assert "modified" not in record.run_case(lambda x: x + 1, {"x": x})
+
+
+def test_read_records_finds_only_well_formed_records():
+    bundle = record.record_bundle("t1", "f", [{"value": 1}])
+    outputs = [{"output_type": "display_data", "data": bundle, "metadata": {}},
+               {"output_type": "stream", "name": "stdout", "text": "hi"},
+               {"output_type": "display_data", "data": {record.RECORD_MIME: "junk"}, "metadata": {}}]
+    assert list(record.read_records(outputs)) == ["t1"]
+
+
+@pytest.mark.parametrize("got, expected, words", [
+    (np.zeros((2, 3)), np.zeros((3, 2)), "shape (2, 3), expected (3, 2)"),
+    (np.zeros(3, dtype=np.float32), np.zeros(3), "dtype float32"),
+    (np.zeros(3), np.zeros(3, dtype=np.int64), "should hold integers"),
+    (np.array([0, 1.0]), np.array([0, 1.5]), "differs at 1 of 2 positions; first at index (1,)"),
+    ([1, 2], np.zeros(2), "should be a numpy array"),
+    (3.0, 3, "the float 3.0; return an int"),
+    (4, 3, "is 4, expected 3"),
+    (np.zeros(2), (np.zeros(2), np.zeros(2)), "tuple of 2"),
+    ((np.zeros(2), np.ones(2)), (np.zeros(2), np.zeros(2)), "the result[1]"),
+])
+def test_compare_says_what_differs(got, expected, words):
+    assert words in checks.compare(got, expected)
+
+
+def test_compare_accepts_round_off_but_not_real_differences():
+    x = np.linspace(-1, 1, 50)
+    assert checks.compare(x * (1 + 1e-13), x) is None
+    assert checks.compare(x * (1 + 1e-6), x) is not None
+
+
+def test_failure_message_names_the_matching_mistake():
+    right = {"value": record.encode(np.array([1.0, 2.0]))}
+    variants = [("you reversed it", {"value": record.encode(np.array([2.0, 1.0]))}),
+                ("you doubled it", {"value": record.encode(np.array([2.0, 4.0]))})]
+    wrong = {"value": record.encode(np.array([2.0, 4.0]))}
+    assert checks.failure_message(wrong, right, variants).endswith("Hint: you doubled it")
+    assert checks.failure_message(right, right, variants) is None
+    unknown = {"value": record.encode(np.array([9.0, 9.0]))}
+    assert "Hint" not in checks.failure_message(unknown, right, variants)
+
+
+def test_expected_errors_are_outcomes_too():
+    want = {"error": {"type": "ValueError", "message": "stride must be >= 1"}}
+    assert checks.outcome_problem({"error": {"type": "ValueError", "message": "bad"}}, want) is None
+    assert "expected it to raise ValueError" in checks.outcome_problem({"value": record.encode(3)}, want)
+    assert "expected ValueError" in checks.outcome_problem({"error": {"type": "ZeroDivisionError", "message": ""}}, want)
+
+
+def test_check_prints_and_raises_with_hint(monkeypatch, capsys):
+    fixture = {"t": {"function": "double", "cases": [{
+        "note": "doubles 2", "args": record.encode({"x": 2}),
+        "expected": {"value": record.encode(4)},
+        "variants": [["you added 1 instead of doubling", {"value": record.encode(3)}]]}]}}
+    monkeypatch.setattr(checks, "_fixtures", lambda: fixture)
+    checks.check("t", lambda x: 2 * x)
+    assert "1 of 1 checks passed" in capsys.readouterr().out
+    with pytest.raises(AssertionError):
+        checks.check("t", lambda x: x + 1)
+    assert "Hint: you added 1 instead of doubling" in capsys.readouterr().out
+    with pytest.raises(KeyError, match="make notebooks"):
+        checks.check("nope", abs)
