@@ -8,11 +8,14 @@ time (:func:`merge_shard`). ``grader check`` is one shard in a temporary folder.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import shutil
+import sys
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,6 +132,26 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
         raise GradingError(f"{path}: not a notebook ({type(error).__name__}: {str(error).splitlines()[0][:120]})")
 
 
+@contextlib.contextmanager
+def quiet_stderr():
+    """Hide what nbgrader, SQLAlchemy and the kernel process print to stderr while grading.
+
+    Our own messages say what matters; the kernel is a child process, so this works on the
+    file descriptor, not just ``sys.stderr``.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def grade_shard(shard: Path, submission: Path, assignment: str, student: str, template: Path,
                 source_root: Path = COURSE_ROOT) -> Result:
     """Autograde one submission in folder ``shard`` (created; left in place for merging)."""
@@ -139,11 +162,12 @@ def grade_shard(shard: Path, submission: Path, assignment: str, student: str, te
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(submission, target)
     shutil.copyfile(template, shard / "gradebook.db")
-    try:
-        _run(Autograde, shard, assignment, student, source_root=source_root, force=True, create_student=True)
-    except Exception as error:
-        raise GradingError(f"nbgrader could not autograde it: {type(error).__name__}: {error}") from None
-    return read_result(shard / "gradebook.db", shard, assignment, student)
+    with quiet_stderr():
+        try:
+            _run(Autograde, shard, assignment, student, source_root=source_root, force=True, create_student=True)
+        except Exception as error:
+            raise GradingError(f"nbgrader could not autograde it: {type(error).__name__}: {error}") from None
+        return read_result(shard / "gradebook.db", shard, assignment, student)
 
 
 def verdict_message(cell) -> str:

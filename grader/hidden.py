@@ -7,7 +7,6 @@ the kernel never loaded it, so a submission cannot call the reference itself).
 """
 from __future__ import annotations
 
-import os
 from typing import Callable
 
 from cnn_course import record
@@ -18,15 +17,16 @@ from .cases import CASE_SETS
 def record_hidden(case_set_id: str, function: Callable) -> None:
     """Record ``function``'s outcomes on hidden case set ``case_set_id``.
 
-    Outside grading (an instructor running the solution notebook) it also judges them
-    at once and raises ``AssertionError`` on a failure, so a solution that breaks shows.
+    Under autograde it then raises ``VerdictPending`` (the grading process judges). Elsewhere
+    (an instructor running the solution notebook) it judges at once and raises
+    ``AssertionError`` on a failure, so a solution that breaks shows.
     """
     case_set = CASE_SETS[case_set_id]
     outcomes = [record.run_case(function, case.args) for case in case_set.cases()]
     record.emit(case_set_id, case_set.function, outcomes)
-    if os.environ.get("NBGRADER_EXECUTION") != "autograde":
-        from . import verdict  # instructor convenience only; never imported while grading
-        result = verdict.judge(case_set_id, {"id": case_set_id, "outcomes": outcomes})
-        print("\n".join(result.lines))
-        if not result.passed:
-            raise AssertionError(result.summary)
+    record.finish_recording()  # under autograde this raises: the grading process judges
+    from . import verdict  # instructor convenience only; never imported while grading
+    result = verdict.judge(case_set_id, {"id": case_set_id, "outcomes": outcomes})
+    print("\n".join(result.lines))
+    if not result.passed:
+        raise AssertionError(result.summary)

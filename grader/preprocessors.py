@@ -9,7 +9,7 @@ they would show hidden test source in feedback (nbgrader #1156).
 """
 from __future__ import annotations
 
-from nbconvert.preprocessors import Preprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor
 from nbformat.v4 import new_output
 
 from cnn_course.record import read_records
@@ -51,7 +51,7 @@ def verdict_outputs(grade_id: str, outputs: list) -> list:
     return result
 
 
-class JudgeRecords(Preprocessor):
+class JudgeRecords(NbGraderPreprocessor):  # nbgrader's base: enabled by default
     """Judge every test cell's recorded outcomes against ``grader.reference``."""
 
     def preprocess_cell(self, cell, resources, index):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnn_course import record
-from cnn_course.checks import failure_message
+from cnn_course.checks import failure_message, report
 
 from . import mistakes, reference
 from .cases import CASE_SETS, Case
@@ -37,10 +37,12 @@ class Verdict:
 def judge_case(function: str, case: Case, outcome: dict) -> str | None:
     """``None`` when right, else the failure message with a hint."""
     expected = expected_outcome(function, case.args)
-    problem = failure_message(outcome, expected, [])
-    if problem is None:
-        return None
-    return failure_message(outcome, expected, variant_outcomes(function, case.args))
+    try:
+        if failure_message(outcome, expected, []) is None:
+            return None
+        return failure_message(outcome, expected, variant_outcomes(function, case.args))
+    except Exception:  # a record the kernel-side code did not write (tampered with): never a pass
+        return "the recorded result is malformed"
 
 
 def judge(case_set_id: str, payload: dict | None, show_calls: bool = False) -> Verdict:
@@ -57,14 +59,8 @@ def judge(case_set_id: str, payload: dict | None, show_calls: bool = False) -> V
     if not isinstance(outcomes, list) or len(outcomes) != len(cases):
         reason = f"{name}: the test did not record the {len(cases)} expected calls, so it could not be judged"
         return Verdict(False, reason, [reason])
-    lines, failed = [], 0
-    for case, outcome in zip(cases, outcomes):
-        message = judge_case(name, case, outcome)
-        if message is None:
-            lines.append(f"  ok    {case.note}")
-            continue
-        failed += 1
-        call = f"{name}({record.describe_args(case.args)}): " if show_calls else ""
-        lines.append(f"  FAIL  {case.note}\n        {call}{message}")
-    summary = f"{name}: {len(cases) - failed} of {len(cases)} checks passed"
-    return Verdict(failed == 0, summary, [summary] + lines)
+    rows = [(case.note, f"{name}({record.describe_args(case.args)})" if show_calls else None, outcome,
+             judge_case(name, case, outcome) if isinstance(outcome, dict) else "the recorded result is malformed")
+            for case, outcome in zip(cases, outcomes)]
+    passed, lines = report(name, rows)
+    return Verdict(passed, lines[0], lines)

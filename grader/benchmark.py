@@ -1,0 +1,77 @@
+"""``python -m grader benchmark``: where users wait, measured on this machine.
+
+Times, for every notebook: executing the solution version (students' "run all"),
+``grader check`` on a fully solved copy (what a self-study learner waits for), and
+``grader grade`` of a class of copies, sequential and with ``--jobs 2``.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from .autograde import cached_template, solution_notebook
+from .build import assignments
+from .cli import check
+from .config import COURSE_ROOT, RELEASE_DIRECTORY
+
+CLASS_SIZE = 6
+
+
+def _timed(function, *args, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            function(*args)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _execute(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    with tempfile.TemporaryDirectory() as cwd:
+        NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": cwd}}).execute()
+
+
+def solved_copy(assignment: str, folder: Path, name: str) -> Path:
+    """The solution notebook saved as a student's submission would be."""
+    path = folder / name
+    shutil.copyfile(solution_notebook(assignment), path)
+    return path
+
+
+def main() -> int:
+    from .batch import grade
+
+    print(f"{'notebook':<24} {'run all':>9} {'check':>9} {'grade x' + str(CLASS_SIZE):>10} {'--jobs 2':>10}")
+    for assignment in assignments():
+        cached_template(assignment)  # made once per notebook version, not part of a learner's wait
+        run_all = _timed(_execute, solution_notebook(assignment))
+        with tempfile.TemporaryDirectory() as work:
+            work = Path(work)
+            mine = solved_copy(assignment, work, f"{assignment}.ipynb")
+            checked = _timed(check, str(mine), True)
+            klass = work / "class"
+            klass.mkdir()
+            for i in range(CLASS_SIZE):
+                solved_copy(assignment, klass, f"student{i}__{assignment}.ipynb")
+            sequential = _timed(lambda: grade(str(klass), work / f"seq{time.time_ns()}", jobs=1), repeat=1)
+            parallel = _timed(lambda: grade(str(klass), work / f"par{time.time_ns()}", jobs=2), repeat=1)
+        print(f"{assignment:<24} {run_all:>8.2f}s {checked:>8.2f}s {sequential:>9.1f}s {parallel:>9.1f}s")
+    print(f"\nrun all: solution notebook executed top to bottom (median of 3); check: `grader check` on a solved "
+          f"copy, total wall time (median of 3); grade: a class of {CLASS_SIZE} solved copies, wall time incl. "
+          f"feedback and grades.csv.")
+    try:
+        from cnn_course.widgets import benchmark_updates
+    except ImportError:
+        return 0
+    print(f"widget: {benchmark_updates():.1f} ms per slider move (mean)")
+    return 0
