@@ -1,0 +1,205 @@
+"""The typical-mistake variants (grader/mistakes.py) against the catalogue of student code (tests/catalogue/).
+
+For every graded function of notebooks 01-06, on a deterministic battery of calls:
+
+- every independent CORRECT implementation passes the grader's comparison;
+- every deliberately WRONG implementation fails at least one call, gets a hint, and gets
+  the hint meant for it (the first matching variant in ``VARIANTS`` is the right one);
+- every variant in ``grader.mistakes.VARIANTS`` differs from the reference on some call
+  (no dead variants) and takes exactly the graded function's arguments.
+"""
+from __future__ import annotations
+
+import inspect
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from cnn_course import record
+from cnn_course.checks import failure_message
+from grader import mistakes, reference
+from grader.cases import Case
+from grader.verdict import expected_outcome, judge_case, variant_outcomes
+
+try:
+    from tests import catalogue
+except ImportError:  # pytest puts tests/ itself on sys.path
+    import catalogue
+
+FUNCTIONS = catalogue.ALL_FUNCTIONS
+
+
+@lru_cache(maxsize=None)
+def _judged(function: str) -> list[tuple[dict, dict, list[tuple[str, dict]]]]:
+    """(args, expected outcome, variant outcomes) of each battery call, computed once."""
+    judged = []
+    for args in catalogue.battery(function):
+        judged.append((args, expected_outcome(function, args), variant_outcomes(function, args)))
+    return judged
+
+
+def _messages(function: str, impl) -> list[tuple[dict, str | None]]:
+    return [(args, failure_message(record.run_case(impl, args), expected, variants))
+            for args, expected, variants in _judged(function)]
+
+
+# --------------------------------------------------------------------------- completeness
+
+
+def test_spec_functions_are_all_covered():
+    assert sorted(FUNCTIONS) == sorted(reference.__all__)
+    assert sorted(mistakes.VARIANTS) == sorted(FUNCTIONS)
+    assert sorted(catalogue.CORRECT) == sorted(FUNCTIONS)
+    assert {w.function for w in catalogue.WRONG} == set(FUNCTIONS)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_function_has_variants_wrongs_correct_and_battery(function):
+    assert len(mistakes.VARIANTS[function]) >= 2, "at least two typical mistakes per function"
+    assert len(catalogue.wrong_for(function)) >= 2, "at least two wrong implementations per function"
+    assert function in catalogue.CORRECT
+    assert len(catalogue.battery(function)) >= 3
+    labels = [w.label for w in catalogue.wrong_for(function)]
+    assert len(labels) == len(set(labels)), "labels name the mistake: one label per wrong implementation"
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_variants_take_the_graded_functions_arguments(function):
+    wanted = inspect.signature(getattr(reference, function))
+    for hint, wrong in mistakes.VARIANTS[function]:
+        got = inspect.signature(wrong)
+        assert list(got.parameters) == list(wanted.parameters), hint
+        for name, parameter in wanted.parameters.items():
+            assert got.parameters[name].default == parameter.default, (hint, name)
+        assert hint and len(hint) < 200 and "\n" not in hint, hint
+
+
+# The mistakes the course promises to name, and the functions where each must be named.
+PROMISED_HINTS = {
+    "did you forget the + 1": ["conv_output_size", "cross_correlate2d", "convolve2d"],
+    "rounded up (ceil) instead of down (floor)": ["conv_output_size"],
+    "stride ignored": ["conv_output_size", "local_param_count", "locally_connected2d", "conv2d", "max_pool2d",
+                       "mean_pool2d", "receptive_field", "conv2d_backward", "transposed_output_size",
+                       "conv_transpose2d", "conv_transpose2d_via_conv", "overlap_count"],
+    "padding ignored": ["conv_output_size", "local_param_count", "conv2d"],
+    "pad applied once in total instead of on each side": ["conv_output_size", "pad2d", "conv2d",
+                                                          "transposed_output_size", "conv_transpose2d"],
+    "height and width swapped": ["local_param_count", "tie_weights", "pad2d", "conv2d", "max_pool2d",
+                                 "mean_pool2d", "upsample_nearest", "dilate2d"],
+    "`=` instead of `+=` where windows overlap": ["conv2d_backward", "max_pool2d_backward",
+                                                  "mean_pool2d_backward", "conv_transpose2d", "overlap_count"],
+    "the gradient went to every element of the window instead of only the maximum": ["max_pool2d_backward"],
+    "mean-pool gradient not divided by the window size": ["mean_pool2d_backward"],
+    "bias gradient not summed over the batch (and positions)": ["conv2d_backward"],
+    "bias gradient not summed over the batch": ["dense_backward", "conv2d_backward"],
+    "switches stored relative to the window instead of as flat indices into the H*W plane": ["max_pool2d"],
+    "unpooling copied the value into the whole window instead of placing it at the switch": ["max_unpool2d"],
+    "output_padding ignored": ["transposed_output_size", "conv_transpose2d", "conv_transpose2d_via_conv"],
+    "transposed convolution not cropped by the padding": ["conv_transpose2d"],
+    "forward differences instead of central differences": ["numerical_gradient"],
+    "ties: the last maximum won instead of the first in row-major order": ["max_pool2d"],
+    "dilation ignored": ["conv_output_size", "same_padding"],
+    "receptive field: strides not multiplied": ["receptive_field"],
+    "weight gradient not summed over the batch": ["dense_backward", "conv2d_backward"],
+    "kernel not flipped in the input gradient": ["conv2d_backward"],
+    "dense layer counted without bias": ["dense_param_count"],
+    "locally connected count shared the weights": ["local_param_count"],
+    "did not flip the kernel (that is cross-correlation; flip it by 180 degrees)": ["convolve2d"],
+    "you flipped the kernel; a conv layer computes cross-correlation, without flipping":
+        ["cross_correlate2d", "conv2d", "locally_connected2d"],
+}
+
+
+@pytest.mark.parametrize("phrase", sorted(PROMISED_HINTS))
+def test_promised_hints_are_given(phrase):
+    missing = []
+    for function in PROMISED_HINTS[phrase]:
+        named = [hint for hint, _ in mistakes.VARIANTS[function] if phrase in hint]
+        if not named:
+            missing.append(f"{function}: no variant's hint says it")
+        elif not any(w.hint and any(w.hint in hint for hint in named) for w in catalogue.wrong_for(function)):
+            missing.append(f"{function}: no wrong implementation in the catalogue is meant to get it")
+    assert not missing, f"{phrase!r}:\n" + "\n".join(missing)
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_correct_implementation_passes(function):
+    impl = catalogue.CORRECT[function]
+    failures = [(record.describe_args(args), message) for args, message in _messages(function, impl) if message]
+    assert not failures, f"independent correct {function} judged wrong:\n{failures}"
+
+
+@pytest.mark.parametrize("wrong", catalogue.WRONG, ids=lambda w: f"{w.function}-{w.label}")
+def test_wrong_implementation_is_caught_and_named(wrong):
+    messages = [message for _, message in _messages(wrong.function, wrong.impl) if message]
+    assert messages, f"wrong {wrong.function} ({wrong.label}) passes every call of the battery"
+    hinted = [message for message in messages if "Hint:" in message]
+    assert hinted, f"wrong {wrong.function} ({wrong.label}) gets no hint:\n" + "\n".join(messages)
+    if wrong.hint:
+        assert any(wrong.hint in message.split("Hint:", 1)[1] for message in hinted), (
+            f"wrong {wrong.function} ({wrong.label}) should get a hint containing {wrong.hint!r}; got:\n"
+            + "\n".join(hinted))
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_judge_case_agrees(function):
+    """The grading entry point gives the same verdicts as the cached comparison used above."""
+    args = catalogue.battery(function)[-1]
+    case = Case(args, "catalogue")
+    assert judge_case(function, case, record.run_case(catalogue.CORRECT[function], args)) is None
+    for wrong in catalogue.wrong_for(function):
+        outcome = record.run_case(wrong.impl, args)
+        expected, variants = expected_outcome(function, args), variant_outcomes(function, args)
+        assert judge_case(function, case, outcome) == failure_message(outcome, expected, variants)
+
+
+# --------------------------------------------------------------------------- the variants
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_no_dead_variants(function):
+    dead = []
+    for hint, wrong in mistakes.VARIANTS[function]:
+        live = False
+        for args, expected, _ in _judged(function):
+            outcome = record.run_case(wrong, args)
+            if "error" not in outcome and outcome != expected:
+                live = True
+                break
+        if not live:
+            dead.append(hint)
+    assert not dead, f"{function}: these variants never differ from the reference on the battery: {dead}"
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_battery_exercises_every_argument(function):
+    """Each optional argument takes a non-default value somewhere; arrays are not all square."""
+    calls = catalogue.battery(function)
+    parameters = inspect.signature(getattr(reference, function)).parameters
+    for name, parameter in parameters.items():
+        if parameter.default is not inspect.Parameter.empty:
+            assert any(name in call and call[name] != parameter.default for call in calls), (function, name)
+    has_arrays = any(isinstance(value, np.ndarray) for call in calls for value in call.values())
+    for name in ("stride", "pad", "size", "scale", "output_padding"):
+        if has_arrays and name in parameters and any(name in call for call in calls):
+            assert any(isinstance(call.get(name), tuple) for call in calls), (function, name, "no (h, w) pair")
+    shapes = [value.shape[-2:] for call in calls for value in call.values()
+              if isinstance(value, np.ndarray) and value.ndim >= 2]
+    if shapes:
+        assert any(h != w for h, w in shapes), (function, "every array is square")
+    batches = [value.shape[0] for call in calls for value in call.values()
+               if isinstance(value, np.ndarray) and value.ndim == 4]
+    if batches:
+        assert max(batches) > 1, (function, "no batch with N > 1")
+
+
+def test_catalogue_sources_are_standalone():
+    impls = list(catalogue.CORRECT.values()) + [w.impl for w in catalogue.WRONG]
+    for impl in impls:
+        assert impl.source.startswith(f"def {impl.function}("), impl.source
+        assert "grader" not in impl.source and "catalogue" not in impl.source
+        assert impl.compiled.__name__ == impl.function
