@@ -7,6 +7,7 @@ process (``grader.verdict``, against the reference computed afresh).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Callable
@@ -74,6 +75,9 @@ def _raised(outcome: dict) -> str:
 
 def outcome_problem(outcome: dict, expected: dict) -> str | None:
     """``None`` when a recorded outcome is right; otherwise what is wrong (without hints)."""
+    if outcome.get("returned_input"):
+        name = outcome["returned_input"][0]
+        return f"the function returned its argument {name} itself; return a new array (e.g. {name}.copy())"
     if outcome.get("modified"):
         return f"the function modified its argument(s) {', '.join(outcome['modified'])}; return a new array instead"
     if "error" in expected:
@@ -88,21 +92,41 @@ def outcome_problem(outcome: dict, expected: dict) -> str | None:
     return compare(record.decode(outcome["value"]), record.decode(expected["value"]))
 
 
+def matching_hints(outcome: dict, variants: list[tuple[str, dict]]) -> list[str]:
+    """Hints of every typical mistake whose outcome matches this (wrong) outcome, in catalogue order."""
+    return [hint for hint, variant in variants if outcome_problem(outcome, variant) is None]
+
+
 def diagnose(outcome: dict, variants: list[tuple[str, dict]]) -> str | None:
     """The hint of the first typical mistake whose outcome matches this (wrong) outcome."""
-    for hint, variant in variants:
-        if outcome_problem(outcome, variant) is None:
-            return hint
-    return None
+    return next(iter(matching_hints(outcome, variants)), None)
 
 
 def failure_message(outcome: dict, expected: dict, variants: list[tuple[str, dict]]) -> str | None:
     """``None`` when right; otherwise the problem followed by the hint that names the mistake."""
-    problem = outcome_problem(outcome, expected)
-    if problem is None:
-        return None
-    hint = diagnose(outcome, variants)
-    return f"{problem}. Hint: {hint}" if hint else problem
+    return judge_cases([(outcome, expected, lambda: variants)])[0]
+
+
+def judge_cases(cases: list[tuple[dict, dict, Callable[[], list[tuple[str, dict]]]]]) -> list[str | None]:
+    """Messages for a whole case set: ``None`` for each right case, else its problem and hint.
+
+    ``cases`` holds ``(outcome, expected, variants)`` with ``variants`` a function, called only for
+    wrong outcomes. When several mistakes explain a case, the hint that explains the most failing
+    cases of the set wins (ties: catalogue order): one consistent diagnosis, not a different guess
+    per case.
+    """
+    problems, matches = [], []
+    for outcome, expected, variants in cases:
+        try:
+            problem = outcome_problem(outcome, expected)
+            hints = matching_hints(outcome, variants()) if problem else []
+        except Exception:  # a record the kernel-side code did not write (tampered with): never a pass
+            problem, hints = "the recorded result is malformed", []
+        problems.append(problem)
+        matches.append(hints)
+    counts = Counter(hint for hints in matches for hint in hints)
+    return [None if problem is None else f"{problem}. Hint: {max(hints, key=counts.__getitem__)}" if hints
+            else problem for problem, hints in zip(problems, matches)]
 
 
 def report(function_name: str, rows: list[tuple[str, str | None, dict, str | None]]) -> tuple[bool, list[str]]:
@@ -143,12 +167,12 @@ def check(case_set_id: str, function: Callable) -> None:
     if case_set is None:
         raise KeyError(f"no visible test called {case_set_id!r}: run `make notebooks` to rebuild the fixtures")
     name = case_set["function"]
-    rows = []
-    for case in case_set["cases"]:
-        args = record.decode(case["args"])
-        outcome = record.run_case(function, args)
-        message = failure_message(outcome, case["expected"], [(h, v) for h, v in case["variants"]])
-        rows.append((case["note"], f"{name}({record.describe_args(args)})", outcome, message))
+    calls = [(case, record.decode(case["args"])) for case in case_set["cases"]]
+    outcomes = [record.run_case(function, args) for _, args in calls]
+    messages = judge_cases([(outcome, case["expected"], lambda case=case: [tuple(v) for v in case["variants"]])
+                            for (case, _), outcome in zip(calls, outcomes)])
+    rows = [(case["note"], f"{name}({record.describe_args(args)})", outcome, message)
+            for (case, args), outcome, message in zip(calls, outcomes, messages)]
     record.emit(case_set_id, name, [outcome for _, _, outcome, _ in rows])
     passed, lines = report(name, rows)
     print("\n".join(lines))

@@ -7,7 +7,8 @@ kernel cannot patch. The same records drive the visible checks in the notebook.
 
 An *outcome* is a JSON-able dict: ``{"value": <encoded>}`` when the call
 returned, ``{"error": {"type": "ValueError", "message": "..."}}`` when it raised,
-plus ``"modified": ["x", ...]`` when the call changed one of its array arguments.
+plus ``"modified": ["x", ...]`` when the call changed one of its array arguments and
+``"returned_input": ["x"]`` when it returned an argument array itself instead of a new one.
 """
 from __future__ import annotations
 
@@ -109,7 +110,12 @@ def run_case(function: Callable, args: dict) -> dict:
     kept = {name: copy.deepcopy(value) for name, value in args.items() if not callable(value)}
     given = {name: copy.deepcopy(value) if name in kept else value for name, value in args.items()}
     try:
-        outcome = {"value": encode(function(**given))}
+        result = function(**given)
+        aliased = [name for name, value in given.items()
+                   if isinstance(value, np.ndarray) and any(r is value for r in _arrays_in(result))]
+        outcome = {"value": encode(result)}
+        if aliased:
+            outcome["returned_input"] = aliased
     except UnrecordableValue as error:
         outcome = {"error": {"type": "UnrecordableValue", "message": f"the function returned {error}"}}
     except Exception as error:  # any mistake of the student's is an outcome, not a crash
@@ -118,6 +124,11 @@ def run_case(function: Callable, args: dict) -> dict:
     if modified:
         outcome["modified"] = modified
     return outcome
+
+
+def _arrays_in(result: Any) -> list:
+    return [result] if isinstance(result, np.ndarray) else [a for r in result for a in _arrays_in(r)] \
+        if isinstance(result, (tuple, list)) else []
 
 
 def describe_args(args: dict, limit: int = 120) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from .config import COURSE_ROOT, SOURCE_DIRECTORY, course_config
+from .config import CELL_TIMEOUT, COURSE_ROOT, SOURCE_DIRECTORY, course_config
 
 LEARNER = "learner"
 
@@ -56,8 +56,25 @@ def solution_notebook(assignment: str, source_root: Path = COURSE_ROOT) -> Path:
     return Path(source_root) / SOURCE_DIRECTORY / assignment / f"{assignment}.ipynb"
 
 
-def _quiet(app) -> None:
-    app.log.setLevel(logging.ERROR)
+class _ErrorLog(logging.Handler):
+    """Keeps nbgrader's error messages, to say in one line why a submission could not be graded."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.text = []
+
+    def emit(self, record):
+        self.text.append(record.getMessage())
+
+    def reason(self) -> str:
+        text = "\n".join(self.text)
+        if "DeadKernelError" in text or "Kernel died" in text:
+            return "the kernel died while running the notebook (a crash, os._exit, or too much memory)"
+        if "CellTimeoutError" in text or "TimeoutError" in text:
+            return f"a cell ran longer than the {CELL_TIMEOUT} s limit"
+        lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith(" ")]
+        informative = [line for line in lines if "Error" in line and "Please see" not in line]
+        return (informative or lines or ["unknown error"])[-1][:300]
 
 
 def _run(converter_class, root: Path, assignment: str, student: str = ".", source_root: Path = COURSE_ROOT,
@@ -70,10 +87,17 @@ def _run(converter_class, root: Path, assignment: str, student: str = ".", sourc
     config.CourseDirectory.student_id = student
     coursedir = CourseDirectory(config=config)
     app = converter_class(coursedir=coursedir, config=config)
-    _quiet(app)
+    app.log.setLevel(logging.ERROR)
+    errors = _ErrorLog()
+    app.log.addHandler(errors)
     for name, value in attributes.items():
         setattr(app, name, value)
-    app.start()
+    try:
+        app.start()
+    except Exception as error:
+        raise GradingError(errors.reason() if errors.text else f"{type(error).__name__}: {error}") from None
+    finally:
+        app.log.removeHandler(errors)
 
 
 def make_template(assignment: str, path: Path, source_root: Path = COURSE_ROOT) -> Path:
@@ -163,10 +187,7 @@ def grade_shard(shard: Path, submission: Path, assignment: str, student: str, te
     shutil.copyfile(submission, target)
     shutil.copyfile(template, shard / "gradebook.db")
     with quiet_stderr():
-        try:
-            _run(Autograde, shard, assignment, student, source_root=source_root, force=True, create_student=True)
-        except Exception as error:
-            raise GradingError(f"nbgrader could not autograde it: {type(error).__name__}: {error}") from None
+        _run(Autograde, shard, assignment, student, source_root=source_root, force=True, create_student=True)
         return read_result(shard / "gradebook.db", shard, assignment, student)
 
 
@@ -217,7 +238,8 @@ def merge_shard(shard: Path, root: Path, assignment: str, student: str) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copytree(source, target)
     with Gradebook(f"sqlite:///{shard / 'gradebook.db'}") as shard_gb, \
-            Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gb:
+            Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SQLAlchemy's autoflush warnings from nbgrader's add_submission
         theirs = shard_gb.find_submission(assignment, student)
         gb.update_or_create_student(student)
         try:

@@ -29,7 +29,7 @@ from .autograde import (GradingError, Result, assignment_of, grade_shard, make_t
                         read_result, read_submission, _run)
 
 
-@dataclass
+@dataclass(eq=False)  # hashable by identity: one job per submission
 class Submission:
     student: str
     path: Path

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnn_course import record
-from cnn_course.checks import failure_message, report
+from cnn_course.checks import judge_cases, report
 
 from . import mistakes, reference
 from .cases import CASE_SETS, Case
@@ -36,13 +36,8 @@ class Verdict:
 
 def judge_case(function: str, case: Case, outcome: dict) -> str | None:
     """``None`` when right, else the failure message with a hint."""
-    expected = expected_outcome(function, case.args)
-    try:
-        if failure_message(outcome, expected, []) is None:
-            return None
-        return failure_message(outcome, expected, variant_outcomes(function, case.args))
-    except Exception:  # a record the kernel-side code did not write (tampered with): never a pass
-        return "the recorded result is malformed"
+    return judge_cases([(outcome, expected_outcome(function, case.args),
+                         lambda: variant_outcomes(function, case.args))])[0]
 
 
 def judge(case_set_id: str, payload: dict | None, show_calls: bool = False) -> Verdict:
@@ -59,8 +54,12 @@ def judge(case_set_id: str, payload: dict | None, show_calls: bool = False) -> V
     if not isinstance(outcomes, list) or len(outcomes) != len(cases):
         reason = f"{name}: the test did not record the {len(cases)} expected calls, so it could not be judged"
         return Verdict(False, reason, [reason])
-    rows = [(case.note, f"{name}({record.describe_args(case.args)})" if show_calls else None, outcome,
-             judge_case(name, case, outcome) if isinstance(outcome, dict) else "the recorded result is malformed")
-            for case, outcome in zip(cases, outcomes)]
+    outcomes = [outcome if isinstance(outcome, dict) else {"error": {"type": "Malformed", "message": ""}}
+                for outcome in outcomes]
+    messages = judge_cases([(outcome, expected_outcome(name, case.args),
+                             lambda case=case: variant_outcomes(name, case.args))
+                            for case, outcome in zip(cases, outcomes)])
+    rows = [(case.note, f"{name}({record.describe_args(case.args)})" if show_calls else None, outcome, message)
+            for case, outcome, message in zip(cases, outcomes, messages)]
     passed, lines = report(name, rows)
     return Verdict(passed, lines[0], lines)

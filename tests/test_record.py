@@ -114,3 +114,30 @@ def test_check_prints_and_raises_with_hint(monkeypatch, capsys):
     assert "Hint: you added 1 instead of doubling" in capsys.readouterr().out
     with pytest.raises(KeyError, match="make notebooks"):
         checks.check("nope", abs)
+
+
+def test_returning_the_input_itself_is_a_failure_but_a_new_array_is_not():
+    x = np.ones((2, 2))
+    same = record.run_case(lambda x: x, {"x": x})
+    assert same["returned_input"] == ["x"]
+    right = record.run_case(lambda x: x.copy(), {"x": x})
+    assert "returned_input" not in right
+    assert "returned its argument x itself" in checks.outcome_problem(same, right)
+    assert checks.outcome_problem(right, right) is None
+
+
+def test_the_hint_that_explains_most_failures_of_a_set_wins():
+    enc = lambda v: {"value": record.encode(v)}
+    # Case 1 is explained by both mistakes, case 2 only by "ceil": the set's diagnosis is "ceil" for both.
+    cases = [(enc(3), enc(2), lambda: [("forgot + 1", enc(3)), ("ceil", enc(3))]),
+             (enc(5), enc(4), lambda: [("forgot + 1", enc(9)), ("ceil", enc(5))]),
+             (enc(1), enc(1), lambda: [("never asked for a right answer", enc(0))])]
+    messages = checks.judge_cases(cases)
+    assert messages[0].endswith("Hint: ceil") and messages[1].endswith("Hint: ceil") and messages[2] is None
+    # Alone, case 1 gets the first hint in catalogue order.
+    assert checks.failure_message(*cases[0][:2], cases[0][2]()).endswith("Hint: forgot + 1")
+
+
+def test_malformed_records_fail_instead_of_crashing_the_grader():
+    assert checks.judge_cases([({"value": {"__ndarray__": "not base64!"}}, {"value": record.encode(1.0)},
+                                lambda: [])]) == ["the recorded result is malformed"]

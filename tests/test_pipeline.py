@@ -1,0 +1,289 @@
+"""End to end: notebooks execute, nbgrader autogrades them, grader check / grade report and survive abuse."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from grader import build
+from grader.cli import main as grader_main
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENTS = build.assignments()
+pytestmark = pytest.mark.slow
+
+
+def solution(assignment):
+    return ROOT / "solutions" / assignment / f"{assignment}.ipynb"
+
+
+def student(assignment):
+    return ROOT / "notebooks" / assignment / f"{assignment}.ipynb"
+
+
+def execute(path: Path, cwd: Path) -> nbformat.NotebookNode:
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(cwd)}}).execute()
+    return nb
+
+
+def errors(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
+
+
+def with_solution_cell(assignment: str, function_name: str, code: str) -> nbformat.NotebookNode:
+    """The student version with the solution cell ``function_name`` replaced by ``code``."""
+    nb = nbformat.read(student(assignment), as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == function_name:
+            cell.source = textwrap.dedent(code)
+            return nb
+    raise KeyError(function_name)
+
+
+def solved(assignment: str) -> nbformat.NotebookNode:
+    """The student version with every solution cell filled in from the solution notebook: a perfect student."""
+    nb = nbformat.read(student(assignment), as_version=4)
+    answers = {c.metadata.nbgrader["grade_id"]: c.source for c in nbformat.read(solution(assignment), as_version=4).cells
+               if c.metadata.get("nbgrader", {}).get("solution")}
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]  # the solution markers are plain comments
+    return nb
+
+
+def run_check(path: Path, *extra: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "grader", "check", str(path), *extra], cwd=cwd or path.parent,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_executes_cleanly_from_another_folder(assignment, tmp_path):
+    assert errors(execute(solution(assignment), tmp_path)) == []
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_student_version_fails_only_in_graded_test_cells(assignment, tmp_path):
+    failing = errors(execute(student(assignment), tmp_path))
+    assert failing, "an untouched student notebook should fail its tests"
+    for cell in failing:
+        meta = cell.metadata.get("nbgrader", {})
+        assert meta.get("grade") and not meta.get("solution"), f"cell {cell.id} fails but is not a test cell"
+
+
+# --- nbgrader's own command line ----------------------------------------------------------------
+
+
+def test_nbgrader_autograde_gives_solution_full_marks_and_untouched_version_zero(tmp_path):
+    assignment = "02_padding_stride"
+    (tmp_path / "nbgrader_config.py").write_text(
+        f"from grader.config import configure\nconfigure(get_config(), root={str(tmp_path)!r}, source_root={str(ROOT)!r})\n"
+        f"get_config().CourseDirectory.release_directory = {str(tmp_path / 'release')!r}\n")
+    for who, nb in {"perfect": solved(assignment), "blank": nbformat.read(student(assignment), as_version=4)}.items():
+        target = tmp_path / "submitted" / who / assignment / f"{assignment}.ipynb"
+        target.parent.mkdir(parents=True)
+        nbformat.write(nb, target)
+    nbgrader = [sys.executable, "-m", "nbgrader"]
+    subprocess.run(nbgrader + ["generate_assignment", assignment, "--force"], cwd=tmp_path, check=True, capture_output=True)
+    subprocess.run(nbgrader + ["autograde", assignment, "--create"], cwd=tmp_path, check=True, capture_output=True)
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
+        perfect, blank = gb.find_submission(assignment, "perfect"), gb.find_submission(assignment, "blank")
+        assert perfect.max_score >= 10
+        assert perfect.score == perfect.max_score
+        assert blank.score == 0
+
+
+# --- grader check ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_check_solution_full_marks_untouched_zero_file_untouched(assignment, tmp_path):
+    mine = tmp_path / "somewhere" / "my copy.ipynb"
+    mine.parent.mkdir()
+    nbformat.write(solved(assignment), mine)
+    before = hashlib.sha256(mine.read_bytes()).hexdigest()
+    result = run_check(mine, "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["score"] == report["max_score"] > 0
+    assert set(report) == {"notebook", "score", "max_score", "tests"}
+    assert all(set(t) == {"name", "score", "max_score", "message"} for t in report["tests"])
+    assert hashlib.sha256(mine.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in mine.parent.iterdir()) == ["my copy.ipynb"]
+
+    blank = run_check(student(assignment), cwd=tmp_path)
+    assert blank.returncode == 0, blank.stderr
+    assert blank.stdout.strip().splitlines()[-1].strip().startswith("Total: 0 /")
+    assert "NotImplementedError" in blank.stdout
+
+
+def test_check_table_names_the_mistake(tmp_path):
+    nb = with_solution_cell("02_padding_stride", "conv_output_size", """
+        import math
+        def conv_output_size(n, k, stride=1, pad=0, dilation=1):
+            if stride < 1 or pad < 0 or dilation < 1 or k < 1 or n < 1:
+                raise ValueError("stride, pad, dilation, k and n must be positive")
+            if n + 2 * pad < dilation * (k - 1) + 1:
+                raise ValueError("kernel k larger than padded input")
+            return math.ceil((n + 2 * pad - dilation * (k - 1) - 1) / stride) + 1
+        """)
+    path = tmp_path / "02_padding_stride.ipynb"
+    nbformat.write(nb, path)
+    result = run_check(path)
+    assert result.returncode == 0
+    assert "FAIL" in result.stdout and "ceil" in result.stdout
+    assert "Total:" in result.stdout.splitlines()[-1]
+
+
+@pytest.mark.parametrize("content, words", [
+    (None, "no such file"),
+    ("this is not json", "not a notebook"),
+    (json.dumps(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])), "not one of the course's notebooks"),
+])
+def test_check_refuses_what_it_cannot_grade_in_one_line(tmp_path, content, words):
+    path = tmp_path / "thing.ipynb"
+    if content is not None:
+        path.write_text(content)
+    result = run_check(path, cwd=tmp_path)
+    assert result.returncode != 0
+    assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+# --- tampering: the verdict is not the kernel's to decide -------------------------------------------
+
+
+TAMPERING = """
+import numpy.testing, cnn_course.checks, cnn_course.record
+numpy.testing.assert_allclose = lambda *args, **kwargs: None
+cnn_course.checks.compare = lambda *args, **kwargs: None
+cnn_course.checks.failure_message = lambda *args, **kwargs: None
+cnn_course.checks.check = lambda *args, **kwargs: None
+def conv_output_size(n, k, stride=1, pad=0, dilation=1):
+    return 1
+"""
+
+
+def test_patching_the_test_tools_in_the_kernel_earns_nothing(tmp_path):
+    path = tmp_path / "cheat.ipynb"
+    nbformat.write(with_solution_cell("02_padding_stride", "conv_output_size", TAMPERING), path)
+    report = json.loads(run_check(path, "--json").stdout)
+    scores = {t["name"]: t["score"] for t in report["tests"] if "conv_output_size" in t["name"]}
+    assert scores and all(score == 0 for score in scores.values())
+
+
+# --- grader grade -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def class_folder(tmp_path_factory):
+    """A class: one perfect, one blank, one half-right, and four broken submissions."""
+    folder = tmp_path_factory.mktemp("submissions")
+    assignment = "02_padding_stride"
+    nbformat.write(solved(assignment), folder / "alice__02_padding_stride.ipynb")
+    shutil.copyfile(student(assignment), folder / "bob__02_padding_stride.ipynb")
+    half = solved(assignment)
+    for cell in half.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "pad2d":
+            cell.source = "def pad2d(x, pad, value=0.0):\n    return x.copy()\n"
+    nbformat.write(half, folder / "carol__02_padding_stride.ipynb")
+    (folder / "dave__02_padding_stride.ipynb").write_text("{ not json")
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]), folder / "erin__homework.ipynb")
+    nbformat.write(with_solution_cell(assignment, "conv_output_size", "import os\nos._exit(1)\n"),
+                   folder / "frank__02_padding_stride.ipynb")
+    return folder
+
+
+def grades(out: Path) -> dict[str, dict]:
+    with (out / "grades.csv").open() as handle:
+        return {row["student_id"]: row for row in csv.DictReader(handle)}
+
+
+@pytest.fixture(scope="module")
+def graded_sequential(class_folder, tmp_path_factory):
+    out = tmp_path_factory.mktemp("seq")
+    assert grader_main(["grade", str(class_folder), "--out", str(out)]) == 0
+    return out
+
+
+def test_grade_writes_grades_per_student_and_test_and_survives_broken_submissions(graded_sequential, capsys):
+    table = grades(graded_sequential)
+    assert set(table) >= {"alice", "bob", "carol"}
+    assert float(table["alice"]["total"]) == float(table["alice"]["max_total"]) > 0
+    assert float(table["bob"]["total"]) == 0
+    assert 0 < float(table["carol"]["total"]) < float(table["carol"]["max_total"])
+    assert float(table["carol"]["02_padding_stride/test_pad2d_hidden"]) == 0
+    assert "02_padding_stride/test_conv_output_size_visible" in table["alice"]
+
+
+def test_grade_reports_each_broken_submission_by_name(class_folder, tmp_path, capsys):
+    assert grader_main(["grade", str(class_folder), "--out", str(tmp_path / "g")]) == 0
+    out = capsys.readouterr().out
+    for name in ("dave", "erin"):
+        line = next(line for line in out.splitlines() if line.startswith(name))
+        assert "NOT GRADED" in line
+    frank = next(line for line in out.splitlines() if line.startswith("frank"))
+    assert "NOT GRADED: the kernel died" in frank  # reported by name, never fatal to the others
+
+
+def test_feedback_shows_hints_but_no_hidden_source_or_tracebacks(graded_sequential):
+    html = (graded_sequential / "feedback" / "carol" / "02_padding_stride" / "02_padding_stride.html").read_text()
+    assert "pad2d" in html and "checks passed" in html
+    for secret in ("record_hidden", "BEGIN HIDDEN", "Traceback (most recent call last)", "grader.hidden",
+                   "VerdictPending", "site-packages"):
+        assert secret not in html
+
+
+def test_parallel_grading_matches_sequential(class_folder, graded_sequential, tmp_path):
+    out = tmp_path / "par"
+    assert grader_main(["grade", str(class_folder), "--out", str(out), "--jobs", "2"]) == 0
+    assert grades(out) == grades(graded_sequential)
+    import sqlite3
+    with sqlite3.connect(out / "gradebook.db") as db:
+        assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+def test_regrading_keeps_results_and_manual_grades_unless_forced(class_folder, tmp_path, capsys):
+    from nbgrader.api import Gradebook
+    out = tmp_path / "again"
+    only = tmp_path / "only"
+    only.mkdir()
+    shutil.copy(class_folder / "carol__02_padding_stride.ipynb", only)
+    assert grader_main(["grade", str(only), "--out", str(out)]) == 0
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
+        gb.find_grade("test_pad2d_hidden", "02_padding_stride", "02_padding_stride", "carol").manual_score = 1.5
+        gb.db.commit()
+    shutil.copy(class_folder / "alice__02_padding_stride.ipynb", only)
+    zipped = tmp_path / "class.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        for path in only.iterdir():
+            archive.write(path, path.name)
+    for extra in ([], ["--force"]):
+        capsys.readouterr()
+        assert grader_main(["grade", str(zipped), "--out", str(out), *extra]) == 0
+        printed = capsys.readouterr().out
+        carol = next(line for line in printed.splitlines() if line.startswith("carol"))
+        assert ("already graded" in carol) == (not extra)
+        assert float(grades(out)["carol"]["02_padding_stride/test_pad2d_hidden"]) == 1.5
+        assert float(grades(out)["alice"]["total"]) == float(grades(out)["alice"]["max_total"])
+
+
+def test_grade_accepts_nbgrader_submitted_tree(tmp_path):
+    target = tmp_path / "submitted" / "zoe" / "02_padding_stride" / "02_padding_stride.ipynb"
+    target.parent.mkdir(parents=True)
+    nbformat.write(solved("02_padding_stride"), target)
+    assert grader_main(["grade", str(tmp_path / "submitted"), "--out", str(tmp_path / "g")]) == 0
+    row = grades(tmp_path / "g")["zoe"]
+    assert float(row["total"]) == float(row["max_total"]) > 0
