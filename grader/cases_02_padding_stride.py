@@ -29,8 +29,10 @@ def conv_output_size_visible() -> list[Case]:
         Case(dict(n=5, k=3), "the seed's example: 5x5 input, 3x3 filter, stride 1 -> 3"),
         Case(dict(n=5, k=3, stride=2), "the seed's example: 5x5 input, 3x3 filter, stride 2 -> 2"),
         Case(dict(n=5, k=3, pad=1), "pad 1 on each side keeps a 5x5 map at 5 (same padding)"),
+        Case(dict(n=5, k=3, pad=2), "pad 2 on each side grows it: 5 + 2*2 - 3 + 1 = 7"),
         Case(dict(n=6, k=3, stride=2), "(6 - 3) / 2 = 1.5: the remainder is dropped -> 2"),
         Case(dict(n=7, k=3, dilation=2), "dilation 2 spreads a 3-tap kernel over 5 pixels -> 3"),
+        Case(dict(n=10, k=3, dilation=3), "dilation 3 spreads it over 3*(3-1)+1 = 7 pixels -> 4"),
         Case(dict(n=5, k=3, stride=0), "stride 0 is invalid: raise ValueError"),
         Case(dict(n=2, k=3), "a 3x3 kernel does not fit in a 2x2 input: raise ValueError"),
     ]
@@ -138,6 +140,7 @@ def receptive_field_visible() -> list[Case]:
         Case(dict(layers=[(3, 1)] * 3), "three 3x3 layers see 7"),
         Case(dict(layers=[(2, 2), (3, 1)]), "a stride-2 layer first: each later tap jumps 2 pixels"),
         Case(dict(layers=[(3, 2), (3, 2)]), "two 3x3 stride-2 layers"),
+        Case(dict(layers=[(3, 2)] * 3), "three 3x3 stride-2 layers: the jumps multiply, 1 + 2 + 4 + 8 = 15"),
     ]
 
 

@@ -379,7 +379,7 @@ def receptive_field(layers):
 
 
 # %% tests grade_id="test_receptive_field_visible" points=2
-# Checks one, two and three 3x3 layers, and two stacks with stride 2.
+# Checks one, two and three 3x3 layers, and stacks with stride 2 (two and three layers).
 check("test_receptive_field_visible", receptive_field)
 
 # %% tests grade_id="test_receptive_field_hidden" points=3
