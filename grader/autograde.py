@@ -156,6 +156,27 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
         raise GradingError(f"{path}: not a notebook ({type(error).__name__}: {str(error).splitlines()[0][:120]})")
 
 
+def repair_duplicates(notebook: nbformat.NotebookNode) -> list[str]:
+    """Make a copy-pasted graded cell harmless; return the grade_ids that were repeated.
+
+    nbgrader aborts the whole submission when two cells share a grade_id (#1083). The last copy
+    stays the graded cell (it is the definition Python keeps when the notebook runs top to
+    bottom); earlier copies become plain cells, whose code still runs.
+    """
+    last = {}
+    for index, cell in enumerate(notebook.cells):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id:
+            last[grade_id] = index
+    repeated = []
+    for index, cell in enumerate(notebook.cells):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id and last[grade_id] != index:
+            del cell.metadata["nbgrader"]
+            repeated.append(grade_id)
+    return repeated
+
+
 @contextlib.contextmanager
 def quiet_stderr():
     """Hide what nbgrader, SQLAlchemy and the kernel process print to stderr while grading.
@@ -181,10 +202,13 @@ def grade_shard(shard: Path, submission: Path, assignment: str, student: str, te
     """Autograde one submission in folder ``shard`` (created; left in place for merging)."""
     from nbgrader.converters import Autograde
 
-    read_submission(submission)
+    notebook = read_submission(submission)
     target = shard / "submitted" / student / assignment / f"{assignment}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(submission, target)
+    if repair_duplicates(notebook):
+        nbformat.write(notebook, target)
+    else:
+        shutil.copyfile(submission, target)
     shutil.copyfile(template, shard / "gradebook.db")
     with quiet_stderr():
         _run(Autograde, shard, assignment, student, source_root=source_root, force=True, create_student=True)

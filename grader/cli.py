@@ -58,6 +58,7 @@ def release() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``grader`` console script and ``python -m grader``."""
     parser = argparse.ArgumentParser(prog="grader", description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -287,3 +287,41 @@ def test_grade_accepts_nbgrader_submitted_tree(tmp_path):
     assert grader_main(["grade", str(tmp_path / "submitted"), "--out", str(tmp_path / "g")]) == 0
     row = grades(tmp_path / "g")["zoe"]
     assert float(row["total"]) == float(row["max_total"]) > 0
+
+
+# --- submissions students really make ---------------------------------------------------------------
+
+
+def _grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def test_a_copy_pasted_answer_cell_is_graded_not_fatal(tmp_path):
+    # nbgrader #1083: a duplicated graded cell makes plain autograde abort with a misleading message.
+    nb = solved("02_padding_stride")
+    index = next(i for i, c in enumerate(nb.cells) if _grade_id(c) == "pad2d")
+    copy = nbformat.from_dict(json.loads(json.dumps(nb.cells[index])))
+    copy.id = "pasted-copy"
+    nb.cells.insert(index + 1, copy)
+    path = tmp_path / "02_padding_stride.ipynb"
+    nbformat.write(nb, path)
+    report = json.loads(run_check(path, "--json").stdout)
+    assert report["score"] == report["max_score"]
+
+
+def test_a_deleted_test_cell_comes_back_and_counts(tmp_path):
+    # nbgrader #1682: without add_missing_cells a deleted test cell silently scores nothing.
+    nb = solved("02_padding_stride")
+    nb.cells = [c for c in nb.cells if _grade_id(c) != "test_pad2d_hidden"]
+    path = tmp_path / "02_padding_stride.ipynb"
+    nbformat.write(nb, path)
+    report = json.loads(run_check(path, "--json").stdout)
+    assert "test_pad2d_hidden" in [t["name"] for t in report["tests"]]
+    assert report["score"] == report["max_score"]
+
+
+def test_the_grader_console_script_is_python_m_grader():
+    script = Path(sys.executable).parent / "grader"
+    help_texts = [subprocess.run(command + ["--help"], capture_output=True, text=True, check=True).stdout
+                  for command in ([str(script)], [sys.executable, "-m", "grader"])]
+    assert help_texts[0].replace("grader", "") == help_texts[1].replace("grader", "") and "check" in help_texts[0]
