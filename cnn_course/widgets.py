@@ -203,7 +203,7 @@ def draw_conv_arithmetic(ax_in, ax_out, n: int, k: int, stride: int = 1, pad: in
         cells[row, col] = COLORS["current"]
         ax_out.imshow(cells, extent=(offset - 0.5, offset + o - 0.5, offset + o - 0.5, offset - 0.5),
                       interpolation="nearest")
-        _grid_lines(ax_out, offset, o)
+        _grid_lines(ax_out, offset, o, color="#9a9a9a")  # white cells need visible lines to be counted
         ax_out.add_patch(_rectangle(offset - 0.5, offset - 0.5, o, o, edgecolor="#333333", lw=1))
         ax_out.set_title(f"{output_label} {o}×{o} — cell ({row}, {col})", fontsize=10)
     else:
@@ -213,13 +213,13 @@ def draw_conv_arithmetic(ax_in, ax_out, n: int, k: int, stride: int = 1, pad: in
     return {"positions": starts, "output": o, "row": row, "col": col, "taps": taps, "problem": problem}
 
 
-def _grid_lines(ax, offset: float, cells: int) -> None:
+def _grid_lines(ax, offset: float, cells: int, color: str = "white") -> None:
     edges = offset - 0.5 + np.arange(cells + 1)
     low, high = edges[0], edges[-1]
     segments = [[(e, low), (e, high)] for e in edges] + [[(low, e), (high, e)] for e in edges]
     from matplotlib.collections import LineCollection
 
-    ax.add_collection(LineCollection(segments, colors="white", linewidths=1.0, zorder=2))
+    ax.add_collection(LineCollection(segments, colors=color, linewidths=1.0, zorder=2))
 
 
 def _rectangle(x: float, y: float, w: float, h: float, **style):
@@ -283,7 +283,7 @@ class ConvArithmeticWidget:
         for key, slider in self.sliders.items():
             slider.observe(self._changed, names="value")
         controls_box = widgets.HBox([widgets.VBox(shown[:3]), widgets.VBox(shown[3:] + [self.sliders["position"]]),
-                                     widgets.VBox([self.play])])
+                                     widgets.VBox([widgets.Label("slide the kernel:"), self.play])])
         self.box = widgets.VBox([controls_box, self.image, self.formula, self.message, widgets.HTML(_legend_html())])
         self.update()
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from .config import CELL_TIMEOUT, COURSE_ROOT, SOURCE_DIRECTORY, course_config
+from .config import COURSE_ROOT, SOURCE_DIRECTORY, course_config
 
 LEARNER = "learner"
 
@@ -71,17 +71,19 @@ class _ErrorLog(logging.Handler):
         if "DeadKernelError" in text or "Kernel died" in text:
             return "the kernel died while running the notebook (a crash, os._exit, or too much memory)"
         if "CellTimeoutError" in text or "TimeoutError" in text:
-            return f"a cell ran longer than the {CELL_TIMEOUT} s limit"
+            return "a cell ran longer than the time limit per cell"
         lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith(" ")]
         informative = [line for line in lines if "Error" in line and "Please see" not in line]
         return (informative or lines or ["unknown error"])[-1][:300]
 
 
 def _run(converter_class, root: Path, assignment: str, student: str = ".", source_root: Path = COURSE_ROOT,
-         db: Path | None = None, **attributes) -> None:
+         db: Path | None = None, timeout: int | None = None, **attributes) -> None:
     from nbgrader.coursedir import CourseDirectory
 
     config = course_config(root, source_root=source_root, db_url=f"sqlite:///{db or Path(root) / 'gradebook.db'}")
+    if timeout:
+        config.Execute.timeout = timeout
     config.CourseDirectory.release_directory = str(Path(root) / "release")
     config.CourseDirectory.assignment_id = assignment
     config.CourseDirectory.student_id = student
@@ -198,8 +200,12 @@ def quiet_stderr():
 
 
 def grade_shard(shard: Path, submission: Path, assignment: str, student: str, template: Path,
-                source_root: Path = COURSE_ROOT) -> Result:
-    """Autograde one submission in folder ``shard`` (created; left in place for merging)."""
+                source_root: Path = COURSE_ROOT, timeout: int | None = None) -> Result:
+    """Autograde one submission in folder ``shard`` (created; left in place for merging).
+
+    ``timeout``: seconds a cell may run (default ``config.CELL_TIMEOUT``); a cell that runs
+    longer is interrupted and its tests score 0.
+    """
     from nbgrader.converters import Autograde
 
     notebook = read_submission(submission)
@@ -211,7 +217,8 @@ def grade_shard(shard: Path, submission: Path, assignment: str, student: str, te
         shutil.copyfile(submission, target)
     shutil.copyfile(template, shard / "gradebook.db")
     with quiet_stderr():
-        _run(Autograde, shard, assignment, student, source_root=source_root, force=True, create_student=True)
+        _run(Autograde, shard, assignment, student, source_root=source_root, timeout=timeout, force=True,
+             create_student=True)
         return read_result(shard / "gradebook.db", shard, assignment, student)
 
 

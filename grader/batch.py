@@ -89,12 +89,13 @@ def _already_graded(out: Path, assignment: str, student: str) -> bool:
             return False
 
 
-def _grade_job(shard: str, path: str, assignment: str, student: str, template: str) -> tuple[str, str | None]:
+def _grade_job(shard: str, path: str, assignment: str, student: str, template: str,
+               timeout: int | None) -> tuple[str, str | None]:
     """Worker: autograde and make feedback in a shard. Returns (student, problem or None)."""
     from nbgrader.converters import GenerateFeedback
 
     try:
-        grade_shard(Path(shard), Path(path), assignment, student, Path(template))
+        grade_shard(Path(shard), Path(path), assignment, student, Path(template), timeout=timeout)
         _run(GenerateFeedback, Path(shard), assignment, student, force=True)
         return student, None
     except GradingError as error:
@@ -168,7 +169,7 @@ def _summary(results: list[tuple[str, str, Result | None, str]]) -> str:
     return "\n".join(lines)
 
 
-def grade(source: str, out: Path, jobs: int = 1, force: bool = False) -> int:
+def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: int | None = None) -> int:
     """Grade every submission under ``source`` into course folder ``out``; print a summary."""
     from tqdm import tqdm
 
@@ -210,7 +211,7 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False) -> int:
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(s.path, copy)
         jobs_args = {s: (str(shards / f"{s.student}--{s.assignment}"), str(s.path), s.assignment, s.student,
-                         str(templates[s.assignment])) for s in todo}
+                         str(templates[s.assignment]), timeout) for s in todo}
         for args in jobs_args.values():
             shutil.rmtree(args[0], ignore_errors=True)
         progress = tqdm(total=len(todo), desc="grading", unit="notebook", file=sys.stderr, disable=not todo)

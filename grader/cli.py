@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 from .autograde import GradingError, LEARNER, Result, assignment_of, cached_template, grade_shard, read_submission
+from .config import CELL_TIMEOUT
 
 
 def format_table(result: Result, notebook: str) -> str:
@@ -30,7 +31,7 @@ def format_table(result: Result, notebook: str) -> str:
     return "\n".join(lines)
 
 
-def check(path: str, as_json: bool = False) -> int:
+def check(path: str, as_json: bool = False, timeout: int | None = None) -> int:
     """Grade one learner's notebook exactly as autograde would; never modifies the file."""
     try:
         submission = Path(path).expanduser().resolve()
@@ -38,7 +39,7 @@ def check(path: str, as_json: bool = False) -> int:
         assignment = assignment_of(notebook, submission.name)
         template = cached_template(assignment)
         with tempfile.TemporaryDirectory(prefix="cnn-course-check-") as shard:
-            result = grade_shard(Path(shard), submission, assignment, LEARNER, template)
+            result = grade_shard(Path(shard), submission, assignment, LEARNER, template, timeout=timeout)
     except GradingError as error:
         print(f"grader check: {error}", file=sys.stderr)
         return 2
@@ -66,20 +67,24 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("check", help="grade one notebook with the hidden tests and print hints")
     p.add_argument("path", help="a copy of notebooks/NN_topic/NN_topic.ipynb, wherever it lives")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--timeout", type=int, default=None, metavar="S",
+                   help=f"seconds one cell may run before it is stopped and scores 0 (default {CELL_TIMEOUT})")
     p = commands.add_parser("grade", help="autograde a class: grades.csv, feedback HTML, summary")
     p.add_argument("submissions", help="nbgrader's submitted/ tree, or a folder or zip of notebooks named by student id")
     p.add_argument("--out", default="grading", help="course folder for gradebook, autograded/, feedback/ (default: grading)")
     p.add_argument("--jobs", type=int, default=1, help="grade in N parallel processes (default 1)")
     p.add_argument("--force", action="store_true", help="regrade students already graded")
+    p.add_argument("--timeout", type=int, default=None, metavar="S",
+                   help=f"seconds one cell may run before it is stopped and scores 0 (default {CELL_TIMEOUT})")
     commands.add_parser("benchmark", help="time notebook execution and grading on this machine")
     args = parser.parse_args(argv)
     if args.command == "release":
         return release()
     if args.command == "check":
-        return check(args.path, args.json)
+        return check(args.path, args.json, args.timeout)
     if args.command == "grade":
         from .batch import grade
-        return grade(args.submissions, Path(args.out), jobs=args.jobs, force=args.force)
+        return grade(args.submissions, Path(args.out), jobs=args.jobs, force=args.force, timeout=args.timeout)
     if args.command == "benchmark":
         from .benchmark import main as benchmark
         return benchmark()

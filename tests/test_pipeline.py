@@ -325,3 +325,20 @@ def test_the_grader_console_script_is_python_m_grader():
     help_texts = [subprocess.run(command + ["--help"], capture_output=True, text=True, check=True).stdout
                   for command in ([str(script)], [sys.executable, "-m", "grader"])]
     assert help_texts[0].replace("grader", "") == help_texts[1].replace("grader", "") and "check" in help_texts[0]
+
+
+def test_an_endless_loop_is_stopped_and_scores_zero_for_its_function_only(tmp_path):
+    nb = solved("02_padding_stride")
+    for cell in nb.cells:
+        if _grade_id(cell) == "test_receptive_field_hidden":
+            break
+    for cell in nb.cells:
+        if _grade_id(cell) == "receptive_field":
+            cell.source = "def receptive_field(layers):\n    while True:\n        pass\n"
+    path = tmp_path / "02_padding_stride.ipynb"
+    nbformat.write(nb, path)
+    result = run_check(path, "--json", "--timeout", "3")
+    assert result.returncode == 0, result.stderr
+    scores = {t["name"]: t["score"] for t in json.loads(result.stdout)["tests"]}
+    assert scores["test_receptive_field_visible"] == scores["test_receptive_field_hidden"] == 0
+    assert scores["test_pad2d_hidden"] == 3
