@@ -116,7 +116,10 @@ def make_template(assignment: str, path: Path, source_root: Path = COURSE_ROOT) 
 
 def cached_template(assignment: str, source_root: Path = COURSE_ROOT) -> Path:
     """The template gradebook for ``assignment``, made once per version of its solution notebook."""
-    digest = hashlib.sha256(solution_notebook(assignment, source_root).read_bytes()).hexdigest()[:16]
+    import nbgrader
+
+    key = solution_notebook(assignment, source_root).read_bytes() + nbgrader.__version__.encode()
+    digest = hashlib.sha256(key).hexdigest()[:16]  # a new solution or nbgrader version: a new template
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cnn-course" / "gradebooks"
     path = cache / f"{assignment}-{digest}.db"
     if not path.exists():

@@ -25,7 +25,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from .autograde import (GradingError, Result, assignment_of, grade_shard, make_template, merge_shard,
+from .autograde import (GradingError, Result, assignment_of, cached_template, grade_shard, merge_shard,
                         read_result, read_submission, _run)
 
 
@@ -108,9 +108,7 @@ def _prepare_course(out: Path, assignments: set[str]) -> dict[str, Path]:
     """Templates for each assignment; the course gradebook created or brought up to date from them."""
     from nbgrader.api import Gradebook
 
-    templates = {}
-    for assignment in sorted(assignments):
-        templates[assignment] = make_template(assignment, out / ".templates" / f"{assignment}.db")
+    templates = {assignment: cached_template(assignment) for assignment in sorted(assignments)}
     db = out / "gradebook.db"
     if not db.exists() and templates:
         shutil.copyfile(next(iter(templates.values())), db)
