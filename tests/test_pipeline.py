@@ -203,6 +203,8 @@ def class_folder(tmp_path_factory):
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]), folder / "erin__homework.ipynb")
     nbformat.write(with_solution_cell(assignment, "conv_output_size", "import os\nos._exit(1)\n"),
                    folder / "frank__02_padding_stride.ipynb")
+    (folder / "gina").mkdir()  # an LMS folder where the upload is not a notebook
+    (folder / "gina" / "02_padding_stride.pdf").write_bytes(b"%PDF-1.4")
     return folder
 
 
@@ -231,9 +233,10 @@ def test_grade_writes_grades_per_student_and_test_and_survives_broken_submission
 def test_grade_reports_each_broken_submission_by_name(class_folder, tmp_path, capsys):
     assert grader_main(["grade", str(class_folder), "--out", str(tmp_path / "g")]) == 0
     out = capsys.readouterr().out
-    for name in ("dave", "erin"):
+    for name, reason in (("dave", "not a notebook"), ("erin", "not one of the course's notebooks"),
+                         ("gina", "no notebook in this student's folder")):
         line = next(line for line in out.splitlines() if line.startswith(name))
-        assert "NOT GRADED" in line
+        assert "NOT GRADED" in line and reason in line
     frank = next(line for line in out.splitlines() if line.startswith("frank"))
     assert "NOT GRADED: the kernel died" in frank  # reported by name, never fatal to the others
 
