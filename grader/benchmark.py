@@ -2,7 +2,8 @@
 
 Times, for every notebook: executing the solution version (students' "run all"),
 ``grader check`` on a fully solved copy (what a self-study learner waits for), and
-``grader grade`` of a class of copies, sequential and with ``--jobs 2``.
+``grader grade`` of a class of copies, sequential and with ``--jobs 2``; then the
+widgets' time per slider move (redraw, PNG, texts; the browser's own drawing excluded).
 """
 from __future__ import annotations
 
@@ -77,9 +78,35 @@ def main() -> int:
           f"`python -m grader check` on a solved copy, a fresh process, wall time (median of 3); overhead: "
           f"check minus run all. grade: `grader grade` of a class of {CLASS_SIZE} solved copies, wall time "
           f"including the gradebook, feedback HTML and grades.csv.")
-    try:
-        from cnn_course.widgets import benchmark_updates
-    except ImportError:
-        return 0
-    print(f"widget: {benchmark_updates():.1f} ms per slider move (mean)")
+    print(widget_update_times())
     return 0
+
+
+def widget_update_times(moves: int = 200) -> str:
+    """Slider moves over every control of notebook 02's widget, largest grids and invalid combinations included."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from cnn_course.widgets import conv_arithmetic_widget
+
+    from .reference import conv_output_size
+
+    began = time.perf_counter()
+    widget = conv_arithmetic_widget(conv_output_size)
+    build_ms = (time.perf_counter() - began) * 1000
+    walk = [("n", v) for v in (5, 8, 12)] + [("pad", v) for v in (1, 4, 0)] + [("k", v) for v in (5, 7, 3)] \
+        + [("stride", v) for v in (2, 3, 1)] + [("dilation", v) for v in (2, 4, 1)] + [("position", v) for v in (3, 7, 0)]
+    times = []
+    for i in range(moves):
+        name, value = walk[i % len(walk)]
+        slider = widget.sliders[name]
+        value = min(value, slider.max)
+        if slider.value == value:
+            value = slider.min if value != slider.min else min(slider.min + 1, slider.max)
+        start = time.perf_counter()
+        slider.value = value
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return (f"conv_arithmetic_widget: built in {build_ms:.0f} ms; {moves} slider moves: mean "
+            f"{statistics.mean(times):.1f} ms, median {statistics.median(times):.1f} ms, 95th percentile "
+            f"{times[int(0.95 * (moves - 1))]:.1f} ms, max {times[-1]:.1f} ms")
