@@ -257,30 +257,28 @@ def read_result(db: Path, root: Path, assignment: str, student: str) -> Result:
 
 
 def merge_shard(shard: Path, root: Path, assignment: str, student: str) -> None:
-    """Copy a shard's autograded notebook and scores into the instructor's course folder ``root``.
+    """Copy a shard's autograded notebook, feedback (if made) and scores into the course folder ``root``.
 
     Manual grades and comments already in the gradebook are kept: only auto scores and auto
     comments are written.
     """
     from nbgrader.api import Gradebook, MissingEntry
 
-    for step in ("autograded",):
-        source = shard / step / student / assignment
-        target = Path(root) / step / student / assignment
-        if target.exists():
-            shutil.rmtree(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(source, target)
+    for step in ("autograded", "feedback"):
+        source, target = shard / step / student / assignment, Path(root) / step / student / assignment
+        if source.exists():
+            shutil.rmtree(target, ignore_errors=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(source, target)
     with Gradebook(f"sqlite:///{shard / 'gradebook.db'}") as shard_gb, \
             Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gb, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy's autoflush warnings from nbgrader's add_submission
         theirs = shard_gb.find_submission(assignment, student)
         gb.update_or_create_student(student)
         try:
-            ours = gb.find_submission(assignment, student)
-            ours.timestamp = theirs.timestamp
+            gb.find_submission(assignment, student).timestamp = theirs.timestamp
         except MissingEntry:
-            ours = gb.add_submission(assignment, student, timestamp=theirs.timestamp)
+            gb.add_submission(assignment, student, timestamp=theirs.timestamp)
         for their_nb in theirs.notebooks:
             for grade in their_nb.grades:
                 mine = gb.find_grade(grade.name, their_nb.name, assignment, student)
@@ -291,4 +289,3 @@ def merge_shard(shard: Path, root: Path, assignment: str, student: str) -> None:
             our_nb = gb.find_submission_notebook(their_nb.name, assignment, student)
             our_nb.late_submission_penalty = their_nb.late_submission_penalty
         gb.db.commit()
-        del ours

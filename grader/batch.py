@@ -224,9 +224,6 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                 shard = Path(jobs_args[s][0])
                 if problem is None:
                     merge_shard(shard, out, s.assignment, s.student)  # one writer: the main process
-                    feedback = out / "feedback" / s.student / s.assignment
-                    shutil.rmtree(feedback, ignore_errors=True)
-                    shutil.copytree(shard / "feedback" / s.student / s.assignment, feedback)
                     results.append((s.student, s.assignment, read_result(out / "gradebook.db", out, s.assignment,
                                                                          s.student), "graded"))
                 else:
