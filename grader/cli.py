@@ -11,7 +11,6 @@ import argparse
 import json
 import sys
 import tempfile
-import textwrap
 from pathlib import Path
 
 from .autograde import GradingError, LEARNER, Result, assignment_of, cached_template, grade_shard, read_submission
@@ -25,8 +24,9 @@ def format_table(result: Result, notebook: str) -> str:
     for test in result.tests:
         mark = "ok  " if test.score >= test.max_score else "FAIL"
         lines.append(f"  {mark} {test.name:<{width}}  {test.score:g} / {test.max_score:g}")
-        if test.message and test.score < test.max_score:
-            lines += ["         " + line for line in textwrap.dedent(test.message).splitlines() if line.strip()]
+        if test.message and test.score < test.max_score:  # the summary and the failed cases, not the passed ones
+            shown = [line for line in test.message.splitlines() if line.strip() and not line.lstrip().startswith("ok ")]
+            lines += ["         " + line for line in shown]
     lines += ["", f"  Total: {result.score:g} / {result.max_score:g}"]
     return "\n".join(lines)
 

@@ -127,6 +127,13 @@ WRONG = [
             widths = [(0, 0)] * (x.ndim - 2) + [(ph, ph), (pw, pw)]
             return np.pad(x, widths, constant_values=value)
     ''', hint="height and width swapped"),
+    wrong("pad2d", "first number of the pair for both axes", '''
+        def pad2d(x, pad, value=0.0):
+            p = pad if isinstance(pad, int) else pad[0]
+            out = np.full(x.shape[:-2] + (x.shape[-2] + 2 * p, x.shape[-1] + 2 * p), value)
+            out[..., p:p + x.shape[-2], p:p + x.shape[-1]] = x
+            return out
+    ''', hint="you used the first number for both"),
     wrong("pad2d", "value ignored", '''
         def pad2d(x, pad, value=0.0):
             ph, pw = (pad, pad) if isinstance(pad, int) else pad
