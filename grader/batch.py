@@ -10,7 +10,8 @@ SUBMISSIONS may be
 * a ``.zip`` of any of these.
 
 The assignment is recognised from the notebook's graded cells, whatever the file is called.
-Results go to the course folder ``--out`` (default ``grading/``): ``gradebook.db``,
+Results go to the course folder ``--out`` (default: the repository, so that nbgrader's
+formgrader and commands see the same gradebook): ``gradebook.db``, ``submitted/``,
 ``autograded/``, ``feedback/<student>/<assignment>/<assignment>.html``, ``grades.csv``.
 Students already graded keep their results (and manual grades) unless ``--force``.
 """

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from .autograde import GradingError, LEARNER, Result, assignment_of, cached_template, grade_shard, read_submission
-from .config import CELL_TIMEOUT
+from .config import CELL_TIMEOUT, COURSE_ROOT
 
 
 def format_table(result: Result, notebook: str) -> str:
@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"seconds one cell may run before it is stopped and scores 0 (default {CELL_TIMEOUT})")
     p = commands.add_parser("grade", help="autograde a class: grades.csv, feedback HTML, summary")
     p.add_argument("submissions", help="nbgrader's submitted/ tree, or a folder or zip of notebooks named by student id")
-    p.add_argument("--out", default="grading", help="course folder for gradebook, autograded/, feedback/ (default: grading)")
+    p.add_argument("--out", default=str(COURSE_ROOT),
+                   help="course folder for gradebook.db, submitted/, autograded/, feedback/, grades.csv (default: the "
+                        "repository, where nbgrader's formgrader and commands find them; all git-ignored)")
     p.add_argument("--jobs", type=int, default=1, help="grade in N parallel processes (default 1)")
     p.add_argument("--force", action="store_true", help="regrade students already graded")
     p.add_argument("--timeout", type=int, default=None, metavar="S",

@@ -38,8 +38,8 @@ def test_ci_runs_make_test_and_tolerates_no_tests_collected():
 
 def test_instructor_working_folders_are_ignored_by_git():
     ignored = subprocess.run(["git", "check-ignore", "submitted/x", "autograded/x", "feedback/x", "gradebook.db",
-                              "grading/x", ".venv/x"], cwd=ROOT, capture_output=True, text=True).stdout.split()
-    assert ignored == ["submitted/x", "autograded/x", "feedback/x", "gradebook.db", "grading/x", ".venv/x"]
+                              "grades.csv", "release/x", ".venv/x"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    assert ignored == ["submitted/x", "autograded/x", "feedback/x", "gradebook.db", "grades.csv", "release/x", ".venv/x"]
 
 
 def test_nbgrader_configuration():
