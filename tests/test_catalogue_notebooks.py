@@ -20,13 +20,12 @@ from grader.cli import main as grader_main
 
 import catalogue
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 
-def submission(assignment: str, sources: dict[str, str]) -> nbformat.NotebookNode:
-    """The student version with each function's solution cell replaced by the given source."""
-    nb = nbformat.read(ROOT / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4)
+def submission(built: Path, assignment: str, sources: dict[str, str]) -> nbformat.NotebookNode:
+    """The student version (built from source) with each function's solution cell replaced by the given source."""
+    nb = nbformat.read(built / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4)
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id in sources:
@@ -36,7 +35,7 @@ def submission(assignment: str, sources: dict[str, str]) -> nbformat.NotebookNod
 
 
 @pytest.mark.parametrize("assignment", build.assignments())
-def test_grading_catches_every_catalogued_mistake_and_passes_correct_code(assignment, tmp_path):
+def test_grading_catches_every_catalogued_mistake_and_passes_correct_code(assignment, tmp_path, built_course):
     functions = sorted({s.function for s in for_notebook(assignment)})
     wrong = {f: catalogue.wrong_for(f) for f in functions}
     assert all(len(w) >= 2 for w in wrong.values()), "at least two wrong implementations per graded function"
@@ -48,8 +47,8 @@ def test_grading_catches_every_catalogued_mistake_and_passes_correct_code(assign
         picks = {f: wrong[f][r] for f in functions if r < len(wrong[f])}
         sources = {f: (picks[f].source if f in picks else catalogue.CORRECT[f].source) for f in functions}
         used[f"wrong{r}"] = picks
-        nbformat.write(submission(assignment, sources), folder / f"wrong{r}__{assignment}.ipynb")
-    nbformat.write(submission(assignment, {f: catalogue.CORRECT[f].source for f in functions}),
+        nbformat.write(submission(built_course, assignment, sources), folder / f"wrong{r}__{assignment}.ipynb")
+    nbformat.write(submission(built_course, assignment, {f: catalogue.CORRECT[f].source for f in functions}),
                    folder / f"correct__{assignment}.ipynb")
     out = tmp_path / "grading"
     assert grader_main(["grade", str(folder), "--out", str(out), "--jobs", "2"]) == 0

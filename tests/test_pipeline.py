@@ -21,15 +21,24 @@ from grader.cli import main as grader_main
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = build.assignments()
+BUILT: Path
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _built(built_course):
+    global BUILT
+    BUILT = built_course
+
+
 def solution(assignment):
-    return ROOT / "solutions" / assignment / f"{assignment}.ipynb"
+    """The solution notebook, built from its source (see conftest.built_course)."""
+    return BUILT / "solutions" / assignment / f"{assignment}.ipynb"
 
 
 def student(assignment):
-    return ROOT / "notebooks" / assignment / f"{assignment}.ipynb"
+    """The untouched student version, built from its source: a student's edits in notebooks/ do not count."""
+    return BUILT / "notebooks" / assignment / f"{assignment}.ipynb"
 
 
 def execute(path: Path, cwd: Path) -> nbformat.NotebookNode:

@@ -1,0 +1,31 @@
+"""Shared fixtures: the course built from its sources, independent of a student's working copy.
+
+Students fill in ``notebooks/NN_topic/NN_topic.ipynb`` in place and then may run ``make test``:
+tests that need "the student version" or "the solution" therefore use a fresh build of the
+sources (``test_build.py`` proves it equals what is committed), never the working file.
+"""
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from grader import build
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def built_course(tmp_path_factory) -> Path:
+    """A folder with ``solutions/``, ``notebooks/`` and ``cnn_course/fixtures/`` built from the sources."""
+    out = tmp_path_factory.mktemp("built-course")
+    build.release(ROOT, out)
+    return out
+
+
+def committed_text(relative: str) -> str | None:
+    """The file as committed (git HEAD), or None outside a git checkout or for a file not committed yet."""
+    try:
+        return subprocess.run(["git", "show", f"HEAD:{relative}"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
