@@ -105,3 +105,28 @@ def test_cells_get_nbgrader_metadata_and_stable_ids(tmp_path):
 def test_fixtures_hold_only_visible_sets(assignment):
     fixture = json.loads((ROOT / "cnn_course" / "fixtures" / f"{assignment}.json").read_text())
     assert set(fixture["case_sets"]) == {s.id for s in for_notebook(assignment) if s.visible}
+
+
+def _parameters(function) -> list[tuple[str, object]]:
+    """Names and defaults of a function's parameters (annotations ignored)."""
+    import inspect
+    return [(p.name, p.default) for p in inspect.signature(function).parameters.values()]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_graded_stubs_have_the_spec_signatures(assignment, built_course):
+    """Each stub defines its function exactly as grader.reference does (names and defaults are fixed by the spec)."""
+    import ast
+
+    from grader import reference
+
+    nb = nbformat.read(built_course / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4)
+    stubs = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    assert stubs
+    for cell in stubs:
+        name = cell.metadata.nbgrader["grade_id"]
+        defs = [n for n in ast.parse(cell.source).body if isinstance(n, ast.FunctionDef)]
+        assert [d.name for d in defs] == [name]
+        namespace = {}
+        exec(compile(ast.Module(body=defs, type_ignores=[]), "<stub>", "exec"), namespace)
+        assert _parameters(namespace[name]) == _parameters(getattr(reference, name))
