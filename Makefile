@@ -5,13 +5,13 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 LAB_ARGS ?=
 
-.PHONY: lab test notebooks benchmark clean-grading help
+.PHONY: lab test notebooks benchmark help
 
 help:
 	@echo "make lab        set up .venv and open JupyterLab on the course (LAB_ARGS=... passes options)"
 	@echo "make test       set up .venv and run every test"
 	@echo "make notebooks  rebuild solutions/*.ipynb, student notebooks/ and visible-test fixtures"
-	@echo "make benchmark  time notebook execution and grading"
+	@echo "make benchmark  time notebook execution, grading and widget updates"
 
 # The environment is rebuilt when pyproject.toml changes.
 $(STAMP): pyproject.toml
