@@ -45,7 +45,6 @@ class Result:
     score: float = 0.0
     max_score: float = 0.0
     tests: list[TestResult] = field(default_factory=list)
-    error: str | None = None
 
     def as_json(self, notebook: str) -> dict:
         return {"notebook": notebook, "score": self.score, "max_score": self.max_score,

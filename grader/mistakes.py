@@ -245,7 +245,7 @@ def _max_pool_float_switches(x, size=2, stride=None):
 def _max_pool_last_tie(x, size=2, stride=None):
     y, _ = R.max_pool2d(x, size, stride)
     flat = _windows(x, size, stride)
-    (kh, kw), (sh, sw) = _pair(size), _pair(_stride_or_size(size, stride))
+    (_, kw), (sh, sw) = _pair(size), _pair(_stride_or_size(size, stride))
     local = flat.shape[-1] - 1 - np.argmax(flat[..., ::-1], axis=-1)
     ho, wo = local.shape[-2:]
     rows = (np.arange(ho) * sh)[:, None] + local // kw

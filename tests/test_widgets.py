@@ -10,7 +10,6 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from cnn_course import widgets  # noqa: E402
 from cnn_course.widgets import (  # noqa: E402
-    compare_with_function,
     conv_arithmetic_widget,
     draw_conv_arithmetic,
     formula_text,
