@@ -6,17 +6,20 @@ sets are baked, with their expected outcomes and typical-mistake outcomes, into
 only ever built here, by the kernel (to call the student's function) and by the
 grading process (to judge the outcomes), from the same code.
 
-Add cases for a notebook in ``grader/cases_<notebook>.py``: it registers its sets
-with :func:`case_set`; every such module is imported at the bottom of this one.
+A notebook's cases live in ``grader/notebooks/nbNN_topic/cases.py``: each graded function
+``f`` gets a visible set (decorated ``@visible("f")``, id ``test_f_visible``) and a hidden one
+(``@hidden("f")``, id ``test_f_hidden``); the id is also the grade_id of the test cell that runs
+it. Every such module is imported at the bottom of this one. Case modules run in the student's
+kernel (hidden cells rebuild their cases there), so they import only numpy and this module.
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
+
+from . import notebooks
 
 
 @dataclass(frozen=True)
@@ -41,14 +44,29 @@ class CaseSet:
 CASE_SETS: dict[str, CaseSet] = {}
 
 
-def case_set(id: str, notebook: str, function: str, visible: bool = False):
-    """Register the decorated zero-argument builder as case set ``id``."""
+def test_id(function: str, visible: bool) -> str:
+    """The id of a function's case set, and the grade_id of its test cell: ``test_pad2d_visible``."""
+    return f"test_{function}_{'visible' if visible else 'hidden'}"
+
+
+def _register(function: str, visible: bool):
     def register(build: Callable[[], list[Case]]) -> Callable[[], list[Case]]:
+        id = test_id(function, visible)
         if id in CASE_SETS:
             raise ValueError(f"case set {id!r} is registered twice")
-        CASE_SETS[id] = CaseSet(id, notebook, function, visible, build)
+        CASE_SETS[id] = CaseSet(id, notebooks.assignment_of_module(build.__module__), function, visible, build)
         return build
     return register
+
+
+def visible(function: str):
+    """Register the decorated zero-argument builder as the visible cases of ``function``."""
+    return _register(function, visible=True)
+
+
+def hidden(function: str):
+    """Register the decorated zero-argument builder as the hidden cases of ``function``."""
+    return _register(function, visible=False)
 
 
 def rng(seed: int) -> np.random.Generator:
@@ -60,5 +78,5 @@ def for_notebook(notebook: str) -> list[CaseSet]:
     return [s for s in CASE_SETS.values() if s.notebook == notebook]
 
 
-for _path in sorted(Path(__file__).parent.glob("cases_*.py")):
-    importlib.import_module(f"{__package__}.{_path.stem}")
+for _assignment in notebooks.assignments():
+    notebooks.module(_assignment, "cases")

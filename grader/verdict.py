@@ -19,7 +19,7 @@ def variant_outcomes(function: str, args: dict) -> list[tuple[str, dict]]:
     """Outcomes of the typical mistakes for this call, each with its hint; those equal to the right one dropped."""
     right = expected_outcome(function, args)
     found = []
-    for hint, wrong in mistakes.VARIANTS.get(function, []):
+    for hint, wrong in mistakes.variants_for(function):
         outcome = record.run_case(wrong, args)
         if "error" in outcome or outcome == right:
             continue

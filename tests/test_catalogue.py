@@ -1,11 +1,11 @@
-"""The typical-mistake variants (grader/mistakes.py) against the catalogue of student code (tests/catalogue/).
+"""The typical-mistake variants (grader/mistakes.py) against the catalogue of student code (grader/notebooks/*/catalogue.py).
 
-For every graded function of notebooks 01-06, on a deterministic battery of calls:
+For every graded function, on a deterministic battery of calls:
 
 - every independent CORRECT implementation passes the grader's comparison;
 - every deliberately WRONG implementation fails at least one call, gets a hint, and gets
-  the hint meant for it (the first matching variant in ``VARIANTS`` is the right one);
-- every variant in ``grader.mistakes.VARIANTS`` differs from the reference on some call
+  the hint meant for it;
+- every variant in ``grader.mistakes.all_variants()`` differs from the reference on some call
   (no dead variants) and takes exactly the graded function's arguments.
 """
 from __future__ import annotations
@@ -22,12 +22,9 @@ from grader import mistakes, reference
 from grader.cases import Case
 from grader.verdict import expected_outcome, judge_case, variant_outcomes
 
-try:
-    from tests import catalogue
-except ImportError:  # pytest puts tests/ itself on sys.path
-    import catalogue
+from grader import catalogue
 
-FUNCTIONS = catalogue.ALL_FUNCTIONS
+FUNCTIONS = list(reference.__all__)
 
 
 @lru_cache(maxsize=None)
@@ -49,14 +46,14 @@ def _messages(function: str, impl) -> list[tuple[dict, str | None]]:
 
 def test_spec_functions_are_all_covered():
     assert sorted(FUNCTIONS) == sorted(reference.__all__)
-    assert sorted(mistakes.VARIANTS) == sorted(FUNCTIONS)
+    assert sorted(mistakes.all_variants()) == sorted(FUNCTIONS)
     assert sorted(catalogue.CORRECT) == sorted(FUNCTIONS)
     assert {w.function for w in catalogue.WRONG} == set(FUNCTIONS)
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_function_has_variants_wrongs_correct_and_battery(function):
-    assert len(mistakes.VARIANTS[function]) >= 2, "at least two typical mistakes per function"
+    assert len(mistakes.variants_for(function)) >= 2, "at least two typical mistakes per function"
     assert len(catalogue.wrong_for(function)) >= 2, "at least two wrong implementations per function"
     assert function in catalogue.CORRECT
     assert len(catalogue.battery(function)) >= 3
@@ -67,7 +64,7 @@ def test_function_has_variants_wrongs_correct_and_battery(function):
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_variants_take_the_graded_functions_arguments(function):
     wanted = inspect.signature(getattr(reference, function))
-    for hint, wrong in mistakes.VARIANTS[function]:
+    for hint, wrong in mistakes.variants_for(function):
         got = inspect.signature(wrong)
         assert list(got.parameters) == list(wanted.parameters), hint
         for name, parameter in wanted.parameters.items():
@@ -115,7 +112,7 @@ PROMISED_HINTS = {
 def test_promised_hints_are_given(phrase):
     missing = []
     for function in PROMISED_HINTS[phrase]:
-        named = [hint for hint, _ in mistakes.VARIANTS[function] if phrase in hint]
+        named = [hint for hint, _ in mistakes.variants_for(function) if phrase in hint]
         if not named:
             missing.append(f"{function}: no variant's hint says it")
         elif not any(w.hint and any(w.hint in hint for hint in named) for w in catalogue.wrong_for(function)):
@@ -163,7 +160,7 @@ def test_judge_case_agrees(function):
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_no_dead_variants(function):
     dead = []
-    for hint, wrong in mistakes.VARIANTS[function]:
+    for hint, wrong in mistakes.variants_for(function):
         live = False
         for args, expected, _ in _judged(function):
             outcome = record.run_case(wrong, args)

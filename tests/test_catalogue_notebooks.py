@@ -18,7 +18,7 @@ from grader.autograde import read_result
 from grader.cases import CASE_SETS, for_notebook
 from grader.cli import main as grader_main
 
-import catalogue
+from grader import catalogue
 
 pytestmark = pytest.mark.slow
 

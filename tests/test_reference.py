@@ -9,6 +9,7 @@ checked by the dev tool ``tools/compare_with_torch.py`` (torch is not a dependen
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grader import reference as R
+
+ROOT = Path(__file__).resolve().parent.parent
 
 try:                                 # tests/ as a package, or as a plain folder on sys.path
     from tests import oracle_naive as naive
@@ -587,18 +590,32 @@ def test_invalid_arguments_raise_value_error_naming_the_argument(call, pattern):
     assert re.search(pattern, str(error.value)), str(error.value)
 
 
-SPEC_FUNCTIONS = """
-    dense_param_count local_param_count conv_param_count locally_connected2d tie_weights
-    conv_output_size pad2d same_padding receptive_field
-    flip180 cross_correlate2d convolve2d conv2d
-    max_pool2d mean_pool2d max_unpool2d upsample_nearest
-    dense_backward numerical_gradient relative_error conv2d_backward max_pool2d_backward mean_pool2d_backward
-    transposed_output_size dilate2d conv_transpose2d conv_transpose2d_via_conv overlap_count
-""".split()
+def contract_signatures() -> dict[str, dict[str, list[tuple[str, object]]]]:
+    """``{notebook: {function: [(argument, default), ...]}}`` read from docs/course-spec.md."""
+    import ast
+    signatures, notebook = {}, None
+    for line in (ROOT / "docs" / "course-spec.md").read_text().splitlines():
+        heading = re.match(r"### (\d\d_\w+)", line)
+        if heading:
+            notebook = heading.group(1)
+            signatures[notebook] = {}
+        call = re.match(r"- `(\w+)\((.*?)\)( ->|`)", line)
+        if call and notebook:
+            node = ast.parse(f"def {call.group(1)}({call.group(2)}): pass").body[0].args
+            defaults = [None] * (len(node.args) - len(node.defaults)) + [ast.literal_eval(d) for d in node.defaults]
+            signatures[notebook][call.group(1)] = [(a.arg, d) for a, d in zip(node.args, defaults)]
+    return signatures
 
 
-def test_every_graded_function_is_exported_and_documented():
-    assert sorted(R.__all__) == sorted(SPEC_FUNCTIONS)
-    for name in SPEC_FUNCTIONS:
-        doc = getattr(R, name).__doc__
-        assert doc and ("Returns" in doc or "Inputs and output" in doc), name
+def test_every_graded_function_follows_the_contract_and_is_documented():
+    import inspect
+
+    from grader import notebooks
+    contract = contract_signatures()
+    for assignment in notebooks.assignments():
+        assert list(contract[assignment]) == notebooks.functions(assignment), assignment
+        for name, arguments in contract[assignment].items():
+            parameters = inspect.signature(getattr(R, name)).parameters.values()
+            assert [(p.name, None if p.default is p.empty else p.default) for p in parameters] == arguments, name
+            doc = getattr(R, name).__doc__
+            assert doc and ("Returns" in doc or "Inputs and output" in doc), name

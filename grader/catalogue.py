@@ -1,6 +1,6 @@
 """The catalogue of student implementations: deliberately wrong ones, and independent correct ones.
 
-Every graded function of notebooks 01-06 has here
+Every graded function has, in its notebook's package,
 
 * at least two **wrong** implementations (:data:`WRONG`), each written the way a student
   would write it (loops, the wrong slice, ``=`` instead of ``+=``...), with a short label and,
@@ -24,38 +24,18 @@ implementations of the same function must coexist under the same name, and a not
 test needs the source text anyway: it pastes ``impl.source`` into a submission's solution cell
 (no ``inspect.getsource`` of nested or renamed functions needed).
 
-Modules ``nb01`` ... ``nb06`` hold one notebook each: ``WRONG``, ``CORRECT`` and ``battery()``.
+Each notebook's ``grader/notebooks/nbNN_topic/catalogue.py`` holds its ``WRONG``, ``CORRECT`` and
+``battery()``; this module gathers them (found by that convention).
 """
 from __future__ import annotations
 
 import ast
-import importlib
 import textwrap
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
 
 import numpy as np
-
-#: The graded functions of each notebook, as listed in course-spec.md.
-SPEC_FUNCTIONS: dict[str, list[str]] = {
-    "01_local_connectivity": [
-        "dense_param_count", "local_param_count", "conv_param_count", "locally_connected2d", "tie_weights",
-    ],
-    "02_padding_stride": ["conv_output_size", "pad2d", "same_padding", "receptive_field"],
-    "03_correlation_convolution": ["flip180", "cross_correlate2d", "convolve2d", "conv2d"],
-    "04_pooling_unpooling": ["max_pool2d", "mean_pool2d", "max_unpool2d", "upsample_nearest"],
-    "05_backprop": [
-        "dense_backward", "numerical_gradient", "relative_error", "conv2d_backward",
-        "max_pool2d_backward", "mean_pool2d_backward",
-    ],
-    "06_transposed_convolution": [
-        "transposed_output_size", "dilate2d", "conv_transpose2d", "conv_transpose2d_via_conv", "overlap_count",
-    ],
-}
-ALL_FUNCTIONS: list[str] = [name for names in SPEC_FUNCTIONS.values() for name in names]
-NOTEBOOK_OF: dict[str, str] = {name: nb for nb, names in SPEC_FUNCTIONS.items() for name in names}
-
 
 @dataclass(frozen=True)
 class Impl:
@@ -117,11 +97,11 @@ def out_size(n: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:
     return (n + 2 * p - d * (k - 1) - 1) // s + 1
 
 
-_MODULES = ["nb01", "nb02", "nb03", "nb04", "nb05", "nb06"]
-
-
 def _load():
-    return [importlib.import_module(f"{__name__}.{m}") for m in _MODULES]
+    """Every notebook's ``catalogue`` module (``grader/notebooks/nbNN_topic/catalogue.py``)."""
+    from . import notebooks
+
+    return [m for m in (notebooks.module(a, "catalogue") for a in notebooks.assignments()) if m is not None]
 
 
 WRONG: list[WrongImpl] = [w for module in _load() for w in module.WRONG]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import correct, pair, wrong
+from grader.catalogue import correct, pair, wrong
 
 CORRECT = {
     "transposed_output_size": correct("transposed_output_size", '''

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cases import Case, case_set, rng
-
-NOTEBOOK = "02_padding_stride"
+from grader.cases import Case, hidden, rng, visible
 
 
 def _grid(*shape: int) -> np.ndarray:
@@ -23,11 +21,11 @@ def _grid(*shape: int) -> np.ndarray:
 # --- conv_output_size -----------------------------------------------------------------------------
 
 
-@case_set("test_conv_output_size_visible", NOTEBOOK, "conv_output_size", visible=True)
+@visible("conv_output_size")
 def conv_output_size_visible() -> list[Case]:
     return [
-        Case(dict(n=5, k=3), "the seed's example: 5x5 input, 3x3 filter, stride 1 -> 3"),
-        Case(dict(n=5, k=3, stride=2), "the seed's example: 5x5 input, 3x3 filter, stride 2 -> 2"),
+        Case(dict(n=5, k=3), "5x5 input, 3x3 filter, stride 1 -> 3"),
+        Case(dict(n=5, k=3, stride=2), "5x5 input, 3x3 filter, stride 2 -> 2"),
         Case(dict(n=5, k=3, pad=1), "pad 1 on each side keeps a 5x5 map at 5 (same padding)"),
         Case(dict(n=5, k=3, pad=2), "pad 2 on each side grows it: 5 + 2*2 - 3 + 1 = 7"),
         Case(dict(n=6, k=3, stride=2), "(6 - 3) / 2 = 1.5: the remainder is dropped -> 2"),
@@ -38,7 +36,7 @@ def conv_output_size_visible() -> list[Case]:
     ]
 
 
-@case_set("test_conv_output_size_hidden", NOTEBOOK, "conv_output_size")
+@hidden("conv_output_size")
 def conv_output_size_hidden() -> list[Case]:
     g = rng(2021)
     cases = []
@@ -67,7 +65,7 @@ def conv_output_size_hidden() -> list[Case]:
 # --- pad2d ----------------------------------------------------------------------------------------
 
 
-@case_set("test_pad2d_visible", NOTEBOOK, "pad2d", visible=True)
+@visible("pad2d")
 def pad2d_visible() -> list[Case]:
     return [
         Case(dict(x=_grid(3, 3), pad=1), "3x3 image, pad 1 per side -> 5x5 with a border of zeros"),
@@ -78,7 +76,7 @@ def pad2d_visible() -> list[Case]:
     ]
 
 
-@case_set("test_pad2d_hidden", NOTEBOOK, "pad2d")
+@hidden("pad2d")
 def pad2d_hidden() -> list[Case]:
     g = rng(2022)
     return [
@@ -98,7 +96,7 @@ def pad2d_hidden() -> list[Case]:
 # --- same_padding ---------------------------------------------------------------------------------
 
 
-@case_set("test_same_padding_visible", NOTEBOOK, "same_padding", visible=True)
+@visible("same_padding")
 def same_padding_visible() -> list[Case]:
     return [
         Case(dict(k=3), "3x3 kernel: pad 1 per side keeps the size"),
@@ -109,7 +107,7 @@ def same_padding_visible() -> list[Case]:
     ]
 
 
-@case_set("test_same_padding_hidden", NOTEBOOK, "same_padding")
+@hidden("same_padding")
 def same_padding_hidden() -> list[Case]:
     return [
         Case(dict(k=7), "7x7 kernel (ResNet stem)"),
@@ -132,7 +130,7 @@ ALEXNET = [(11, 4), (3, 2), (5, 1), (3, 2), (3, 1), (3, 1), (3, 1), (3, 2)]
 VGG16 = ([(3, 1)] * 2 + [(2, 2)]) * 2 + ([(3, 1)] * 3 + [(2, 2)]) * 3
 
 
-@case_set("test_receptive_field_visible", NOTEBOOK, "receptive_field", visible=True)
+@visible("receptive_field")
 def receptive_field_visible() -> list[Case]:
     return [
         Case(dict(layers=[(3, 1)]), "one 3x3 layer sees 3 pixels"),
@@ -144,7 +142,7 @@ def receptive_field_visible() -> list[Case]:
     ]
 
 
-@case_set("test_receptive_field_hidden", NOTEBOOK, "receptive_field")
+@hidden("receptive_field")
 def receptive_field_hidden() -> list[Case]:
     g = rng(2023)
     random_stacks = [

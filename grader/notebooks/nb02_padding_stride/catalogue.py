@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import correct, wrong
+from grader.catalogue import correct, wrong
 
 CORRECT = {
     "conv_output_size": correct("conv_output_size", '''

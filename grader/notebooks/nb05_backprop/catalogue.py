@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import correct, out_size, pair, wrong
-from .nb04 import CORRECT as POOLING
+from grader.catalogue import correct, out_size, pair, wrong
+from grader.notebooks.nb04_pooling_unpooling.catalogue import CORRECT as POOLING
 
 CORRECT = {
     "dense_backward": correct("dense_backward", '''

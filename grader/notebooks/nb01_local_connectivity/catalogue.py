@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import correct, out_size, pair, wrong
+from grader.catalogue import correct, out_size, pair, wrong
 
 CORRECT = {
     "dense_param_count": correct("dense_param_count", '''

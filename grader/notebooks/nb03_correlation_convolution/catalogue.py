@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import correct, pair, wrong
+from grader.catalogue import correct, pair, wrong
 
 CORRECT = {
     "flip180": correct("flip180", '''

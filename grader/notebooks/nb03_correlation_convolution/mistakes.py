@@ -1,0 +1,59 @@
+"""Typical mistakes in the graded functions of notebook 03_correlation_convolution, each with the hint that names it (see grader/mistakes.py)."""
+from __future__ import annotations
+
+import numpy as np
+
+from grader import reference as R
+from grader.mistakes import (
+    HW_SWAPPED,
+    LAYER_FLIPPED,
+    OFF_BY_ONE,
+    PAD_IGNORED,
+    PAD_ONCE,
+    STRIDE_IGNORED,
+    _fit,
+    _pad_end,
+    _swap,
+)
+
+VARIANTS = {
+    "flip180": [
+        ("np.rot90(k, 2) rotates the FIRST two axes; rotate the last two (axes=(-2, -1))",
+         lambda k: np.rot90(np.asarray(k, dtype=np.float64), 2).copy()),
+        ("flipped only up-down: a 180-degree rotation flips both axes",
+         lambda k: np.asarray(k, dtype=np.float64)[..., ::-1, :].copy()),
+        ("flipped only left-right: a 180-degree rotation flips both axes",
+         lambda k: np.asarray(k, dtype=np.float64)[..., :, ::-1].copy()),
+        ("transposing is not a 180-degree rotation", lambda k: np.swapaxes(np.asarray(k, dtype=np.float64), -1, -2).copy()),
+        ("rotated by 90 degrees, not 180", lambda k: np.rot90(np.asarray(k, dtype=np.float64), 1, axes=(-2, -1)).copy()),
+    ],
+    "cross_correlate2d": [
+        (LAYER_FLIPPED, lambda x, k: R.convolve2d(x, k)),
+        (OFF_BY_ONE, lambda x, k: R.cross_correlate2d(x, k)[:-1, :-1]),
+        ("valid mode: no padding, the output is (H-kh+1, W-kw+1)",
+         lambda x, k: R.cross_correlate2d(R.pad2d(x, (np.shape(k)[0] - 1, np.shape(k)[1] - 1)), k)),
+    ],
+    "convolve2d": [
+        ("your convolution did not flip the kernel (that is cross-correlation; flip it by 180 degrees)",
+         lambda x, k: R.cross_correlate2d(x, k)),
+        ("flipped only up-down: convolution rotates the kernel by 180 degrees (both axes)",
+         lambda x, k: R.cross_correlate2d(x, np.asarray(k, dtype=np.float64)[::-1, :])),
+        ("flipped only left-right: convolution rotates the kernel by 180 degrees (both axes)",
+         lambda x, k: R.cross_correlate2d(x, np.asarray(k, dtype=np.float64)[:, ::-1])),
+        ("transposing the kernel is not a 180-degree rotation", lambda x, k: R.cross_correlate2d(x, np.transpose(k))),
+        (OFF_BY_ONE, lambda x, k: R.convolve2d(x, k)[:-1, :-1]),
+    ],
+    "conv2d": [
+        (LAYER_FLIPPED, lambda x, w, b, stride=1, pad=0: R.conv2d(x, R.flip180(w), b, stride, pad)),
+        ("`=` instead of `+=` over the input channels: each filter sums over ALL input channels",
+         lambda x, w, b, stride=1, pad=0: R.conv2d(np.asarray(x)[:, -1:], np.asarray(w)[:, -1:], b, stride, pad)),
+        ("windows must start at (i*stride, j*stride), not at (i, j)",
+         lambda x, w, b, stride=1, pad=0: _fit(R.conv2d(x, w, b, 1, pad), R.conv2d(x, w, b, stride, pad).shape[2:])),
+        (STRIDE_IGNORED, lambda x, w, b, stride=1, pad=0: R.conv2d(x, w, b, 1, pad)),
+        (PAD_ONCE, lambda x, w, b, stride=1, pad=0: R.conv2d(_pad_end(x, pad), w, b, stride, 0)),
+        (PAD_IGNORED, lambda x, w, b, stride=1, pad=0: R.conv2d(x, w, b, stride, 0)),
+        (HW_SWAPPED, lambda x, w, b, stride=1, pad=0: R.conv2d(x, w, b, _swap(stride), _swap(pad))),
+        ("bias forgotten: add b[f] to every position of feature map f",
+         lambda x, w, b, stride=1, pad=0: R.conv2d(x, w, np.zeros(np.shape(b)), stride, pad)),
+    ],
+}
