@@ -87,7 +87,7 @@ def widget_update_times(moves: int = 200) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
-    from cnn_course.widgets import conv_arithmetic_widget
+    from cnn_course.widgets.conv_arithmetic import conv_arithmetic_widget
 
     from .reference import conv_output_size
 

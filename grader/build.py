@@ -31,6 +31,10 @@ CELL_KINDS = {
     "tests": dict(solution=False, grade=True, locked=True),
     "readonly": dict(solution=False, grade=False, locked=True),
 }
+#: ``# %% earlier from="NN_topic"``: the student's own functions from an earlier notebook. The solution
+#: notebook holds working code; the student version gets a cell that copies the student's own code
+#: from their earlier notebook (``cnn_course.earlier.bring``). Not graded, not locked.
+EARLIER = "earlier"
 
 
 class BuildError(ValueError):
@@ -54,7 +58,9 @@ def notebook_from_source(path: Path) -> nbformat.NotebookNode:
         grade_id = meta.get("grade_id")
         where = f"{path.name}, cell {index + 1}"
         new_meta = {}
-        if kind is not None:
+        if kind == EARLIER:
+            new_meta["cnn_course"] = {"earlier": _earlier_from(meta, cell.source, where, Path(path).parent.parent)}
+        elif kind is not None:
             if kind not in CELL_KINDS:
                 raise BuildError(f"{where}: unknown cell kind {kind!r} (use one of {', '.join(CELL_KINDS)})")
             if not grade_id:
@@ -82,6 +88,30 @@ def notebook_from_source(path: Path) -> nbformat.NotebookNode:
     out.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
     nbformat.validate(out)
     return out
+
+
+def _earlier_from(meta: dict, source: str, where: str, solutions: Path) -> dict:
+    """``{"notebook": "02_padding_stride", "functions": ["pad2d"]}`` for an ``earlier`` cell."""
+    import ast
+
+    notebook = meta.get("from")
+    if not notebook or not (solutions / notebook / f"{notebook}.py").exists():
+        raise BuildError(f"{where}: an earlier cell needs from=\"NN_topic\" naming an earlier notebook, got {notebook!r}")
+    names = [node.name for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)]
+    if not names:
+        raise BuildError(f"{where}: an earlier cell must define the functions it brings")
+    return {"notebook": notebook, "functions": names}
+
+
+def earlier_stub(earlier: dict) -> str:
+    """What an ``earlier`` cell holds in the student version: a call that copies the student's own code."""
+    names = ", ".join(earlier["functions"])
+    call = ", ".join(repr(v) for v in (earlier["notebook"], *earlier["functions"]))
+    return (f"# This notebook uses your own {names} from notebook {earlier['notebook']}. Run this cell: it copies\n"
+            f"# your code from ../{earlier['notebook']}/{earlier['notebook']}.ipynb (save that notebook first) and\n"
+            f"# replaces this cell with it, so this notebook carries its own copy (see cnn_course.earlier).\n"
+            f"from cnn_course.earlier import bring\n"
+            f"bring({call})")
 
 
 def bake_fixtures(assignment: str) -> dict:
@@ -130,7 +160,12 @@ def generate_student_version(assignment: str, build_root: Path) -> Path:
         app.start()
     released = build_root / RELEASE_DIRECTORY / assignment / f"{assignment}.ipynb"
     # nbgrader rewrites the notebook; normalise it the way nbformat writes ours.
-    write_notebook(nbformat.read(released, as_version=4), released)
+    student = nbformat.read(released, as_version=4)
+    for cell in student.cells:
+        earlier = cell.metadata.get("cnn_course", {}).get("earlier")
+        if earlier:
+            cell.source = earlier_stub(earlier)
+    write_notebook(student, released)
     return released
 
 

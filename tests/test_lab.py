@@ -226,7 +226,7 @@ def test_student_uses_the_widget_in_jupyterlab(lab, tmp_path):
             kernel_idle = panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
             kernel_idle.wait_for(timeout=UI_TIMEOUT)
 
-            for text in ("from cnn_course.widgets import conv_arithmetic_widget",  # setup
+            for text in ("from cnn_course.widgets.conv_arithmetic import conv_arithmetic_widget",  # setup
                          "def conv_output_size("):                                 # the stub
                 _run(page, _code_cell(page, text), kernel_idle)
             widget_cell = _code_cell(page, "conv_arithmetic_widget(conv_output_size)")

@@ -23,7 +23,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 from cnn_course.checks import check
-from cnn_course.widgets import conv_arithmetic_widget
+from cnn_course.widgets.conv_arithmetic import conv_arithmetic_widget
 
 # %% [markdown]
 # ## 1. The seed's example: a 5×5 image, a 3×3 filter, two strides

@@ -1,0 +1,80 @@
+"""Bringing your own functions from an earlier notebook into a later one.
+
+Later notebooks build on earlier answers: 03's ``conv2d`` pads with your ``pad2d`` from 02,
+05's backward pass calls your ``conv2d``, 07 assembles every layer you wrote. A notebook
+that needs them has a cell like::
+
+    from cnn_course.earlier import bring
+    bring("02_padding_stride", "pad2d")
+
+Running it reads *your* notebook ``../02_padding_stride/02_padding_stride.ipynb`` (as last
+saved), takes the code of your ``pad2d`` answer cell, defines the function, and replaces the
+cell's text with that code, as IPython's ``%load`` does. From then on the notebook carries
+its own copy of your function, so it runs (and is graded) on its own: nbgrader releases and
+collects one folder per notebook, and grading one notebook never reads another. Improve the
+earlier function? Run ``bring`` again (the first line of the copied cell says how).
+
+Only your own code is copied: no answer comes from the course.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+
+class EarlierWorkMissing(Exception):
+    """The earlier notebook or the function's answer cell could not be found or is still a stub."""
+
+
+def notebook_path(notebook: str, start: Path | None = None) -> Path:
+    """``../NN_topic/NN_topic.ipynb`` next to the current notebook's folder (or ``start``)."""
+    here = Path(start or Path.cwd())
+    for folder in (here.parent, here):
+        candidate = folder / notebook / f"{notebook}.ipynb"
+        if candidate.exists():
+            return candidate
+    raise EarlierWorkMissing(
+        f"cannot find your notebook {notebook}.ipynb in {here.parent / notebook}: keep the course's notebook "
+        f"folders side by side (as they were released) and save that notebook first")
+
+
+def answer_source(path: Path, name: str) -> str:
+    """The code of the answer cell of function ``name`` (its nbgrader grade_id) in notebook ``path``."""
+    cells = json.loads(Path(path).read_text())["cells"]
+    for cell in cells:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == name:
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            if "raise NotImplementedError" in source:
+                raise EarlierWorkMissing(f"your {name} in {path.name} is still a stub: implement it there first "
+                                         f"(and save), then run this cell again")
+            return source.strip() + "\n"
+    raise EarlierWorkMissing(f"{path.name} has no answer cell for {name}")
+
+
+def bring(notebook: str, *names: str, start: Path | None = None) -> str:
+    """Define your functions ``names`` from your notebook ``notebook`` here, and copy their code into this cell.
+
+    Inputs:
+    - notebook: the earlier assignment, e.g. ``"02_padding_stride"``
+    - names: the functions to bring, e.g. ``"pad2d"``
+    - start: the folder of the current notebook (default: the working directory, as in JupyterLab)
+
+    Returns the code that was copied (also what the cell now contains). Raises
+    ``EarlierWorkMissing`` with what to do when the notebook or an answer is missing.
+    """
+    path = notebook_path(notebook, start)
+    call = ", ".join(repr(v) for v in (notebook, *names))
+    header = (f"# Your own {', '.join(names)}, copied on {date.today().isoformat()} from {path.parent.name}/{path.name}.\n"
+              f"# To copy it again after changing it there, run instead:  from cnn_course.earlier import bring; bring({call})\n")
+    code = header + "\n\n".join(answer_source(path, name) for name in names)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the course
+        get_ipython = None
+    shell = get_ipython() if get_ipython else None
+    if shell is not None:
+        exec(compile(code, f"<your {notebook}>", "exec"), shell.user_ns)  # noqa: S102 - the student's own code
+        shell.set_next_input(code, replace=True)
+        print(f"Copied your {', '.join(names)} from {path.name} into this cell and defined it.")
+    return code

@@ -1,0 +1,145 @@
+"""Interactive pictures for the notebooks: one module per picture, on one small base.
+
+Every widget of the course is *controls + one matplotlib figure + a few lines of text*.
+:class:`FigureWidget` does the wiring once: it lays the controls out above the figure,
+redraws on every control change, shows the figure as a crisp PNG (rendered at twice the
+displayed size, so text stays sharp on any screen) and times each update. A notebook's
+picture subclasses it and writes only its own logic, in :meth:`FigureWidget.draw`.
+
+Widgets take the function they draw as an argument (the student's own, or any other
+implementation), call it through :func:`call_student`, which turns a stub or a bug into a
+message instead of a traceback, and judge it with :mod:`cnn_course.checks` where they must,
+never with rules of their own. This package never imports ``grader`` (students do not have it).
+"""
+from __future__ import annotations
+
+import html
+import io
+import time
+from typing import Any, Callable
+
+OK_COLOR, BAD_COLOR, NOTE_COLOR = "#2e7d32", "#c62828", "#555555"
+
+
+class NotReady(Exception):
+    """The student's function is still a stub (raised ``NotImplementedError``)."""
+
+
+def call_student(function: Callable | None, *args: Any, name: str | None = None, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)``, with a stub turned into :class:`NotReady` (its message says what to do).
+
+    Other exceptions propagate: the widget decides whether raising was right (invalid arguments) or a bug.
+    """
+    label = name or getattr(function, "__name__", "the function")
+    if function is None:
+        raise NotReady(f"pass your {label} to the widget to see it drawn")
+    try:
+        return function(*args, **kwargs)
+    except NotImplementedError:
+        raise NotReady(f"implement {label} above, then run this cell again") from None
+
+
+def describe_error(error: BaseException) -> str:
+    """``ValueError: stride must be >= 1``: how a student's exception is shown in a widget."""
+    return f"{type(error).__name__}: {error}".rstrip(": ")
+
+
+def message_html(level: str, text: str) -> str:
+    """One coloured line: ``level`` is ``"ok"``, ``"bad"`` or ``"note"``."""
+    color = {"ok": OK_COLOR, "bad": BAD_COLOR}.get(level, NOTE_COLOR)
+    return f"<span style='color:{color}'>{html.escape(text)}</span>"
+
+
+def swatch_legend(items: list[tuple[tuple[float, float, float], str]]) -> str:
+    """An HTML legend: a coloured square (RGB in 0..1) and its label, for each item."""
+    parts = []
+    for (r, g, b), label in items:
+        parts.append(f'<span style="display:inline-block;width:0.9em;height:0.9em;'
+                     f'background:rgb({int(255 * r)},{int(255 * g)},{int(255 * b)});border:1px solid #999;'
+                     f'margin:0 0.3em 0 1em;vertical-align:middle"></span>{html.escape(label)}')
+    return "<div style='font-size:0.9em'>" + "".join(parts) + "</div>"
+
+
+class FigureWidget:
+    """Controls above a matplotlib figure, and HTML text under it; redrawn on every control change.
+
+    Subclasses build their controls, pass them to ``__init__`` and implement :meth:`draw`.
+
+    Inputs:
+    - controls: dict name -> ipywidgets value widget (sliders, dropdowns, toggles...), in display order
+    - figsize: (width, height) of the figure in inches; it is shown at ``figsize * dpi`` pixels
+    - rows: optional list of lists of control names, one HBox per list (default: all in one wrapping row)
+    - extra: optional ipywidgets placed under the controls (e.g. a Play button)
+
+    Attributes used by tests: ``controls``, ``image`` (``ipywidgets.Image``, PNG bytes), ``text``
+    (``ipywidgets.HTML``), ``state`` (what the last :meth:`draw` returned besides its HTML),
+    ``last_update_ms``, ``box`` (what the notebook displays).
+    """
+
+    dpi = 100
+    #: PNG pixels per displayed pixel: text stays sharp on high-density screens.
+    render_scale = 2
+
+    def __init__(self, controls: dict, figsize: tuple[float, float] = (8.0, 4.0),
+                 rows: list[list[str]] | None = None, extra: list | None = None, legend: str = ""):
+        import ipywidgets as widgets
+        from matplotlib.figure import Figure
+
+        self.controls = dict(controls)
+        self.figure = Figure(figsize=figsize, dpi=self.dpi)
+        width_px = int(figsize[0] * self.dpi)
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{width_px}px", max_width="100%"))
+        self.text = widgets.HTML()
+        self.state: dict = {}
+        self.last_update_ms = 0.0
+        self._quiet = False
+        groups = rows or [list(self.controls)]
+        control_rows = [widgets.HBox([self.controls[name] for name in group],
+                                     layout=widgets.Layout(flex_flow="row wrap")) for group in groups]
+        parts = control_rows + list(extra or []) + [self.image, self.text]
+        if legend:
+            parts.append(widgets.HTML(legend))
+        self.box = widgets.VBox(parts)
+        for control in self.controls.values():
+            control.observe(self._changed, names="value")
+
+    # -- to implement ------------------------------------------------------------------------------
+
+    def draw(self, **values) -> tuple[str, dict]:
+        """Draw on ``self.figure`` for these control values; return (HTML for the text area, state)."""
+        raise NotImplementedError
+
+    def before_draw(self, values: dict) -> dict:
+        """Adjust dependent controls (ranges, enabled) before drawing; return the values to draw."""
+        return values
+
+    # -- machinery ---------------------------------------------------------------------------------
+
+    def values(self) -> dict:
+        return {name: control.value for name, control in self.controls.items()}
+
+    def quietly(self, change: Callable[[], None]) -> None:
+        """Change controls without triggering a redraw for each change (e.g. clamping a range)."""
+        self._quiet = True
+        try:
+            change()
+        finally:
+            self._quiet = False
+
+    def _changed(self, change) -> None:
+        if not self._quiet:
+            self.update()
+
+    def update(self) -> None:
+        """Redraw the figure and the text from the controls' current values."""
+        began = time.perf_counter()
+        values = self.before_draw(self.values())
+        text, self.state = self.draw(**values)
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=self.dpi * self.render_scale)
+        self.image.value = buffer.getvalue()
+        self.text.value = text
+        self.last_update_ms = (time.perf_counter() - began) * 1000
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.box._repr_mimebundle_(**kwargs)

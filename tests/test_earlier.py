@@ -1,0 +1,93 @@
+"""Bringing a student's own earlier functions into a later notebook (cnn_course.earlier, build's `earlier` cells)."""
+from __future__ import annotations
+
+import textwrap
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from cnn_course.earlier import EarlierWorkMissing, bring
+from grader import build
+
+
+def _student_notebook(folder, assignment, answers: dict[str, str]):
+    """A student's saved notebook ``folder/assignment/assignment.ipynb`` with these answer cells."""
+    cells = [nbformat.v4.new_code_cell("import numpy as np")]
+    for name, code in answers.items():
+        cells.append(nbformat.v4.new_code_cell(textwrap.dedent(code), metadata={"nbgrader": {"grade_id": name, "solution": True}}))
+    path = folder / assignment / f"{assignment}.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    return path
+
+
+MINE = '''
+def pad2d(x, pad, value=0.0):
+    return np.pad(np.asarray(x, float), [(0, 0)] * (np.ndim(x) - 2) + [(pad, pad), (pad, pad)], constant_values=value)
+'''
+
+
+def test_bring_copies_the_students_own_code(tmp_path):
+    _student_notebook(tmp_path, "02_padding_stride", {"pad2d": MINE})
+    (tmp_path / "03_next").mkdir()
+    code = bring("02_padding_stride", "pad2d", start=tmp_path / "03_next")
+    assert "def pad2d(x, pad, value=0.0):" in code and "np.pad(" in code      # theirs, not a reference
+    assert code.startswith("# Your own pad2d, copied on") and "bring('02_padding_stride', 'pad2d')" in code
+
+
+@pytest.mark.parametrize("answers, words", [
+    ({"pad2d": "def pad2d(x, pad, value=0.0):\n    # YOUR CODE HERE\n    raise NotImplementedError()"}, "still a stub"),
+    ({"other": MINE}, "no answer cell for pad2d"),
+])
+def test_bring_says_what_to_do_when_the_answer_is_missing(tmp_path, answers, words):
+    _student_notebook(tmp_path, "02_padding_stride", answers)
+    with pytest.raises(EarlierWorkMissing, match=words):
+        bring("02_padding_stride", "pad2d", start=tmp_path / "03_next")
+
+
+def test_bring_without_the_earlier_notebook_names_where_it_looked(tmp_path):
+    with pytest.raises(EarlierWorkMissing, match="side by side"):
+        bring("02_padding_stride", "pad2d", start=tmp_path / "03_next")
+
+
+@pytest.mark.slow
+def test_in_a_kernel_bring_defines_the_function_and_asks_to_replace_the_cell(tmp_path):
+    _student_notebook(tmp_path, "02_padding_stride", {"pad2d": MINE})
+    later = tmp_path / "03_next"
+    later.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import numpy as np"),
+        nbformat.v4.new_code_cell('from cnn_course.earlier import bring\nbring("02_padding_stride", "pad2d")'),
+        nbformat.v4.new_code_cell("print(pad2d(np.ones((2, 3)), 1).shape)"),
+    ])
+    client = NotebookClient(nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(later)}})
+    replies = []
+    original = client._async_poll_for_reply
+
+    async def keep(*args, **kwargs):
+        reply = await original(*args, **kwargs)
+        replies.append(reply)
+        return reply
+    client._async_poll_for_reply = keep
+    client.execute()
+    assert nb.cells[2].outputs[0]["text"].strip() == "(4, 5)"
+    payloads = [p for r in replies if r for p in r["content"].get("payload", [])]
+    assert any(p["source"] == "set_next_input" and p["replace"] and "def pad2d" in p["text"] for p in payloads)
+
+
+def test_earlier_cells_become_a_bring_call_in_the_student_version(tmp_path):
+    solutions = tmp_path / "solutions"
+    for name in ("02_padding_stride", "03_next"):
+        (solutions / name).mkdir(parents=True)
+    (solutions / "02_padding_stride" / "02_padding_stride.py").write_text("# %%\nx = 1\n")
+    source = solutions / "03_next" / "03_next.py"
+    source.write_text('# %%\nimport numpy as np\n\n# %% earlier from="02_padding_stride"\n' + MINE)
+    nb = build.notebook_from_source(source)
+    earlier = nb.cells[1].metadata["cnn_course"]["earlier"]
+    assert earlier == {"notebook": "02_padding_stride", "functions": ["pad2d"]}
+    stub = build.earlier_stub(earlier)
+    assert 'bring(\'02_padding_stride\', \'pad2d\')' in stub and "np.pad" not in stub
+    source.write_text('# %%\nimport numpy as np\n\n# %% earlier from="01_missing"\n' + MINE)
+    with pytest.raises(build.BuildError, match="earlier notebook"):
+        build.notebook_from_source(source)
