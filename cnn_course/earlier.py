@@ -19,6 +19,7 @@ Only your own code is copied: no answer comes from the course.
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -60,21 +61,40 @@ def bring(notebook: str, *names: str, start: Path | None = None) -> str:
     - names: the functions to bring, e.g. ``"pad2d"``
     - start: the folder of the current notebook (default: the working directory, as in JupyterLab)
 
-    Returns the code that was copied (also what the cell now contains). Raises
-    ``EarlierWorkMissing`` with what to do when the notebook or an answer is missing.
+    Returns the code that was copied (also what the cell now contains). When the notebook or an
+    answer is missing it raises ``EarlierWorkMissing`` saying what to do; in a notebook it prints
+    that instead and defines stubs that raise ``NotImplementedError`` with it, so Run All goes on.
     """
-    path = notebook_path(notebook, start)
-    call = ", ".join(repr(v) for v in (notebook, *names))
-    header = (f"# Your own {', '.join(names)}, copied on {date.today().isoformat()} from {path.parent.name}/{path.name}.\n"
-              f"# To copy it again after changing it there, run instead:  from cnn_course.earlier import bring; bring({call})\n")
-    code = header + "\n\n".join(answer_source(path, name) for name in names)
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython comes with the course
         get_ipython = None
     shell = get_ipython() if get_ipython else None
+    try:
+        path = notebook_path(notebook, start)
+        call = ", ".join(repr(v) for v in (notebook, *names))
+        header = (f"# Your own {', '.join(names)}, copied on {date.today().isoformat()} from "
+                  f"{path.parent.name}/{path.name}.\n# To copy it again after changing it there, run instead:  "
+                  f"from cnn_course.earlier import bring; bring({call})\n")
+        code = header + "\n\n".join(answer_source(path, name) for name in names)
+    except EarlierWorkMissing as missing:
+        if shell is None:
+            raise
+        # Run All goes on: each missing function becomes a stub that says what to do when called,
+        # so later cells report "not implemented yet" as they do for this notebook's own stubs.
+        for name in names:
+            shell.user_ns[name] = _missing(name, str(missing))
+        print(f"Not copied: {missing}", file=sys.stderr)
+        return ""
     if shell is not None:
         exec(compile(code, f"<your {notebook}>", "exec"), shell.user_ns)  # noqa: S102 - the student's own code
         shell.set_next_input(code, replace=True)
         print(f"Copied your {', '.join(names)} from {path.name} into this cell and defined it.")
     return code
+
+
+def _missing(name: str, reason: str):
+    def missing(*args, **kwargs):
+        raise NotImplementedError(f"your {name} from an earlier notebook is not here yet: {reason}")
+    missing.__name__ = name
+    return missing

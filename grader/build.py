@@ -59,7 +59,7 @@ def notebook_from_source(path: Path) -> nbformat.NotebookNode:
         where = f"{path.name}, cell {index + 1}"
         new_meta = {}
         if kind == EARLIER:
-            new_meta["cnn_course"] = {"earlier": _earlier_from(meta, cell.source, where, Path(path).parent.parent)}
+            new_meta["cnn_course"] = {"earlier": _earlier_from(meta, cell.source, where)}
         elif kind is not None:
             if kind not in CELL_KINDS:
                 raise BuildError(f"{where}: unknown cell kind {kind!r} (use one of {', '.join(CELL_KINDS)})")
@@ -90,12 +90,14 @@ def notebook_from_source(path: Path) -> nbformat.NotebookNode:
     return out
 
 
-def _earlier_from(meta: dict, source: str, where: str, solutions: Path) -> dict:
+def _earlier_from(meta: dict, source: str, where: str) -> dict:
     """``{"notebook": "02_padding_stride", "functions": ["pad2d"]}`` for an ``earlier`` cell."""
     import ast
 
+    from . import notebooks
+
     notebook = meta.get("from")
-    if not notebook or not (solutions / notebook / f"{notebook}.py").exists():
+    if notebook not in notebooks.assignments():
         raise BuildError(f"{where}: an earlier cell needs from=\"NN_topic\" naming an earlier notebook, got {notebook!r}")
     names = [node.name for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)]
     if not names:

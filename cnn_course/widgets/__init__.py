@@ -10,6 +10,12 @@ Widgets take the function they draw as an argument (the student's own, or any ot
 implementation), call it through :func:`call_student`, which turns a stub or a bug into a
 message instead of a traceback, and judge it with :mod:`cnn_course.checks` where they must,
 never with rules of their own. This package never imports ``grader`` (students do not have it).
+
+Each picture module also defines ``demo(functions) -> FigureWidget``: the widget as its
+notebook shows it, drawn with ``functions.<name>`` (any namespace holding the graded functions).
+``make benchmark`` times slider moves on every module's ``demo``, and the browser test moves
+the first slider of every widget a notebook displays: make the first control a slider that
+changes the picture.
 """
 from __future__ import annotations
 

@@ -258,3 +258,8 @@ def conv_arithmetic_widget(conv_output_size: Callable | None = None, **initial) 
     the default is a 5x5 input and a 3x3 filter at stride 1.
     """
     return ConvArithmeticWidget(conv_output_size, **initial)
+
+
+def demo(functions) -> ConvArithmeticWidget:
+    """The widget as notebook 02 shows it, drawn with ``functions.conv_output_size`` (for benchmarks and tests)."""
+    return conv_arithmetic_widget(functions.conv_output_size)
