@@ -5,11 +5,12 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 LAB_ARGS ?=
 
-.PHONY: lab test notebooks benchmark help
+.PHONY: lab test test-fast notebooks benchmark help
 
 help:
 	@echo "make lab        set up .venv and open JupyterLab on the course (LAB_ARGS=... passes options)"
-	@echo "make test       set up .venv and run every test"
+	@echo "make test       set up .venv and run every test (two processes)"
+	@echo "make test-fast  the tests that take no notebook execution or grading (inner loop, < 1 min)"
 	@echo "make notebooks  rebuild solutions/*.ipynb, student notebooks/ and visible-test fixtures"
 	@echo "make benchmark  time notebook execution, grading and widget updates"
 
@@ -25,7 +26,10 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks $(LAB_ARGS)
 
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -n 2 -m "not slow" $(PYTEST_ARGS)
 
 notebooks: $(STAMP)
 	$(PY) -m grader release

@@ -82,31 +82,48 @@ def main() -> int:
     return 0
 
 
-def widget_update_times(moves: int = 200) -> str:
-    """Slider moves over every control of notebook 02's widget, largest grids and invalid combinations included."""
+def widget_update_times(moves_per_control: int = 12) -> str:
+    """Median and 95th-percentile time of a control change, for every picture module's ``demo`` widget.
+
+    Each slider of each widget is moved back and forth over its range (drawn with the reference
+    implementations, so the widget does real work); the browser's own drawing is not included.
+    """
+    import importlib
+    import pkgutil
+
     import matplotlib
 
     matplotlib.use("Agg")
-    from cnn_course.widgets.conv_arithmetic import conv_arithmetic_widget
+    import cnn_course.widgets as package
 
-    from .reference import conv_output_size
+    from . import reference
 
-    began = time.perf_counter()
-    widget = conv_arithmetic_widget(conv_output_size)
-    build_ms = (time.perf_counter() - began) * 1000
-    walk = [("n", v) for v in (5, 8, 12)] + [("pad", v) for v in (1, 4, 0)] + [("k", v) for v in (5, 7, 3)] \
-        + [("stride", v) for v in (2, 3, 1)] + [("dilation", v) for v in (2, 4, 1)] + [("position", v) for v in (3, 7, 0)]
-    times = []
-    for i in range(moves):
-        name, value = walk[i % len(walk)]
-        slider = widget.sliders[name]
-        value = min(value, slider.max)
-        if slider.value == value:
-            value = slider.min if value != slider.min else min(slider.min + 1, slider.max)
-        start = time.perf_counter()
-        slider.value = value
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return (f"conv_arithmetic_widget: built in {build_ms:.0f} ms; {moves} slider moves: mean "
-            f"{statistics.mean(times):.1f} ms, median {statistics.median(times):.1f} ms, 95th percentile "
-            f"{times[int(0.95 * (moves - 1))]:.1f} ms, max {times[-1]:.1f} ms")
+    lines = []
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        if not hasattr(module, "demo"):
+            continue
+        began = time.perf_counter()
+        widget = module.demo(reference)
+        build_ms = (time.perf_counter() - began) * 1000
+        times = []
+        for name, control in widget.controls.items():
+            if not hasattr(control, "max") or control.disabled:
+                continue
+            for step in range(moves_per_control):
+                low, high = control.min, control.max
+                if high == low:
+                    break
+                value = low + (step * (high - low) // max(1, moves_per_control - 1) if step % 2 else high - step % 3)
+                value = min(max(value, low), high)
+                if value == control.value:
+                    value = low if value != low else high
+                start = time.perf_counter()
+                control.value = value
+                times.append((time.perf_counter() - start) * 1000)
+        times.sort()
+        if times:
+            lines.append(f"{info.name}: built in {build_ms:.0f} ms; {len(times)} control changes: median "
+                         f"{statistics.median(times):.0f} ms, 95th percentile {times[int(0.95 * (len(times) - 1))]:.0f} ms, "
+                         f"max {times[-1]:.0f} ms")
+    return "widgets (time per control change, the browser's drawing excluded):\n  " + "\n  ".join(lines)
