@@ -63,12 +63,17 @@ def with_solution_cell(assignment: str, function_name: str, code: str) -> nbform
 def solved(assignment: str) -> nbformat.NotebookNode:
     """The student version with every solution cell filled in from the solution notebook: a perfect student."""
     nb = nbformat.read(student(assignment), as_version=4)
-    answers = {c.metadata.nbgrader["grade_id"]: c.source for c in nbformat.read(solution(assignment), as_version=4).cells
+    solution_cells = nbformat.read(solution(assignment), as_version=4).cells
+    answers = {c.metadata.nbgrader["grade_id"]: c.source for c in solution_cells
                if c.metadata.get("nbgrader", {}).get("solution")}
+    # a perfect student has also brought their earlier functions in (cnn_course.earlier.bring)
+    brought = {c.id: c.source for c in solution_cells if c.metadata.get("cnn_course", {}).get("earlier")}
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id in answers:
             cell.source = answers[grade_id]  # the solution markers are plain comments
+        elif cell.get("id") in brought:
+            cell.source = brought[cell.id]
     return nb
 
 
