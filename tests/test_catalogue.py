@@ -164,7 +164,7 @@ def test_no_dead_variants(function):
         live = False
         for args, expected, _ in _judged(function):
             outcome = record.run_case(wrong, args)
-            if "error" not in outcome and outcome != expected:
+            if outcome != expected and not ("error" in outcome and "error" in expected):
                 live = True
                 break
         if not live:
