@@ -132,11 +132,6 @@ def matching_hints(outcome: dict, variants: list[tuple[str, dict]]) -> list[str]
     return [hint for hint, variant in variants if _matches(outcome, variant)]
 
 
-def failure_message(outcome: dict, expected: dict, variants: list[tuple[str, dict]]) -> str | None:
-    """``None`` when right; otherwise the problem followed by the hint that names the mistake."""
-    return judge_cases([(outcome, expected, lambda: variants)])[0]
-
-
 def judge_cases(cases: list[tuple[dict, dict, Callable[[], list[tuple[str, dict]]]]]) -> list[str | None]:
     """Messages for a whole case set: ``None`` for each right case, else its problem and hint.
 

@@ -7,7 +7,7 @@ from cnn_course import record
 from cnn_course.checks import POINTS, judge_cases, report
 
 from . import mistakes, reference
-from .cases import CASE_SETS, Case
+from .cases import CASE_SETS
 
 
 def expected_outcome(function: str, args: dict, names: tuple[str, ...] = ()) -> dict:
@@ -46,12 +46,6 @@ class Verdict:
     passed: bool
     summary: str
     lines: list[str]
-
-
-def judge_case(function: str, case: Case, outcome: dict) -> str | None:
-    """``None`` when right, else the failure message with a hint."""
-    return judge_cases([(outcome, expected_outcome(function, case.args, case.names),
-                         lambda: variant_outcomes(function, case.args))])[0]
 
 
 def judge(case_set_id: str, payload: dict | None, show_calls: bool = False, points: float | None = None) -> Verdict:

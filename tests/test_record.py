@@ -7,6 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from conftest import failure_message
+
 from cnn_course import checks, record
 
 
@@ -88,10 +90,10 @@ def test_failure_message_names_the_matching_mistake():
     variants = [("you reversed it", {"value": record.encode(np.array([2.0, 1.0]))}),
                 ("you doubled it", {"value": record.encode(np.array([2.0, 4.0]))})]
     wrong = {"value": record.encode(np.array([2.0, 4.0]))}
-    assert checks.failure_message(wrong, right, variants).endswith("Hint: you doubled it")
-    assert checks.failure_message(right, right, variants) is None
+    assert failure_message(wrong, right, variants).endswith("Hint: you doubled it")
+    assert failure_message(right, right, variants) is None
     unknown = {"value": record.encode(np.array([9.0, 9.0]))}
-    assert "Hint" not in checks.failure_message(unknown, right, variants)
+    assert "Hint" not in failure_message(unknown, right, variants)
 
 
 def test_expected_errors_are_outcomes_too():
@@ -171,8 +173,8 @@ def test_a_mistake_that_raises_names_only_the_same_error():
             {"error": {"type": "ValueError", "message": "could not broadcast input array from shape (2,) into shape (0,)"}})
     same = {"error": dict(slip[1]["error"])}
     other = {"error": {"type": "ValueError", "message": "pad must be >= 0"}}
-    assert checks.failure_message(same, right, [slip]).endswith("Hint: the slice out[p:-p] is empty for p = 0")
-    assert "Hint" not in checks.failure_message(other, right, [slip])
+    assert failure_message(same, right, [slip]).endswith("Hint: the slice out[p:-p] is empty for p = 0")
+    assert "Hint" not in failure_message(other, right, [slip])
 
 
 def test_returning_the_input_itself_is_a_failure_but_a_new_array_is_not():
@@ -194,7 +196,7 @@ def test_the_hint_that_explains_most_failures_of_a_set_wins():
     messages = checks.judge_cases(cases)
     assert messages[0].endswith("Hint: ceil") and messages[1].endswith("Hint: ceil") and messages[2] is None
     # Alone, case 1 gets the first hint in catalogue order.
-    assert checks.failure_message(*cases[0][:2], cases[0][2]()).endswith("Hint: forgot + 1")
+    assert failure_message(*cases[0][:2], cases[0][2]()).endswith("Hint: forgot + 1")
 
 
 def test_malformed_records_fail_instead_of_crashing_the_grader():

@@ -71,7 +71,7 @@ WRONG = [
             if stride < 1 or pad < 0 or dilation < 1 or dilation * (k - 1) + 1 > n + 2 * pad:
                 raise ValueError(f"invalid arguments: stride={stride}, pad={pad}, dilation={dilation}, k={k}, n={n}")
             return round((n + 2 * pad - dilation * (k - 1) - 1) / stride) + 1
-    ''', hint="nearest integer (round)"),
+    ''', hint="rounded to the nearest integer (round)"),
     wrong("conv_output_size", "stride ignored", '''
         def conv_output_size(n, k, stride=1, pad=0, dilation=1):
             if stride < 1 or pad < 0 or dilation < 1 or dilation * (k - 1) + 1 > n + 2 * pad:
@@ -155,7 +155,7 @@ WRONG = [
             out = np.full(x.shape[:-2] + (H + 2 * ph, W + 2 * pw), float(value))
             out[..., ph:-ph, pw:-pw] = x
             return out
-    ''', hint="slice out[p:-p] is empty"),
+    ''', hint="the slice out[p:-p] is empty"),
     wrong("pad2d", "image at the top-left corner", '''
         def pad2d(x, pad, value=0.0):
             ph, pw = (pad, pad) if isinstance(pad, int) else pad
@@ -163,7 +163,7 @@ WRONG = [
             out = np.full(x.shape[:-2] + (H + 2 * ph, W + 2 * pw), float(value))
             out[..., :H, :W] = x
             return out
-    ''', hint="must sit in the middle"),
+    ''', hint="the image must sit in the middle"),
     wrong("pad2d", "all axes padded", '''
         def pad2d(x, pad, value=0.0):
             return np.pad(x, pad, mode="constant", constant_values=value)
