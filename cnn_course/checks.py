@@ -6,7 +6,9 @@ process (``grader.verdict``, against the reference computed afresh).
 """
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections import Counter
 from functools import lru_cache
 from importlib import resources
@@ -19,6 +21,9 @@ from . import record
 #: Spec: results agree with PyTorch to 1e-10 relative error on float64 inputs.
 RTOL = 1e-9
 ATOL = 1e-11
+#: The scoring rule (docs/course-spec.md): each test cell scores all its points or none (every
+#: case must be right); a function's visible test is worth 2 points, its hidden test 3.
+POINTS = {"visible": 2, "hidden": 3}
 
 
 def compare(got: Any, expected: Any, where: str = "the result") -> str | None:
@@ -73,6 +78,18 @@ def _raised(outcome: dict) -> str:
     return f"raised {error['type']}" + (f": {error['message']}" if error.get("message") else "")
 
 
+def _names_word(name: str, message: str) -> bool:
+    """True when ``name`` appears in ``message`` as a word of its own (``k=3`` names k; ``kernel`` does not)."""
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", message) is not None
+
+
+def unnamed_arguments(outcome: dict, expected: dict) -> list[str]:
+    """The words an expected error's message must contain (``expected["error"]["names"]``) that ``outcome``'s lacks."""
+    names = expected["error"].get("names") or []
+    message = str(outcome["error"].get("message") or "")
+    return [name for name in names if not _names_word(name, message)]
+
+
 def outcome_problem(outcome: dict, expected: dict) -> str | None:
     """``None`` when a recorded outcome is right; otherwise what is wrong (without hints)."""
     if outcome.get("returned_input"):
@@ -83,28 +100,36 @@ def outcome_problem(outcome: dict, expected: dict) -> str | None:
     if "error" in expected:
         want = expected["error"]["type"]
         if "error" in outcome:
-            if outcome["error"]["type"] == want:
-                return None
-            return f"{_raised(outcome)} (expected {want})"
+            if outcome["error"]["type"] != want:
+                return f"{_raised(outcome)} (expected {want})"
+            missing = unnamed_arguments(outcome, expected)
+            if missing:
+                message = outcome["error"].get("message") or ""
+                return (f"raised {want}({message!r}): the message does not name {' and '.join(missing)}. "
+                        f"Hint: your {want}'s message should name the argument at fault ({', '.join(missing)}), "
+                        "e.g. 'stride must be >= 1, got 0'")
+            return None
         return f"returned {_kind(record.decode(outcome['value']))}; expected it to raise {want}"
     if "error" in outcome:
         return _raised(outcome)
     return compare(record.decode(outcome["value"]), record.decode(expected["value"]))
 
 
+def _matches(outcome: dict, variant: dict) -> bool:
+    """True when a wrong outcome is what a typical mistake gives.
+
+    A mistake that raises (``out[p:-p] = x`` with ``p = 0``) matches only the same error with the
+    same message: the same slip in the same line of code.
+    """
+    if "error" in variant:
+        return "error" in outcome and outcome["error"].get("type") == variant["error"].get("type") \
+            and outcome["error"].get("message") == variant["error"].get("message")
+    return outcome_problem(outcome, variant) is None
+
+
 def matching_hints(outcome: dict, variants: list[tuple[str, dict]]) -> list[str]:
     """Hints of every typical mistake whose outcome matches this (wrong) outcome, in catalogue order."""
-    return [hint for hint, variant in variants if outcome_problem(outcome, variant) is None]
-
-
-def diagnose(outcome: dict, variants: list[tuple[str, dict]]) -> str | None:
-    """The hint of the first typical mistake whose outcome matches this (wrong) outcome."""
-    return next(iter(matching_hints(outcome, variants)), None)
-
-
-def failure_message(outcome: dict, expected: dict, variants: list[tuple[str, dict]]) -> str | None:
-    """``None`` when right; otherwise the problem followed by the hint that names the mistake."""
-    return judge_cases([(outcome, expected, lambda: variants)])[0]
+    return [hint for hint, variant in variants if _matches(outcome, variant)]
 
 
 def judge_cases(cases: list[tuple[dict, dict, Callable[[], list[tuple[str, dict]]]]]) -> list[str | None]:
@@ -129,21 +154,66 @@ def judge_cases(cases: list[tuple[dict, dict, Callable[[], list[tuple[str, dict]
             else problem for problem, hints in zip(problems, matches)]
 
 
-def report(function_name: str, rows: list[tuple[str, str | None, dict, str | None]]) -> tuple[bool, list[str]]:
+def score_line(passed: bool, points: float | None) -> str:
+    """What a test cell scores, with the all-or-nothing rule when it scores nothing."""
+    if points is None:
+        return ""
+    if passed:
+        return f" — {points:g} of {points:g} points"
+    return f" — this test cell scores 0 of {points:g} points: all its checks must pass"
+
+
+def report(function_name: str, rows: list[tuple[str, str | None, dict, str | None]],
+           points: float | None = None) -> tuple[bool, list[str]]:
     """Lines for people from ``(note, call shown or None, outcome, failure message or None)`` rows.
 
-    The first line is the summary; a function that only raised NotImplementedError gets one line.
+    The first line is the summary (with what the test cell scores when ``points`` is given); a
+    function that only raised NotImplementedError gets one line.
     """
     failed = [row for row in rows if row[3] is not None]
     if rows and all(outcome.get("error", {}).get("type") == "NotImplementedError" for _, _, outcome, _ in rows):
-        return False, [f"{function_name}: not implemented yet (replace `raise NotImplementedError()` with your code)"]
-    lines = [f"{function_name}: {len(rows) - len(failed)} of {len(rows)} checks passed"]
+        return False, [f"{function_name}: not implemented yet (replace `raise NotImplementedError()` with your code)"
+                       + score_line(False, points).replace(": all its checks must pass", " until then")]
+    lines = [f"{function_name}: {len(rows) - len(failed)} of {len(rows)} checks passed" + score_line(not failed, points)]
     for note, call, _, message in rows:
         if message is None:
             lines.append(f"  ok    {note}")
         else:
             lines.append(f"  FAIL  {note}\n        {call + ': ' if call else ''}{message}")
     return not failed, lines
+
+
+class CheckFailed(AssertionError):
+    """A test found wrong results; its message holds every line of the report (summary, cases, hints).
+
+    Shown without a traceback: the lines say everything, and the frames would only point into the
+    course's package, not at the student's mistake.
+    """
+
+    def _render_traceback_(self) -> list[str]:  # IPython shows these lines instead of a traceback
+        return [f"\x1b[0;31m{line}\x1b[0m" if i == 0 else line for i, line in enumerate(str(self).splitlines())]
+
+
+def failure_html(lines: list[str]) -> str:
+    """A red box with the report: the summary in bold, then each case and its hint."""
+    head, rest = html.escape(lines[0]), html.escape("\n".join(lines[1:]))
+    return ("<div style='border-left:5px solid #c62828;background:#fdecea;color:#7f1010;padding:0.5em 0.9em;"
+            "margin:0.2em 0'><div style='font-weight:bold'>✗ " + head + "</div>"
+            + (f"<pre style='background:transparent;color:inherit;margin:0.3em 0 0 0;white-space:pre-wrap'>{rest}</pre>"
+               if rest else "") + "</div>")
+
+
+def show_failure(lines: list[str]) -> None:
+    """Show a failed check in a notebook, without raising: Run All goes on to the next cell.
+
+    Under nbgrader's Validate (``NBGRADER_EXECUTION=validate``) and outside IPython it raises
+    :class:`CheckFailed` instead, with every line in the message: Validate reports failing tests from
+    the errors of test cells, and shows only the error, never what the cell printed.
+    """
+    if record.under_validation() or not record.in_ipython():
+        raise CheckFailed("\n".join(lines))
+    from IPython.display import display
+    display({"text/html": failure_html(lines), "text/plain": "\n".join(lines)}, raw=True)
 
 
 # --- visible tests --------------------------------------------------------------------------------
@@ -159,9 +229,11 @@ def _fixtures() -> dict:
 
 
 def check(case_set_id: str, function: Callable) -> None:
-    """Run a visible test: call ``function`` on each case, print a line per case, fail with hints.
+    """Run a visible test: call ``function`` on each case, show a line per case and hints for failures.
 
-    Also records the outcomes, so the grader judges this cell outside the kernel.
+    Also records the outcomes, so the grader judges this cell outside the kernel. In a notebook a
+    failure is shown in red and the cell does not raise (Run All goes on); under nbgrader's Validate,
+    and outside IPython, it raises :class:`CheckFailed` with the whole report in its message.
     """
     case_set = _fixtures().get(case_set_id)
     if case_set is None:
@@ -174,8 +246,9 @@ def check(case_set_id: str, function: Callable) -> None:
     rows = [(case["note"], f"{name}({record.describe_args(args)})", outcome, message)
             for (case, args), outcome, message in zip(calls, outcomes, messages)]
     record.emit(case_set_id, name, [outcome for _, _, outcome, _ in rows])
-    passed, lines = report(name, rows)
-    print("\n".join(lines))
     record.finish_recording()  # under autograde this raises: the grading process judges
-    if not passed:
-        raise AssertionError(f"{lines[0]} (details above)")
+    passed, lines = report(name, rows, POINTS["visible"])
+    if passed:
+        print("\n".join(lines))
+    else:
+        show_failure(lines)

@@ -36,6 +36,20 @@ def under_autograde() -> bool:
     return os.environ.get("NBGRADER_EXECUTION") == "autograde"
 
 
+def under_validation() -> bool:
+    """True inside nbgrader's Validate (``nbgrader validate``, the Validate button): it sets this variable."""
+    return os.environ.get("NBGRADER_EXECUTION") == "validate"
+
+
+def in_ipython() -> bool:
+    """True in a Jupyter kernel or an IPython shell."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is always installed with the course
+        return False
+    return get_ipython() is not None
+
+
 def finish_recording() -> None:
     """End a test cell: under autograde, leave the verdict to the grading process."""
     if under_autograde():

@@ -134,7 +134,7 @@ def bake_fixtures(assignment: str) -> dict:
             cases.append({
                 "note": case.note,
                 "args": args,
-                "expected": expected_outcome(case_set.function, case.args),
+                "expected": expected_outcome(case_set.function, case.args, case.names),
                 "variants": [list(v) for v in variant_outcomes(case_set.function, case.args)],
             })
         case_sets[case_set.id] = {"function": case_set.function, "cases": cases}

@@ -24,9 +24,15 @@ from . import notebooks
 
 @dataclass(frozen=True)
 class Case:
-    """One call: keyword arguments, and what the call checks, in a student's words."""
+    """One call: keyword arguments, and what the call checks, in a student's words.
+
+    ``names``: for a call that must raise, the words its error message must contain (the argument
+    at fault, e.g. ``("stride",)``): a bare ``raise ValueError()`` then fails the case, with a hint.
+    Use it where the contract grades the message (docs/course-spec.md).
+    """
     args: dict
     note: str
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

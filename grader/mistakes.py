@@ -6,7 +6,9 @@ the keyword arguments of the graded function and returns what a student who made
 mistake would return. ``grader.verdict.variant_outcomes`` runs them on a failing call; when
 several variants explain a wrong answer, the hint that explains the most failing cases of the
 case set wins (``cnn_course.checks.judge_cases``; ties go to the earlier variant). A variant
-that raises, or that happens to agree with the right answer on a call, is ignored for that call.
+that happens to agree with the right answer on a call is ignored for that call; one that raises
+where the right answer does not (``out[p:-p] = x`` with ``p = 0``) names only a student's error
+of the same type with the same message.
 
 Variants are built from ``grader.reference`` with a twist (a flipped kernel, a dropped
 argument, a crop, a swapped pair) rather than by re-implementing the operation; where the

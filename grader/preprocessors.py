@@ -6,8 +6,13 @@ replaces the outputs with the verdict: a pass line, or an error whose lines name
 each failed case and the mistake. nbgrader's ``SaveAutoGrades`` then scores the
 cell from that error (0) or its absence (full points). Tracebacks never survive:
 they would show hidden test source in feedback (nbgrader #1156).
+
+When a test cell could not run, the verdict says why in plain words: a cell stopped at the
+time limit, or a function left undefined because its own cell failed (a SyntaxError...).
 """
 from __future__ import annotations
+
+import re
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbformat.v4 import new_output
@@ -15,7 +20,11 @@ from nbformat.v4 import new_output
 from cnn_course.record import read_records
 
 from .cases import CASE_SETS
+from .config import CELL_TIMEOUT
 from .verdict import judge
+
+#: Error names of a cell that nbgrader's Execute stopped at the time limit (it interrupts the kernel).
+TIMEOUT_ERRORS = ("KeyboardInterrupt", "CellTimeoutError", "TimeoutError")
 
 
 def _is_test_cell(cell) -> bool:
@@ -25,10 +34,39 @@ def _is_test_cell(cell) -> bool:
 
 def _error_line(output) -> str:
     """``NameError: name 'pad2d' is not defined`` - the last line of an error, without the traceback."""
-    return f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".strip()
+    return f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".strip().rstrip(":")
 
 
-def verdict_outputs(grade_id: str, outputs: list) -> list:
+def timeout_message(timeout: float | None) -> str:
+    limit = f" ({timeout:g} s)" if timeout else ""
+    return f"this cell ran longer than the time limit{limit} and was stopped: an endless loop?"
+
+
+def explain_error(output, earlier_failures: list[tuple[str, dict]], timeout: float | None) -> str:
+    """Why a test cell could not run, in plain words.
+
+    ``earlier_failures``: ``(name of the cell, its error output)`` for each earlier cell that failed.
+    """
+    ename = output.get("ename", "")
+    if ename in TIMEOUT_ERRORS:
+        return timeout_message(timeout)
+    missing = re.fullmatch(r"name '(\w+)' is not defined", str(output.get("evalue", "")))
+    if ename == "NameError" and missing:
+        name = missing.group(1)
+        culprit = next(((cell, error) for cell, error in reversed(earlier_failures) if cell == name), None) \
+            or (earlier_failures[-1] if earlier_failures else None)
+        if culprit:
+            cell, error = culprit
+            why = timeout_message(timeout) if error.get("ename") in TIMEOUT_ERRORS else f"stopped with {_error_line(error)}"
+            return (f"{name} is not defined: the cell {cell!r} {why}, so {name} was never defined. "
+                    f"Fix that cell and run it without errors")
+        return (f"{name} is not defined: did its cell run without errors? "
+                f"(a SyntaxError there leaves it undefined)")
+    return _error_line(output)
+
+
+def verdict_outputs(grade_id: str, outputs: list, points: float | None = None,
+                    earlier_failures: list[tuple[str, dict]] | None = None, timeout: float | None = None) -> list:
     """The outputs a test cell gets after judging: ``[stdout]`` when right, ``[stdout, error]`` when wrong."""
     errors = [o for o in outputs if o.get("output_type") == "error"]
     case_set = CASE_SETS.get(grade_id)
@@ -38,12 +76,13 @@ def verdict_outputs(grade_id: str, outputs: list) -> list:
             for o in errors]
     payload = read_records(outputs).get(grade_id)
     if payload is None:
-        reason = (f"the test could not run: {_error_line(errors[0])}" if errors
+        reason = (f"the test could not run: {explain_error(errors[-1], earlier_failures or [], timeout)}" if errors
                   else "the test recorded no result")
-        lines = [f"{case_set.function}: {reason}"]
+        rule = f" — this test cell scores 0 of {points:g} points" if points else ""
+        lines = [f"{case_set.function}: {reason}{rule}"]
         passed = False
     else:
-        verdict = judge(grade_id, payload, show_calls=case_set.visible)
+        verdict = judge(grade_id, payload, show_calls=case_set.visible, points=points)
         lines, passed = verdict.lines, verdict.passed
     result = [new_output("stream", name="stdout", text="\n".join(lines) + "\n")]
     if not passed:
@@ -51,10 +90,30 @@ def verdict_outputs(grade_id: str, outputs: list) -> list:
     return result
 
 
+def _cell_name(cell, index: int) -> str:
+    """A solution cell by its grade_id (= the function it defines), another cell by its number."""
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
+
+
 class JudgeRecords(NbGraderPreprocessor):  # nbgrader's base: enabled by default
     """Judge every test cell's recorded outcomes against ``grader.reference``."""
 
-    def preprocess_cell(self, cell, resources, index):
-        if _is_test_cell(cell):
-            cell.outputs = verdict_outputs(cell.metadata.nbgrader["grade_id"], cell.get("outputs", []))
-        return cell, resources
+    def _timeout(self) -> float | None:
+        execute = self.config.get("Execute", {}) if "Execute" in self.config else {}
+        return execute.get("timeout", CELL_TIMEOUT)
+
+    def preprocess(self, nb, resources):
+        earlier_failures: list[tuple[str, dict]] = []
+        timeout = self._timeout()
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            if _is_test_cell(cell):
+                meta = cell.metadata.nbgrader
+                cell.outputs = verdict_outputs(meta["grade_id"], cell.get("outputs", []), meta.get("points"),
+                                               earlier_failures, timeout)
+            else:
+                errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+                if errors:
+                    earlier_failures.append((_cell_name(cell, index), errors[-1]))
+        return nb, resources

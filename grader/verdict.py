@@ -4,24 +4,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnn_course import record
-from cnn_course.checks import judge_cases, report
+from cnn_course.checks import POINTS, judge_cases, report
 
 from . import mistakes, reference
-from .cases import CASE_SETS, Case
+from .cases import CASE_SETS
 
 
-def expected_outcome(function: str, args: dict) -> dict:
-    """What the reference does with ``args``: ``{"value": ...}`` or ``{"error": {...}}``."""
-    return record.run_case(getattr(reference, function), args)
+def expected_outcome(function: str, args: dict, names: tuple[str, ...] = ()) -> dict:
+    """What the reference does with ``args``: ``{"value": ...}`` or ``{"error": {...}}``.
+
+    ``names``: words the message of an expected error must contain (the arguments at fault, see
+    ``grader.cases.Case.names``); stored in the expected error as ``"names"``.
+    """
+    outcome = record.run_case(getattr(reference, function), args)
+    if names:
+        if "error" not in outcome:
+            raise ValueError(f"{function}({record.describe_args(args)}): names={names!r} given, "
+                             "but the reference does not raise")
+        outcome["error"]["names"] = list(names)
+    return outcome
 
 
 def variant_outcomes(function: str, args: dict) -> list[tuple[str, dict]]:
-    """Outcomes of the typical mistakes for this call, each with its hint; those equal to the right one dropped."""
+    """Outcomes of the typical mistakes for this call, each with its hint; those equal to the right one dropped.
+
+    A mistake that raises is kept only where the right answer does not raise: it then names a
+    student's error that has the same type and message (``cnn_course.checks.matching_hints``).
+    """
     right = expected_outcome(function, args)
     found = []
     for hint, wrong in mistakes.variants_for(function):
         outcome = record.run_case(wrong, args)
-        if "error" in outcome or outcome == right:
+        if outcome == right or ("error" in outcome and "error" in right):
             continue
         found.append((hint, outcome))
     return found
@@ -34,21 +48,19 @@ class Verdict:
     lines: list[str]
 
 
-def judge_case(function: str, case: Case, outcome: dict) -> str | None:
-    """``None`` when right, else the failure message with a hint."""
-    return judge_cases([(outcome, expected_outcome(function, case.args),
-                         lambda: variant_outcomes(function, case.args))])[0]
-
-
-def judge(case_set_id: str, payload: dict | None, show_calls: bool = False) -> Verdict:
+def judge(case_set_id: str, payload: dict | None, show_calls: bool = False, points: float | None = None) -> Verdict:
     """Judge a record (``payload`` from a cell's outputs) of case set ``case_set_id``.
 
     Hidden cases are named by their note only; ``show_calls`` adds the arguments (visible tests).
+    ``points``: what the test cell is worth (default: the course's rule, ``cnn_course.checks.POINTS``),
+    said in the summary line.
     """
     case_set = CASE_SETS.get(case_set_id)
     if case_set is None:
         return Verdict(False, f"unknown test {case_set_id!r}", [f"unknown test {case_set_id!r}"])
     name = case_set.function
+    if points is None:
+        points = POINTS["visible" if case_set.visible else "hidden"]
     cases = case_set.cases()
     outcomes = (payload or {}).get("outcomes")
     if not isinstance(outcomes, list) or len(outcomes) != len(cases):
@@ -56,10 +68,10 @@ def judge(case_set_id: str, payload: dict | None, show_calls: bool = False) -> V
         return Verdict(False, reason, [reason])
     outcomes = [outcome if isinstance(outcome, dict) else {"error": {"type": "Malformed", "message": ""}}
                 for outcome in outcomes]
-    messages = judge_cases([(outcome, expected_outcome(name, case.args),
+    messages = judge_cases([(outcome, expected_outcome(name, case.args, case.names),
                              lambda case=case: variant_outcomes(name, case.args))
                             for case, outcome in zip(cases, outcomes)])
     rows = [(case.note, f"{name}({record.describe_args(case.args)})" if show_calls else None, outcome, message)
             for case, outcome, message in zip(cases, outcomes, messages)]
-    passed, lines = report(name, rows)
+    passed, lines = report(name, rows, points)
     return Verdict(passed, lines[0], lines)

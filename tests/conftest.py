@@ -29,3 +29,25 @@ def committed_text(relative: str) -> str | None:
                               check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
+
+
+def tracked_files(folder: str) -> set[Path] | None:
+    """Files under ``folder`` (relative to the repository) that git tracks, or None outside a git checkout.
+
+    A student's working copies in ``notebooks/`` (JupyterLab's "Duplicate" makes
+    ``NN_topic-Copy1.ipynb``, checkpoints, exports) are never tracked: tests about what the
+    repository ships look at these files only.
+    """
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z", "--", folder], cwd=ROOT, capture_output=True,
+                                text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return {Path(name) for name in listed.split("\0") if name}
+
+
+def failure_message(outcome: dict, expected: dict, variants: list[tuple[str, dict]]) -> str | None:
+    """One case judged alone: ``None`` when right, else the problem and the hint (``checks.judge_cases``)."""
+    from cnn_course.checks import judge_cases
+
+    return judge_cases([(outcome, expected, lambda: variants)])[0]

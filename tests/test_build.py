@@ -5,7 +5,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import committed_text
+from conftest import committed_text, tracked_files
 
 from grader import build
 from grader.cases import CASE_SETS, for_notebook
@@ -30,12 +30,19 @@ def test_generated_files_are_fresh(built_course, relative):
         f"{relative} is stale: run `make notebooks` and commit"
 
 
+def _shipped(folder: str, root: Path = ROOT) -> set[Path]:
+    """The files the repository ships under ``folder``: what git tracks (a student's copies are not)."""
+    tracked = tracked_files(folder) if root == ROOT else None
+    if tracked is not None:
+        return {p for p in tracked if (root / p).is_file() or committed_text(str(p)) is not None}
+    return {p.relative_to(root) for p in (root / folder).rglob("*") if p.is_file()
+            and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts}
+
+
 def test_no_stray_generated_files(built_course):
     for folder in ("notebooks", "cnn_course/fixtures"):
-        committed = {p.relative_to(ROOT) for p in (ROOT / folder).rglob("*") if p.is_file()
-                     and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts}
         fresh = {p.relative_to(built_course) for p in (built_course / folder).rglob("*") if p.is_file()}
-        assert committed == fresh, "notebooks/ or fixtures hold files the build does not make"
+        assert _shipped(folder) == fresh, "notebooks/ or fixtures hold committed files the build does not make"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
@@ -70,8 +77,7 @@ def test_student_version_has_stubs_and_no_solutions_or_hidden_tests(assignment):
     for secret in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "record_hidden", "from grader"):
         assert secret not in text
     assert "raise NotImplementedError()" in text
-    assert sorted(p.name for p in (ROOT / "notebooks" / assignment).iterdir()
-                  if p.name != ".ipynb_checkpoints") == [f"{assignment}.ipynb"]
+    assert sorted(p.name for p in _shipped(f"notebooks/{assignment}")) == [f"{assignment}.ipynb"]
 
 
 def _source(tmp_path, text):
@@ -99,6 +105,52 @@ def test_cells_get_nbgrader_metadata_and_stable_ids(tmp_path):
     assert nb.cells[1].metadata.nbgrader == {"grade": True, "solution": False, "locked": True, "grade_id": "t",
                                              "points": 2, "schema_version": 3, "task": False}
     assert build.notebook_from_source(path) == nb
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_points_follow_the_all_or_nothing_rule_and_the_notebook_states_it(assignment):
+    """Visible test cells are worth 2 points, hidden ones 3 (docs/course-spec.md); the notebook says a cell scores all or none."""
+    from cnn_course.checks import POINTS
+
+    nb = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            kind = "visible" if CASE_SETS[meta["grade_id"]].visible else "hidden"
+            assert meta["points"] == POINTS[kind], f"{meta['grade_id']}: a {kind} test cell is worth {POINTS[kind]} points"
+    prose = " ".join(c.source for c in nb.cells if c.cell_type == "markdown").replace("\n#", " ").replace("\n", " ")
+    assert "all of its points or none" in " ".join(prose.replace("*", "").split()), \
+        "state the scoring rule where the points are announced: a test cell scores all of its points or none"
+
+
+@pytest.mark.slow
+def test_a_students_copy_in_notebooks_does_not_break_the_tests(tmp_path):
+    """JupyterLab's "Duplicate" leaves NN_topic-Copy1.ipynb beside the notebook: the build tests still pass."""
+    import shutil
+    import subprocess
+    import sys
+
+    clone = tmp_path / "clone"
+    for relative in subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                                   check=True).stdout.splitlines():
+        if (ROOT / relative).is_file():
+            (clone / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / relative, clone / relative)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    subprocess.run(git + ["init", "-q"], cwd=clone, check=True)
+    subprocess.run(git + ["add", "-A"], cwd=clone, check=True)
+    subprocess.run(git + ["commit", "-q", "-m", "course"], cwd=clone, check=True)
+    for assignment in ASSIGNMENTS:
+        folder = clone / "notebooks" / assignment
+        shutil.copy(folder / f"{assignment}.ipynb", folder / f"{assignment}-Copy1.ipynb")
+        (folder / ".ipynb_checkpoints").mkdir()
+        shutil.copy(folder / f"{assignment}.ipynb", folder / ".ipynb_checkpoints" / f"{assignment}-checkpoint.ipynb")
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("PYTEST_XDIST")}
+    env["PYTHONPATH"] = str(clone)
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                             "tests/test_build.py", "-k", "not a_students_copy"], cwd=clone, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -130,3 +182,29 @@ def test_graded_stubs_have_the_spec_signatures(assignment, built_course):
         namespace = {}
         exec(compile(ast.Module(body=defs, type_ignores=[]), "<stub>", "exec"), namespace)
         assert _parameters(namespace[name]) == _parameters(getattr(reference, name))
+
+
+def _rendered_prose(source: str) -> str:
+    """A markdown cell as a reader sees it: maths and code left out, emphasis applied, tags removed."""
+    from markdown_it import MarkdownIt
+
+    text = re.sub(r"\$\$.*?\$\$|\$[^$\n]+\$", " ", source, flags=re.S)
+    html = MarkdownIt("commonmark").render(text)
+    html = re.sub(r"<code>.*?</code>|<pre>.*?</pre>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", "", html)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_prose_stands_on_its_own_and_renders_cleanly(assignment):
+    """No reference to notes students never saw; no `*` left over by broken emphasis (`*…2*2了*` showed "22了*")."""
+    nb = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    for cell in nb.cells:
+        assert not re.search(r"\bseed\b|the notes\b", cell.source, re.I), f"{cell.id}: speaks of notes students never saw"
+        if cell.cell_type == "markdown":
+            stray = [line for line in _rendered_prose(cell.source).splitlines() if "*" in line]
+            assert not stray, f"{cell.id}: a `*` survives rendering (use × or $2 \\times 2$): {stray}"
+    from grader import mistakes
+
+    for case_set in for_notebook(assignment):
+        words = [case.note for case in case_set.cases()] + [hint for hint, _ in mistakes.variants_for(case_set.function)]
+        assert not [w for w in words if re.search(r"\bseed\b|the notes\b", w, re.I)]

@@ -17,10 +17,9 @@ import numpy as np
 import pytest
 
 from cnn_course import record
-from cnn_course.checks import failure_message
+from conftest import failure_message
 from grader import mistakes, reference
-from grader.cases import Case
-from grader.verdict import expected_outcome, judge_case, variant_outcomes
+from grader.verdict import expected_outcome, variant_outcomes
 
 from grader import catalogue
 
@@ -76,6 +75,9 @@ def test_variants_take_the_graded_functions_arguments(function):
 PROMISED_HINTS = {
     "did you forget the + 1": ["conv_output_size", "cross_correlate2d", "convolve2d"],
     "rounded up (ceil) instead of down (floor)": ["conv_output_size"],
+    "rounded to the nearest integer (round)": ["conv_output_size"],
+    "the slice out[p:-p] is empty": ["pad2d"],
+    "the image must sit in the middle": ["pad2d"],
     "stride ignored": ["conv_output_size", "local_param_count", "locally_connected2d", "conv2d", "max_pool2d",
                        "mean_pool2d", "receptive_field", "conv2d_backward", "transposed_output_size",
                        "conv_transpose2d", "conv_transpose2d_via_conv", "overlap_count"],
@@ -142,18 +144,6 @@ def test_wrong_implementation_is_caught_and_named(wrong):
             + "\n".join(hinted))
 
 
-@pytest.mark.parametrize("function", FUNCTIONS)
-def test_judge_case_agrees(function):
-    """The grading entry point gives the same verdicts as the cached comparison used above."""
-    args = catalogue.battery(function)[-1]
-    case = Case(args, "catalogue")
-    assert judge_case(function, case, record.run_case(catalogue.CORRECT[function], args)) is None
-    for wrong in catalogue.wrong_for(function):
-        outcome = record.run_case(wrong.impl, args)
-        expected, variants = expected_outcome(function, args), variant_outcomes(function, args)
-        assert judge_case(function, case, outcome) == failure_message(outcome, expected, variants)
-
-
 # --------------------------------------------------------------------------- the variants
 
 
@@ -164,7 +154,7 @@ def test_no_dead_variants(function):
         live = False
         for args, expected, _ in _judged(function):
             outcome = record.run_case(wrong, args)
-            if "error" not in outcome and outcome != expected:
+            if outcome != expected and not ("error" in outcome and "error" in expected):
                 live = True
                 break
         if not live:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import pytest
 from nbclient import NotebookClient
 
 from grader import build
+from grader.cases import CASE_SETS
 from grader.cli import main as grader_main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,14 +42,29 @@ def student(assignment):
     return BUILT / "notebooks" / assignment / f"{assignment}.ipynb"
 
 
-def execute(path: Path, cwd: Path) -> nbformat.NotebookNode:
+def execute(path: Path, cwd: Path, allow_errors: bool = True) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(cwd)}}).execute()
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=allow_errors,
+                   resources={"metadata": {"path": str(cwd)}}).execute()
     return nb
 
 
 def errors(nb):
     return [c for c in nb.cells if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
+
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+PICTURE_MIMES = ("image/png", "image/svg+xml", WIDGET_MIME)
+
+
+def pictures(nb) -> dict[str, set[str]]:
+    """For each cell that shows a picture or a widget, which kinds it shows."""
+    shown = {}
+    for cell in nb.cells:
+        kinds = {mime for o in cell.get("outputs", []) for mime in (o.get("data") or {}) if mime in PICTURE_MIMES}
+        if kinds:
+            shown[cell.id] = kinds
+    return shown
 
 
 def with_solution_cell(assignment: str, function_name: str, code: str) -> nbformat.NotebookNode:
@@ -82,18 +99,65 @@ def run_check(path: Path, *extra: str, cwd: Path | None = None) -> subprocess.Co
                           capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_solution_executes_cleanly_from_another_folder(assignment, tmp_path):
-    assert errors(execute(solution(assignment), tmp_path)) == []
+@pytest.fixture(scope="module")
+def solution_run(tmp_path_factory):
+    """Each solution notebook, executed once from another folder: {assignment: notebook}."""
+    runs = {}
+
+    def run(assignment):
+        if assignment not in runs:
+            runs[assignment] = execute(solution(assignment), tmp_path_factory.mktemp("solution-run"))
+        return runs[assignment]
+    return run
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_student_version_fails_only_in_graded_test_cells(assignment, tmp_path):
-    failing = errors(execute(student(assignment), tmp_path))
-    assert failing, "an untouched student notebook should fail its tests"
-    for cell in failing:
-        meta = cell.metadata.get("nbgrader", {})
-        assert meta.get("grade") and not meta.get("solution"), f"cell {cell.id} fails but is not a test cell"
+def test_solution_executes_cleanly_from_another_folder(assignment, solution_run):
+    assert errors(solution_run(assignment)) == []
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_run_all_on_the_untouched_student_version_goes_through(assignment, tmp_path, solution_run):
+    """Run All stops at the first error: an untouched notebook must have none, and show every picture and widget.
+
+    Its visible tests report "not implemented yet" in red (an HTML output), without raising.
+    """
+    nb = execute(student(assignment), tmp_path, allow_errors=False)  # raises at the first error output
+    assert errors(nb) == []
+    for cell in nb.cells:
+        if CASE_SETS.get(cell.metadata.get("nbgrader", {}).get("grade_id", "")) is not None \
+                and CASE_SETS[cell.metadata.nbgrader.grade_id].visible:
+            reports = [o for o in cell.outputs if "text/html" in (o.get("data") or {})]
+            assert reports and "not implemented yet" in reports[-1].data["text/plain"], cell.id
+            assert "Traceback" not in json.dumps(cell.outputs)
+    shown, wanted = pictures(nb), pictures(solution_run(assignment))
+    assert wanted, "the solution shows no picture or widget"
+    missing = {cell: kinds - shown.get(cell, set()) for cell, kinds in wanted.items() if kinds - shown.get(cell, set())}
+    assert not missing, f"pictures or widgets the untouched student version does not show: {missing}"
+
+
+def test_nbgrader_validate_reports_failing_checks_with_every_detail(tmp_path):
+    """The Validate button (nbgrader's Validator) lists failing test cells with the report itself, hints included."""
+    from nbgrader.validator import Validator
+
+    nb = with_solution_cell("02_padding_stride", "conv_output_size", """
+        import math
+        def conv_output_size(n, k, stride=1, pad=0, dilation=1):
+            if n < 1 or k < 1 or stride < 1 or pad < 0 or dilation < 1 or dilation * (k - 1) + 1 > n + 2 * pad:
+                raise ValueError(f"bad arguments: n={n}, k={k}, stride={stride}, pad={pad}, dilation={dilation}")
+            return math.ceil((n + 2 * pad - dilation * (k - 1) - 1) / stride) + 1
+        """)
+    path = tmp_path / "02_padding_stride.ipynb"
+    nbformat.write(nb, path)
+    results = Validator().validate(str(path))
+    failed = {re.search(r'check\("(\w+)"', cell["source"]).group(1): cell["raw_error"]
+              for cell in results["failed"] if "check(" in cell["source"]}
+    assert set(failed) == {f"test_{f}_visible" for f in ("conv_output_size", "pad2d", "same_padding", "receptive_field")}
+    report = failed["test_conv_output_size_visible"]
+    assert "this test cell scores 0 of 2 points: all its checks must pass" in report
+    assert "Hint: you rounded up (ceil)" in report and "details above" not in report
+    assert "File " not in report and "site-packages" not in report and "cnn_course" not in report
+    assert "not implemented yet" in failed["test_pad2d_visible"]
 
 
 # --- nbgrader's own command line ----------------------------------------------------------------
@@ -182,7 +246,7 @@ TAMPERING = """
 import numpy.testing, cnn_course.checks, cnn_course.record
 numpy.testing.assert_allclose = lambda *args, **kwargs: None
 cnn_course.checks.compare = lambda *args, **kwargs: None
-cnn_course.checks.failure_message = lambda *args, **kwargs: None
+cnn_course.checks.judge_cases = lambda cases: [None] * len(cases)
 cnn_course.checks.check = lambda *args, **kwargs: None
 def conv_output_size(n, k, stride=1, pad=0, dilation=1):
     return 1
@@ -343,18 +407,43 @@ def test_the_grader_console_script_is_python_m_grader():
     assert help_texts[0].replace("grader", "") == help_texts[1].replace("grader", "") and "check" in help_texts[0]
 
 
-def test_an_endless_loop_is_stopped_and_scores_zero_for_its_function_only(tmp_path):
+def test_grading_messages_name_the_real_cause(tmp_path):
+    """An endless loop, a syntax error, a bare ValueError and a misplaced image: each message says what happened."""
     nb = solved("02_padding_stride")
+    sources = {
+        "receptive_field": "def receptive_field(layers):\n    while True:\n        pass\n",
+        "same_padding": "def same_padding(k, dilation=1):\n    return dilation * (k - 1) // 2 +\n",
+        "conv_output_size": textwrap.dedent("""
+            def conv_output_size(n, k, stride=1, pad=0, dilation=1):
+                if n < 1 or k < 1 or stride < 1 or pad < 0 or dilation < 1 or dilation * (k - 1) + 1 > n + 2 * pad:
+                    raise ValueError()
+                return (n + 2 * pad - dilation * (k - 1) - 1) // stride + 1
+            """),
+        "pad2d": textwrap.dedent("""
+            def pad2d(x, pad, value=0.0):
+                ph, pw = (pad, pad) if isinstance(pad, int) else pad
+                H, W = x.shape[-2:]
+                out = np.full(x.shape[:-2] + (H + 2 * ph, W + 2 * pw), float(value))
+                out[..., :H, :W] = x
+                return out
+            """),
+    }
     for cell in nb.cells:
-        if _grade_id(cell) == "test_receptive_field_hidden":
-            break
-    for cell in nb.cells:
-        if _grade_id(cell) == "receptive_field":
-            cell.source = "def receptive_field(layers):\n    while True:\n        pass\n"
+        if _grade_id(cell) in sources:
+            cell.source = sources[_grade_id(cell)]
     path = tmp_path / "02_padding_stride.ipynb"
     nbformat.write(nb, path)
-    result = run_check(path, "--json", "--timeout", "3")
+    result = run_check(path, "--json", "--timeout", "8")
     assert result.returncode == 0, result.stderr
-    scores = {t["name"]: t["score"] for t in json.loads(result.stdout)["tests"]}
-    assert scores["test_receptive_field_visible"] == scores["test_receptive_field_hidden"] == 0
-    assert scores["test_pad2d_hidden"] == 3
+    tests = {t["name"]: t for t in json.loads(result.stdout)["tests"]}
+    assert all(t["score"] == 0 for t in tests.values()), "every function is wrong"
+    for kind in ("visible", "hidden"):
+        loop = tests[f"test_receptive_field_{kind}"]["message"]
+        assert "ran longer than the time limit (8 s) and was stopped: an endless loop?" in loop
+        assert "KeyboardInterrupt" not in loop
+        syntax = tests[f"test_same_padding_{kind}"]["message"]
+        assert "same_padding is not defined: the cell 'same_padding' stopped with SyntaxError" in syntax
+        assert "never defined" in syntax
+        assert "message should name the argument" in tests[f"test_conv_output_size_{kind}"]["message"]
+        assert "the image must sit in the middle" in tests[f"test_pad2d_{kind}"]["message"]
+        assert "all its checks must pass" in tests[f"test_pad2d_{kind}"]["message"]

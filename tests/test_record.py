@@ -7,6 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from conftest import failure_message
+
 from cnn_course import checks, record
 
 
@@ -88,10 +90,10 @@ def test_failure_message_names_the_matching_mistake():
     variants = [("you reversed it", {"value": record.encode(np.array([2.0, 1.0]))}),
                 ("you doubled it", {"value": record.encode(np.array([2.0, 4.0]))})]
     wrong = {"value": record.encode(np.array([2.0, 4.0]))}
-    assert checks.failure_message(wrong, right, variants).endswith("Hint: you doubled it")
-    assert checks.failure_message(right, right, variants) is None
+    assert failure_message(wrong, right, variants).endswith("Hint: you doubled it")
+    assert failure_message(right, right, variants) is None
     unknown = {"value": record.encode(np.array([9.0, 9.0]))}
-    assert "Hint" not in checks.failure_message(unknown, right, variants)
+    assert "Hint" not in failure_message(unknown, right, variants)
 
 
 def test_expected_errors_are_outcomes_too():
@@ -101,19 +103,78 @@ def test_expected_errors_are_outcomes_too():
     assert "expected ValueError" in checks.outcome_problem({"error": {"type": "ZeroDivisionError", "message": ""}}, want)
 
 
-def test_check_prints_and_raises_with_hint(monkeypatch, capsys):
-    fixture = {"t": {"function": "double", "cases": [{
-        "note": "doubles 2", "args": record.encode({"x": 2}),
-        "expected": {"value": record.encode(4)},
-        "variants": [["you added 1 instead of doubling", {"value": record.encode(3)}]]}]}}
-    monkeypatch.setattr(checks, "_fixtures", lambda: fixture)
+DOUBLE = {"t": {"function": "double", "cases": [
+    {"note": "doubles 2", "args": record.encode({"x": 2}), "expected": {"value": record.encode(4)},
+     "variants": [["you added 1 instead of doubling", {"value": record.encode(3)}]]},
+    {"note": "doubles 0", "args": record.encode({"x": 0}), "expected": {"value": record.encode(0)}, "variants": []}]}}
+
+
+@pytest.fixture
+def double_fixture(monkeypatch):
+    monkeypatch.setattr(checks, "_fixtures", lambda: DOUBLE)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+
+
+def test_check_outside_ipython_raises_with_the_whole_report(double_fixture, capsys):
     checks.check("t", lambda x: 2 * x)
-    assert "1 of 1 checks passed" in capsys.readouterr().out
-    with pytest.raises(AssertionError):
-        checks.check("t", lambda x: x + 1)
-    assert "Hint: you added 1 instead of doubling" in capsys.readouterr().out
+    assert "2 of 2 checks passed — 2 of 2 points" in capsys.readouterr().out
+    with pytest.raises(checks.CheckFailed) as failure:
+        checks.check("t", lambda x: x + 1 if x else 0)
+    message = str(failure.value)
+    assert message.startswith("double: 1 of 2 checks passed — this test cell scores 0 of 2 points: all its checks must pass")
+    assert "Hint: you added 1 instead of doubling" in message and "details above" not in message
     with pytest.raises(KeyError, match="make notebooks"):
         checks.check("nope", abs)
+
+
+def test_check_in_a_notebook_shows_a_red_report_and_does_not_raise(double_fixture, monkeypatch):
+    shown = []
+    monkeypatch.setattr(record, "in_ipython", lambda: True)
+    monkeypatch.setattr("IPython.display.display", lambda bundle, raw=False: shown.append(bundle))
+    checks.check("t", lambda x: x + 1 if x else 0)  # no exception: Run All goes on
+    bundle = shown[-1]
+    assert "Hint: you added 1 instead of doubling" in bundle["text/plain"]
+    assert "#c62828" in bundle["text/html"] and "all its checks must pass" in bundle["text/html"]
+    checks.check("t", lambda x: (_ for _ in ()).throw(NotImplementedError()))
+    assert "not implemented yet" in shown[-1]["text/plain"] and "Traceback" not in shown[-1]["text/plain"]
+
+
+def test_check_under_nbgrader_validate_raises_with_every_detail_and_no_traceback(double_fixture, monkeypatch):
+    monkeypatch.setattr(record, "in_ipython", lambda: True)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    with pytest.raises(checks.CheckFailed) as failure:
+        checks.check("t", lambda x: x + 1 if x else 0)
+    shown = "\n".join(failure.value._render_traceback_())  # what IPython puts in the error output
+    assert "0 of 2 points" in shown and "Hint: you added 1 instead of doubling" in shown
+    assert "File " not in shown and "checks.py" not in shown
+
+
+def test_check_under_autograde_leaves_the_verdict_to_the_grader(double_fixture, monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    for function in (lambda x: 2 * x, lambda x: x + 1):
+        with pytest.raises(record.VerdictPending):
+            checks.check("t", function)
+
+
+def test_an_expected_error_must_name_the_argument_when_the_case_says_so():
+    want = {"error": {"type": "ValueError", "message": "stride must be >= 1, got 0", "names": ["stride"]}}
+    assert checks.outcome_problem({"error": {"type": "ValueError", "message": "stride=0 is too small"}}, want) is None
+    for message in ("", "invalid arguments", "strides must be positive"):
+        problem = checks.outcome_problem({"error": {"type": "ValueError", "message": message}}, want)
+        assert "does not name stride" in problem and "message should name the argument" in problem
+    both = dict(want, error=dict(want["error"], names=["k", "dilation"]))
+    assert "does not name dilation" in checks.outcome_problem({"error": {"type": "ValueError", "message": "k=4"}}, both)
+    assert checks.outcome_problem({"error": {"type": "ValueError", "message": "k=4, dilation=1"}}, both) is None
+
+
+def test_a_mistake_that_raises_names_only_the_same_error():
+    right = {"value": record.encode(np.zeros(2))}
+    slip = ("the slice out[p:-p] is empty for p = 0",
+            {"error": {"type": "ValueError", "message": "could not broadcast input array from shape (2,) into shape (0,)"}})
+    same = {"error": dict(slip[1]["error"])}
+    other = {"error": {"type": "ValueError", "message": "pad must be >= 0"}}
+    assert failure_message(same, right, [slip]).endswith("Hint: the slice out[p:-p] is empty for p = 0")
+    assert "Hint" not in failure_message(other, right, [slip])
 
 
 def test_returning_the_input_itself_is_a_failure_but_a_new_array_is_not():
@@ -135,7 +196,7 @@ def test_the_hint_that_explains_most_failures_of_a_set_wins():
     messages = checks.judge_cases(cases)
     assert messages[0].endswith("Hint: ceil") and messages[1].endswith("Hint: ceil") and messages[2] is None
     # Alone, case 1 gets the first hint in catalogue order.
-    assert checks.failure_message(*cases[0][:2], cases[0][2]()).endswith("Hint: forgot + 1")
+    assert failure_message(*cases[0][:2], cases[0][2]()).endswith("Hint: forgot + 1")
 
 
 def test_malformed_records_fail_instead_of_crashing_the_grader():

@@ -2,13 +2,14 @@
 # # 02 · Padding and stride — 填充与步幅
 #
 # A convolution layer slides a small **filter** (卷积核 / 滤波器) over an image and writes one
-# number per position into a **feature map** (特征图). How big is that map? The seed notes
-# put it in one line: *图像大小、步幅和卷积后的 Feature Map 大小是有关系的* — the image size,
-# the stride and the feature-map size are related. This notebook works out exactly how.
+# number per position into a **feature map** (特征图). How big is that map? It is not a free
+# choice: once the image size, the filter size and the step between positions are fixed, the
+# size of the map follows from them. This notebook works out exactly how, and what padding,
+# stride and dilation change.
 #
 # **You will**
 #
-# 1. count the positions of a filter on the seed's 5×5 image, at stride (步幅) 1 and 2;
+# 1. count the positions of a 3×3 filter on a 5×5 image, at stride (步幅) 1 and 2;
 # 2. derive and implement the output-size formula, with padding and dilation (`conv_output_size`);
 # 3. see why maps shrink and edge pixels are under-used, and fix both with zero padding (填充) (`pad2d`);
 # 4. choose the padding that keeps the size ("same" padding, `same_padding`);
@@ -16,23 +17,32 @@
 #
 # Each function you write has a visible test (run it as often as you like: it names typical
 # mistakes) and a hidden test (used for grading; its cell only says what it covers).
-# 20 points in all.
+#
+# **Points.** Each of the four functions has a visible test cell worth 2 points and a hidden test
+# cell worth 3 points: 20 points in all. A test cell scores **all of its points or none**: every
+# check in it must pass. Eight checks right out of nine still score 0 for that cell, and the
+# report's first line says so. A failing visible test shows its report in red and does not stop
+# *Run All*: the pictures further down still appear.
 
 # %% readonly grade_id="setup"
 import numpy as np
 import matplotlib.pyplot as plt
+from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+set_matplotlib_formats("retina")  # figures drawn at twice the resolution: sharp text
 
 from cnn_course.checks import check
 from cnn_course.widgets.conv_arithmetic import conv_arithmetic_widget
 
 # %% [markdown]
-# ## 1. The seed's example: a 5×5 image, a 3×3 filter, two strides
+# ## 1. A 5×5 image, a 3×3 filter, two strides
 #
 # Put the 3×3 filter on the top-left corner of a 5×5 image, compute one dot product, then
 # move it. The **stride** (步幅) is how far it moves each time. Along one axis the top-left
 # corner of the filter can sit at column 0, 1 or 2 (at 3 the filter would stick out), so at
-# stride 1 there are 3 positions per axis: a **3×3 feature map**. At stride 2 only columns
-# 0 and 2 are used: *当步幅设置为2的时候，Feature Map就变成2*2了*.
+# stride 1 there are 3 positions per axis: a **3×3 feature map**. At stride 2 the filter jumps
+# from column 0 straight to column 2, and the next jump (to 4) would stick out: only 2
+# positions per axis are left, so the feature map shrinks to **2×2**.
 #
 # Let us count by sliding, with no formula yet:
 
@@ -78,7 +88,9 @@ for stride in (1, 2):
 # **Invalid arguments.** A size or kernel below 1, a stride below 1, a negative pad, a
 # dilation below 1, or a (dilated) kernel wider than the padded input make no sense: raise
 # `ValueError` with a message that names the argument, e.g.
-# `raise ValueError(f"stride must be >= 1, got {stride}")`. Here this is graded.
+# `raise ValueError(f"stride must be >= 1, got {stride}")`. Here this is graded, message
+# included: the tests check that the message names the argument at fault, so a bare
+# `raise ValueError()` fails them.
 
 # %% solution grade_id="conv_output_size"
 def conv_output_size(n, k, stride=1, pad=0, dilation=1):
@@ -112,11 +124,11 @@ def conv_output_size(n, k, stride=1, pad=0, dilation=1):
 
 
 # %% tests grade_id="test_conv_output_size_visible" points=2
-# Checks the seed's 5x5/3x3 examples at stride 1 and 2, padding, a dropped remainder, dilation and two invalid calls.
+# Checks a 5x5 input with a 3x3 filter at stride 1 and 2, padding, dropped remainders, dilation and two invalid calls.
 check("test_conv_output_size_visible", conv_output_size)
 
 # %% tests grade_id="test_conv_output_size_hidden" points=3
-# Hidden tests: random sizes with a remainder to drop, AlexNet and ResNet layers, floor vs round, dilation, and every kind of invalid argument.
+# Hidden tests: random sizes with a remainder to drop, AlexNet and ResNet layers, floor vs round and ceil, dilation, and every kind of invalid argument (the message must name it).
 ### BEGIN HIDDEN TESTS
 from grader.hidden import record_hidden
 record_hidden("test_conv_output_size_hidden", conv_output_size)
@@ -130,7 +142,7 @@ record_hidden("test_conv_output_size_hidden", conv_output_size)
 # the current position computes in dark green. Under the picture, the formula with your
 # numbers, the count found by sliding the filter, and whether your `conv_output_size` agrees.
 #
-# Try: (a) the seed's example, then stride 2; (b) `n=6, k=3, s=2`: a column is dropped (pink);
+# Try: (a) the 5×5 image and 3×3 filter of section 1, then stride 2; (b) `n=6, k=3, s=2`: a column is dropped (pink);
 # (c) `d=2, s=2`: half the pixels are never seen; (d) `p=1`: a 3×3 filter keeps the size;
 # (e) a kernel wider than the padded input (flagged in red). Press ▶ to slide the filter.
 
@@ -140,12 +152,13 @@ conv_arithmetic_widget(conv_output_size)
 # %% [markdown]
 # ## 3. Padding: why, and how
 #
-# The seed notes name two problems of convolving without padding:
+# Convolving without padding has two drawbacks:
 #
-# 1. *当图像进行卷积核操作时，其图像会越来越小* — **the map shrinks** with every layer:
-#    each 3×3 layer takes 2 pixels off. A deep network would run out of image.
-# 2. *其角上及边缘的像素点……提取的很少* — **edge pixels are under-used**: a corner pixel is inside
-#    a single 3×3 window, a central one inside nine.
+# 1. **The map shrinks** with every layer: each 3×3 layer takes 2 pixels off the height and the
+#    width. A deep network would run out of image after a few dozen layers.
+# 2. **Edge pixels (边缘像素) are under-used**: a corner pixel lies inside a single 3×3 window, a
+#    central one inside nine, so what happens at the border of the image barely reaches the
+#    next layer.
 #
 # The fix for both: **zero padding** (零填充) — surround the image with $p$ rows and columns
 # of zeros before convolving. It lets us *choose* the output size (section 4) and gives the
@@ -207,7 +220,7 @@ def pad2d(x, pad, value=0.0):
 
 
 # %% tests grade_id="test_pad2d_visible" points=2
-# Checks pad 1 on a 3x3 image, a (1, 2) pair, value -1, a 4-D batch and pad 0.
+# Checks pad 1 on a 3x3 image, a (1, 2) pair, value -1, a 4-D batch, pad 0, and where the image sits.
 check("test_pad2d_visible", pad2d)
 
 # %% tests grade_id="test_pad2d_hidden" points=3
@@ -220,10 +233,10 @@ record_hidden("test_pad2d_hidden", pad2d)
 # %% [markdown]
 # ### See it: padding keeps edge pixels in play
 #
-# The 5×5 image of the seed's example (the 0/1 image of the classic convolution animation),
-# padded by your `pad2d`, and for every pixel **how many 3×3 windows (stride 1) contain it**,
-# without and with one pixel of zero padding. Without padding the corners are used once and
-# the centre nine times; with padding every corner is used four times and the map stays 5×5.
+# A 5×5 image of 0s and 1s, padded by your `pad2d`, and for every pixel **how many 3×3 windows
+# (stride 1) contain it**, without and with one pixel of zero padding. Without padding the
+# corners are used once and the centre nine times; with padding every corner is used four
+# times and the map stays 5×5.
 
 # %%
 image = np.array([[1, 1, 1, 0, 0],
@@ -233,46 +246,49 @@ image = np.array([[1, 1, 1, 0, 0],
                   [0, 1, 1, 0, 0]], dtype=float)
 
 
-def coverage(image, k, pad):
-    """How many k x k windows (stride 1) of the padded image contain each pixel of the image."""
-    padded = pad2d(image, pad)                       # the canvas the windows slide over
-    counts = np.zeros_like(padded)
-    o = padded.shape[0] - k + 1                      # windows per axis: (n + 2p - k) + 1
+def coverage(n, k, pad):
+    """How many k x k windows (stride 1) of the n x n image padded by pad contain each image pixel."""
+    size = n + 2 * pad                               # the padded canvas the windows slide over
+    counts = np.zeros((size, size))
+    o = size - k + 1                                 # windows per axis: (n + 2p - k) + 1
     for i in range(o):
         for j in range(o):
             counts[i:i + k, j:j + k] += 1            # this window uses these pixels once
-    n = image.shape[0]
     return counts[pad:pad + n, pad:pad + n]          # the image's own pixels (drop the padding)
 
 
 def show_grid(ax, values, title, cmap, vmax):
     ax.imshow(values, cmap=cmap, vmin=0, vmax=vmax)
     for (i, j), v in np.ndenumerate(values):
-        ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=9,
+        ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=12,
                 color="white" if v > 0.6 * vmax else "black")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=12)
     ax.set_xticks([])
     ax.set_yticks([])
 
 
+without, with_pad = coverage(5, 3, 0), coverage(5, 3, 1)
+fig, axes = plt.subplots(1, 3, figsize=(13, 4.4), dpi=100)
 try:
     padded = pad2d(image, 1)
-    without, with_pad = coverage(image, 3, 0), coverage(image, 3, 1)
 except NotImplementedError:
-    print("Implement pad2d above, then run this cell again.")
+    axes[0].text(0.5, 0.5, "Implement pad2d above,\nthen run this cell again\nto see pad2d(image, 1) here",
+                 ha="center", va="center", fontsize=12, transform=axes[0].transAxes)
+    axes[0].set_title("pad2d(image, 1): not implemented yet", fontsize=12)
+    axes[0].set_xticks([])
+    axes[0].set_yticks([])
 else:
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
-    show_grid(axes[0], padded, "pad2d(image, 1): 7x7, zero padding in grey", "Blues", 2.0)
+    show_grid(axes[0], padded, "pad2d(image, 1): 7x7, padding in grey", "Blues", 2.0)
     border = np.ones_like(padded)
     border[1:-1, 1:-1] = np.nan                      # shade only the padding cells
     axes[0].imshow(border, cmap="Greys", vmin=0, vmax=3, alpha=0.5)
     axes[0].add_patch(plt.Rectangle((0.5, 0.5), 5, 5, fill=False, edgecolor="tab:orange", lw=2))
-    show_grid(axes[1], without, "windows per pixel, no padding (3x3 map)", "Oranges", 9)
-    show_grid(axes[2], with_pad, "windows per pixel, pad 1 (5x5 map)", "Oranges", 9)
-    fig.tight_layout()
-    plt.show()
-    print(f"corner pixel: {without[0, 0]:g} window(s) without padding, {with_pad[0, 0]:g} with; "
-          f"centre: {without[2, 2]:g} and {with_pad[2, 2]:g}")
+show_grid(axes[1], without, "windows per pixel, no padding (3x3 map)", "Oranges", 9)
+show_grid(axes[2], with_pad, "windows per pixel, pad 1 (5x5 map)", "Oranges", 9)
+fig.tight_layout()
+plt.show()
+print(f"corner pixel: {without[0, 0]:g} window(s) without padding, {with_pad[0, 0]:g} with; "
+      f"centre: {without[2, 2]:g} and {with_pad[2, 2]:g}")
 
 # %% [markdown]
 # ## 4. "Same" padding
@@ -284,8 +300,9 @@ else:
 # This is a whole number only when $d(k-1)$ is even, i.e. when the effective kernel
 # $d(k-1)+1$ is **odd** — one reason CNNs use 3×3, 5×5 and 7×7 filters: an odd filter has a
 # centre pixel. For an even effective kernel no per-side pad works (PyTorch's `padding="same"`
-# then pads one more pixel on one side); raise `ValueError` naming `k` and `dilation`
-# (graded). Note that $k = 2, d = 2$ is fine: its effective size is 3.
+# then pads one more pixel on one side); raise `ValueError` with a message naming `k` (and
+# `dilation` when it is not 1): graded, message included. Note that $k = 2, d = 2$ is fine: its
+# effective size is 3.
 
 # %% solution grade_id="same_padding"
 def same_padding(k, dilation=1):
@@ -429,7 +446,7 @@ except NotImplementedError:
 # - The feature map's size follows from the image size $n$, the filter size $k$, the stride $s$,
 #   the padding $p$ (per side) and the dilation $d$:
 #   $o = \lfloor (n + 2p - d(k-1) - 1)/s \rfloor + 1$; the remainder is dropped.
-#   The seed's 5×5 image and 3×3 filter give 3×3 at stride 1 and 2×2 at stride 2.
+#   A 5×5 image and a 3×3 filter give 3×3 at stride 1 and 2×2 at stride 2.
 # - Without padding maps shrink and edge pixels are used by few windows; zero padding fixes
 #   both. "Same" padding is $p = d(k-1)/2$, possible only for an odd effective kernel.
 # - The receptive field grows by $(k_l - 1)$ times the product of the earlier strides per layer.

@@ -29,9 +29,10 @@ def conv_output_size_visible() -> list[Case]:
         Case(dict(n=5, k=3, pad=1), "pad 1 on each side keeps a 5x5 map at 5 (same padding)"),
         Case(dict(n=5, k=3, pad=2), "pad 2 on each side grows it: 5 + 2*2 - 3 + 1 = 7"),
         Case(dict(n=6, k=3, stride=2), "(6 - 3) / 2 = 1.5: the remainder is dropped -> 2"),
+        Case(dict(n=7, k=3, stride=3), "(7 - 3) / 3 = 1.33: rounded down, never up -> 2"),
         Case(dict(n=7, k=3, dilation=2), "dilation 2 spreads a 3-tap kernel over 5 pixels -> 3"),
         Case(dict(n=10, k=3, dilation=3), "dilation 3 spreads it over 3*(3-1)+1 = 7 pixels -> 4"),
-        Case(dict(n=5, k=3, stride=0), "stride 0 is invalid: raise ValueError"),
+        Case(dict(n=5, k=3, stride=0), "stride 0 is invalid: raise ValueError naming stride", names=("stride",)),
         Case(dict(n=2, k=3), "a 3x3 kernel does not fit in a 2x2 input: raise ValueError"),
     ]
 
@@ -51,14 +52,17 @@ def conv_output_size_hidden() -> list[Case]:
         Case(dict(n=227, k=11, stride=4), "AlexNet conv1: 227, 11x11, stride 4 -> 55"),
         Case(dict(n=224, k=7, stride=2, pad=3), "ResNet stem: 224, 7x7, stride 2, pad 3 -> 112"),
         Case(dict(n=11, k=3, stride=3), "(11 - 3) / 3 = 2.67: floor, not round or ceil"),
+        Case(dict(n=10, k=3, stride=3), "(10 - 3) / 3 = 2.33: floor, not ceil"),
+        Case(dict(n=12, k=2, stride=4), "(12 - 2) / 4 = 2.5: floor, not round half up"),
         Case(dict(n=9, k=1, stride=4), "1x1 kernel with stride 4 larger than the kernel"),
         Case(dict(n=4, k=6, pad=1), "kernel exactly as large as the padded input -> 1"),
         Case(dict(n=10, k=3, dilation=4), "dilation counts: effective kernel 4*(3-1)+1 = 9"),
         Case(dict(n=5, k=3, dilation=3), "a dilated kernel larger than the input: raise ValueError"),
-        Case(dict(n=8, k=3, pad=-1), "negative pad: raise ValueError"),
-        Case(dict(n=8, k=3, dilation=0), "dilation 0: raise ValueError"),
-        Case(dict(n=8, k=0), "kernel size 0: raise ValueError"),
-        Case(dict(n=0, k=1), "input size 0: raise ValueError"),
+        Case(dict(n=8, k=3, pad=-1), "negative pad: raise ValueError naming pad", names=("pad",)),
+        Case(dict(n=8, k=3, dilation=0), "dilation 0: raise ValueError naming dilation", names=("dilation",)),
+        Case(dict(n=8, k=0), "kernel size 0: raise ValueError naming k", names=("k",)),
+        Case(dict(n=0, k=1), "input size 0: raise ValueError naming n", names=("n",)),
+        Case(dict(n=9, k=3, stride=-2), "negative stride: raise ValueError naming stride", names=("stride",)),
     ]
 
 
@@ -73,6 +77,7 @@ def pad2d_visible() -> list[Case]:
         Case(dict(x=_grid(2, 2), pad=1, value=-1.0), "pad with value -1 instead of 0"),
         Case(dict(x=_grid(2, 3, 2, 2), pad=1), "a 4-D batch (N, C, H, W): only the last two axes are padded"),
         Case(dict(x=_grid(3, 4), pad=0), "pad 0 returns an equal (new) array"),
+        Case(dict(x=_grid(2, 2), pad=(2, 1)), "the image sits in the middle: rows 2..3, columns 1..2"),
     ]
 
 
@@ -103,7 +108,7 @@ def same_padding_visible() -> list[Case]:
         Case(dict(k=5), "5x5 kernel: pad 2"),
         Case(dict(k=1), "1x1 kernel needs no padding"),
         Case(dict(k=3, dilation=2), "3x3 kernel with dilation 2 spans 5 pixels: pad 2"),
-        Case(dict(k=4), "4x4 kernel: the effective kernel is even, raise ValueError"),
+        Case(dict(k=4), "4x4 kernel: the effective kernel is even, raise ValueError naming k", names=("k",)),
     ]
 
 
@@ -118,9 +123,12 @@ def same_padding_hidden() -> list[Case]:
         Case(dict(k=1, dilation=5), "1x1 kernel: dilation changes nothing"),
         Case(dict(k=2, dilation=2), "even k but odd effective kernel 2*(2-1)+1 = 3: allowed"),
         Case(dict(k=4, dilation=2), "even k but odd effective kernel 2*(4-1)+1 = 7: allowed"),
-        Case(dict(k=2), "2x2 kernel: even, raise ValueError"),
-        Case(dict(k=6, dilation=1), "6x6 kernel: even, raise ValueError"),
-        Case(dict(k=4, dilation=3), "effective kernel 3*(4-1)+1 = 10 is even: raise ValueError"),
+        Case(dict(k=2), "2x2 kernel: even, raise ValueError naming k", names=("k",)),
+        Case(dict(k=6, dilation=1), "6x6 kernel: even, raise ValueError naming k", names=("k",)),
+        Case(dict(k=4, dilation=3), "effective kernel 3*(4-1)+1 = 10 is even: raise ValueError naming k and dilation",
+             names=("k", "dilation")),
+        Case(dict(k=0), "kernel size 0: raise ValueError naming k", names=("k",)),
+        Case(dict(k=3, dilation=0), "dilation 0: raise ValueError naming dilation", names=("dilation",)),
     ]
 
 

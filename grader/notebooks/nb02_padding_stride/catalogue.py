@@ -66,6 +66,12 @@ WRONG = [
                 raise ValueError("invalid arguments")
             return math.ceil((n + 2 * pad - dilation * (k - 1) - 1) / stride) + 1
     ''', hint="ceil"),
+    wrong("conv_output_size", "round instead of floor", '''
+        def conv_output_size(n, k, stride=1, pad=0, dilation=1):
+            if stride < 1 or pad < 0 or dilation < 1 or dilation * (k - 1) + 1 > n + 2 * pad:
+                raise ValueError(f"invalid arguments: stride={stride}, pad={pad}, dilation={dilation}, k={k}, n={n}")
+            return round((n + 2 * pad - dilation * (k - 1) - 1) / stride) + 1
+    ''', hint="rounded to the nearest integer (round)"),
     wrong("conv_output_size", "stride ignored", '''
         def conv_output_size(n, k, stride=1, pad=0, dilation=1):
             if stride < 1 or pad < 0 or dilation < 1 or dilation * (k - 1) + 1 > n + 2 * pad:
@@ -142,6 +148,22 @@ WRONG = [
             out[..., ph:ph + H, pw:pw + W] = x
             return out
     ''', hint="value ignored"),
+    wrong("pad2d", "out[p:-p] slice, empty for pad 0", '''
+        def pad2d(x, pad, value=0.0):
+            ph, pw = (pad, pad) if isinstance(pad, int) else pad
+            H, W = x.shape[-2:]
+            out = np.full(x.shape[:-2] + (H + 2 * ph, W + 2 * pw), float(value))
+            out[..., ph:-ph, pw:-pw] = x
+            return out
+    ''', hint="the slice out[p:-p] is empty"),
+    wrong("pad2d", "image at the top-left corner", '''
+        def pad2d(x, pad, value=0.0):
+            ph, pw = (pad, pad) if isinstance(pad, int) else pad
+            H, W = x.shape[-2:]
+            out = np.full(x.shape[:-2] + (H + 2 * ph, W + 2 * pw), float(value))
+            out[..., :H, :W] = x
+            return out
+    ''', hint="the image must sit in the middle"),
     wrong("pad2d", "all axes padded", '''
         def pad2d(x, pad, value=0.0):
             return np.pad(x, pad, mode="constant", constant_values=value)
@@ -220,7 +242,7 @@ def battery() -> dict[str, list[dict]]:
     return {
         "conv_output_size": [
             {"n": 5, "k": 3}, {"n": 5, "k": 3, "stride": 2}, {"n": 6, "k": 3, "stride": 2},
-            {"n": 11, "k": 3, "stride": 3}, {"n": 7, "k": 3, "pad": 1}, {"n": 8, "k": 4, "stride": 3, "pad": 2},
+            {"n": 11, "k": 3, "stride": 3}, {"n": 7, "k": 3, "stride": 3}, {"n": 7, "k": 3, "pad": 1}, {"n": 8, "k": 4, "stride": 3, "pad": 2},
             {"n": 12, "k": 3, "pad": 2}, {"n": 10, "k": 3, "dilation": 2}, {"n": 11, "k": 3, "dilation": 3}, {"n": 13, "k": 3, "stride": 2, "pad": 1, "dilation": 3},
             {"n": 227, "k": 11, "stride": 4},
             {"n": 5, "k": 3, "stride": 0}, {"n": 2, "k": 3}, {"n": 8, "k": 3, "pad": -1},

@@ -6,7 +6,6 @@ import numpy as np
 from grader import reference as R
 from grader.mistakes import (
     HW_SWAPPED,
-    OFF_BY_ONE,
     PAD_IGNORED,
     PAD_ONCE,
     STRIDE_IGNORED,
@@ -20,6 +19,33 @@ def _crop_end(x, pad):
     """Drop the last pad rows and columns (what is left: padding at the top/left only)."""
     ph, pw = _pair(pad)
     return x[..., :x.shape[-2] - ph, :x.shape[-1] - pw]
+
+
+def _round_out(n, k, stride, pad, dilation):
+    """The output size with the division rounded to the nearest integer (Python's round) instead of down."""
+    return round((n + 2 * pad - dilation * (k - 1) - 1) / stride) + 1
+
+
+def _pad_with_minus_slice(x, pad, value):
+    """``out[..., p:-p, p:-p] = x``: right for p > 0, but for p = 0 the slice 0:-0 is empty (numpy raises)."""
+    ph, pw = _pair(pad)
+    x = np.asarray(x, dtype=np.float64)
+    out = np.full(x.shape[:-2] + (x.shape[-2] + 2 * ph, x.shape[-1] + 2 * pw), float(value))
+    out[..., ph:-ph, pw:-pw] = x
+    return out
+
+
+def _pad_at_top_left(x, pad, value):
+    """The right shape and fill, but the image written at rows 0..H-1, columns 0..W-1."""
+    h, w = np.shape(x)[-2:]
+    out = R.pad2d(np.zeros_like(np.asarray(x, dtype=np.float64)), pad, value)
+    out[..., :h, :w] = x
+    return out
+
+
+#: Notebook 02 writes no kernel size kh: the + 1 in its own words.
+OFF_BY_ONE_02 = ("output size off by one: did you forget the + 1? (the first window position counts too: "
+                 "with no room to move, n + 2p = d(k-1) + 1, there is exactly 1 position)")
 
 
 def _rf_own_stride(layers):
@@ -44,7 +70,11 @@ VARIANTS = {
         ("no ValueError for invalid arguments: check stride >= 1, pad >= 0, dilation >= 1, and "
          "that the (dilated) kernel fits in the padded input",
          lambda n, k, stride=1, pad=0, dilation=1: _raw_out(n, k, stride, pad, dilation)),
-        (OFF_BY_ONE, lambda n, k, stride=1, pad=0, dilation=1: R.conv_output_size(n, k, stride, pad, dilation) - 1),
+        (OFF_BY_ONE_02, lambda n, k, stride=1, pad=0, dilation=1: R.conv_output_size(n, k, stride, pad, dilation) - 1),
+        ("you rounded to the nearest integer (round); the remainder is always dropped: round down with //",
+         lambda n, k, stride=1, pad=0, dilation=1: _round_out(n, k, stride, pad, dilation)),
+        ("you rounded half up (int(x + 0.5)); the remainder is always dropped: round down with //",
+         lambda n, k, stride=1, pad=0, dilation=1: int((n + 2 * pad - dilation * (k - 1) - 1) / stride + 0.5) + 1),
         ("you rounded up (ceil) instead of down (floor): the remainder is dropped",
          lambda n, k, stride=1, pad=0, dilation=1: R.conv_output_size(n + stride - 1, k, stride, pad, dilation)),
         ("you divided with / (a float); use // so the size is an int, rounded down",
@@ -64,6 +94,12 @@ VARIANTS = {
         (PAD_ONCE, lambda x, pad, value=0.0: _crop_end(R.pad2d(x, pad, value), pad)),
         (HW_SWAPPED, lambda x, pad, value=0.0: R.pad2d(x, _swap(pad), value)),
         ("value ignored: fill the border with `value`, not zeros", lambda x, pad, value=0.0: R.pad2d(x, pad)),
+        ("for pad 0 the slice out[p:-p] is empty (-0 is 0, so p:-p is 0:0): write the image into "
+         "rows p:p+H and columns p:p+W instead",
+         lambda x, pad, value=0.0: _pad_with_minus_slice(x, pad, value)),
+        ("the image must sit in the middle: rows p..p+H-1 and columns p..p+W-1 of the output, "
+         "not at the top-left corner",
+         lambda x, pad, value=0.0: _pad_at_top_left(x, pad, value)),
         ("a pair (ph, pw) pads rows by ph and columns by pw; you used the first number for both",
          lambda x, pad, value=0.0: R.pad2d(x, _pair(pad)[0], value)),
         ("a pair (ph, pw) pads rows by ph and columns by pw; you used the second number for both",
