@@ -20,7 +20,7 @@ def data_path(name: str) -> Path:
     return path
 
 
-def grayscale_photo(size: int = 128) -> "numpy.ndarray":
+def grayscale_photo(size: int = 128):
     """A real photograph in grayscale, about ``size`` pixels wide: float64 in [0, 1], shape (H, W).
 
     The photo is the official 1984 U.S. Navy portrait of Commodore Grace M. Hopper, a work of

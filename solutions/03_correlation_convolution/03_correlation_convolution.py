@@ -50,8 +50,10 @@ from cnn_course.widgets.correlation import correlation_widget
 # input channel. Rotating them means rotating every slice and leaving the order of filters and
 # channels alone, so `flip180` works on the **last two axes** whatever comes before them.
 # Careful: `np.rot90(k, 2)` and `k[::-1, ::-1]` turn the *first* two axes, which is right only
-# for a 2-D array; `np.flip(k)` without `axis` reverses every axis. The index `...` (Ellipsis)
-# stands for "all axes before": `k[..., ::-1, ::-1]` reverses the last two.
+# for a 2-D array; `np.flip(k)` without `axis` reverses every axis. Two tools that help: in an
+# index, `...` (Ellipsis) stands for "all the axes before", so `k[..., 0]` is the first column
+# of every slice; and most numpy functions take an `axis` or `axes` argument, where `-1` is the
+# last axis and `-2` the one before it.
 
 # %% solution grade_id="flip180"
 def flip180(k):
