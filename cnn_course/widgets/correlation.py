@@ -209,7 +209,7 @@ class CorrelationWidget(FigureWidget):
         self.verdicts = {}
         for name, result in results.items():
             if isinstance(result, NotReady):
-                self.verdicts[name] = ("note", f"{result}: your {name} will be drawn here")
+                self.verdicts[name] = ("note", f"{result} (your {name} is drawn in the picture)")
             elif isinstance(result, Exception):
                 self.verdicts[name] = ("bad", f"your {name} raised {describe_error(result)}")
             else:
@@ -247,7 +247,8 @@ class CorrelationWidget(FigureWidget):
         # outputs on one grey scale, drawn where their windows' centres lie on the input
         offset = ((kh - 1) / 2, (kw - 1) / 2)
         arrays = [r for r in results.values() if isinstance(r, np.ndarray) and r.ndim == 2 and r.size]
-        scale = max([float(np.percentile(np.abs(a), 99.5)) for a in arrays] + [1e-12])
+        top = 99.5 if mode == "photo" else 100                  # a photo's few extreme pixels would wash it out
+        scale = max([float(np.percentile(np.abs(a), top)) for a in arrays] + [1e-12])
         signed = any(float(a.min()) < -1e-12 for a in arrays)
         limits = (-scale, scale) if signed else (0.0, scale)
         drawn = {}
@@ -270,7 +271,7 @@ class CorrelationWidget(FigureWidget):
             largest = float(np.abs(difference).max())
             spread = max(largest, scale, 1e-12)
             self._show("difference", difference, (-spread, spread), self._extent(difference.shape, offset),
-                       f"convolution − cross-corr. (max {largest:.3g})", numbers, offset=offset)
+                       f"difference conv − corr (max {largest:.3g})", numbers, offset=offset)
         else:
             self._message("difference", "needs both outputs, of the same shape", "convolution − cross-correlation")
         for name in ("input", "cross_correlate2d", "convolve2d", "difference"):
@@ -310,12 +311,13 @@ class CorrelationWidget(FigureWidget):
         image.set_visible(True)
         self._axes[name].set_title(title, fontsize=11)
         if numbers:
-            spread = max(float(np.abs(values).max()), 1e-12)
+            colours = image.cmap(image.norm(values))                 # what each cell looks like
+            light = colours[..., :3] @ np.array([0.299, 0.587, 0.114]) > 0.5
             for (i, j), v in np.ndenumerate(values):
                 if abs(v) > 1e-12 or values.size <= 25:
                     self._texts[name].append(self._axes[name].text(
                         j + offset[1], i + offset[0], f"{v:.3g}", ha="center", va="center", fontsize=fontsize,
-                        color="white" if abs(v) > 0.6 * spread else "black", clip_on=True))
+                        color="black" if light[i, j] else "white", clip_on=True))
 
     def _message(self, name, message, title, bad=False) -> None:
         self._images[name].set_visible(False)
