@@ -323,7 +323,7 @@ class CorrelationWidget(FigureWidget):
         self._images[name].set_visible(False)
         ax = self._axes[name]
         ax.set_title(title, fontsize=11)
-        self._texts[name].append(ax.text(0.5, 0.5, "\n".join(_wrap(message, 26)), ha="center", va="center",
+        self._texts[name].append(ax.text(0.5, 0.5, "\n".join(_wrap(message, 22)), ha="center", va="center",
                                          fontsize=11, color=BAD_COLOR if bad else "#555555", transform=ax.transAxes))
 
     def _frame(self, name, on) -> None:
