@@ -49,8 +49,8 @@ VARIANTS = {
          lambda x, k: R.cross_correlate2d(R.pad2d(x, (np.shape(k)[0] - 1, np.shape(k)[1] - 1)), k)),
     ],
     "convolve2d": [
-        ("your convolution did not flip the kernel, or flipped it twice (e.g. flip180 and then reversed indices): "
-         "that is cross-correlation; rotate the kernel by 180 degrees exactly once",
+        ("your convolution did not flip the kernel (that is cross-correlation; flip it by 180 degrees), or "
+         "flipped it twice (e.g. flip180 and then reversed indices): rotate it exactly once",
          lambda x, k: R.cross_correlate2d(x, k)),
         ("flipped only up-down: convolution rotates the kernel by 180 degrees (both axes)",
          lambda x, k: R.cross_correlate2d(x, np.asarray(k, dtype=np.float64)[::-1, :])),
