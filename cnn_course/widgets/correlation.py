@@ -145,7 +145,7 @@ class CorrelationWidget(FigureWidget):
         self._fill_boxes(KERNELS.get(kernel, np.zeros((3, 3))))
         rows = [["zoom", "kernel"], ["operation"], ["mode"], ["k00", "k01", "k02"], ["k10", "k11", "k12"],
                 ["k20", "k21", "k22"]]
-        super().__init__(controls, figsize=(8.4, 5.6), rows=rows, legend=LEGEND)
+        super().__init__(controls, figsize=(8.0, 5.3), rows=rows, legend=LEGEND)
         self._make_panels()
         self.update()
 
