@@ -87,6 +87,10 @@ WRONG = [
         def flip180(k):
             return np.rot90(k, axes=(-2, -1)).copy()
     ''', hint="90 degrees"),
+    wrong("flip180", "np.flip over every axis", '''
+        def flip180(k):
+            return np.flip(k).copy()
+    ''', hint="reverses EVERY axis"),
     # cross_correlate2d
     wrong("cross_correlate2d", "kernel flipped", '''
         def cross_correlate2d(x, k):
@@ -120,7 +124,32 @@ WRONG = [
                     y[i, j] = np.sum(xp[i:i + kh, j:j + kw] * k)
             return y
     ''', hint="valid mode"),
+    wrong("cross_correlate2d", "kernel indices swapped", '''
+        def cross_correlate2d(x, k):
+            H, W = x.shape
+            kh, kw = k.shape
+            y = np.zeros((H - kw + 1, W - kh + 1))
+            for i in range(H - kw + 1):
+                for j in range(W - kh + 1):
+                    for u in range(kw):
+                        for v in range(kh):
+                            y[i, j] += x[i + u, j + v] * k[v, u]
+            return y
+    ''', hint="transposed kernel"),
     # convolve2d
+    wrong("convolve2d", "flipped twice", '''
+        def convolve2d(x, k):
+            k = k[::-1, ::-1]
+            H, W = x.shape
+            kh, kw = k.shape
+            y = np.zeros((H - kh + 1, W - kw + 1))
+            for i in range(H - kh + 1):
+                for j in range(W - kw + 1):
+                    for u in range(kh):
+                        for v in range(kw):
+                            y[i, j] += x[i + u, j + v] * k[kh - 1 - u, kw - 1 - v]
+            return y
+    ''', hint="flipped it twice"),
     wrong("convolve2d", "no flip (cross-correlation)", '''
         def convolve2d(x, k):
             H, W = x.shape
@@ -224,6 +253,36 @@ WRONG = [
                     y[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b
             return y
     ''', hint="pad applied once in total"),
+    wrong("conv2d", "pad only at the top/left", '''
+        def conv2d(x, w, b, stride=1, pad=0):''' + _CONV_HEAD + '''
+            xp = np.pad(x, ((0, 0), (0, 0), (ph, 0), (pw, 0)))
+            Ho, Wo = (H + ph - kh) // sh + 1, (W + pw - kw) // sw + 1
+            y = np.zeros((N, F, Ho, Wo))
+            for i in range(Ho):
+                for j in range(Wo):
+                    window = xp[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    y[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b
+            return y
+    ''', hint="pad applied once in total"),
+    wrong("conv2d", "weights rotated with np.rot90 (filter and channel axes)", '''
+        def conv2d(x, w, b, stride=1, pad=0):''' + _CONV_HEAD + '''
+            w = np.rot90(w, 2)
+            xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+            Ho, Wo = (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1
+            y = np.zeros((N, F, Ho, Wo))
+            for i in range(Ho):
+                for j in range(Wo):
+                    window = xp[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    y[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b
+            return y
+    ''', hint="reverse order"),
+    wrong("conv2d", "output left in (N, Ho, Wo, F) order", '''
+        def conv2d(x, w, b, stride=1, pad=0):''' + _CONV_HEAD + '''
+            xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+            Ho, Wo = (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1
+            cols = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+            return np.tensordot(cols, w, axes=([1, 4, 5], [1, 2, 3])) + b
+    ''', hint="(N, Ho, Wo, F) order"),
     wrong("conv2d", "padding ignored", '''
         def conv2d(x, w, b, stride=1, pad=0):''' + _CONV_HEAD + '''
             Ho, Wo = (H - kh) // sh + 1, (W - kw) // sw + 1

@@ -16,10 +16,23 @@ from grader.mistakes import (
     _swap,
 )
 
+
+
+def _pad_start(x, pad):
+    """Pad rows at the top and columns at the left only (one-sided padding)."""
+    ph, pw = (pad, pad) if np.ndim(pad) == 0 else pad
+    x = np.asarray(x, dtype=np.float64)
+    return np.pad(x, [(0, 0)] * (x.ndim - 2) + [(int(ph), 0), (int(pw), 0)])
+
+
 VARIANTS = {
     "flip180": [
-        ("np.rot90(k, 2) rotates the FIRST two axes; rotate the last two (axes=(-2, -1))",
+        ("np.rot90(k, 2) (or k[::-1, ::-1]) turns the FIRST two axes of 4-D weights (filters and channels); "
+         "rotate the last two: np.rot90(k, 2, axes=(-2, -1)) or k[..., ::-1, ::-1]",
          lambda k: np.rot90(np.asarray(k, dtype=np.float64), 2).copy()),
+        ("np.flip(k) without axes reverses EVERY axis, also the filters and channels of 4-D weights; "
+         "flip only the last two: np.flip(k, axis=(-2, -1))",
+         lambda k: np.flip(np.asarray(k, dtype=np.float64)).copy()),
         ("flipped only up-down: a 180-degree rotation flips both axes",
          lambda k: np.asarray(k, dtype=np.float64)[..., ::-1, :].copy()),
         ("flipped only left-right: a 180-degree rotation flips both axes",
@@ -30,11 +43,14 @@ VARIANTS = {
     "cross_correlate2d": [
         (LAYER_FLIPPED, lambda x, k: R.convolve2d(x, k)),
         (OFF_BY_ONE, lambda x, k: R.cross_correlate2d(x, k)[:-1, :-1]),
+        ("transposed kernel: x[i+u, j+v] pairs with k[u, v] (row with row), not with k[v, u]",
+         lambda x, k: R.cross_correlate2d(x, np.transpose(k))),
         ("valid mode: no padding, the output is (H-kh+1, W-kw+1)",
          lambda x, k: R.cross_correlate2d(R.pad2d(x, (np.shape(k)[0] - 1, np.shape(k)[1] - 1)), k)),
     ],
     "convolve2d": [
-        ("your convolution did not flip the kernel (that is cross-correlation; flip it by 180 degrees)",
+        ("your convolution did not flip the kernel (that is cross-correlation; flip it by 180 degrees), or "
+         "flipped it twice (e.g. flip180 and then reversed indices): rotate it exactly once",
          lambda x, k: R.cross_correlate2d(x, k)),
         ("flipped only up-down: convolution rotates the kernel by 180 degrees (both axes)",
          lambda x, k: R.cross_correlate2d(x, np.asarray(k, dtype=np.float64)[::-1, :])),
@@ -51,9 +67,15 @@ VARIANTS = {
          lambda x, w, b, stride=1, pad=0: _fit(R.conv2d(x, w, b, 1, pad), R.conv2d(x, w, b, stride, pad).shape[2:])),
         (STRIDE_IGNORED, lambda x, w, b, stride=1, pad=0: R.conv2d(x, w, b, 1, pad)),
         (PAD_ONCE, lambda x, w, b, stride=1, pad=0: R.conv2d(_pad_end(x, pad), w, b, stride, 0)),
+        (PAD_ONCE, lambda x, w, b, stride=1, pad=0: R.conv2d(_pad_start(x, pad), w, b, stride, 0)),
         (PAD_IGNORED, lambda x, w, b, stride=1, pad=0: R.conv2d(x, w, b, stride, 0)),
         (HW_SWAPPED, lambda x, w, b, stride=1, pad=0: R.conv2d(x, w, b, _swap(stride), _swap(pad))),
         ("bias forgotten: add b[f] to every position of feature map f",
          lambda x, w, b, stride=1, pad=0: R.conv2d(x, w, np.zeros(np.shape(b)), stride, pad)),
+        ("the filters or the channels are used in reverse order: np.rot90(w, 2) or w[::-1, ::-1] turns the F and C "
+         "axes (and a conv layer does not flip its kernels at all)",
+         lambda x, w, b, stride=1, pad=0: R.conv2d(x, np.asarray(w, dtype=np.float64)[::-1, ::-1], b, stride, pad)),
+        ("the output is in (N, Ho, Wo, F) order: move the filter axis to position 1, (N, F, Ho, Wo)",
+         lambda x, w, b, stride=1, pad=0: R.conv2d(x, w, b, stride, pad).transpose(0, 2, 3, 1).copy()),
     ],
 }
