@@ -217,7 +217,8 @@ def _empty(ax) -> None:
     """Remove what the last update drew (cheaper than ``ax.clear()``, which rebuilds ticks and spines)."""
     for artist in list(ax.images) + list(ax.texts) + list(ax.patches) + list(ax.collections):
         artist.remove()
-    ax.set_title("")
+    if ax.get_title():
+        ax.set_title("")
 
 
 def _frame(ax, width: float, height: float, top: float = 0.0) -> None:
@@ -280,6 +281,40 @@ def _numbers(ax, xs, ys, labels, fontsize: float = 11, faint=None, bold=None, zo
                              transform=Affine2D().scale(1 / 72) + figure.dpi_scale_trans,
                              facecolors=colors, edgecolors="none", zorder=zorder)
     ax.add_collection(numbers, autolim=False)
+
+
+def _write(ax, x: float, y: float, text: str, fontsize: float = 12, below: bool = False, axes_fraction: bool = False,
+           color: str = "black") -> None:
+    """Left-aligned lines of text at (x, y) drawn as glyph outlines (one collection, like :func:`_numbers`).
+
+    The lines stand on (x, y) (``below=False``: the last line just above the point) or hang from it
+    (``below=True``); (x, y) are data coordinates, or axes fractions with ``axes_fraction``.
+    """
+    from matplotlib.collections import PathCollection
+    from matplotlib.transforms import Affine2D
+
+    lines = text.split("\n")
+    step = 1.45 * fontsize
+    paths, offsets = [], []
+    for k, line in enumerate(lines):
+        if not line:
+            continue
+        rise = (len(lines) - 1 - k) * step + 0.3 * fontsize if not below else -(k + 1) * step + 0.3 * fontsize
+        paths.append(_line_path(line, fontsize, rise))
+        offsets.append((x, y))
+    if not paths:
+        return
+    ax.add_collection(PathCollection(paths, offsets=offsets, offset_transform=ax.transAxes if axes_fraction else ax.transData,
+                                     transform=Affine2D().scale(1 / 72) + ax.figure.dpi_scale_trans,
+                                     facecolors=color, edgecolors="none", zorder=9, clip_on=False), autolim=False)
+
+
+@lru_cache(maxsize=512)
+def _line_path(line: str, fontsize: float, rise: float):
+    """One line of text as an outline in points: left end at x = 0, baseline at y = ``rise``."""
+    from matplotlib.textpath import TextPath
+
+    return TextPath((0, rise), line, size=fontsize)
 
 
 def _number(v: float) -> str:
@@ -382,14 +417,14 @@ class PoolingWidget(FigureWidget):
             if owner >= 0:
                 colors[r, c] = _tint(_window_color(owner)) if scan["cover"][r, c] == 1 else COLORS["overlap"]
         pooled_colors = _tint_grid(ho, wo, 0.72)
-        label = {"fontsize": 12, "ha": "left", "va": "bottom"}
 
         # top: input | max-pooled (arrows = switches) | mean-pooled, one cell size for all three
         mine = self.verdicts["max_pool2d"]["value"]
         y, switches = (scan["max"], scan["switches"]) if mine is None else mine
-        at_max, at_mean = w + 2.2, w + 2.2 + wo + 1.6
+        at_max = w + 2.2
+        at_mean = at_max + max(wo + 1.6, 7.4)                    # room for the label "max-pooled 3×3 (yours)"
         ax = self.ax_pool
-        _frame(ax, at_mean + max(wo, 3.2), max(h, ho) + 0.9, top=0.9)
+        _frame(ax, at_mean + max(wo, 5.5), max(h, ho) + 0.9, top=0.9)
         drawable = switches is not None and switches.min() >= 0 and switches.max() < h * w
         bold = np.zeros((h, w), dtype=bool)
         if drawable:
@@ -412,11 +447,11 @@ class PoolingWidget(FigureWidget):
                 # from under the pooled cell (drawn above it) to the remembered input cell
                 ax.add_patch(FancyArrowPatch((at_max + j, i), (c + 0.3, r + 0.1), arrowstyle="-|>",
                                              mutation_scale=12, lw=1.5, color=_window_color(index), alpha=0.9,
-                                             zorder=6, connectionstyle="arc3,rad=0.12", shrinkA=0, shrinkB=1))
+                                             zorder=6, connectionstyle="arc3,rad=0.12", shrinkA=0, shrinkB=0))
                 arrows.append(((i, j), (r, c)))
-        ax.text(-0.5, -0.75, f"feature map {h}×{w}", **label)
-        ax.text(at_max - 0.5, -0.75, f"max-pooled {ho}×{wo}" + ("" if mine is None else " (yours)"), **label)
-        ax.text(at_mean - 0.5, -0.75, f"mean-pooled {ho}×{wo}" + ("" if mean is None else " (yours)"), **label)
+        _write(ax, -0.5, -0.6, f"feature map {h}×{w}")
+        _write(ax, at_max - 0.5, -0.6, f"max-pooled {ho}×{wo}" + ("" if mine is None else " (yours)"))
+        _write(ax, at_mean - 0.5, -0.6, f"mean-pooled {ho}×{wo}" + ("" if mean is None else " (yours)"))
 
         # bottom left: unpooling puts each value back at its switch, zeros elsewhere
         unpooled = self.verdicts["max_unpool2d"]["value"]
@@ -431,26 +466,24 @@ class PoolingWidget(FigureWidget):
         tall, wide = max(h, copied.shape[0]), max(w, copied.shape[1])
         _frame(self.ax_unpool, wide, tall + 1.7, top=1.7)
         _cells(self.ax_unpool, cells, values, faint=values == 0)
-        self.ax_unpool.text(-0.5, -0.75, f"max_unpool2d → {h}×{w}" + ("" if unpooled is None else " (yours)")
-                            + "\nzeros except at the switches", **label)
+        _write(self.ax_unpool, -0.5, -0.6, f"max_unpool2d → {h}×{w}\nzeros except at the switches"
+               + ("" if unpooled is None else " (yours)"))
 
         # bottom middle: nearest upsampling copies each value into its block, positions unknown
         blocks = np.repeat(np.repeat(_tint_grid(ho, wo, 0.55), sh, axis=0), sw, axis=1)
         _frame(self.ax_up, wide, tall + 1.7, top=1.7)
         _cells(self.ax_up, blocks[:copied.shape[0], :copied.shape[1]] if blocks.shape[:2] >= copied.shape else
                np.ones(copied.shape + (3,)), copied)
-        self.ax_up.text(-0.5, -0.75, f"upsample_nearest ×({sh}, {sw}) → {copied.shape[0]}×{copied.shape[1]}"
-                        + ("" if up is None else " (yours)")
-                        + "\ncopies, no positions", **label)
+        _write(self.ax_up, -0.5, -0.6, f"upsample_nearest ×({sh}, {sw}) → {copied.shape[0]}×{copied.shape[1]}"
+               + "\ncopies, no positions" + ("" if up is None else " (yours)"))
 
         overlap = int((scan["cover"] > 1).sum())
         dropped = int((scan["cover"] == 0).sum())
         shared = ho * wo - len(np.unique(scan["switches"]))
-        lines = [f"{ho}×{wo} = {ho * wo} windows", f"in 2+ windows: {overlap} cells", f"in no window: {dropped} cells",
+        lines = [f"{ho}×{wo} = {ho * wo} windows", f"in 2+ windows: {overlap}", f"in no window: {dropped}",
                  f"switches shared: {shared}", "down-sampling:", f"   {h}×{w} → {ho}×{wo}",
                  "upsampling:", f"   {ho}×{wo} → {copied.shape[0]}×{copied.shape[1]}", "depth: 1 → 1"]
-        self.ax_note.text(0.02, 0.98, "\n".join(lines), ha="left", va="top", fontsize=11,
-                          transform=self.ax_note.transAxes, linespacing=1.5)
+        _write(self.ax_note, 0.02, 0.98, "\n".join(lines), fontsize=11, below=True, axes_fraction=True)
         return {"output": (ho, wo), "arrows": arrows, "overlap": overlap, "dropped": dropped, "shared": shared,
                 "drawn": {name: verdict["value"] is not None for name, verdict in self.verdicts.items()}}
 
@@ -470,8 +503,8 @@ class PoolingWidget(FigureWidget):
         left_rows, left_cols = h - (scan["rows"][-1] + kh), w - (scan["cols"][-1] + kw)
         if left_rows or left_cols:
             notes.append(f"left over (dropped): {left_rows} row(s) at the bottom, {left_cols} column(s) at the right")
-        switches = "switches (flat r·W + c, W = %d): %s" % (w, np.array2string(scan["switches"], separator=", ")
-                                                             .replace("\n", ""))
+        listed = np.array2string(scan["switches"], separator=", ").replace("\n", "")
+        switches = f"switches (flat r·W + c, W = {w}): {listed}"
         verdicts = "".join(f"<div>{message_html(v['level'], v['message'])}</div>" for v in self.verdicts.values())
         return (f"<div style='font-family:monospace;font-size:1.05em'>{html.escape(formula)}</div>"
                 f"<div>{html.escape('; '.join(notes))}</div>"
