@@ -436,7 +436,8 @@ else:
 # in bold), and the mean-pooled map. Bottom: `max_unpool2d` back to the input's size beside
 # `upsample_nearest` with the stride as scale. Your four functions draw the picture when they
 # are implemented (the titles then say "yours"); under the picture, whether each agrees with
-# what the picture finds by scanning the windows itself.
+# what the picture finds by scanning the windows itself. Unpooling and upsampling are given the
+# right pooled map and switches, so each of your functions is judged on its own.
 #
 # Try: (a) move the seed; (b) the "ties" map: the arrows go to the first maximum of each
 # window; a "constant" map: every arrow goes to a window's top-left cell; (c) window 2×2 at
