@@ -356,7 +356,7 @@ class PoolingWidget(FigureWidget):
         self.verdicts: dict = {}
         controls = {"seed": self.sliders["seed"], "kind": self.kind, "typed": self.typed}
         controls.update({key: self.sliders[key] for key in ("h", "w", "kh", "kw", "sh", "sw")})
-        super().__init__(controls, figsize=(10.0, 6.4),
+        super().__init__(controls, figsize=(9.2, 5.9),
                          rows=[["seed", "kind", "h", "w"], ["kh", "kw", "sh", "sw"], ["typed"]], legend=LEGEND)
         grid = self.figure.add_gridspec(2, 5, height_ratios=[1, 1])
         self.ax_pool = self.figure.add_subplot(grid[0, :])       # input, max-pooled, mean-pooled
