@@ -34,7 +34,8 @@ def transposed_output_size_visible() -> list[Case]:
         Case(dict(n=3, k=3, stride=2, pad=1), "stride 2, pad 1: (3-1)*2 - 2 + 3 = 5 (the 3 -> 7 -> 5 example)"),
         Case(dict(n=3, k=3, stride=2, pad=1, output_padding=1), "output_padding 1 adds one row at the end: 6"),
         Case(dict(n=4, k=4, stride=2, pad=1), "k=4, s=2, p=1 doubles the size: 8"),
-        Case(dict(n=3, k=3, stride=2, output_padding=2), "output_padding 2 with stride 2: raise ValueError"),
+        Case(dict(n=3, k=3, stride=2, output_padding=2), "output_padding 2 with stride 2: raise ValueError naming output_padding",
+             names=("output_padding",)),
     ]
 
 
@@ -55,11 +56,14 @@ def transposed_output_size_hidden() -> list[Case]:
         Case(dict(n=1, k=3, stride=4), "a single input value: the output is just the kernel"),
         Case(dict(n=6, k=1, stride=2), "1x1 kernel, stride 2: gaps between the copies"),
         Case(dict(n=4, k=3, stride=2, output_padding=1), "output_padding without padding"),
-        Case(dict(n=3, k=3, stride=1, output_padding=1), "output_padding 1 with stride 1: raise ValueError"),
-        Case(dict(n=3, k=3, stride=2, output_padding=-1), "negative output_padding: raise ValueError"),
-        Case(dict(n=3, k=3, stride=0), "stride 0: raise ValueError"),
-        Case(dict(n=3, k=3, pad=-1), "negative pad: raise ValueError"),
-        Case(dict(n=2, k=2, stride=1, pad=2), "a pad larger than the output itself: raise ValueError"),
+        Case(dict(n=3, k=3, stride=1, output_padding=1), "output_padding 1 with stride 1: raise ValueError naming output_padding",
+             names=("output_padding",)),
+        Case(dict(n=3, k=3, stride=2, output_padding=-1), "negative output_padding: raise ValueError naming output_padding",
+             names=("output_padding",)),
+        Case(dict(n=3, k=3, stride=0), "stride 0: raise ValueError naming stride", names=("stride",)),
+        Case(dict(n=3, k=3, pad=-1), "negative pad: raise ValueError naming pad", names=("pad",)),
+        Case(dict(n=2, k=2, stride=1, pad=2), "a pad larger than the output itself: raise ValueError naming pad",
+             names=("pad",)),
     ]
 
 
