@@ -309,7 +309,7 @@ class GradientRoutingWidget(FigureWidget):
             "v": widgets.IntSlider(value=v, min=0, max=K - 1, description="tap col v", layout=layout, style=style),
         }
         self.comparison = ("note", "")
-        super().__init__(self.sliders, figsize=(10.5, 4.2), rows=[["row", "col", "stride"], ["mode"], ["u", "v"]],
+        super().__init__(self.sliders, figsize=(10.0, 4.0), rows=[["row", "col", "stride"], ["mode"], ["u", "v"]],
                          legend=LEGEND)
         conv = self.figure.add_gridspec(2, 3, width_ratios=[7, 9, 3.2], left=0.01, right=0.99, top=0.92,
                                         bottom=0.02, wspace=0.12, hspace=0.3)

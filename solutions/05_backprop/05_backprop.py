@@ -343,10 +343,14 @@ record_hidden("test_relative_error_hidden", relative_error)
 #
 # | operation | why | expect | threshold used below |
 # |---|---|---|---|
-# | dense, convolution, mean pooling | linear in each input: the central difference is exact up to rounding | $10^{-10}$ – $10^{-9}$ | $10^{-7}$ |
-# | max pooling, with no ties and every window's maximum ahead of the runner-up by more than $2h$ | piecewise linear; the nudge never changes which element wins | $10^{-10}$ | $10^{-7}$ |
-# | smooth non-linear functions (tanh, softmax, log-sum-exp) | truncation error $O(h^2)$ | $10^{-9}$ – $10^{-7}$ | $10^{-5}$ |
+# | dense, convolution, mean pooling | linear in each input: the central difference is exact up to rounding | $10^{-10}$ – $10^{-7}$ | $10^{-6}$ |
+# | max pooling, with no ties and every window's maximum ahead of the runner-up by more than $2h$ | piecewise linear; the nudge never changes which element wins | $10^{-10}$ – $10^{-7}$ | $10^{-6}$ |
+# | smooth non-linear functions (tanh, softmax, log-sum-exp) | truncation error $O(h^2)$ on top of rounding | $10^{-9}$ – $10^{-6}$ | $10^{-5}$ |
 # | anything at a **kink** (ReLU at 0, max pooling with a tie) | not differentiable there: the two sides disagree | up to 1 | — avoid such inputs |
+#
+# Why not $10^{-12}$ for a linear layer? The rounding error of $f$ (about $10^{-16} |f|$) is divided by $2h$:
+# about $10^{-11}|f|$ in every entry. Relative to an entry that happens to be small, that is $10^{-8}$ or
+# $10^{-7}$, and the relative error reports the worst entry. A real bug gives $10^{-2}$ to 1.
 #
 # So the inputs of a gradient check are **built**, not just drawn: for max pooling, a shuffled
 # range of well-separated values (no two equal, no two within $2h$); for ReLU, values kept away from 0.
@@ -367,7 +371,7 @@ try:
     }
     for name, (analytic, numeric) in checks.items():
         error = relative_error(analytic, numeric)
-        print(f"dense {name}: relative error {error:.1e}  ->", "ok (< 1e-7)" if error < 1e-7 else "TOO LARGE: a bug")
+        print(f"dense {name}: relative error {error:.1e}  ->", "ok (< 1e-6)" if error < 1e-6 else "TOO LARGE: a bug")
 except NotImplementedError as stub:
     print(f"Implement dense_backward, numerical_gradient and relative_error above, then run this cell again ({stub}).")
 
@@ -565,7 +569,7 @@ record_hidden("test_conv2d_backward_hidden", conv2d_backward)
 # ### Check it numerically, with strides and padding
 #
 # Your `conv2d_backward` against central differences of your own `conv2d`, for three layers
-# (threshold $10^{-7}$: the layer is linear in `x`, `w` and `b`):
+# (threshold $10^{-6}$: the layer is linear in `x`, `w` and `b`):
 
 # %%
 def check_conv_layer(N, C, H, W, F, kh, kw, stride, pad, seed=0):
@@ -585,7 +589,7 @@ layers = [dict(N=2, C=2, H=5, W=6, F=3, kh=3, kw=2, stride=1, pad=0),
 try:
     for layer in layers:
         errors = check_conv_layer(**layer)
-        verdict = "ok" if max(errors.values()) < 1e-7 else "TOO LARGE: a bug"
+        verdict = "ok (< 1e-6)" if max(errors.values()) < 1e-6 else "TOO LARGE: a bug"
         print(", ".join(f"{k}={v}" for k, v in layer.items()), "->",
               ", ".join(f"{name} {e:.1e}" for name, e in errors.items()), "->", verdict)
 except NotImplementedError as stub:
@@ -740,11 +744,11 @@ try:
     dout = g.standard_normal(y.shape)
     numeric = numerical_gradient(lambda x_: np.sum(max_pool2d(x_, 3, 2)[0] * dout), x_pool)
     error = relative_error(max_pool2d_backward(dout, switches, shape), numeric)
-    print(f"max pooling 3x3 / stride 2: relative error {error:.1e} ->", "ok (< 1e-7)" if error < 1e-7 else "TOO LARGE")
+    print(f"max pooling 3x3 / stride 2: relative error {error:.1e} ->", "ok (< 1e-6)" if error < 1e-6 else "TOO LARGE")
     g_mean = g.standard_normal(mean_pool2d(x_pool, (3, 2), (2, 1)).shape)
     numeric = numerical_gradient(lambda x_: np.sum(mean_pool2d(x_, (3, 2), (2, 1)) * g_mean), x_pool)
     error = relative_error(mean_pool2d_backward(g_mean, shape, (3, 2), (2, 1)), numeric)
-    print(f"mean pooling 3x2 / stride (2, 1): relative error {error:.1e} ->", "ok (< 1e-7)" if error < 1e-7 else "TOO LARGE")
+    print(f"mean pooling 3x2 / stride (2, 1): relative error {error:.1e} ->", "ok (< 1e-6)" if error < 1e-6 else "TOO LARGE")
     tied = np.zeros((1, 1, 4, 4))                                      # every value ties: a kink everywhere
     y, switches = max_pool2d(tied, 2)
     numeric = numerical_gradient(lambda x_: np.sum(max_pool2d(x_, 2)[0]), tied)
@@ -773,12 +777,12 @@ gradient_routing_widget(conv2d_backward, max_pool2d_backward, mean_pool2d_backwa
 
 # %%
 g = np.random.default_rng(3)
-x_net, w_net, b_net = g.standard_normal((2, 2, 8, 7)), g.standard_normal((3, 2, 3, 2)), g.standard_normal(3)
+x_net, w_net, b_net = g.standard_normal((2, 2, 5, 4)), g.standard_normal((3, 2, 3, 2)), g.standard_normal(3)
 
 
 def forward(x_):
-    y_conv = conv2d(x_, w_net, b_net, 1, 1)         # (2, 3, 8, 8)
-    return y_conv, max_pool2d(y_conv, 2)            # pooled (2, 3, 4, 4) and switches
+    y_conv = conv2d(x_, w_net, b_net, 1, 1)         # (2, 3, 5, 5)
+    return y_conv, max_pool2d(y_conv, 2)            # pooled (2, 3, 2, 2) and switches
 
 
 try:
@@ -787,7 +791,8 @@ try:
     d_conv = max_pool2d_backward(g_out, switches, y_conv.shape)            # pooling: route to the maxima
     dx_net, dw_net, db_net = conv2d_backward(d_conv, x_net, w_net, 1, 1)   # then the convolution
     numeric = numerical_gradient(lambda x_: np.sum(forward(x_)[1][0] * g_out), x_net)
-    print(f"conv -> max-pool, dx: relative error {relative_error(dx_net, numeric):.1e}")
+    error = relative_error(dx_net, numeric)
+    print(f"conv -> max-pool, dx: relative error {error:.1e} ->", "ok (< 1e-6)" if error < 1e-6 else "TOO LARGE")
 except NotImplementedError as stub:
     print(f"This cell needs all your functions: {stub}")
 
@@ -832,7 +837,7 @@ except NotImplementedError as stub:
 #   a weight's gradient is $a_i\,\delta_j$, summed over the batch (`dw = x.T @ dout`), a bias's the sum of $\delta$,
 #   and the input's $\sum_j w_{ji}\delta_j$, which becomes the error term of the layer below.
 # - Check every backward pass with **central differences** ($O(h^2)$) and the largest elementwise
-#   **relative error**: about $10^{-9}$ for linear layers (threshold $10^{-7}$), on inputs without ties or kinks.
+#   **relative error**: $10^{-10}$ to $10^{-7}$ for linear layers (threshold $10^{-6}$), on inputs without ties or kinks.
 # - **Convolution layer**, with the **sensitivity map** (敏感度图) $\delta$ = `dout`: `dw` is the cross-correlation
 #   of the (padded) input with $\delta$; `db` is the sum of $\delta$ over batch and positions; `dx` is the **full
 #   convolution** of $\delta$ with the kernel rotated by 180° — pad $\delta$ by $k - 1$ zeros and cross-correlate
