@@ -4,8 +4,8 @@ A visible test's arguments are stored as data in ``cnn_course/fixtures/*.json`` 
 ``cnn_course.record``), and a Python function is not data. So the functions that
 ``numerical_gradient`` differentiates in the tests are **probes**: a :class:`Probe` is a string
 (its name, which is what the fixtures store) that can also be called like the function it names,
-and knows its exact gradient. :func:`with_probes` wraps a ``numerical_gradient`` so that a probe's
-name, as read back from the fixtures, is turned into the probe again before the call.
+and knows its exact gradient. ``cnn_course.record`` stores a probe as ``{"__probe__": name}`` and
+reads it back as the probe, so a visible test calls the student's function with the real thing.
 
 Every probe takes an array of any shape and returns a Python float. Some couple all the
 elements (the gradient at one element depends on the others), so that forgetting to put
@@ -14,12 +14,11 @@ elements (the gradient at one element depends on the others), so that forgetting
 """
 from __future__ import annotations
 
-import functools
 from typing import Callable
 
 import numpy as np
 
-__all__ = ["Probe", "PROBES", "with_probes"]
+__all__ = ["Probe", "PROBES"]
 
 
 def _weights(x: np.ndarray) -> np.ndarray:
@@ -75,11 +74,3 @@ class Probe(str):
     @property
     def __name__(self) -> str:  # how record.describe_args shows a callable argument
         return str(self)
-
-
-def with_probes(numerical_gradient: Callable) -> Callable:
-    """``numerical_gradient`` with ``f`` given by a probe's name turned into that probe (for the visible test)."""
-    @functools.wraps(numerical_gradient)
-    def call(f, x, *args, **kwargs):
-        return numerical_gradient(Probe(f) if isinstance(f, str) and not callable(f) else f, x, *args, **kwargs)
-    return call

@@ -32,7 +32,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 from cnn_course.checks import check
-from cnn_course.probes import Probe, with_probes
+from cnn_course.probes import Probe
 from cnn_course.widgets.gradient_routing import gradient_routing_widget
 
 # %% [markdown]
@@ -249,8 +249,7 @@ plt.show()
 #
 # *About the visible test.* The functions `f` it uses are **probes** (`cnn_course.probes`): named
 # functions whose exact gradients are known, such as `Probe("sum_of_squares")`, $f(x) = \sum x^2$.
-# Because the test's cases are stored as data, its cell passes your function through
-# `with_probes`, which turns a probe's stored name back into the function. Your code just calls `f(...)`.
+# Your code just calls `f(...)`, whatever `f` is.
 
 # %% solution grade_id="numerical_gradient"
 def numerical_gradient(f, x, h=1e-5):
@@ -283,7 +282,7 @@ def numerical_gradient(f, x, h=1e-5):
 
 # %% tests grade_id="test_numerical_gradient_visible" points=2
 # Checks a quadratic (central differences are exact), a function coupling all elements, a given step h, and log-sum-exp.
-check("test_numerical_gradient_visible", with_probes(numerical_gradient))
+check("test_numerical_gradient_visible", numerical_gradient)
 
 # %% tests grade_id="test_numerical_gradient_hidden" points=3
 # Hidden tests: 1-D to 4-D points, functions that couple every element, steps from 1e-6 to 1e-2, large values, a single element.

@@ -8,10 +8,9 @@ pairs, padding pairs, batches and channels > 1, strides that leave rows unused, 
 than the kernel, overlapping pooling windows and ties.
 
 ``numerical_gradient`` needs a function as its argument, and visible cases are stored as data:
-its cases use :class:`cnn_course.probes.Probe`, a string (the function's name, which is what
-the fixtures keep) that can be called. The visible test cell wraps the student's function with
-``cnn_course.probes.with_probes``, which turns the name read back from the fixtures into the
-probe again; hidden cases never leave Python, so they pass the probes directly.
+its cases use :class:`cnn_course.probes.Probe`, a named function that ``cnn_course.record``
+stores by its name and reads back as the probe (the student package holds them, so this module
+imports ``cnn_course.probes`` besides numpy: kernel-safe, no answers in it).
 
 Max-pooling switches are inputs of ``max_pool2d_backward``; they are computed here with plain
 numpy by the course's convention (the first maximum of a window in row-major order, int64 flat
