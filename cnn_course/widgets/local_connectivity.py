@@ -475,7 +475,9 @@ class ParamChartWidget(FigureWidget):
         rows += [f"<div>{message_html(*self.notes[kind])}</div>" for kind in KINDS if self.notes[kind][0] != "ok"]
         if all(values):
             dense, local, conv = values
-            rows.insert(0, f"<div>at n = {n}: weight sharing needs {local / conv:,.0f}× fewer parameters than a locally "
+            rows.insert(0, f"<div>at n = {n}: {dense:,} parameters fully connected, {local:,} locally connected, "
+                           f"{conv:,} as a convolution.</div>")
+            rows.insert(1, f"<div>weight sharing needs {local / conv:,.0f}× fewer parameters than a locally "
                            f"connected layer, {dense / conv:,.0f}× fewer than a fully-connected one; "
                            f"the convolution's count does not depend on n.</div>")
         return "".join(rows), {"curves": curves, "sizes": sizes, "here": values, "at_alexnet": at_alexnet}
