@@ -137,6 +137,26 @@ WRONG = [
             Wo = (W + 2 * pw - kw) // sw + 1
             return Ho * Wo * out_channels * (C * kh * kw + (1 if bias else 0))
     ''', hint="height and width swapped"),
+    wrong("local_param_count", "output size without + 1", '''
+        def local_param_count(in_shape, out_channels, kernel_size, stride=1, pad=0, bias=True):
+            C, H, W = in_shape
+            kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+            sh, sw = (stride, stride) if isinstance(stride, int) else stride
+            ph, pw = (pad, pad) if isinstance(pad, int) else pad
+            Ho = (H + 2 * ph - kh) // sh
+            Wo = (W + 2 * pw - kw) // sw
+            return Ho * Wo * out_channels * (C * kh * kw + (1 if bias else 0))
+    ''', hint="forget the + 1"),
+    wrong("local_param_count", "pad counted once", '''
+        def local_param_count(in_shape, out_channels, kernel_size, stride=1, pad=0, bias=True):
+            C, H, W = in_shape
+            kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+            sh, sw = (stride, stride) if isinstance(stride, int) else stride
+            ph, pw = (pad, pad) if isinstance(pad, int) else pad
+            Ho = (H + ph - kh) // sh + 1
+            Wo = (W + pw - kw) // sw + 1
+            return Ho * Wo * out_channels * (C * kh * kw + (1 if bias else 0))
+    ''', hint="pad applied once"),
     # conv_param_count
     wrong("conv_param_count", "no bias", '''
         def conv_param_count(in_channels, out_channels, kernel_size, bias=True):
@@ -213,6 +233,34 @@ WRONG = [
                     y[:, :, i, j] = np.einsum("nchw,fchw->nf", patch, w[i, j])
             return y
     ''', hint="bias"),
+    wrong("locally_connected2d", "all the padding at the bottom and right", '''
+        def locally_connected2d(x, w, b, stride=1, pad=0):
+            N, C, H, W = x.shape
+            Ho, Wo, F, _, kh, kw = w.shape
+            sh, sw = (stride, stride) if isinstance(stride, int) else stride
+            ph, pw = (pad, pad) if isinstance(pad, int) else pad
+            xp = np.pad(x, ((0, 0), (0, 0), (0, 2 * ph), (0, 2 * pw)))
+            y = np.zeros((N, F, Ho, Wo))
+            for i in range(Ho):
+                for j in range(Wo):
+                    patch = xp[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    y[:, :, i, j] = np.einsum("nchw,fchw->nf", patch, w[i, j]) + b[:, i, j]
+            return y
+    ''', hint="bottom and the right"),
+    wrong("locally_connected2d", "w[j, i] instead of w[i, j]", '''
+        def locally_connected2d(x, w, b, stride=1, pad=0):
+            N, C, H, W = x.shape
+            Ho, Wo, F, _, kh, kw = w.shape
+            sh, sw = (stride, stride) if isinstance(stride, int) else stride
+            ph, pw = (pad, pad) if isinstance(pad, int) else pad
+            xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+            y = np.zeros((N, F, Ho, Wo))
+            for i in range(Ho):
+                for j in range(Wo):
+                    patch = xp[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    y[:, :, i, j] = np.einsum("nchw,fchw->nf", patch, w[j, i]) + b[:, i, j]
+            return y
+    ''', hint="you used w[j, i]"),
     # tie_weights
     wrong("tie_weights", "np.tile on the existing axes", '''
         def tie_weights(w, out_hw):
@@ -269,6 +317,7 @@ def battery() -> dict[str, list[dict]]:
             locally(2, 2, 7, 6, 3, (3, 2), (2, 1), (1, 0)),
             locally(1, 2, 6, 5, 2, 2, 2, 1),
             locally(3, 1, 4, 7, 2, (2, 3), 1, (0, 1)),
+            locally(2, 2, 5, 5, 3, 3, 1, 1),
         ],
         "tie_weights": [
             {"w": rng.standard_normal((2, 3, 2, 3)), "out_hw": (3, 4)},

@@ -7,8 +7,11 @@ from grader import reference as R
 from grader.mistakes import (
     HW_SWAPPED,
     LAYER_FLIPPED,
+    OFF_BY_ONE,
     PAD_IGNORED,
+    PAD_ONCE,
     STRIDE_IGNORED,
+    _pad_end,
     _pair,
     _swap,
 )
@@ -33,6 +36,28 @@ def _lc_windows_unstrided(x, w, b, stride=1, pad=0):
     ho, wo, _, _, kh, kw = np.shape(w)
     xp = R.pad2d(x, pad)[:, :, :ho + kh - 1, :wo + kw - 1]
     return R.locally_connected2d(xp, w, b, 1, 0)
+
+
+def _local_no_plus_one(in_shape, out_channels, kernel_size, stride=1, pad=0, bias=True):
+    c, h, w = in_shape
+    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel_size), _pair(stride), _pair(pad)
+    units = (h + 2 * ph - kh) // sh * ((w + 2 * pw - kw) // sw) * out_channels
+    return units * (c * kh * kw + (1 if bias else 0))
+
+
+def _local_pad_once(in_shape, out_channels, kernel_size, stride=1, pad=0, bias=True):
+    c, h, w = in_shape
+    ph, pw = _pair(pad)
+    return R.local_param_count((c, h + ph, w + pw), out_channels, kernel_size, stride, 0, bias)
+
+
+def _lc_pad_one_side(x, w, b, stride=1, pad=0):
+    ph, pw = _pair(pad)
+    return R.locally_connected2d(_pad_end(x, (2 * ph, 2 * pw)), w, b, stride, 0)
+
+
+def _lc_positions_swapped(x, w, b, stride=1, pad=0):
+    return R.locally_connected2d(x, np.swapaxes(np.asarray(w, dtype=np.float64), 0, 1), b, stride, pad)
 
 
 def _lc_shared(x, w, b, stride=1, pad=0):
@@ -65,6 +90,8 @@ VARIANTS = {
              R.local_param_count(in_shape, out_channels, kernel_size, stride, 0, bias)),
         ("each output unit's weights span all input channels: C*kh*kw weights, not kh*kw", _local_no_depth),
         (HW_SWAPPED, _local_hw_swapped),
+        (f"{OFF_BY_ONE}; here Ho = (H + 2p - kh) // s + 1", _local_no_plus_one),
+        (PAD_ONCE, _local_pad_once),
     ],
     "conv_param_count": [
         ("conv layer counted without bias: one bias per filter (out_channels)",
@@ -87,6 +114,9 @@ VARIANTS = {
         (LAYER_FLIPPED, lambda x, w, b, stride=1, pad=0: R.locally_connected2d(x, R.flip180(w), b, stride, pad)),
         ("bias forgotten: add b[f, i, j] at each output position",
          lambda x, w, b, stride=1, pad=0: R.locally_connected2d(x, w, np.zeros(np.shape(b)), stride, pad)),
+        ("all the padding went to the bottom and the right: pad p rows on top AND p at the bottom, "
+         "p columns on the left AND p on the right", _lc_pad_one_side),
+        ("w[i, j] belongs to output row i, column j: you used w[j, i]", _lc_positions_swapped),
     ],
     "tie_weights": [
         ("np.tile repeats along the existing axes (F, C...); add two new leading axes first (w[None, None])",
