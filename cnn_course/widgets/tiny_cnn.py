@@ -1,0 +1,141 @@
+"""Notebook 07's picture: what the tiny CNN sees, layer by layer, for one test digit.
+
+A slider picks a held-out digit (the first control); the picture shows the image, the feature
+maps after the convolution and ReLU (one per filter), the pooled maps, and the predicted
+probabilities of the ten classes, the right one in green and a wrong prediction in red. A
+second slider fades in noise, to see how the maps and the prediction react.
+
+Everything is computed by the student's own ``tiny_cnn_forward`` (via :func:`call_student`):
+the maps shown are the ``cache`` it returns, the probabilities the softmax of its scores.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from . import FigureWidget, NotReady, call_student, describe_error, message_html, swatch_legend
+
+__all__ = ["mosaic", "softmax", "forward_views", "TinyCnnWidget", "tiny_cnn_widget", "demo"]
+
+RIGHT, WRONG, OTHER = (0.18, 0.49, 0.20), (0.78, 0.16, 0.16), (0.62, 0.70, 0.80)
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, shifted by the row maximum."""
+    shifted = scores - scores.max(axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def mosaic(maps: np.ndarray, columns: int = 4, gap: int = 1) -> np.ndarray:
+    """Tile ``maps`` of shape (F, h, w) into one 2-D image, ``columns`` per row, NaN gaps between them."""
+    f, h, w = maps.shape
+    rows = -(-f // columns)
+    out = np.full((rows * (h + gap) - gap, columns * (w + gap) - gap), np.nan)
+    for index in range(f):
+        r, c = divmod(index, columns)
+        out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = maps[index]
+    return out
+
+
+def forward_views(forward: Callable, image: np.ndarray, params) -> dict:
+    """Run ``forward`` on one image (C, H, W); return its maps and probabilities (raises NotReady on a stub)."""
+    scores, cache = call_student(forward, image[None], params, name="tiny_cnn_forward")
+    z, a, p, switches = cache
+    return {"relu": np.asarray(a)[0], "pool": np.asarray(p)[0], "probs": softmax(np.asarray(scores, dtype=float)[0])}
+
+
+class TinyCnnWidget(FigureWidget):
+    """Pick a test digit; see its feature maps, pooled maps and predicted probabilities."""
+
+    def __init__(self, forward: Callable | None, params, images: np.ndarray, labels: np.ndarray):
+        import ipywidgets as widgets
+
+        self.forward, self.params = forward, params
+        self.images, self.labels = np.asarray(images, dtype=float), np.asarray(labels)
+        style = {"description_width": "initial"}
+        controls = {
+            "index": widgets.IntSlider(value=0, min=0, max=len(self.images) - 1, description="test image",
+                                       continuous_update=False, style=style),
+            "noise": widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.1, description="noise",
+                                         continuous_update=False, style=style),
+        }
+        legend = swatch_legend([(RIGHT, "the right digit"), (WRONG, "a wrong prediction"), (OTHER, "other classes")])
+        super().__init__(controls, figsize=(11.0, 3.4), legend=legend)
+        axes = self.figure.subplots(1, 4, gridspec_kw={"width_ratios": [1, 1.9, 1.9, 1.6]})
+        self.axes = dict(zip(("image", "relu", "pool", "probs"), axes))
+        self.update()
+
+    def image_at(self, index: int, noise: float) -> np.ndarray:
+        image = self.images[index]
+        if noise:
+            g = np.random.default_rng(index)
+            image = np.clip(image + noise * g.standard_normal(image.shape) * 0.5, 0.0, 1.0)
+        return image
+
+    def draw(self, index: int, noise: float):
+        ax = self.axes
+        for axis in ax.values():
+            axis.clear()
+        image = self.image_at(index, noise)
+        label = int(self.labels[index])
+        ax["image"].imshow(image[0], cmap="gray_r", vmin=0, vmax=1)
+        ax["image"].set_title(f"test image {index}: a {label}", fontsize=11)
+        try:
+            views = forward_views(self.forward, image, self.params)
+        except NotReady as note:
+            for name in ("relu", "pool", "probs"):
+                ax[name].set_axis_off()
+            self._finish()
+            return message_html("note", f"{note}: then the maps and probabilities of this digit appear here"), \
+                {"ready": False}
+        except Exception as error:  # the student's bug is a message, never a traceback
+            for name in ("relu", "pool", "probs"):
+                ax[name].set_axis_off()
+            self._finish()
+            return message_html("bad", f"your tiny_cnn_forward raised {describe_error(error)}"), {"ready": False}
+        relu_maps, pooled, probs = views["relu"], views["pool"], views["probs"]
+        top = max(float(np.nanmax(relu_maps)), 1e-9)
+        ax["relu"].imshow(mosaic(relu_maps), cmap="viridis", vmin=0, vmax=top)
+        ax["relu"].set_title(f"{len(relu_maps)} feature maps after conv + ReLU ({relu_maps.shape[1]}x{relu_maps.shape[2]})",
+                             fontsize=11)
+        ax["pool"].imshow(mosaic(pooled), cmap="viridis", vmin=0, vmax=top)
+        ax["pool"].set_title(f"after 2x2 max-pooling ({pooled.shape[1]}x{pooled.shape[2]})", fontsize=11)
+        guess = int(np.argmax(probs))
+        colors = [RIGHT if k == label else WRONG if k == guess else OTHER for k in range(len(probs))]
+        ax["probs"].barh(np.arange(len(probs)), probs, color=colors)
+        ax["probs"].set_yticks(np.arange(len(probs)))
+        ax["probs"].invert_yaxis()
+        ax["probs"].set_xlim(0, 1)
+        ax["probs"].set_xlabel("probability", fontsize=11)
+        ax["probs"].set_title("softmax of the scores", fontsize=11)
+        ax["probs"].tick_params(labelsize=11)
+        for name in ("image", "relu", "pool"):
+            ax[name].set_xticks([])
+            ax[name].set_yticks([])
+        self._finish()
+        level = "ok" if guess == label else "bad"
+        verdict = "right" if guess == label else f"wrong (it is a {label})"
+        text = message_html(level, f"prediction: {guess} with probability {probs[guess]:.1%} — {verdict}")
+        return text, {"ready": True, "prediction": guess, "label": label, "probs": probs}
+
+    def _finish(self) -> None:
+        self.figure.subplots_adjust(left=0.02, right=0.98, bottom=0.16, top=0.86, wspace=0.18)
+
+
+def tiny_cnn_widget(forward: Callable | None, params, images, labels) -> TinyCnnWidget:
+    """The widget: pass your ``tiny_cnn_forward``, trained ``params`` and test images (N, 1, H, W) with labels."""
+    return TinyCnnWidget(forward, params, images, labels)
+
+
+def demo(functions) -> TinyCnnWidget:
+    """The widget as notebook 07 shows it, after a short training with ``functions.train_tiny_cnn``."""
+    from ..data import load_digits
+
+    x_train, y_train, x_test, y_test = load_digits()
+    g = np.random.default_rng(0)
+    params = (g.standard_normal((8, 1, 3, 3)) * np.sqrt(2 / 9), np.zeros(8),
+              g.standard_normal((128, 10)) * np.sqrt(1 / 128), np.zeros(10))
+    params, _ = functions.train_tiny_cnn(params, x_train, y_train, epochs=2, batch_size=32, lr=0.2, seed=0)
+    return tiny_cnn_widget(functions.tiny_cnn_forward, params, x_test, y_test)
