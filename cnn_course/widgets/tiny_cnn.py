@@ -19,6 +19,7 @@ from . import FigureWidget, NotReady, call_student, describe_error, message_html
 __all__ = ["mosaic", "softmax", "forward_views", "TinyCnnWidget", "tiny_cnn_widget", "demo"]
 
 RIGHT, WRONG, OTHER = (0.18, 0.49, 0.20), (0.78, 0.16, 0.16), (0.62, 0.70, 0.80)
+LOW, HIGH = (0.267, 0.005, 0.329), (0.993, 0.906, 0.144)  # the ends of matplotlib's viridis, used for the maps
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
@@ -39,11 +40,25 @@ def mosaic(maps: np.ndarray, columns: int = 4, gap: int = 1) -> np.ndarray:
     return out
 
 
+class Unexpected(Exception):
+    """The student's forward pass returned something of the wrong form."""
+
+
 def forward_views(forward: Callable, image: np.ndarray, params) -> dict:
-    """Run ``forward`` on one image (C, H, W); return its maps and probabilities (raises NotReady on a stub)."""
-    scores, cache = call_student(forward, image[None], params, name="tiny_cnn_forward")
-    z, a, p, switches = cache
-    return {"relu": np.asarray(a)[0], "pool": np.asarray(p)[0], "probs": softmax(np.asarray(scores, dtype=float)[0])}
+    """Run ``forward`` on one image (C, H, W); return its maps and probabilities.
+
+    Raises NotReady on a stub, Unexpected when the result is not ``(scores (1, K), (z, a, p, switches))``
+    with maps of shape (1, F, h, w); the student's own exceptions propagate.
+    """
+    result = call_student(forward, image[None], params, name="tiny_cnn_forward")
+    try:
+        scores, (z, a, p, switches) = result
+        scores, a, p = (np.asarray(v, dtype=float) for v in (scores, a, p))
+    except (TypeError, ValueError) as error:
+        raise Unexpected(f"it should return (scores, (z, a, p, switches)): {error}") from None
+    if scores.ndim != 2 or scores.shape[0] != 1 or a.ndim != 4 or p.ndim != 4 or a.shape[:2] != p.shape[:2]:
+        raise Unexpected(f"scores should be (1, K) and a, p (1, F, h, w); got {scores.shape}, {a.shape}, {p.shape}")
+    return {"relu": a[0], "pool": p[0], "probs": softmax(scores[0])}
 
 
 class TinyCnnWidget(FigureWidget):
@@ -61,9 +76,11 @@ class TinyCnnWidget(FigureWidget):
             "noise": widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.1, description="noise",
                                          continuous_update=False, style=style),
         }
-        legend = swatch_legend([(RIGHT, "the right digit"), (WRONG, "a wrong prediction"), (OTHER, "other classes")])
+        legend = swatch_legend([(LOW, "map value 0 (the ReLU cut it)"), (HIGH, "the strongest response of this digit"),
+                                (RIGHT, "the right digit"), (WRONG, "a wrong prediction"), (OTHER, "other classes")])
         super().__init__(controls, figsize=(11.0, 3.4), legend=legend)
         axes = self.figure.subplots(1, 4, gridspec_kw={"width_ratios": [1, 1.9, 1.9, 1.6]})
+        self._artists: dict | None = None
         self.axes = dict(zip(("image", "relu", "pool", "probs"), axes))
         self.update()
 
@@ -75,36 +92,56 @@ class TinyCnnWidget(FigureWidget):
         return image
 
     def draw(self, index: int, noise: float):
-        ax = self.axes
-        for axis in ax.values():
-            axis.clear()
         image = self.image_at(index, noise)
         label = int(self.labels[index])
-        ax["image"].imshow(image[0], cmap="gray_r", vmin=0, vmax=1)
-        ax["image"].set_title(f"test image {index}: a {label}", fontsize=11)
         try:
             views = forward_views(self.forward, image, self.params)
         except NotReady as note:
-            for name in ("relu", "pool", "probs"):
-                ax[name].set_axis_off()
-            self._finish()
+            self._blank(image, index, label)
             return message_html("note", f"{note}: then the maps and probabilities of this digit appear here"), \
                 {"ready": False}
         except Exception as error:  # the student's bug is a message, never a traceback
-            for name in ("relu", "pool", "probs"):
-                ax[name].set_axis_off()
-            self._finish()
-            return message_html("bad", f"your tiny_cnn_forward raised {describe_error(error)}"), {"ready": False}
+            self._blank(image, index, label)
+            what = f"returned something unexpected: {error}" if isinstance(error, Unexpected) \
+                else f"raised {describe_error(error)}"
+            return message_html("bad", f"your tiny_cnn_forward {what}"), {"ready": False, "error": str(error)}
         relu_maps, pooled, probs = views["relu"], views["pool"], views["probs"]
         top = max(float(np.nanmax(relu_maps)), 1e-9)
-        ax["relu"].imshow(mosaic(relu_maps), cmap="viridis", vmin=0, vmax=top)
-        ax["relu"].set_title(f"{len(relu_maps)} feature maps after conv + ReLU ({relu_maps.shape[1]}x{relu_maps.shape[2]})",
-                             fontsize=11)
-        ax["pool"].imshow(mosaic(pooled), cmap="viridis", vmin=0, vmax=top)
-        ax["pool"].set_title(f"after 2x2 max-pooling ({pooled.shape[1]}x{pooled.shape[2]})", fontsize=11)
         guess = int(np.argmax(probs))
         colors = [RIGHT if k == label else WRONG if k == guess else OTHER for k in range(len(probs))]
-        ax["probs"].barh(np.arange(len(probs)), probs, color=colors)
+        shapes = (relu_maps.shape, pooled.shape, probs.shape)
+        if self._artists is None or self._artists["shapes"] != shapes:
+            self._build(image, relu_maps, pooled, probs, shapes)      # first picture: make the artists
+        art, ax = self._artists, self.axes
+        art["image"].set_data(image[0])                                # later pictures: only new data
+        art["relu"].set_data(mosaic(relu_maps))
+        art["pool"].set_data(mosaic(pooled))
+        for artist in (art["relu"], art["pool"]):
+            artist.set_clim(0, top)
+        for bar, value, color in zip(art["bars"], probs, colors):
+            bar.set_width(value)
+            bar.set_color(color)
+        ax["image"].set_title(f"test image {index}: a {label}", fontsize=11)
+        level = "ok" if guess == label else "bad"
+        verdict = "right" if guess == label else f"wrong (it is a {label})"
+        text = message_html(level, f"prediction: {guess} with probability {probs[guess]:.1%} — {verdict}")
+        return text, {"ready": True, "prediction": guess, "label": label, "probs": probs}
+
+    def _build(self, image, relu_maps, pooled, probs, shapes) -> None:
+        ax = self.axes
+        for axis in ax.values():
+            axis.clear()
+            axis.set_axis_on()
+        self._artists = {
+            "shapes": shapes,
+            "image": ax["image"].imshow(image[0], cmap="gray_r", vmin=0, vmax=1),
+            "relu": ax["relu"].imshow(mosaic(relu_maps), cmap="viridis", vmin=0, vmax=1),
+            "pool": ax["pool"].imshow(mosaic(pooled), cmap="viridis", vmin=0, vmax=1),
+            "bars": ax["probs"].barh(np.arange(len(probs)), probs, color=OTHER),
+        }
+        ax["relu"].set_title(f"{len(relu_maps)} feature maps after conv + ReLU "
+                             f"({relu_maps.shape[1]}x{relu_maps.shape[2]})", fontsize=11)
+        ax["pool"].set_title(f"after 2x2 max-pooling ({pooled.shape[1]}x{pooled.shape[2]})", fontsize=11)
         ax["probs"].set_yticks(np.arange(len(probs)))
         ax["probs"].invert_yaxis()
         ax["probs"].set_xlim(0, 1)
@@ -115,10 +152,19 @@ class TinyCnnWidget(FigureWidget):
             ax[name].set_xticks([])
             ax[name].set_yticks([])
         self._finish()
-        level = "ok" if guess == label else "bad"
-        verdict = "right" if guess == label else f"wrong (it is a {label})"
-        text = message_html(level, f"prediction: {guess} with probability {probs[guess]:.1%} — {verdict}")
-        return text, {"ready": True, "prediction": guess, "label": label, "probs": probs}
+
+    def _blank(self, image, index: int, label: int) -> None:
+        """Only the image (the student's function gave nothing to draw)."""
+        self._artists = None
+        for axis in self.axes.values():
+            axis.clear()
+        for name in ("relu", "pool", "probs"):
+            self.axes[name].set_axis_off()
+        self.axes["image"].imshow(image[0], cmap="gray_r", vmin=0, vmax=1)
+        self.axes["image"].set_title(f"test image {index}: a {label}", fontsize=11)
+        self.axes["image"].set_xticks([])
+        self.axes["image"].set_yticks([])
+        self._finish()
 
     def _finish(self) -> None:
         self.figure.subplots_adjust(left=0.02, right=0.98, bottom=0.16, top=0.86, wspace=0.18)

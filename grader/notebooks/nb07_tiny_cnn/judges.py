@@ -43,7 +43,8 @@ def judge_training(case, outcome: dict) -> str | None:
     n, epochs, batch = len(case.args["x"]), case.args["epochs"], case.args["batch_size"]
     steps = epochs * -(-n // batch)
     if not isinstance(losses, np.ndarray) or losses.shape != (steps,):
-        return f"losses should be an array of {steps} batch losses (one per step), got {record.describe_args({'losses': losses})[7:]}"
+        got = record.describe_args({"losses": losses})[len("losses="):]
+        return f"losses should be an array of {steps} batch losses (one per step), got {got}"
     try:
         accuracy = held_out_accuracy(params)
     except Exception as error:  # the parameters do not fit the network

@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 
 from grader import reference as R
-from grader.mistakes import _with_grad
 
 # --------------------------------------------------------------------------- relu
 
