@@ -106,3 +106,19 @@ def test_controls_change_the_picture_and_the_text(trained):
 def test_demo_builds_the_notebooks_widget():
     widget = tiny_cnn.demo(R)
     assert widget.state["ready"] and widget.controls["index"].max == 499
+
+
+def test_drawing_a_digit(trained):
+    params, x, y = trained
+    widget = tiny_cnn_widget(R.tiny_cnn_forward, params, x, y)
+    assert len(widget.pixels) == 64 and not widget.drawn().any()
+    widget.controls["drawing"].value = True                 # an empty drawing: still a picture and a prediction
+    assert widget.state["ready"] and "your drawing reads as a" in widget.text.value
+    before = widget.image.value
+    widget.pixels[3 * 8 + 4].value = True                   # pressing a button redraws at once
+    assert widget.drawn()[0, 3, 4] == 1 and widget.image.value != before
+    widget.set_drawing(x[5, 0] > 0.35)                      # copy a test image: one redraw, its prediction
+    expected = int(R.tiny_cnn_forward(widget.drawn()[None], params)[0].argmax())
+    assert widget.state["prediction"] == expected and widget.state["label"] is None
+    widget.controls["drawing"].value = False                # back to the test images
+    assert widget.state["label"] == int(y[widget.controls["index"].value])

@@ -3,7 +3,8 @@
 A slider picks a held-out digit (the first control); the picture shows the image, the feature
 maps after the convolution and ReLU (one per filter), the pooled maps, and the predicted
 probabilities of the ten classes, the right one in green and a wrong prediction in red. A
-second slider fades in noise, to see how the maps and the prediction react.
+second slider fades in noise, to see how the maps and the prediction react; a grid of toggle
+buttons lets the student draw a digit of their own (or copy a test image and change it).
 
 Everything is computed by the student's own ``tiny_cnn_forward`` (via :func:`call_student`):
 the maps shown are the ``cache`` it returns, the probabilities the softmax of its scores.
@@ -19,6 +20,7 @@ from . import FigureWidget, NotReady, call_student, describe_error, message_html
 __all__ = ["mosaic", "softmax", "forward_views", "TinyCnnWidget", "tiny_cnn_widget", "demo"]
 
 RIGHT, WRONG, OTHER = (0.18, 0.49, 0.20), (0.78, 0.16, 0.16), (0.62, 0.70, 0.80)
+DRAWN = (0.13, 0.40, 0.67)
 LOW, HIGH = (0.267, 0.005, 0.329), (0.993, 0.906, 0.144)  # the ends of matplotlib's viridis, used for the maps
 
 
@@ -75,25 +77,60 @@ class TinyCnnWidget(FigureWidget):
                                        continuous_update=False, style=style),
             "noise": widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.1, description="noise",
                                          continuous_update=False, style=style),
+            "drawing": widgets.Checkbox(value=False, description="use my drawing (the grid below)", indent=False),
         }
+        h, w = self.images.shape[-2:]
+        cell = widgets.Layout(width="24px", height="24px", padding="0", margin="0")
+        self.pixels = [widgets.ToggleButton(value=False, layout=cell, tooltip=f"row {i}, column {j}")
+                       for i in range(h) for j in range(w)]
+        for pixel in self.pixels:
+            pixel.observe(self._pixel_changed, names="value")
+        copy, clear = widgets.Button(description="copy the test image"), widgets.Button(description="clear")
+        copy.on_click(lambda _: self.set_drawing(self.images[self.controls["index"].value, 0] > 0.35))
+        clear.on_click(lambda _: self.set_drawing(np.zeros((h, w), dtype=bool)))
+        grid = widgets.GridBox(self.pixels, layout=widgets.Layout(
+            grid_template_columns=f"repeat({w}, 24px)", grid_gap="1px", width=f"{w * 25}px"))
+        extra = [widgets.HBox([grid, widgets.VBox([copy, clear])])]
         legend = swatch_legend([(LOW, "map value 0 (the ReLU cut it)"), (HIGH, "the strongest response of this digit"),
-                                (RIGHT, "the right digit"), (WRONG, "a wrong prediction"), (OTHER, "other classes")])
-        super().__init__(controls, figsize=(11.0, 3.4), legend=legend)
+                                (RIGHT, "the right digit"), (WRONG, "a wrong prediction"),
+                                (DRAWN, "the prediction for your drawing"), (OTHER, "other classes")])
+        super().__init__(controls, figsize=(11.0, 3.4), legend=legend, extra=extra)
         axes = self.figure.subplots(1, 4, gridspec_kw={"width_ratios": [1, 1.9, 1.9, 1.6]})
         self._artists: dict | None = None
         self.axes = dict(zip(("image", "relu", "pool", "probs"), axes))
         self.update()
 
-    def image_at(self, index: int, noise: float) -> np.ndarray:
-        image = self.images[index]
+    def drawn(self) -> np.ndarray:
+        """The grid as an image (1, H, W): 1 where a button is pressed, 0 elsewhere."""
+        h, w = self.images.shape[-2:]
+        return np.array([pixel.value for pixel in self.pixels], dtype=float).reshape(1, h, w)
+
+    def set_drawing(self, on: np.ndarray) -> None:
+        """Press the grid's buttons where ``on`` (H, W) is true, then redraw once."""
+        def press():
+            for pixel, value in zip(self.pixels, np.asarray(on, dtype=bool).ravel()):
+                pixel.value = bool(value)
+        self.quietly(press)
+        if self.controls["drawing"].value:
+            self.update()
+        else:
+            self.controls["drawing"].value = True      # drawing on: shows it
+
+    def _pixel_changed(self, change) -> None:
+        if not self._quiet and self.controls["drawing"].value:
+            self.update()
+
+    def image_at(self, index: int, noise: float, drawing: bool = False) -> np.ndarray:
+        """The image shown: test image ``index`` or the drawing, with ``noise`` added (seeded: the same each time)."""
+        image = self.drawn() if drawing else self.images[index]
         if noise:
             g = np.random.default_rng(index)
             image = np.clip(image + noise * g.standard_normal(image.shape) * 0.5, 0.0, 1.0)
         return image
 
-    def draw(self, index: int, noise: float):
-        image = self.image_at(index, noise)
-        label = int(self.labels[index])
+    def draw(self, index: int, noise: float, drawing: bool = False):
+        image = self.image_at(index, noise, drawing)
+        label = None if drawing else int(self.labels[index])
         try:
             views = forward_views(self.forward, image, self.params)
         except NotReady as note:
@@ -108,7 +145,10 @@ class TinyCnnWidget(FigureWidget):
         relu_maps, pooled, probs = views["relu"], views["pool"], views["probs"]
         top = max(float(np.nanmax(relu_maps)), 1e-9)
         guess = int(np.argmax(probs))
-        colors = [RIGHT if k == label else WRONG if k == guess else OTHER for k in range(len(probs))]
+        if label is None:
+            colors = [DRAWN if k == guess else OTHER for k in range(len(probs))]
+        else:
+            colors = [RIGHT if k == label else WRONG if k == guess else OTHER for k in range(len(probs))]
         shapes = (relu_maps.shape, pooled.shape, probs.shape)
         if self._artists is None or self._artists["shapes"] != shapes:
             self._build(image, relu_maps, pooled, probs, shapes)      # first picture: make the artists
@@ -121,10 +161,13 @@ class TinyCnnWidget(FigureWidget):
         for bar, value, color in zip(art["bars"], probs, colors):
             bar.set_width(value)
             bar.set_color(color)
-        ax["image"].set_title(f"test image {index}: a {label}", fontsize=11)
-        level = "ok" if guess == label else "bad"
-        verdict = "right" if guess == label else f"wrong (it is a {label})"
-        text = message_html(level, f"prediction: {guess} with probability {probs[guess]:.1%} — {verdict}")
+        ax["image"].set_title(self._title(index, label), fontsize=11)
+        if label is None:
+            text = message_html("note", f"your drawing reads as a {guess} (probability {probs[guess]:.1%})")
+        else:
+            level = "ok" if guess == label else "bad"
+            verdict = "right" if guess == label else f"wrong (it is a {label})"
+            text = message_html(level, f"prediction: {guess} with probability {probs[guess]:.1%} — {verdict}")
         return text, {"ready": True, "prediction": guess, "label": label, "probs": probs}
 
     def _build(self, image, relu_maps, pooled, probs, shapes) -> None:
@@ -153,7 +196,11 @@ class TinyCnnWidget(FigureWidget):
             ax[name].set_yticks([])
         self._finish()
 
-    def _blank(self, image, index: int, label: int) -> None:
+    @staticmethod
+    def _title(index: int, label: int | None) -> str:
+        return "your drawing" if label is None else f"test image {index}: a {label}"
+
+    def _blank(self, image, index: int, label: int | None) -> None:
         """Only the image (the student's function gave nothing to draw)."""
         self._artists = None
         for axis in self.axes.values():
@@ -161,7 +208,7 @@ class TinyCnnWidget(FigureWidget):
         for name in ("relu", "pool", "probs"):
             self.axes[name].set_axis_off()
         self.axes["image"].imshow(image[0], cmap="gray_r", vmin=0, vmax=1)
-        self.axes["image"].set_title(f"test image {index}: a {label}", fontsize=11)
+        self.axes["image"].set_title(self._title(index, label), fontsize=11)
         self.axes["image"].set_xticks([])
         self.axes["image"].set_yticks([])
         self._finish()

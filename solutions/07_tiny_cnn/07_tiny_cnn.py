@@ -817,10 +817,13 @@ else:
 # the eight feature maps after your convolution and ReLU, the pooled maps and the probabilities
 # your network gives each digit (the right one green, a wrong prediction red). Everything is
 # computed by your `tiny_cnn_forward` with the parameters you just trained. The **noise** slider
-# adds random noise to the image: how much does it take to fool the network?
+# adds random noise to the image: how much does it take to fool the network? Tick **use my drawing**
+# and click the 8×8 grid of buttons to draw a digit of your own (or **copy the test image** and
+# change a few pixels).
 #
 # Try: find a digit it gets wrong (the confusion matrix says which pairs to look for); compare the
-# maps of a 1 and a 7; watch which filters stay dark for a given digit.
+# maps of a 1 and a 7; watch which filters stay dark for a given digit; turn a 1 into a 7 one
+# pixel at a time and see where the prediction flips.
 
 # %%
 tiny_cnn_widget(tiny_cnn_forward, params, x_test, y_test)
