@@ -39,3 +39,27 @@ def grayscale_photo(size: int = 128):
     block = max(1, min(gray.shape) // size)
     h, w = (gray.shape[0] // block) * block, (gray.shape[1] // block) * block
     return gray[:h, :w].reshape(h // block, block, w // block, block).mean(axis=(1, 3))
+
+
+#: How many of the 1797 digits are held out for testing (the same ones every time).
+DIGITS_TEST_SIZE = 500
+
+
+def load_digits(test_size: int = DIGITS_TEST_SIZE, seed: int = 0):
+    """The 8x8 UCI handwritten digits (``data/digits.npz``), split into a training and a test set.
+
+    The split is fixed: a permutation from ``numpy.random.default_rng(seed)`` puts ``test_size``
+    images in the test set and the rest in the training set, the same ones every time.
+
+    Returns ``(x_train, y_train, x_test, y_test)``: images as float64 arrays of shape
+    ``(N, 1, 8, 8)`` scaled from the pixel counts 0..16 to 0..1 (NCHW with one channel),
+    labels as int64 arrays of shape ``(N,)`` holding the digit 0..9.
+    """
+    import numpy as np
+
+    with np.load(data_path("digits.npz")) as data:
+        x = data["X"].astype(np.float64)[:, None, :, :] / 16.0
+        y = data["y"].astype(np.int64)
+    order = np.random.default_rng(seed).permutation(len(y))
+    test, train = order[:test_size], order[test_size:]
+    return x[train], y[train], x[test], y[test]
