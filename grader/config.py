@@ -61,3 +61,41 @@ def configure(c: Config, root: str | Path = COURSE_ROOT, source_root: str | Path
 
 def course_config(root: str | Path = COURSE_ROOT, **kwargs) -> Config:
     return configure(Config(), root, **kwargs)
+
+
+# --- The instructor's course folder (nbgrader_config.py at the repository root) ----------------------
+# nbgrader's own commands and formgrader read these on top of configure(); `python -m grader` does not
+# need them (it grades in shards of its own).
+
+#: Environment variable naming a shared exchange folder (a JupyterHub's, e.g. /srv/nbgrader/exchange).
+EXCHANGE_ENV = "CNN_COURSE_EXCHANGE"
+
+
+def exchange_root(root: str | Path = COURSE_ROOT) -> Path:
+    """nbgrader's exchange folder: ``$CNN_COURSE_EXCHANGE`` if set, else ``exchange/`` in the course root.
+
+    Input: the course root. Output: the folder (not created here).
+    """
+    return Path(os.environ.get(EXCHANGE_ENV) or Path(root) / "exchange").resolve()
+
+
+def configure_instructor(c: Config, root: str | Path = COURSE_ROOT) -> Config:
+    """Settings for nbgrader's commands and formgrader in the course root, applied after ``configure``.
+
+    Inputs: the config to change and the course root. Output: ``c``. Side effects, both cheap and
+    idempotent: the exchange folder is created (world-writable with the sticky bit, as nbgrader
+    needs for students who are other users of the same machine), and the course gradebook is made
+    to know every assignment of ``solutions/`` (so Autograde works before anyone clicked Generate).
+    """
+    from .autograde import register_assignments
+
+    exchange = exchange_root(root)
+    if not exchange.exists():
+        exchange.mkdir(parents=True)
+        exchange.chmod(0o1777)  # sticky: everyone may submit, nobody may delete another's files
+    c.Exchange.root = str(exchange)
+    # The formgrader shows a command's whole log in its dialogs: debug lines there read as errors.
+    c.Application.log_level = "INFO"
+    c.NbGraderAPI.log_level = "INFO"
+    register_assignments(Path(c.CourseDirectory.db_url.removeprefix("sqlite:///")), Path(c.CourseDirectory.root))
+    return c
