@@ -313,12 +313,16 @@ def grade_shard(shard: Path, submission: Path, assignment: str, student: str, te
 
 
 def verdict_message(cell) -> str:
-    """The message a judged test cell shows: its failure lines, or its error's last line, or ''."""
+    """The message a judged test cell shows: its failure lines, or its error's last line, or ''.
+
+    A failed test's lines are its error's traceback (``preprocessors.verdict_outputs``); an ordinary
+    nbgrader test cell may also have printed them.
+    """
     texts = [o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream"]
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     if not errors:
         return ""
-    text = "".join(texts).strip()
+    text = "".join(texts).strip() or "\n".join(errors[0].get("traceback", [])).strip()
     return text or f"{errors[0].get('ename')}: {errors[0].get('evalue')}"
 
 

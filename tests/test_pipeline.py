@@ -17,6 +17,7 @@ from nbclient import NotebookClient
 
 from grader import build
 from grader.cli import main as grader_main
+from tests.course_copies import solved_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = build.assignments()
@@ -62,14 +63,7 @@ def with_solution_cell(assignment: str, function_name: str, code: str) -> nbform
 
 def solved(assignment: str) -> nbformat.NotebookNode:
     """The student version with every solution cell filled in from the solution notebook: a perfect student."""
-    nb = nbformat.read(student(assignment), as_version=4)
-    answers = {c.metadata.nbgrader["grade_id"]: c.source for c in nbformat.read(solution(assignment), as_version=4).cells
-               if c.metadata.get("nbgrader", {}).get("solution")}
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in answers:
-            cell.source = answers[grade_id]  # the solution markers are plain comments
-    return nb
+    return solved_notebook(BUILT, assignment)
 
 
 def run_check(path: Path, *extra: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
