@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import getpass
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -139,3 +141,31 @@ def test_instructor_grades_with_formgraders_buttons(course, instructor_lab, tmp_
         as_student("fetch_feedback", course, tmp_path)
         assert list((tmp_path / ASSIGNMENT / "feedback").glob(f"*/{ASSIGNMENT}.html"))
         assert not page.errors, page.errors
+
+
+def test_nbgrader_autograde_works_on_a_fresh_copy_and_warns_only_about_real_changes(tmp_path):
+    """`nbgrader autograde` from the shell, before anyone ran generate_assignment: graded, and quiet.
+
+    The submission is the released notebook, solved, with one locked (read-only) cell edited: nbgrader
+    must restore it and say so, but must not warn about the hidden-test cells it restores by design.
+    """
+    from nbgrader.api import Gradebook
+
+    course = fresh_copy(tmp_path / "course")
+    nb = solved_notebook(course, ASSIGNMENT)
+    edited = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("locked")
+                  and not c.metadata["nbgrader"].get("grade"))
+    edited.source += "\n# a student's edit of a read-only cell"
+    submission = course / "submitted" / "zoe" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    submission.parent.mkdir(parents=True)
+    nbformat.write(nb, submission)
+    done = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", ASSIGNMENT], cwd=course,
+                          capture_output=True, text=True, timeout=600)
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log[-3000:]
+    assert "DEBUG" not in log and "does not exist in the database" not in log
+    changed = [line for line in log.splitlines() if "has changed" in line]
+    assert len(changed) == 1 and edited.metadata.nbgrader["grade_id"] in changed[0], changed
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        graded = gb.find_submission(ASSIGNMENT, "zoe")
+        assert graded.score == graded.max_score > 0
