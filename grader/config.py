@@ -122,8 +122,12 @@ def configure_instructor(c: Config, root: str | Path = COURSE_ROOT) -> Config:
 
     exchange = exchange_root(root)
     if not exchange.exists():
-        exchange.mkdir(parents=True)
-        exchange.chmod(0o1777)  # sticky: everyone may submit, nobody may delete another's files
+        try:
+            exchange.mkdir(parents=True)
+            exchange.chmod(0o1777)  # sticky: everyone may submit, nobody may delete another's files
+        except OSError:
+            pass  # e.g. a hub's shared folder only an admin may create: nbgrader says it is missing when used
     c.Exchange.root = str(exchange)
-    register_assignments(Path(c.CourseDirectory.db_url.removeprefix("sqlite:///")), Path(c.CourseDirectory.root))
+    if c.CourseDirectory.db_url.startswith("sqlite:///"):  # another database is the instructor's to set up
+        register_assignments(Path(c.CourseDirectory.db_url.removeprefix("sqlite:///")), Path(c.CourseDirectory.root))
     return c
