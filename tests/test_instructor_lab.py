@@ -2,8 +2,8 @@
 
 ``make instructor`` is started in a copy of the course (tracked files only: no gradebook, no
 exchange, nothing generated) and Chromium (through Playwright) clicks: Manage Assignments ->
-Release; a student of the same machine fetches, solves and submits with nbgrader's commands
-through the course's exchange folder; then Collect -> the assignment's submissions -> Autograde ->
+Release; a student of the same machine fetches, solves and submits through the course's exchange
+folder (nbgrader's exchange classes, as its commands run them); then Collect -> the assignment's submissions -> Autograde ->
 the student's graded notebook -> Generate Feedback -> Release Feedback. Nobody clicks "Generate"
 first: the course gradebook knows every assignment from the start
 (``grader.config.configure_instructor``).
