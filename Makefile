@@ -1,17 +1,19 @@
-# Quick start: `make lab` (set up and open the course), `make test` (set up and pass every test).
+# Quick start: `make lab` (set up and open the notebooks), `make test` (set up and pass every test).
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 LAB_ARGS ?=
 
-.PHONY: lab test test-fast notebooks benchmark help
+.PHONY: lab instructor test test-fast notebooks bundle benchmark help
 
 help:
-	@echo "make lab        set up .venv and open JupyterLab on the course (LAB_ARGS=... passes options)"
+	@echo "make lab        set up .venv and open JupyterLab on notebooks/, as a student (LAB_ARGS=... passes options)"
+	@echo "make instructor open JupyterLab on the course root with nbgrader's formgrader"
 	@echo "make test       set up .venv and run every test (two processes)"
 	@echo "make test-fast  the tests that take no notebook execution or grading (inner loop, < 1 min)"
 	@echo "make notebooks  rebuild solutions/*.ipynb, student notebooks/ and visible-test fixtures"
+	@echo "make bundle     build the student bundle (notebooks, cnn_course wheel, README) in dist/student-bundle"
 	@echo "make benchmark  time notebook execution, grading and widget updates"
 
 # The environment is rebuilt when pyproject.toml changes.
@@ -22,8 +24,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --editable ".[test]"
 	@touch $(STAMP)
 
+# The student face: rooted at notebooks/ (solutions/ and grader/ are out of the file browser's reach),
+# nbgrader's instructor extensions off (lab/student/, found first on JUPYTER_CONFIG_PATH).
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks $(LAB_ARGS)
+	JUPYTER_CONFIG_PATH="$(CURDIR)/lab/student$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	  $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)/notebooks" $(LAB_ARGS)
+
+# The instructor face: the course root (nbgrader_config.py) with formgrader; lab/instructor/ quiets its dialogs.
+instructor: $(STAMP)
+	JUPYTER_CONFIG_PATH="$(CURDIR)/lab/instructor$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	  $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
@@ -33,6 +43,9 @@ test-fast: $(STAMP)
 
 notebooks: $(STAMP)
 	$(PY) -m grader release
+
+bundle: $(STAMP)
+	$(PY) -m grader bundle $(BUNDLE_ARGS)
 
 benchmark: $(STAMP)
 	$(PY) -m grader benchmark

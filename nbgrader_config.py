@@ -1,4 +1,9 @@
 # nbgrader reads this file from the folder it runs in: the course's settings live in grader/config.py.
-from grader.config import configure
+# The course folder is this file's folder (a copy or clone of the course is a course of its own).
+from pathlib import Path
 
-configure(get_config())  # noqa: F821 - get_config is provided by nbgrader
+from grader.config import configure, configure_instructor
+
+c = get_config()  # noqa: F821 - get_config is provided by nbgrader
+configure(c, Path(__file__).resolve().parent)
+configure_instructor(c, Path(__file__).resolve().parent)

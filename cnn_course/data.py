@@ -6,10 +6,16 @@ from pathlib import Path
 
 
 def data_dir() -> Path:
-    """The ``data/`` folder: ``$CNN_COURSE_DATA`` if set, else the repository's (editable install)."""
+    """The course's data folder.
+
+    ``$CNN_COURSE_DATA`` if set; else the repository's ``data/`` (the editable install in a clone); else
+    the copy inside the package (``course_data/``, what the student bundle's wheel installs).
+    """
     if os.environ.get("CNN_COURSE_DATA"):
         return Path(os.environ["CNN_COURSE_DATA"])
-    return Path(__file__).resolve().parent.parent / "data"
+    package = Path(__file__).resolve().parent
+    repository = package.parent / "data"
+    return repository if repository.is_dir() else package / "course_data"
 
 
 def data_path(name: str) -> Path:

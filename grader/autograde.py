@@ -128,13 +128,101 @@ def cached_template(assignment: str, source_root: Path = COURSE_ROOT) -> Path:
     return path
 
 
+def course_assignments(source_root: Path = COURSE_ROOT) -> list[str]:
+    """Ids of the assignments that have an nbgrader source notebook ``solutions/<id>/<id>.ipynb``, sorted."""
+    folder = Path(source_root) / SOURCE_DIRECTORY
+    return sorted(p.stem for p in folder.glob("*/*.ipynb") if p.stem == p.parent.name)
+
+
+def _cells_of(gb, assignment: str) -> dict:
+    """What generate_assignment records of ``assignment`` in gradebook ``gb``, as comparable data."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        found = gb.find_assignment(assignment)
+    except MissingEntry:
+        return {}
+    return {nb.name: {
+        "grade": sorted((c.name, c.max_score, c.cell_type) for c in nb.grade_cells),
+        "task": sorted((c.name, c.max_score, c.cell_type) for c in nb.task_cells),
+        "solution": sorted(c.name for c in nb.solution_cells),
+        "source": sorted((c.name, c.cell_type, c.locked, c.source, c.checksum) for c in nb.source_cells),
+    } for nb in found.notebooks}
+
+
+def _copy_assignment(template, gb, assignment: str) -> None:
+    """Write ``assignment``'s notebooks and cells from gradebook ``template`` into gradebook ``gb``.
+
+    Cells the template no longer has are removed only while nobody has submitted (as
+    generate_assignment does: grades must never lose their cell).
+    """
+    gb.update_or_create_assignment(assignment, course_id=template.find_assignment(assignment).course_id)
+    submitted = bool(gb.find_assignment(assignment).submissions)
+    for nb in template.find_assignment(assignment).notebooks:
+        gb.update_or_create_notebook(nb.name, assignment)
+        for cell in nb.grade_cells:
+            gb.update_or_create_grade_cell(cell.name, nb.name, assignment, max_score=cell.max_score,
+                                           cell_type=cell.cell_type)
+        for cell in nb.task_cells:
+            gb.update_or_create_task_cell(cell.name, nb.name, assignment, max_score=cell.max_score,
+                                          cell_type=cell.cell_type)
+        for cell in nb.solution_cells:
+            gb.update_or_create_solution_cell(cell.name, nb.name, assignment)
+        for cell in nb.source_cells:
+            gb.update_or_create_source_cell(cell.name, nb.name, assignment, cell_type=cell.cell_type,
+                                            locked=cell.locked, source=cell.source, checksum=cell.checksum)
+        if not submitted:
+            mine = gb.find_notebook(nb.name, assignment)
+            for kind in ("grade_cells", "task_cells", "solution_cells", "source_cells"):
+                keep = {c.name for c in getattr(nb, kind)}
+                for cell in getattr(mine, kind):
+                    if cell.name not in keep:
+                        gb.db.delete(cell)
+    gb.db.commit()
+
+
+#: (gradebook, its size and mtime after the last check, templates) already known to be up to date.
+_REGISTERED: set[tuple] = set()
+
+
+def register_assignments(db: Path, source_root: Path = COURSE_ROOT) -> list[str]:
+    """Make the gradebook ``db`` (created if missing) know every course assignment, as generate_assignment would.
+
+    Input: the sqlite file, and the folder holding ``solutions/``. Output: the assignment ids that
+    were added or brought up to date (``[]`` when all were known). Cells and points come from the
+    cached template gradebooks (:func:`cached_template`). Cheap when nothing changed: nbgrader loads
+    the course config many times per command and on formgrader requests, so the answer is remembered
+    per process for an unchanged gradebook file and unchanged solution notebooks.
+    """
+    from nbgrader.api import Gradebook
+
+    db = Path(db).resolve()
+    templates = {a: cached_template(a, source_root) for a in course_assignments(source_root)}
+
+    def key():
+        stat = db.stat() if db.exists() else None
+        return (str(db), stat and (stat.st_size, stat.st_mtime_ns), tuple(sorted(map(str, templates.values()))))
+
+    if key() in _REGISTERED:
+        return []
+    changed = []
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{db}") as gb:
+        warnings.simplefilter("ignore")  # SQLAlchemy's autoflush warnings from nbgrader's update_or_create_*
+        for assignment, template in templates.items():
+            with Gradebook(f"sqlite:///{template}") as tb:
+                if _cells_of(gb, assignment) != _cells_of(tb, assignment):
+                    _copy_assignment(tb, gb, assignment)
+                    changed.append(assignment)
+    _REGISTERED.add(key())
+    return changed
+
+
 def assignment_of(notebook: nbformat.NotebookNode, file_name: str, source_root: Path = COURSE_ROOT) -> str:
     """Which course notebook a submission is: by its graded cells' ids, else by its file name."""
     ids = {c.metadata.get("nbgrader", {}).get("grade_id") for c in notebook.cells} - {None}
     best, overlap = None, 0
-    for source in sorted((Path(source_root) / SOURCE_DIRECTORY).glob("*/*.ipynb")):
-        if source.stem != source.parent.name:
-            continue
+    for assignment in course_assignments(source_root):
+        source = solution_notebook(assignment, source_root)
         theirs = {c.metadata.get("nbgrader", {}).get("grade_id")
                   for c in nbformat.read(source, as_version=4).cells} - {None}
         if len(ids & theirs) > overlap:
@@ -225,12 +313,16 @@ def grade_shard(shard: Path, submission: Path, assignment: str, student: str, te
 
 
 def verdict_message(cell) -> str:
-    """The message a judged test cell shows: its failure lines, or its error's last line, or ''."""
+    """The message a judged test cell shows: its failure lines, or its error's last line, or ''.
+
+    A failed test's lines are its error's traceback (``preprocessors.verdict_outputs``); an ordinary
+    nbgrader test cell may also have printed them.
+    """
     texts = [o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream"]
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     if not errors:
         return ""
-    text = "".join(texts).strip()
+    text = "".join(texts).strip() or "\n".join(errors[0].get("traceback", [])).strip()
     return text or f"{errors[0].get('ename')}: {errors[0].get('evalue')}"
 
 

@@ -3,6 +3,7 @@
     python -m grader release                 rebuild notebooks/, solutions/*.ipynb and fixtures
     python -m grader check PATH.ipynb        grade one notebook with the hidden tests (self-study)
     python -m grader grade SUBMISSIONS       autograde a class, write grades.csv and feedback
+    python -m grader bundle [--out DIR]      build what students get: notebooks, cnn_course wheel, README
     python -m grader benchmark               time notebook execution and grading
 """
 from __future__ import annotations
@@ -78,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--force", action="store_true", help="regrade students already graded")
     p.add_argument("--timeout", type=int, default=None, metavar="S",
                    help=f"seconds one cell may run before it is stopped and scores 0 (default {CELL_TIMEOUT})")
+    p = commands.add_parser("bundle", help="build the student bundle: notebooks, the cnn_course wheel, README")
+    p.add_argument("--out", default=None, help="folder to write (replaced; default dist/student-bundle)")
     commands.add_parser("benchmark", help="time notebook execution and grading on this machine")
     args = parser.parse_args(argv)
     if args.command == "release":
@@ -87,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "grade":
         from .batch import grade
         return grade(args.submissions, Path(args.out), jobs=args.jobs, force=args.force, timeout=args.timeout)
+    if args.command == "bundle":
+        from .bundle import DEFAULT_OUT, bundle
+        print(f"wrote {bundle(Path(args.out) if args.out else DEFAULT_OUT)}")
+        return 0
     if args.command == "benchmark":
         from .benchmark import main as benchmark
         return benchmark()

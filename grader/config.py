@@ -47,17 +47,87 @@ def configure(c: Config, root: str | Path = COURSE_ROOT, source_root: str | Path
     # A student who deleted a test cell gets it back instead of a silent 0 (nbgrader #1682).
     c.OverwriteCells.add_missing_cells = True
     from nbgrader.converters.autograde import Autograde
-    from nbgrader.preprocessors import ClearHiddenTests, Execute
+    from nbgrader.preprocessors import ClearHiddenTests, Execute, OverwriteCells
 
     steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
     # By name: nbconvert imports it when autograde runs (it needs the reference, not needed to configure).
     steps.insert(steps.index(Execute) + 1, "grader.preprocessors.JudgeRecords")
     c.Autograde.autograde_preprocessors = steps
+    # Restoring the hidden tests is by design: no warning per hidden-test cell in formgrader's dialog.
+    sanitize = list(Autograde.class_traits()["sanitize_preprocessors"].default())
+    sanitize[sanitize.index(OverwriteCells)] = "grader.preprocessors.RestoreLockedCells"
+    c.Autograde.sanitize_preprocessors = sanitize
     # Feedback shows the student's code, visible tests and verdicts, never hidden test source.
     from nbgrader.converters.generate_feedback import GenerateFeedback
     c.GenerateFeedback.preprocessors = [ClearHiddenTests] + list(GenerateFeedback.class_traits()["preprocessors"].default())
+    configure_html(c)
+    return c
+
+
+# --- HTML: the feedback students get and formgrader's grading view (grader/feedback.py) --------------
+
+def configure_html(c: Config) -> Config:
+    """Make nbgrader's HTML pages readable offline; input and output: the config ``c``.
+
+    Formulas become MathML (no MathJax from a CDN), widget views and empty outputs are dropped (an
+    empty ``Out[n]:`` otherwise), and feedback uses ``grader/templates/cnn_feedback`` (test cells named
+    in its table of contents, long hint lines wrapped). HTMLExporter settings reach both formgrader's
+    exporter and feedback's; the FeedbackExporter ones only feedback.
+    """
+    import nbgrader
+
+    from .feedback import TEMPLATES
+
+    formgrader = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
+    c.HTMLExporter.preprocessors = ["grader.feedback.RenderMaths", "grader.feedback.DropWidgetOutputs"]
+    # Ours first: templates/base/mathjax.html.j2 (no MathJax) hides nbconvert's; then nbgrader's (formgrade, feedback).
+    c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), str(formgrader / "templates")]
+    c.GenerateFeedback.exporter_class = "grader.feedback.FeedbackExporter"
+    c.FeedbackExporter.template_name = "cnn_feedback"
+    # nbgrader's templates folder, so that ours can extend 'feedback/index.html.j2'; bootstrap's CSS, as nbgrader has it.
+    c.FeedbackExporter.extra_template_paths = [str(formgrader / "templates"),
+                                               str(formgrader / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
     return c
 
 
 def course_config(root: str | Path = COURSE_ROOT, **kwargs) -> Config:
     return configure(Config(), root, **kwargs)
+
+
+# --- The instructor's course folder (nbgrader_config.py at the repository root) ----------------------
+# nbgrader's own commands and formgrader read these on top of configure(); `python -m grader` does not
+# need them (it grades in shards of its own).
+
+#: Environment variable naming a shared exchange folder (a JupyterHub's, e.g. /srv/nbgrader/exchange).
+EXCHANGE_ENV = "CNN_COURSE_EXCHANGE"
+
+
+def exchange_root(root: str | Path = COURSE_ROOT) -> Path:
+    """nbgrader's exchange folder: ``$CNN_COURSE_EXCHANGE`` if set, else ``exchange/`` in the course root.
+
+    Input: the course root. Output: the folder (not created here).
+    """
+    return Path(os.environ.get(EXCHANGE_ENV) or Path(root) / "exchange").resolve()
+
+
+def configure_instructor(c: Config, root: str | Path = COURSE_ROOT) -> Config:
+    """Settings for nbgrader's commands and formgrader in the course root, applied after ``configure``.
+
+    Inputs: the config to change and the course root. Output: ``c``. Side effects, both cheap and
+    idempotent: the exchange folder is created (world-writable with the sticky bit, as nbgrader
+    needs for students who are other users of the same machine), and the course gradebook is made
+    to know every assignment of ``solutions/`` (so Autograde works before anyone clicked Generate).
+    """
+    from .autograde import register_assignments
+
+    exchange = exchange_root(root)
+    if not exchange.exists():
+        try:
+            exchange.mkdir(parents=True)
+            exchange.chmod(0o1777)  # sticky: everyone may submit, nobody may delete another's files
+        except OSError:
+            pass  # e.g. a hub's shared folder only an admin may create: nbgrader says it is missing when used
+    c.Exchange.root = str(exchange)
+    if c.CourseDirectory.db_url.startswith("sqlite:///"):  # another database is the instructor's to set up
+        register_assignments(Path(c.CourseDirectory.db_url.removeprefix("sqlite:///")), Path(c.CourseDirectory.root))
+    return c

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
-from nbgrader.preprocessors import NbGraderPreprocessor
-from nbformat.v4 import new_output
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor, OverwriteCells
+from nbformat.v4 import new_code_cell, new_output
 
 from cnn_course.record import read_records
 
@@ -67,7 +67,7 @@ def explain_error(output, earlier_failures: list[tuple[str, dict]], timeout: flo
 
 def verdict_outputs(grade_id: str, outputs: list, points: float | None = None,
                     earlier_failures: list[tuple[str, dict]] | None = None, timeout: float | None = None) -> list:
-    """The outputs a test cell gets after judging: ``[stdout]`` when right, ``[stdout, error]`` when wrong."""
+    """The outputs a test cell gets after judging: ``[stdout]`` when right, ``[error]`` (all lines) when wrong."""
     errors = [o for o in outputs if o.get("output_type") == "error"]
     case_set = CASE_SETS.get(grade_id)
     if case_set is None:  # an ordinary nbgrader test cell: keep its verdict, drop the traceback
@@ -84,10 +84,10 @@ def verdict_outputs(grade_id: str, outputs: list, points: float | None = None,
     else:
         verdict = judge(grade_id, payload, show_calls=case_set.visible, points=points)
         lines, passed = verdict.lines, verdict.passed
-    result = [new_output("stream", name="stdout", text="\n".join(lines) + "\n")]
-    if not passed:
-        result.append(new_output("error", ename="TestFailed", evalue=lines[0], traceback=[lines[0]]))
-    return result
+    if passed:
+        return [new_output("stream", name="stdout", text="\n".join(lines) + "\n")]
+    # One output, shown once: the summary is the error's value, the hints its lines (in place of a traceback).
+    return [new_output("error", ename="TestFailed", evalue=lines[0], traceback=lines)]
 
 
 def _cell_name(cell, index: int) -> str:
@@ -117,3 +117,32 @@ class JudgeRecords(NbGraderPreprocessor):  # nbgrader's base: enabled by default
                 if errors:
                     earlier_failures.append((_cell_name(cell, index), errors[-1]))
         return nb, resources
+
+
+class RestoreLockedCells(OverwriteCells):
+    """nbgrader's ``OverwriteCells``, without its warning for what the course does by design.
+
+    A hidden-test cell reaches students without its hidden part, so its checksum never matches the
+    source's: nbgrader restores the cell (as it should) and warns "Attribute 'checksum' for cell ...
+    has changed!" once per hidden-test cell, which formgrader's Autograde dialog shows and an
+    instructor reads as an error. That expected case is logged at debug level; any other change
+    (a student who edited a locked cell) still warns.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        self._submitted_source = cell.source  # report_change is not given the cell
+        return super().preprocess_cell(cell, resources, index)
+
+    def report_change(self, name, attr, old, new):
+        if attr == "checksum" and self._released_without_hidden_tests(name):
+            self.log.debug("Restored the hidden tests of cell %s", name)
+            return
+        super().report_change(name, attr, old, new)
+
+    def _released_without_hidden_tests(self, name: str) -> bool:
+        """Whether the submitted cell ``name`` is its source cell minus the hidden tests, untouched."""
+        source = self.gradebook.find_source_cell(name, self.notebook_id, self.assignment_id).source
+        released = new_code_cell(source)
+        if not ClearHiddenTests()._remove_hidden_test_region(released):
+            return False
+        return released.source.strip() == self._submitted_source.strip()

@@ -1,6 +1,7 @@
 """The repository keeps its promises: one environment, two commands, instructor files kept apart."""
 import ast
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -37,18 +38,23 @@ def test_ci_runs_make_test_and_tolerates_no_tests_collected():
 
 
 def test_instructor_working_folders_are_ignored_by_git():
-    ignored = subprocess.run(["git", "check-ignore", "submitted/x", "autograded/x", "feedback/x", "gradebook.db",
-                              "grades.csv", "release/x", ".venv/x"], cwd=ROOT, capture_output=True, text=True).stdout.split()
-    assert ignored == ["submitted/x", "autograded/x", "feedback/x", "gradebook.db", "grades.csv", "release/x", ".venv/x"]
+    folders = ["submitted/x", "autograded/x", "feedback/x", "gradebook.db", "grades.csv", "release/x", ".venv/x",
+               "exchange/x", "dist/x"]
+    ignored = subprocess.run(["git", "check-ignore", *folders], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    assert ignored == folders
 
 
-def test_nbgrader_configuration():
+def test_nbgrader_configuration(tmp_path):
     from nbgrader.preprocessors import Execute
     from traitlets.config import Config
     c = Config()
-    exec((ROOT / "nbgrader_config.py").read_text(), {"get_config": lambda: c})
-    assert c.CourseDirectory.source_directory == str(ROOT / "solutions")
-    assert c.CourseDirectory.release_directory == str(ROOT / "notebooks")
+    # The course folder is the config file's folder (here an empty copy: nothing of the checkout is touched).
+    config_file = tmp_path / "nbgrader_config.py"
+    shutil.copyfile(ROOT / "nbgrader_config.py", config_file)
+    exec(config_file.read_text(), {"get_config": lambda: c, "__file__": str(config_file)})
+    assert c.CourseDirectory.source_directory == str(tmp_path / "solutions")
+    assert c.CourseDirectory.release_directory == str(tmp_path / "notebooks")
+    assert c.Exchange.root == str(tmp_path / "exchange") and (tmp_path / "exchange").is_dir()
     assert c.Execute.timeout > 0 and c.OverwriteCells.add_missing_cells is True
     steps = c.Autograde.autograde_preprocessors
     assert steps[steps.index(Execute) + 1] == "grader.preprocessors.JudgeRecords"

@@ -19,6 +19,7 @@ from nbclient import NotebookClient
 from grader import build
 from grader.cases import CASE_SETS
 from grader.cli import main as grader_main
+from tests.course_copies import solved_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = build.assignments()
@@ -79,19 +80,7 @@ def with_solution_cell(assignment: str, function_name: str, code: str) -> nbform
 
 def solved(assignment: str) -> nbformat.NotebookNode:
     """The student version with every solution cell filled in from the solution notebook: a perfect student."""
-    nb = nbformat.read(student(assignment), as_version=4)
-    solution_cells = nbformat.read(solution(assignment), as_version=4).cells
-    answers = {c.metadata.nbgrader["grade_id"]: c.source for c in solution_cells
-               if c.metadata.get("nbgrader", {}).get("solution")}
-    # a perfect student has also brought their earlier functions in (cnn_course.earlier.bring)
-    brought = {c.id: c.source for c in solution_cells if c.metadata.get("cnn_course", {}).get("earlier")}
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in answers:
-            cell.source = answers[grade_id]  # the solution markers are plain comments
-        elif cell.get("id") in brought:
-            cell.source = brought[cell.id]
-    return nb
+    return solved_notebook(BUILT, assignment)
 
 
 def run_check(path: Path, *extra: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

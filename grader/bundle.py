@@ -1,0 +1,130 @@
+"""``python -m grader bundle``: what students get, and nothing else.
+
+The bundle (``dist/student-bundle/`` by default) holds:
+
+- ``notebooks/NN_topic/NN_topic.ipynb``: the student versions, built afresh from the sources
+  (never a working copy someone has typed into);
+- ``wheels/cnn_course_student-<version>-py3-none-any.whl``: the student package ``cnn_course``
+  (widgets, visible checks, recording, fixtures) and the course's ``data/`` files as its package data,
+  built by setuptools from a generated minimal project: never ``grader/``, solutions or hidden tests;
+- ``requirements.txt``: what a kernel needs to run the notebooks (the wheel, found in ``wheels/``, and ipykernel);
+- ``README.md``: how a student installs it and starts.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+
+from .build import release
+from .config import COURSE_ROOT, RELEASE_DIRECTORY
+
+DISTRIBUTION = "cnn-course-student"
+DEFAULT_OUT = COURSE_ROOT / "dist" / "student-bundle"
+#: Where the course's data/ goes inside the package (cnn_course.data falls back to it when installed).
+PACKAGED_DATA = "course_data"
+_JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+
+STUDENT_README = """\
+# {title} — student bundle
+
+Everything you need to do the course's notebooks: the notebooks themselves and the course's
+helper package `cnn_course` (interactive pictures, checks that name your mistake).
+
+## Install (once)
+
+With Python >= 3.11, in this folder:
+
+```sh
+python3 -m venv .venv
+.venv/bin/pip install -r requirements.txt jupyterlab
+.venv/bin/jupyter lab notebooks
+```
+
+(On Windows: `.venv\\Scripts\\pip` and `.venv\\Scripts\\jupyter`.) If your class runs on a JupyterHub,
+the hub has all of this already: you get the notebooks from the Assignments tab.
+
+## Work
+
+Open `notebooks/NN_topic/NN_topic.ipynb`, read, move the sliders, replace each
+`raise NotImplementedError()` with your code and run the test cell below it. A failing test says
+what differs and, when it recognises the mistake, names it. Hidden tests grade your work when you
+hand it in; they score each test cell all or nothing.
+"""
+
+REQUIREMENTS = """\
+# What a kernel needs to run the course's notebooks. From this folder: pip install -r requirements.txt
+--find-links wheels
+{distribution}=={version}
+ipykernel>=6
+"""
+
+
+def _pyproject(version: str, dependencies: list[str]) -> str:
+    """The generated minimal project: only the ``cnn_course`` packages, their fixtures and the course data."""
+    deps = ", ".join(f'"{d}"' for d in dependencies)
+    return f"""\
+[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "{DISTRIBUTION}"
+version = "{version}"
+description = "The student package of the CNN course: widgets, visible checks, recording."
+requires-python = ">=3.11"
+dependencies = [{deps}]
+
+[tool.setuptools.packages.find]
+include = ["cnn_course*"]
+
+[tool.setuptools.package-data]
+"*" = ["*.json", "{PACKAGED_DATA}/**/*"]
+"""
+
+
+def student_dependencies(project: dict) -> list[str]:
+    """The course's requirements that the student package imports (numpy, matplotlib, ipywidgets)."""
+    wanted = ("numpy", "matplotlib", "ipywidgets")
+    return [d for d in project["dependencies"] if d.split(">")[0].split("=")[0].split("<")[0].strip() in wanted]
+
+
+def build_wheel(out: Path, source_root: Path = COURSE_ROOT) -> Path:
+    """Build the ``cnn-course-student`` wheel into ``out``; return its path.
+
+    Inputs: the folder for the wheel, the course folder. The project is generated in a temporary folder
+    with a copy of ``cnn_course/`` and ``data/`` (as ``cnn_course/course_data``), built by pip (setuptools).
+    """
+    project = tomllib.loads((source_root / "pyproject.toml").read_text())["project"]
+    with tempfile.TemporaryDirectory(prefix="cnn-course-wheel-") as work:
+        work = Path(work)
+        shutil.copytree(source_root / "cnn_course", work / "cnn_course", ignore=_JUNK)
+        if (source_root / "data").is_dir():
+            shutil.copytree(source_root / "data", work / "cnn_course" / PACKAGED_DATA, ignore=_JUNK)
+        (work / "pyproject.toml").write_text(_pyproject(project["version"], student_dependencies(project)))
+        out.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out),
+                               str(work)], capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"building the student wheel failed: {done.stderr.strip().splitlines()[-1:]}")
+    return next(out.glob("cnn_course_student-*.whl"))
+
+
+def bundle(out: Path = DEFAULT_OUT, source_root: Path = COURSE_ROOT) -> Path:
+    """Write the student bundle to ``out`` (replaced if it exists); return ``out``."""
+    out = Path(out).resolve()
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    project = tomllib.loads((source_root / "pyproject.toml").read_text())["project"]
+    with tempfile.TemporaryDirectory(prefix="cnn-course-bundle-") as build:
+        release(source_root, Path(build))  # student versions from the sources, not from a working copy
+        shutil.copytree(Path(build) / RELEASE_DIRECTORY, out / "notebooks", ignore=_JUNK)
+    build_wheel(out / "wheels", source_root)
+    (out / "requirements.txt").write_text(REQUIREMENTS.format(distribution=DISTRIBUTION, version=project["version"]))
+    title = project["description"].split(":")[0]
+    (out / "README.md").write_text(STUDENT_README.format(title=title))
+    return out

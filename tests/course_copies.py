@@ -1,0 +1,41 @@
+"""Copies of the course and of its notebooks that tests grade: a fresh clone's files, a perfect student."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fresh_copy(target: Path) -> Path:
+    """The course as a fresh clone has it (tracked and new, not ignored, files of this checkout) in ``target``."""
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, files):
+        if (ROOT / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target / name)
+    return target
+
+
+def solved_notebook(course: Path, assignment: str) -> nbformat.NotebookNode:
+    """The student version in ``course`` with every answer cell filled in from the solution: a perfect student.
+
+    Hidden tests stay absent, as in what students hand in.
+    """
+    nb = nbformat.read(Path(course) / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4)
+    solution_cells = nbformat.read(Path(course) / "solutions" / assignment / f"{assignment}.ipynb", as_version=4).cells
+    answers = {c.metadata.nbgrader["grade_id"]: c.source for c in solution_cells
+               if c.metadata.get("nbgrader", {}).get("solution")}
+    # a perfect student has also brought their earlier functions in (cnn_course.earlier.bring)
+    brought = {c.id: c.source for c in solution_cells if c.metadata.get("cnn_course", {}).get("earlier")}
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]  # the solution markers are plain comments
+        elif cell.get("id") in brought:
+            cell.source = brought[cell.id]
+    return nb

@@ -1,0 +1,117 @@
+"""Feedback HTML is readable offline: maths as MathML, each verdict once, wrapped hints, named tests, no empty outputs.
+
+One class of two (a perfect student and one with a wrong ``pad2d``) is graded with ``python -m grader grade``,
+which writes feedback with the course's nbgrader settings; the assertions read the HTML it wrote.
+The pieces (``grader.feedback``) are also tested on their own.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader.autograde import course_assignments
+from grader.cli import main as grader_main
+from grader.feedback import DropWidgetOutputs, maths_to_mathml, test_label
+from tests.course_copies import solved_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENT = "02_padding_stride"  # the wrong pad2d below is this notebook's
+WRONG_PAD2D = "def pad2d(x, pad, value=0.0):\n    return x.copy()\n"
+
+
+# --- the pieces -------------------------------------------------------------------------------------
+
+
+def test_formulas_become_mathml_and_code_stays_as_written():
+    html = maths_to_mathml("Size $o = \\lfloor n/s \\rfloor + 1$ and\n$$p = \\frac{k-1}{2}$$\n"
+                           "but `cost $5` and ```\nx = '$a$'\n``` and \\$3 stay.")
+    assert html.count("<math") == 2 and 'display="block"' in html
+    assert "`cost $5`" in html and "x = '$a$'" in html and "\\$3" in html
+    assert "\\lfloor" not in html and "\\frac" not in html
+
+
+def test_every_formula_of_every_notebook_converts():
+    for assignment in course_assignments():
+        nb = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                left = re.sub(r"`[^`]*`", "", maths_to_mathml(cell.source))
+                assert not re.search(r"\$[^$\s][^$]*\\[a-z]+", left), (assignment, left[:300])
+
+
+def test_a_test_cell_is_named_by_its_first_comment_line_and_grade_id():
+    cell = nbformat.v4.new_code_cell("# Hidden tests: random sizes.\n### BEGIN HIDDEN TESTS\nx\n",
+                                     metadata={"nbgrader": {"grade_id": "test_x_hidden"}})
+    assert test_label(cell) == "Hidden tests: random sizes. (test_x_hidden)"
+    bare = nbformat.v4.new_code_cell("check('t', f)\n", metadata={"nbgrader": {"grade_id": "t"}})
+    assert test_label(bare) == "t"
+
+
+def test_widget_views_and_empty_outputs_are_dropped_pictures_kept():
+    widget = nbformat.v4.new_output("execute_result", data={
+        "application/vnd.jupyter.widget-view+json": {"model_id": "1"}, "text/plain": "VBox(children=(...))"},
+        execution_count=6)
+    empty = nbformat.v4.new_output("display_data", data={"text/plain": "  "})
+    picture = nbformat.v4.new_output("display_data", data={"image/png": "iVBOR", "text/plain": "<Figure>"})
+    text = nbformat.v4.new_output("stream", name="stdout", text="ok\n")
+    cell = nbformat.v4.new_code_cell("w", outputs=[widget, empty, picture, text])
+    cell, _ = DropWidgetOutputs().preprocess_cell(cell, {}, 0)
+    assert cell.outputs == [picture, text]
+
+
+# --- the feedback a student gets ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def feedback(built_course, tmp_path_factory) -> tuple[str, str]:
+    """The feedback HTML of a perfect student and of one whose pad2d returns its input unpadded."""
+    folder = tmp_path_factory.mktemp("class")
+    nbformat.write(solved_notebook(built_course, ASSIGNMENT), folder / f"ann__{ASSIGNMENT}.ipynb")
+    wrong = solved_notebook(built_course, ASSIGNMENT)
+    next(c for c in wrong.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "pad2d").source = WRONG_PAD2D
+    nbformat.write(wrong, folder / f"ben__{ASSIGNMENT}.ipynb")
+    out = tmp_path_factory.mktemp("graded")
+    assert grader_main(["grade", str(folder), "--out", str(out)]) == 0
+    return tuple((out / "feedback" / s / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text() for s in ("ann", "ben"))
+
+
+@pytest.mark.slow
+def test_feedback_shows_maths_without_mathjax_or_network(feedback):
+    for html in feedback:
+        assert html.count("<math") > 10
+        assert not re.search(r"<script[^>]*src=", html), "no script is loaded from anywhere"
+        assert "cdnjs" not in html and "\\lfloor" not in html
+
+
+@pytest.mark.slow
+def test_feedback_names_each_test_in_its_table_of_contents(feedback):
+    toc = re.search(r'<div id="toc">(.*?)</div>', feedback[0], re.S).group(1)
+    assert "Test cell" not in toc
+    names = re.findall(r'<a href="#(test_[a-z0-9_]+)">([^<]+)</a>', toc)
+    assert names and all(grade_id in label and len(label) > len(grade_id) + 5 for grade_id, label in names)
+
+
+@pytest.mark.slow
+def test_feedback_shows_each_verdict_once(feedback):
+    text = re.sub(r"<[^>]+>", "", re.sub(r"<(style|script)[^>]*>.*?</\1>", "", feedback[1], flags=re.S))
+    summaries = re.findall(r"pad2d: \d+ of \d+ checks passed", text)
+    assert len(summaries) == 2 and len(set(summaries)) == 2, summaries  # visible and hidden test, once each
+    assert "TestFailed" not in text and "Traceback" not in text
+
+
+@pytest.mark.slow
+def test_feedback_wraps_long_lines_instead_of_cutting_them(feedback):
+    css = re.findall(r"<style[^>]*>(.*?)</style>", feedback[1], re.S)
+    assert any(re.search(r"div\.output_area pre[^{]*\{[^}]*white-space:\s*pre-wrap", block) for block in css)
+
+
+@pytest.mark.slow
+def test_feedback_has_no_empty_output_for_the_widget(feedback):
+    html = feedback[0]
+    assert "widget-view+json" not in html and "VBox(children" not in html
+    # Every Out[n] prompt left is followed by something to see.
+    shown = re.findall(r'Out\[\d+\]:</div>\s*<div class="[^"]*output_subarea[^"]*">(.*?)</div>', html, re.S)
+    assert all(re.sub(r"<[^>]+>", "", part).strip() or "<img" in part for part in shown), shown

@@ -1,0 +1,171 @@
+"""An instructor runs a class on one machine with formgrader's own buttons, on a fresh copy of the course.
+
+``make instructor`` is started in a copy of the course (tracked files only: no gradebook, no
+exchange, nothing generated) and Chromium (through Playwright) clicks: Manage Assignments ->
+Release; a student of the same machine fetches, solves and submits through the course's exchange
+folder (nbgrader's exchange classes, as its commands run them); then Collect -> the assignment's submissions -> Autograde ->
+the student's graded notebook -> Generate Feedback -> Release Feedback. Nobody clicks "Generate"
+first: the course gradebook knows every assignment from the start
+(``grader.config.configure_instructor``).
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader.autograde import course_assignments
+from tests.course_copies import fresh_copy, solved_notebook
+from tests.lab_server import ROOT, TOKEN, UI_TIMEOUT, browser_or_skip, chromium_page, get, make_lab
+
+pytestmark = pytest.mark.slow
+STUDENT = getpass.getuser()  # nbgrader submit files a submission under the user's name
+ASSIGNMENT = course_assignments()[0]  # any course notebook will do; the first keeps the test quick
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """A fresh copy of the course: no gradebook, no exchange, no submissions."""
+    course = fresh_copy(tmp_path_factory.mktemp("course"))
+    assert not (course / "gradebook.db").exists() and not (course / "exchange").exists()
+    return course
+
+
+def as_student(step: str, course: Path, home: Path) -> None:
+    """A student of the same machine runs nbgrader's ``step`` (fetch_assignment, submit, fetch_feedback) in ``home``.
+
+    In this process, with the exchange classes nbgrader's commands use (a command would cost seconds of start-up).
+    """
+    from nbgrader.auth import Authenticator
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.exchange import default
+    from traitlets.config import Config
+
+    config = Config()
+    config.CourseDirectory.course_id = "cnn-course"
+    config.CourseDirectory.assignment_id = ASSIGNMENT
+    config.Exchange.root = str(course / "exchange")
+    config.Exchange.assignment_dir = str(home)
+    coursedir = CourseDirectory(config=config)
+    kind = {"fetch_assignment": default.ExchangeFetchAssignment, "submit": default.ExchangeSubmit,
+            "fetch_feedback": default.ExchangeFetchFeedback}[step]
+    kind(coursedir=coursedir, authenticator=Authenticator(config=config), config=config).start()
+
+
+@pytest.fixture(scope="module")
+def instructor_lab(course, tmp_path_factory):
+    with make_lab("instructor", tmp_path_factory.mktemp("instructor-lab"), root=course) as base:
+        yield base
+
+
+def test_the_instructor_face_has_formgrader_and_the_course_root(instructor_lab):
+    listed = {item["name"] for item in json.loads(get(f"{instructor_lab}/api/contents/")[2])["content"]}
+    assert {"solutions", "notebooks", "grader"} <= listed, listed
+    status, _, body = get(f"{instructor_lab}/formgrader/api/assignments")
+    assert status == 200, body[:300]
+    assert ASSIGNMENT in {a["name"] for a in json.loads(body)}  # known before anyone clicked Generate
+
+
+def _log_modal(page, timeout=UI_TIMEOUT) -> str:
+    """Wait for formgrader's result dialog; return its whole text (message, log, traceback) and close it."""
+    modal = page.locator("#success-modal, #error-modal").first
+    modal.wait_for(state="visible", timeout=timeout)
+    text = modal.inner_text()
+    assert modal.get_attribute("id") == "success-modal", text
+    modal.locator(".modal-footer button").first.click()
+    modal.wait_for(state="detached", timeout=UI_TIMEOUT)
+    return text
+
+
+def test_instructor_grades_with_formgraders_buttons(course, instructor_lab, tmp_path):
+    base, row_of = instructor_lab, None
+    with chromium_page(browser_or_skip()) as page:
+        # Manage Assignments: the assignment is listed and can be released to the exchange.
+        page.goto(f"{base}/formgrader?token={TOKEN}", timeout=UI_TIMEOUT)
+        row_of = page.locator("tr", has=page.locator("td.name", has_text=ASSIGNMENT))
+        row_of.wait_for(timeout=UI_TIMEOUT)
+        row_of.locator("td.release a").click()
+        assert ASSIGNMENT in _log_modal(page)
+        assert (course / "exchange" / "cnn-course" / "outbound" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists()
+
+        # A student fetches it, solves it and submits; the instructor collects.
+        as_student("fetch_assignment", course, tmp_path)
+        fetched = tmp_path / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        assert fetched.read_text() == (course / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text()
+        nbformat.write(solved_notebook(course, ASSIGNMENT), fetched)
+        as_student("submit", course, tmp_path)
+        page.reload()
+        row_of.locator("td.collect a").click()
+        _log_modal(page)
+        assert (course / "submitted" / STUDENT / ASSIGNMENT / "timestamp.txt").exists()
+
+        # Its submissions: autograde the collected one (no "Generate" clicked before).
+        page.goto(f"{base}/formgrader/manage_submissions/{ASSIGNMENT}?token={TOKEN}", timeout=UI_TIMEOUT)
+        row = page.locator("tr", has=page.locator("td", has_text=STUDENT))
+        row.locator("td.autograde a").wait_for(timeout=UI_TIMEOUT)
+        row.locator("td.autograde a").click()
+        log = _log_modal(page, timeout=120_000)
+        assert "Successfully autograded" in log
+        for noise in ("[DEBUG]", "checksum", "has changed", "Traceback"):
+            assert noise not in log, log
+        score = row.locator("td", has_text=" / ")
+        score.wait_for(timeout=UI_TIMEOUT)
+        got, total = (float(x) for x in score.inner_text().split(" / "))
+        assert got == total > 0, score.inner_text()
+
+        # View/grade: the student's page, then the graded notebook in formgrader's grading view.
+        row.locator("a", has_text="None").first.click()  # the student's name (unknown here: "None, None")
+        page.wait_for_url(f"**/manage_students/{STUDENT}/{ASSIGNMENT}**", timeout=UI_TIMEOUT)
+        page.locator("a", has_text=ASSIGNMENT).last.click()
+        page.wait_for_url("**/formgrader/submissions/**", timeout=UI_TIMEOUT)
+        page.locator(".cell").first.wait_for(timeout=UI_TIMEOUT)
+        assert page.locator("text=checks passed").count() > 0  # the verdicts, judged outside the kernel
+        # Maths without a network: MathML in the page, no MathJax from a CDN.
+        assert page.locator("math").count() > 0
+        assert page.locator("script[src*='mathjax' i]").count() == 0 and "cdnjs" not in page.content()
+        page.screenshot(path=str(tmp_path / "grading-view.png"))
+
+        # Generate feedback, then release it to the student through the exchange.
+        page.goto(f"{base}/formgrader/manage_submissions/{ASSIGNMENT}?token={TOKEN}", timeout=UI_TIMEOUT)
+        row.locator("td.generate-feedback a").click()
+        _log_modal(page, timeout=120_000)
+        feedback = course / "feedback" / STUDENT / ASSIGNMENT / f"{ASSIGNMENT}.html"
+        assert feedback.exists() and "BEGIN HIDDEN" not in feedback.read_text()
+        row.locator("td.release-feedback a").click()
+        _log_modal(page)
+        as_student("fetch_feedback", course, tmp_path)
+        assert list((tmp_path / ASSIGNMENT / "feedback").glob(f"*/{ASSIGNMENT}.html"))
+        assert not page.errors, page.errors
+
+
+def test_nbgrader_autograde_works_on_a_fresh_copy_and_warns_only_about_real_changes(tmp_path):
+    """`nbgrader autograde` from the shell, before anyone ran generate_assignment: graded, and quiet.
+
+    The submission is the released notebook, solved, with one locked (read-only) cell edited: nbgrader
+    must restore it and say so, but must not warn about the hidden-test cells it restores by design.
+    """
+    from nbgrader.api import Gradebook
+
+    course = fresh_copy(tmp_path / "course")
+    nb = solved_notebook(course, ASSIGNMENT)
+    edited = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("locked")
+                  and not c.metadata["nbgrader"].get("grade"))
+    edited.source += "\n# a student's edit of a read-only cell"
+    submission = course / "submitted" / "zoe" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    submission.parent.mkdir(parents=True)
+    nbformat.write(nb, submission)
+    done = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", ASSIGNMENT], cwd=course,
+                          capture_output=True, text=True, timeout=600)
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log[-3000:]
+    assert "DEBUG" not in log and "does not exist in the database" not in log
+    changed = [line for line in log.splitlines() if "has changed" in line]
+    assert len(changed) == 1 and edited.metadata.nbgrader["grade_id"] in changed[0], changed
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        graded = gb.find_submission(ASSIGNMENT, "zoe")
+        assert graded.score == graded.max_score > 0
