@@ -49,9 +49,15 @@ def configure(c: Config, root: str | Path = COURSE_ROOT, source_root: str | Path
     from nbgrader.converters.autograde import Autograde
     from nbgrader.preprocessors import ClearHiddenTests, Execute
 
+    from .sandbox import KERNEL_NAME
+
     steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
-    # By name: nbconvert imports it when autograde runs (it needs the reference, not needed to configure).
-    steps.insert(steps.index(Execute) + 1, "grader.preprocessors.JudgeRecords")
+    # Student code runs only in the sandbox kernel (grader/sandbox.py), for every way of grading:
+    # grader grade/check and nbgrader's own autograde and formgrader (through nbgrader_config.py).
+    # By name: nbconvert imports them when autograde runs (JudgeRecords needs the reference).
+    c.Execute.kernel_name = KERNEL_NAME
+    steps[steps.index(Execute)] = "grader.execute.SandboxedExecute"
+    steps.insert(steps.index("grader.execute.SandboxedExecute") + 1, "grader.preprocessors.JudgeRecords")
     c.Autograde.autograde_preprocessors = steps
     # Feedback shows the student's code, visible tests and verdicts, never hidden test source.
     from nbgrader.converters.generate_feedback import GenerateFeedback
