@@ -68,7 +68,8 @@ class _ErrorLog(logging.Handler):
     def reason(self) -> str:
         text = "\n".join(self.text)
         if "DeadKernelError" in text or "Kernel died" in text:
-            return "the kernel died while running the notebook (a crash, os._exit, or too much memory)"
+            return ("the kernel died while running the notebook (a crash, os._exit, more memory or processes than "
+                    "the sandbox allows, or the notebook's wall-clock cap)")
         if "CellTimeoutError" in text or "TimeoutError" in text:
             return "a cell ran longer than the time limit per cell"
         lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith(" ")]
@@ -121,11 +122,20 @@ def cached_template(assignment: str, source_root: Path = COURSE_ROOT) -> Path:
     digest = hashlib.sha256(key).hexdigest()[:16]  # a new solution or nbgrader version: a new template
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cnn-course" / "gradebooks"
     path = cache / f"{assignment}-{digest}.db"
-    if not path.exists():
+    recorded = path.with_name(path.name + ".sha256")
+    # Kernels never see this folder (see grader/sandbox.py); the checksum catches any other change.
+    if not (path.exists() and recorded.exists() and recorded.read_text().strip() == _sha256(path)):
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         make_template(assignment, partial, source_root)
+        partial_sum = recorded.with_suffix(f".{os.getpid()}.tmp")
+        partial_sum.write_text(_sha256(partial) + "\n")
         os.replace(partial, path)  # atomic: parallel checks never see half a file
+        os.replace(partial_sum, recorded)
     return path
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def assignment_of(notebook: nbformat.NotebookNode, file_name: str, source_root: Path = COURSE_ROOT) -> str:

@@ -12,9 +12,10 @@ from __future__ import annotations
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbformat.v4 import new_output
 
-from cnn_course.record import read_records
+from cnn_course.record import RECORD_MIME, read_records
 
 from .cases import CASE_SETS
+from .schema import Malformed, check_record
 from .verdict import judge
 
 
@@ -36,9 +37,19 @@ def verdict_outputs(grade_id: str, outputs: list) -> list:
         return [o for o in outputs if o.get("output_type") != "error"] + [
             new_output("error", ename=o.get("ename", "Error"), evalue=o.get("evalue", ""), traceback=[_error_line(o)])
             for o in errors]
-    payload = read_records(outputs).get(grade_id)
-    if payload is None:
-        reason = (f"the test could not run: {_error_line(errors[0])}" if errors
+    records = read_records(outputs)
+    payload = records.get(grade_id)
+    malformed = None
+    try:  # the record is the kernel's output: untrusted data until it follows the schema
+        if payload is not None:
+            if len(records) > 1 or _record_count(outputs) > 1:
+                raise Malformed("the cell holds more than one record")
+            check_record(payload, grade_id, case_set.function, len(case_set.cases()))
+    except Malformed as error:
+        malformed = str(error)
+    if payload is None or malformed:
+        reason = (f"its record is malformed ({malformed}), so it scores 0" if malformed
+                  else f"the test could not run: {_error_line(errors[0])}" if errors
                   else "the test recorded no result")
         lines = [f"{case_set.function}: {reason}"]
         passed = False
@@ -49,6 +60,11 @@ def verdict_outputs(grade_id: str, outputs: list) -> list:
     if not passed:
         result.append(new_output("error", ename="TestFailed", evalue=lines[0], traceback=[lines[0]]))
     return result
+
+
+def _record_count(outputs: list) -> int:
+    """How many outputs carry a record (of any id, well formed or not)."""
+    return sum(1 for o in outputs if RECORD_MIME in (o.get("data") or {}))
 
 
 class JudgeRecords(NbGraderPreprocessor):  # nbgrader's base: enabled by default
