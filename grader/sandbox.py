@@ -413,9 +413,12 @@ class Launch:
                  "--InteractiveShell.xmode=Minimal", *self.extra]
         env = {"PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin", "HOME": "/tmp/home", "TMPDIR": "/tmp",
                "MPLCONFIGDIR": MPL_INSIDE, "PYTHONPATH": f"{INSIDE}/lib", "LANG": "C.UTF-8",
-               "PYTHONDONTWRITEBYTECODE": "1", "VIRTUAL_ENV": sys.prefix}
+               "PYTHONDONTWRITEBYTECODE": "1", "VIRTUAL_ENV": sys.prefix,
+               # Figures are demos, never graded: Agg skips drawing and encoding a PNG for every
+               # plt.show() (0.3-1 s per notebook); feedback then has no pictures.
+               "MPLBACKEND": "agg"}
         # Only what the kernel needs from the grader's environment: never its secrets.
-        for name in ("NBGRADER_EXECUTION", "MPLBACKEND", "PYDEVD_DISABLE_FILE_VALIDATION", "TZ", "CNN_COURSE_DATA"):
+        for name in ("NBGRADER_EXECUTION", "PYDEVD_DISABLE_FILE_VALIDATION", "TZ", "CNN_COURSE_DATA"):
             if name in os.environ:
                 env[name] = os.environ[name]
         return args, env, fds

@@ -77,20 +77,20 @@ def _targets(out: Path, klass: Path) -> list[str]:
 
 THIEF = """
 import os, sys, pathlib, importlib, cnn_course
-targets = TARGETS
+targets = [t for t in TARGETS if "/cnn_course/" not in t]  # the student package is readable by design
 here = pathlib.Path(cnn_course.__file__).resolve().parents[1]
 targets += [str(here / "solutions"), str(here / "grader" / "reference.py"), str(here / "grader")]
 for path in targets:
     p = pathlib.Path(path)
     try:
         text = p.read_bytes()[:50] if p.is_file() else sorted(os.listdir(p))[:5]
-        print("LEAK", path, text)
+        print("LE" + "AK", path, text)
     except Exception as error:
         print("refused", path, type(error).__name__)
 for name in ("grader.reference", "grader.mistakes", "grader.verdict", "grader.catalogue"):
     try:
         importlib.import_module(name)
-        print("LEAK import", name)
+        print("LE" + "AK import", name)
     except Exception as error:
         print("refused import", name, type(error).__name__)
 try:
@@ -103,7 +103,7 @@ for root, dirs, files in os.walk("/"):
         continue
     for name in files:
         if name.endswith(("reference.py", "mistakes.py", ".db")) or name.startswith("02_padding_stride.py"):
-            print("LEAK found", os.path.join(root, name))
+            print("LE" + "AK found", os.path.join(root, name))
 print("env", sorted(os.environ))
 """
 
@@ -168,7 +168,7 @@ import socket
 for address in [("127.0.0.1", PORT), ("8.8.8.8", 53), ("1.1.1.1", 443)]:
     try:
         socket.create_connection(address, timeout=2).sendall(b"secrets")
-        print("LEAK connected", address)
+        print("LE" + "AK connected", address)
     except OSError as error:
         print("refused", address, error)
 """
@@ -223,25 +223,25 @@ HOSTILE = {  # student: (base, plain cell before the tests, replaced solution ce
 }
 
 
-def _tree_hashes(*folders: Path) -> dict[str, str]:
-    """sha256 of every file under ``folders`` (the course, the cache), skipping caches Python writes."""
+def _tree_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file under ``folder``, skipping the venv, git and the caches Python and pytest write."""
     hashes = {}
-    for folder in folders:
-        for path in sorted(folder.rglob("*")) if folder.exists() else []:
-            parts = set(path.parts)
-            if path.is_file() and not parts & {".venv", ".git", "__pycache__", ".pytest_cache", ".hypothesis"}:
-                hashes[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    for path in sorted(folder.rglob("*")) if folder.exists() else []:
+        parts = set(path.parts)
+        if path.is_file() and not parts & {".venv", ".git", "__pycache__", ".pytest_cache", ".hypothesis"}:
+            hashes[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
     return hashes
 
 
 def _leftovers() -> set[str]:
     """Sandbox work folders, IPC folders and cgroups that exist now."""
-    found = {str(p) for folder in (Path(tempfile.gettempdir()), Path("/dev/shm"))
-             for p in folder.glob("cnn-course-*") if folder.is_dir()}
+    found = {str(p) for folder in (Path(tempfile.gettempdir()), Path("/dev/shm")) if folder.is_dir()
+             for prefix in (sandbox.PREFIX, sandbox.IPC_PREFIX) for p in folder.glob(prefix + "*")}
     for controller in ("memory", "pids"):
         own = sandbox._own_cgroup(controller)
         if own is not None:
-            found |= {str(p) for p in (Path("/sys/fs/cgroup") / controller / own.lstrip("/")).glob("cnn-course-*")}
+            found |= {str(p) for p in (Path("/sys/fs/cgroup") / controller / own.lstrip("/")).glob(
+                sandbox.CGROUP_PREFIX + "*")}
     return found
 
 
@@ -277,9 +277,8 @@ def graded_class(tmp_path_factory):
         honest[name] = notebook(kind, code, cells)
     for name, nb in honest.items():
         nbformat.write(nb, klass / f"{name}__{A}.ipynb")
-    cached_template(A)
-    cache = Path.home() / ".cache" / "cnn-course"
-    before = _tree_hashes(ROOT, cache)
+    template = cached_template(A)
+    before = _tree_hashes(ROOT)
     leftovers_before = _leftovers()
     env = dict(os.environ, CNN_COURSE_KERNEL_MEMORY="768M", CNN_COURSE_KERNEL_SCRATCH="64M")
     started = time.monotonic()
@@ -295,7 +294,9 @@ def graded_class(tmp_path_factory):
         connected = False
     with (out / "grades.csv").open() as handle:
         table = {row["student_id"]: row for row in csv.DictReader(handle)}
-    return dict(run=run, out=out, klass=klass, table=table, before=before, after=_tree_hashes(ROOT, cache),
+    return dict(run=run, out=out, klass=klass, table=table, before=before, after=_tree_hashes(ROOT),
+                template_intact=hashlib.sha256(template.read_bytes()).hexdigest()
+                == Path(f"{template}.sha256").read_text().strip(),
                 out_after_exit=after_exit, out_later=_tree_hashes(out), connected=connected, seconds=seconds,
                 leftovers=_leftovers() - leftovers_before, orphans=_descendants_and_orphans(os.getpid()))
 
@@ -351,6 +352,7 @@ def test_forged_and_malformed_records_score_zero_and_the_rest_is_graded(graded_c
 def test_nothing_outside_scratch_changes_during_or_after_grading(graded_class):
     before, after = graded_class["before"], graded_class["after"]
     assert {p for p in set(before) | set(after) if before.get(p) != after.get(p)} == set()
+    assert graded_class["template_intact"]  # the template gradebook in ~/.cache
     assert graded_class["out_after_exit"] == graded_class["out_later"]  # nothing struck after grade exited
     assert not any("planted" in p for p in graded_class["out_later"])
     assert total(graded_class["table"]["saboteur"]) == 0
@@ -368,9 +370,11 @@ def test_no_process_or_temporary_folder_is_left(graded_class):
     assert not (graded_class["out"] / ".shards").exists()
 
 
-def test_killing_the_parent_costs_only_the_killer(graded_class):
+def test_killing_the_parent_reaches_nothing_outside_the_sandbox(graded_class):
+    # os.kill(os.getppid(), 9) and os.kill(-1, 9) only reach the sandbox's own PID namespace, where
+    # the parent is its init: the kernel lives on, the killer is graded on its (correct) code.
     row = graded_class["table"]["killer"]
-    assert row["status"].startswith("NOT GRADED") and "kernel died" in row["status"]
+    assert row["status"] == "graded" and total(row) == 20
 
 
 def test_memory_bomb_is_stopped_by_the_limit(graded_class):
@@ -428,10 +432,16 @@ def test_after_one_timeout_later_cells_get_a_short_one_and_the_wall_caps_all():
 
 def test_a_changed_template_gradebook_is_remade(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    from nbgrader.api import Gradebook
+
     path = cached_template(A)
-    good = path.read_bytes()
-    path.write_bytes(good[:-100] + b"\0" * 100)
-    assert cached_template(A).read_bytes() == good
+    tampered = path.read_bytes()[:-100] + b"\0" * 100
+    path.write_bytes(tampered)
+    remade = cached_template(A)
+    assert remade.read_bytes() != tampered
+    assert hashlib.sha256(remade.read_bytes()).hexdigest() == Path(f"{remade}.sha256").read_text().strip()
+    with Gradebook(f"sqlite:///{remade}") as gb:
+        assert gb.find_assignment(A).max_score == 20
 
 
 def test_grade_refuses_without_a_sandbox_unless_told(tmp_path, monkeypatch, capsys):
