@@ -9,6 +9,7 @@ time (:func:`merge_shard`). ``grader check`` is one shard in a temporary folder.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -142,19 +143,26 @@ def assignment_of(notebook: nbformat.NotebookNode, file_name: str, source_root: 
     """Which course notebook a submission is: by its graded cells' ids, else by its file name."""
     ids = {c.metadata.get("nbgrader", {}).get("grade_id") for c in notebook.cells} - {None}
     best, overlap = None, 0
-    for source in sorted((Path(source_root) / SOURCE_DIRECTORY).glob("*/*.ipynb")):
-        if source.stem != source.parent.name:
-            continue
-        theirs = {c.metadata.get("nbgrader", {}).get("grade_id")
-                  for c in nbformat.read(source, as_version=4).cells} - {None}
+    for stem, theirs in _graded_ids(Path(source_root)):
         if len(ids & theirs) > overlap:
-            best, overlap = source.stem, len(ids & theirs)
+            best, overlap = stem, len(ids & theirs)
     if best:
         return best
     stem = Path(file_name).stem
     if solution_notebook(stem, source_root).exists():
         return stem
     raise GradingError(f"{file_name} is not one of the course's notebooks (no graded cell matches)")
+
+
+@functools.lru_cache(maxsize=4)
+def _graded_ids(source_root: Path) -> tuple[tuple[str, frozenset], ...]:
+    """(assignment, grade_ids of its source notebook) for each course notebook: read once per process."""
+    found = []
+    for source in sorted((source_root / SOURCE_DIRECTORY).glob("*/*.ipynb")):
+        if source.stem == source.parent.name:
+            found.append((source.stem, frozenset({c.metadata.get("nbgrader", {}).get("grade_id")
+                                                  for c in nbformat.read(source, as_version=4).cells} - {None})))
+    return tuple(found)
 
 
 def read_submission(path: Path) -> nbformat.NotebookNode:

@@ -136,6 +136,8 @@ def worker_main() -> None:
         return
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
+    from nbgrader.converters import Autograde, GenerateFeedback  # noqa: F401 - imported while the main process prepares
+    from . import execute, preprocessors  # noqa: F401
     for line in sys.stdin:
         job = json.loads(line)
         current["shard"] = job["shard"]
@@ -223,6 +225,11 @@ class _Pool:
                 if worker.job is not None and not worker.reason and time.monotonic() - worker.started > self.limit:
                     worker.reason = f"grading took longer than {self.limit:.0f} s and was stopped"
                     worker.process.kill()  # its stdout ends: reported on the next round
+
+    def start(self) -> None:
+        """Start the workers now: their imports overlap with the main process's preparations."""
+        while len(self.workers) < self.size:
+            self.workers.append(_Worker())
 
     def close(self) -> None:
         for worker in self.workers:
@@ -353,6 +360,7 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
     interrupted = False
     with tempfile.TemporaryDirectory(prefix="cnn-course-unzip-") as unzipped, _stopped_by_signals():
         try:
+            pool.start()
             if source_path.is_file():
                 if not zipfile.is_zipfile(source_path):
                     print(f"grader grade: {source}: neither a folder nor a zip file", file=sys.stderr)
