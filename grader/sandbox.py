@@ -29,6 +29,7 @@ This module uses the standard library only: the launcher starts once per kernel.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -246,7 +247,7 @@ def _remove_cgroup(group: Path) -> None:
         except OSError:
             pids = []
         for pid in pids:
-            with _ignored():
+            with contextlib.suppress(OSError):  # already gone
                 os.kill(pid, signal.SIGKILL)
         try:
             group.rmdir()
@@ -255,16 +256,6 @@ def _remove_cgroup(group: Path) -> None:
             return
         except OSError:
             time.sleep(0.02)
-
-
-class _ignored:
-    """``with _ignored():`` - ignore OSError (a process or file already gone)."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, value, traceback):
-        return kind is not None and issubclass(kind, OSError)
 
 
 def _alive(pid: int) -> bool:
