@@ -438,10 +438,6 @@ class Launch:
         for fd in fds:
             os.close(fd)
 
-        def stop(signum, frame):  # jupyter_client's terminate, or our parent died: end the sandbox now
-            child.kill()
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts go to the kernel as messages
         try:
             return child.wait(timeout=self.limits.wall + 30)
         except subprocess.TimeoutExpired:
@@ -449,6 +445,10 @@ class Launch:
                   file=sys.stderr)
             child.kill()
             return child.wait()
+        except _Stop:  # jupyter_client's terminate, or our parent died: end the sandbox now
+            child.kill()
+            child.wait()
+            raise
 
     def cleanup(self) -> None:
         for group in self.cgroups:
@@ -456,6 +456,14 @@ class Launch:
         # Host mount namespace: the staging folders are empty mount points here, safe to remove.
         shutil.rmtree(self.work, ignore_errors=True)
         shutil.rmtree(self.ipc, ignore_errors=True)
+
+
+class _Stop(Exception):
+    """SIGTERM: stop the kernel and clean up (raised from the signal handler, so ``finally`` runs)."""
+
+
+def _stop(signum, frame):
+    raise _Stop
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -466,7 +474,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if os.environ.get(SWITCH) == "off":  # explicitly unsandboxed: the plain kernel, in this process
         os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", "-f", *argv])
-    _prctl_parent_death(signal.SIGTERM)  # the grading process died: stop and clean up
+    # First of all: a SIGTERM at any later point (our parent died, or jupyter_client stops us)
+    # unwinds through the clean-up below instead of leaving folders and cgroups behind.
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts reach the kernel as messages
+    _prctl_parent_death(signal.SIGTERM)
     reason = problem()
     if reason:
         print(f"cnn-course sandbox: {reason}; refusing to run student code unsandboxed "
@@ -477,10 +489,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         launch = Launch(argv[0], argv[1:])
         return launch.run()
+    except _Stop:
+        return 143
     except (OSError, RuntimeError, subprocess.SubprocessError) as error:
         print(f"cnn-course sandbox: {error}", file=sys.stderr)
         return 1
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up short
         if launch:
             launch.cleanup()
 

@@ -71,7 +71,7 @@ def _targets(out: Path, klass: Path) -> list[str]:
         out / "gradebook.db", out / "grades.csv", out / "feedback" / "alice" / A / f"{A}.html",
         out / "submitted" / "alice" / A / f"{A}.ipynb", out / ".shards" / f"alice--{A}",
         klass / f"alice__{A}.ipynb", home / ".cache" / "cnn-course" / "gradebooks", home / ".bashrc", "/etc/shadow",
-        "/proc/1/environ", "/root")]
+        home / ".cache")]
 
 
 THIEF = """
