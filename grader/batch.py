@@ -124,9 +124,11 @@ def worker_main() -> None:
     parent = int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid()
     current = {}
 
-    def stop(signum, frame):
+    def stop(signum, frame):  # also the last finished shard: the main process may have died merging it
         if current.get("shard"):
             shutil.rmtree(current["shard"], ignore_errors=True)
+            with contextlib.suppress(OSError):
+                os.rmdir(Path(current["shard"]).parent)  # .shards/, once empty
         os._exit(143)
 
     signal.signal(signal.SIGTERM, stop)
@@ -142,7 +144,6 @@ def worker_main() -> None:
         job = json.loads(line)
         current["shard"] = job["shard"]
         problem = _grade_job(**job)
-        current["shard"] = None
         answers.write(json.dumps({"problem": problem}) + "\n")
         answers.flush()
 
