@@ -118,7 +118,7 @@ def _error(ename, evalue):
 
 
 def test_a_timeout_and_an_undefined_function_are_explained():
-    text = lambda outputs: outputs[0]["text"]  # noqa: E731
+    text = lambda outputs: "\n".join(outputs[0]["traceback"])  # noqa: E731 - a failed test: one error output
     stopped = verdict_outputs("test_pad2d_visible", [_error("KeyboardInterrupt", "")], 2, [], 60)
     assert "ran longer than the time limit (60 s) and was stopped: an endless loop?" in text(stopped)
     assert "KeyboardInterrupt" not in text(stopped) and stopped[-1]["output_type"] == "error"

@@ -167,16 +167,22 @@ def _assignments() -> list[str]:
 def test_run_all_then_every_widget_answers_a_slider_move(lab, assignment, tmp_path):
     """Run All on the untouched student notebook reaches the end; each widget's first slider redraws its picture."""
     with chromium_page(browser_or_skip()) as page:
-        page.goto(f"{lab}/lab/tree/{assignment}/{assignment}.ipynb?token={TOKEN}", timeout=UI_TIMEOUT)
+        # a workspace of its own (reset): only this notebook open, so the visible panel is this notebook
+        page.goto(f"{lab}/lab/workspaces/{assignment}/tree/{assignment}/{assignment}.ipynb?reset&token={TOKEN}",
+                  timeout=UI_TIMEOUT)
+        page.locator(".lm-TabBar-tab.lm-mod-current", has_text=assignment).first.wait_for(timeout=UI_TIMEOUT)
         panel = page.locator(".jp-NotebookPanel:visible")
         panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=UI_TIMEOUT)
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         prompts = panel.locator(".jp-CodeCell .jp-InputPrompt")
         # every code cell has run: "[n]:" everywhere, no "[*]:" (running or queued) and no "[ ]:" left
-        page.wait_for_function(
-            "els => els.length > 0 && els.every(el => /\\[\\d+\\]/.test(el.textContent))",
-            arg=prompts.element_handles(), timeout=4 * UI_TIMEOUT)
+        try:
+            page.wait_for_function(
+                "els => els.length > 0 && els.every(el => /\\[\\d+\\]/.test(el.textContent))",
+                arg=prompts.element_handles(), timeout=2 * UI_TIMEOUT)
+        finally:
+            page.screenshot(path=str(tmp_path / f"run-all-{assignment}.png"))
         outputs = panel.locator(".jp-OutputArea-output")
         errors = panel.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'] >> text=Traceback")
         assert errors.count() == 0, errors.first.inner_text()

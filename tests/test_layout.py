@@ -77,3 +77,15 @@ def test_student_package_imports_without_grader_installed(tmp_path):
             "import cnn_course, cnn_course.checks, cnn_course.record, cnn_course.widgets\n"
             "cnn_course.checks._fixtures()\n")
     subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True)
+
+
+def test_readme_table_lists_every_notebook_and_its_graded_functions():
+    from grader import build, notebooks
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## The notebooks", 1)[1].split("\n\n", 2)[1]
+    rows = {re.match(r"\| `(\w+)`", line).group(1): line for line in table.splitlines() if re.match(r"\| `\d\d_", line)}
+    assert sorted(rows) == build.assignments()
+    for assignment, row in rows.items():
+        missing = [f for f in notebooks.functions(assignment) if f"`{f}`" not in row]
+        assert not missing, f"README row of {assignment} does not name {missing}"

@@ -122,6 +122,12 @@ def test_run_all_on_the_untouched_student_version_goes_through(assignment, tmp_p
     shown, wanted = pictures(nb), pictures(solution_run(assignment))
     assert wanted, "the solution shows no picture or widget"
     missing = {cell: kinds - shown.get(cell, set()) for cell, kinds in wanted.items() if kinds - shown.get(cell, set())}
+    # A picture of what the student's own (unwritten) functions compute, e.g. the curves of a network
+    # they have not trained yet, may instead say what to implement first; widgets always render.
+    said = {cell.id for cell in nb.cells if cell.cell_type == "code"
+            and re.search(r"\b(Implement|implement|Train|first)\b", json.dumps([o.get("text", "") for o in cell.outputs]))}
+    missing = {cell: kinds for cell, kinds in missing.items()
+               if "application/vnd.jupyter.widget-view+json" in kinds or cell not in said}
     assert not missing, f"pictures or widgets the untouched student version does not show: {missing}"
 
 

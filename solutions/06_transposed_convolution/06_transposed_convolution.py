@@ -339,9 +339,9 @@ except NotImplementedError as missing:
 # 1. **The adjoint identity**: $\langle C\mathbf{x}, \mathbf{y}\rangle = \langle \mathbf{x}, C^\top\mathbf{y}\rangle$,
 #    i.e. `(conv2d(x, w) * y).sum() == (x * conv_transpose2d(y, w)).sum()` with the same `w`
 #    (a conv weight `(F, C, kh, kw)` read as a transposed weight `(C_in=F, C_out=C, kh, kw)`).
-# 2. **The transposed convolution is the input-gradient of a convolution**: if $E = \langle C\mathbf{x},
-#    \mathbf{y}\rangle$ then $\partial E/\partial\mathbf{x} = C^\top\mathbf{y}$ — the "full convolution
-#    with the flipped kernel" of notebook 05's backward pass.
+# 2. **The transposed convolution is the input-gradient of a convolution**: if
+#    $E = \langle C\mathbf{x}, \mathbf{y}\rangle$ then $\partial E/\partial\mathbf{x} = C^\top\mathbf{y}$ —
+#    the "full convolution with the flipped kernel" of notebook 05's backward pass.
 
 # %%
 try:

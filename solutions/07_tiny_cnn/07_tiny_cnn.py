@@ -167,8 +167,9 @@ for name in ["pad2d", "conv2d", "max_pool2d", "dense_backward", "numerical_gradi
 # and a convolution layer is one too: each output is a weighted sum of a patch plus a bias.
 # Training means choosing $w$ and $b$ (start them small and random, then improve them).
 #
-# Stack two such layers: $\mathbf{x} W_1 + \mathbf{b}_1$, then $(\mathbf{x} W_1 + \mathbf{b}_1) W_2 + \mathbf{b}_2
-# = \mathbf{x}\,(W_1 W_2) + (\mathbf{b}_1 W_2 + \mathbf{b}_2)$. That is **one** linear layer again, with
+# Stack two such layers: $\mathbf{x} W_1 + \mathbf{b}_1$, then
+# $(\mathbf{x} W_1 + \mathbf{b}_1) W_2 + \mathbf{b}_2 = \mathbf{x}\,(W_1 W_2) + (\mathbf{b}_1 W_2 + \mathbf{b}_2)$.
+# That is **one** linear layer again, with
 # weight $W_1 W_2$: a hundred linear layers can draw nothing but a straight line (a flat plane).
 # Depth only helps when something **non-linear** sits between the layers: an **activation
 # function** (激活函数) applied to every value. The one modern CNNs use most is the ReLU
