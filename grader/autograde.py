@@ -262,7 +262,7 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
     try:
         return nbformat.read(path, as_version=4)
     except Exception as error:
-        raise GradingError(f"{path}: not a notebook ({type(error).__name__}: {str(error).splitlines()[0][:120]})")
+        raise GradingError(f"{path}: not a notebook ({type(error).__name__}: {str(error).splitlines()[0][:120]})") from None
 
 
 def repair_duplicates(notebook: nbformat.NotebookNode) -> list[str]:

@@ -32,8 +32,18 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .autograde import (GradingError, Result, assignment_of, cached_template, grade_shard, merge_shard,
-                        read_result, read_submission, _run)
+from .autograde import (
+    GradingError,
+    Result,
+    _run,
+    assignment_of,
+    cached_template,
+    grade_shard,
+    merge_shard,
+    read_result,
+    read_submission,
+    register_assignments,
+)
 
 
 @dataclass(eq=False)  # hashable by identity: one job per submission
@@ -139,6 +149,7 @@ def worker_main() -> None:
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
     from nbgrader.converters import Autograde, GenerateFeedback  # noqa: F401 - imported while the main process prepares
+
     from . import execute, preprocessors  # noqa: F401
     for line in sys.stdin:
         job = json.loads(line)
@@ -240,18 +251,8 @@ class _Pool:
 
 def _prepare_course(out: Path, assignments: set[str]) -> dict[str, Path]:
     """Templates for each assignment; the course gradebook created or brought up to date from them."""
-    from nbgrader.api import Gradebook
-
     templates = {assignment: cached_template(assignment) for assignment in sorted(assignments)}
-    db = out / "gradebook.db"
-    if not db.exists() and templates:
-        shutil.copyfile(next(iter(templates.values())), db)
-    for assignment, template in templates.items():
-        with Gradebook(f"sqlite:///{db}") as gb:
-            known = {a.name for a in gb.assignments}
-        if assignment not in known:
-            from nbgrader.converters import GenerateAssignment
-            _run(GenerateAssignment, out, assignment, force=True, create_assignment=True)
+    register_assignments(out / "gradebook.db")  # every course assignment, as generate_assignment records it
     return templates
 
 

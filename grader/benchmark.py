@@ -92,7 +92,6 @@ def solved_copy(assignment: str, folder: Path, name: str) -> Path:
 
 def main() -> int:
     from .batch import grade
-
     from .sandbox import problem
 
     where = "sandboxed" if not problem() else f"NOT sandboxed ({problem()})"
@@ -111,8 +110,10 @@ def main() -> int:
             klass.mkdir()
             for i in range(CLASS_SIZE):
                 solved_copy(assignment, klass, f"student{i}__{assignment}.ipynb")
-            sequential = _timed(lambda: grade(str(klass), work / f"seq{time.time_ns()}", jobs=1), repeat=1)
-            parallel = _timed(lambda: grade(str(klass), work / f"par{time.time_ns()}", jobs=2), repeat=1)
+            sequential = _timed(lambda klass=klass, work=work: grade(str(klass), work / f"seq{time.time_ns()}", jobs=1),
+                                repeat=1)
+            parallel = _timed(lambda klass=klass, work=work: grade(str(klass), work / f"par{time.time_ns()}", jobs=2),
+                              repeat=1)
             plain = plain_autograde(assignment, work, CLASS_SIZE)
         print(f"{assignment:<24} {run_all:>7.2f}s {bare:>6.2f}s {checked:>6.2f}s {checked / bare:>5.2f}x "
               f"{sequential:>9.1f}s {parallel:>8.1f}s {plain:>9.1f}s {plain / parallel:>8.2f}x")
@@ -152,7 +153,7 @@ def widget_update_times(moves_per_control: int = 12) -> str:
         widget = module.demo(reference)
         build_ms = (time.perf_counter() - began) * 1000
         times = []
-        for name, control in widget.controls.items():
+        for control in widget.controls.values():
             if not hasattr(control, "max") or control.disabled:
                 continue
             for step in range(moves_per_control):

@@ -37,6 +37,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+
 @dataclass(frozen=True)
 class Impl:
     """One implementation of graded function ``function``, as the source of a notebook cell."""

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .autograde import GradingError, LEARNER, Result, assignment_of, cached_template, grade_shard, read_submission
+from .autograde import LEARNER, GradingError, Result, assignment_of, cached_template, grade_shard, read_submission
 from .config import CELL_TIMEOUT, COURSE_ROOT
 
 

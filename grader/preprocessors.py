@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
-from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor, OverwriteCells
 from nbformat.v4 import new_code_cell, new_output
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor, OverwriteCells
 
 from cnn_course.record import RECORD_MIME, read_records
 

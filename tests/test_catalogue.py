@@ -15,13 +15,11 @@ from functools import lru_cache
 
 import numpy as np
 import pytest
+from conftest import failure_message
 
 from cnn_course import record
-from conftest import failure_message
-from grader import mistakes, reference
+from grader import catalogue, mistakes, reference
 from grader.verdict import expected_outcome, variant_outcomes
-
-from grader import catalogue
 
 FUNCTIONS = list(reference.__all__)
 

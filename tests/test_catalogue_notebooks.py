@@ -13,12 +13,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader import build
+from grader import build, catalogue
 from grader.autograde import read_result
 from grader.cases import CASE_SETS, for_notebook
 from grader.cli import main as grader_main
-
-from grader import catalogue
 
 pytestmark = pytest.mark.slow
 

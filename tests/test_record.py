@@ -3,11 +3,10 @@ import json
 
 import numpy as np
 import pytest
+from conftest import failure_message
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
-from conftest import failure_message
 
 from cnn_course import checks, record
 
@@ -188,7 +187,8 @@ def test_returning_the_input_itself_is_a_failure_but_a_new_array_is_not():
 
 
 def test_the_hint_that_explains_most_failures_of_a_set_wins():
-    enc = lambda v: {"value": record.encode(v)}
+    def enc(v):
+        return {"value": record.encode(v)}
     # Case 1 is explained by both mistakes, case 2 only by "ceil": the set's diagnosis is "ceil" for both.
     cases = [(enc(3), enc(2), lambda: [("forgot + 1", enc(3)), ("ceil", enc(3))]),
              (enc(5), enc(4), lambda: [("forgot + 1", enc(9)), ("ceil", enc(5))]),

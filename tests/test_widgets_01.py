@@ -12,7 +12,6 @@ import pytest  # noqa: E402
 from cnn_course import widgets  # noqa: E402
 from cnn_course.widgets import local_connectivity as L  # noqa: E402
 
-
 # --- independent counts (written out here, not taken from grader) ----------------------------------
 
 

@@ -32,7 +32,6 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 from cnn_course.checks import check
-from cnn_course.probes import Probe
 from cnn_course.widgets.gradient_routing import gradient_routing_widget
 
 # %% [markdown]

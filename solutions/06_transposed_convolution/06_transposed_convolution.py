@@ -26,7 +26,6 @@
 
 # %% readonly grade_id="setup"
 import numpy as np
-import matplotlib.pyplot as plt
 
 from cnn_course.checks import check
 from cnn_course.widgets.checkerboard import checkerboard_widget

@@ -1,4 +1,4 @@
-"""Reference implementations of notebook 01_local_connectivity: dense_param_count, local_param_count, conv_param_count, locally_connected2d, tie_weights.
+"""Reference implementations of notebook 01_local_connectivity (the functions in ``__all__``).
 
 Conventions and validation as in ``grader/reference.py``; the grading process judges students against these.
 """

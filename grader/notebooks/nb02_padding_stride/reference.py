@@ -1,4 +1,4 @@
-"""Reference implementations of notebook 02_padding_stride: conv_output_size, pad2d, same_padding, receptive_field.
+"""Reference implementations of notebook 02_padding_stride (the functions in ``__all__``).
 
 Conventions and validation as in ``grader/reference.py``; the grading process judges students against these.
 """

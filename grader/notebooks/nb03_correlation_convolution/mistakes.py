@@ -1,4 +1,4 @@
-"""Typical mistakes in the graded functions of notebook 03_correlation_convolution, each with the hint that names it (see grader/mistakes.py)."""
+"""Typical mistakes in the graded functions of notebook 03_correlation_convolution, each with its hint (see grader/mistakes.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -15,7 +15,6 @@ from grader.mistakes import (
     _pad_end,
     _swap,
 )
-
 
 
 def _pad_start(x, pad):

@@ -1,4 +1,4 @@
-"""Reference implementations of notebook 03_correlation_convolution: flip180, cross_correlate2d, convolve2d, conv2d.
+"""Reference implementations of notebook 03_correlation_convolution (the functions in ``__all__``).
 
 Conventions and validation as in ``grader/reference.py``; the grading process judges students against these.
 """

@@ -1,4 +1,4 @@
-"""Reference implementations of notebook 04_pooling_unpooling: max_pool2d, mean_pool2d, max_unpool2d, upsample_nearest.
+"""Reference implementations of notebook 04_pooling_unpooling (the functions in ``__all__``).
 
 Conventions and validation as in ``grader/reference.py``; the grading process judges students against these.
 """

@@ -1,4 +1,4 @@
-"""Reference implementations of notebook 05_backprop: dense_backward, numerical_gradient, relative_error, conv2d_backward, max_pool2d_backward, mean_pool2d_backward.
+"""Reference implementations of notebook 05_backprop (the functions in ``__all__``).
 
 Conventions and validation as in ``grader/reference.py``; the grading process judges students against these.
 """

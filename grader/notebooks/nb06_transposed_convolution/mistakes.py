@@ -1,4 +1,4 @@
-"""Typical mistakes in the graded functions of notebook 06_transposed_convolution, each with the hint that names it (see grader/mistakes.py)."""
+"""Typical mistakes in the graded functions of notebook 06_transposed_convolution, each with its hint (see grader/mistakes.py)."""
 from __future__ import annotations
 
 import numpy as np

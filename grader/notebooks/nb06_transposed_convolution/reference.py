@@ -1,4 +1,4 @@
-"""Reference implementations of notebook 06_transposed_convolution: transposed_output_size, dilate2d, conv_transpose2d, conv_transpose2d_via_conv, overlap_count.
+"""Reference implementations of notebook 06_transposed_convolution (the functions in ``__all__``).
 
 Conventions and validation as in ``grader/reference.py``; the grading process judges students against these.
 """
