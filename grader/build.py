@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -147,12 +146,19 @@ def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:
 
 
 def generate_student_version(assignment: str, build_root: Path) -> Path:
-    """Run ``nbgrader generate_assignment`` on ``build_root/solutions`` into ``build_root/notebooks``."""
+    """Run ``nbgrader generate_assignment`` on ``build_root/solutions``; write the student notebook into
+    ``build_root/notebooks/<assignment>/``.
+
+    nbgrader releases into a temporary folder (with ``force`` it would empty the release folder), and
+    only the notebook file is replaced: a student's copies beside it (``-Copy1.ipynb``) survive a rebuild.
+    """
     from nbgrader.converters import GenerateAssignment
     from nbgrader.coursedir import CourseDirectory
 
+    released = build_root / RELEASE_DIRECTORY / assignment / f"{assignment}.ipynb"
     with tempfile.TemporaryDirectory(prefix="cnn-course-release-") as work:
         config = course_config(work, source_root=build_root, db_url=f"sqlite:///{Path(work) / 'gradebook.db'}")
+        config.CourseDirectory.release_directory = str(Path(work) / "release")
         config.CourseDirectory.assignment_id = assignment
         coursedir = CourseDirectory(config=config)
         app = GenerateAssignment(coursedir=coursedir, config=config)
@@ -160,9 +166,8 @@ def generate_student_version(assignment: str, build_root: Path) -> Path:
         app.force = True
         app.create_assignment = True
         app.start()
-    released = build_root / RELEASE_DIRECTORY / assignment / f"{assignment}.ipynb"
-    # nbgrader rewrites the notebook; normalise it the way nbformat writes ours.
-    student = nbformat.read(released, as_version=4)
+        # nbgrader rewrites the notebook; normalise it the way nbformat writes ours.
+        student = nbformat.read(Path(work) / "release" / assignment / f"{assignment}.ipynb", as_version=4)
     for cell in student.cells:
         earlier = cell.metadata.get("cnn_course", {}).get("earlier")
         if earlier:
@@ -184,8 +189,5 @@ def release(source_root: Path = COURSE_ROOT, build_root: Path | None = None,
         fixtures = build_root / FIXTURES / f"{assignment}.json"
         fixtures.parent.mkdir(parents=True, exist_ok=True)
         fixtures.write_text(json.dumps(bake_fixtures(assignment), indent=1, sort_keys=True) + "\n")
-        student_dir = build_root / RELEASE_DIRECTORY / assignment
-        if student_dir.exists():
-            shutil.rmtree(student_dir)
         written += [solution, fixtures, generate_student_version(assignment, build_root)]
     return written
