@@ -87,8 +87,8 @@ include = ["cnn_course*"]
 
 
 def student_dependencies(project: dict) -> list[str]:
-    """The course's requirements that the student package imports (numpy, matplotlib, ipywidgets)."""
-    wanted = ("numpy", "matplotlib", "ipywidgets")
+    """The course's requirements that the student package and notebooks import (numpy, matplotlib, ipywidgets, tqdm)."""
+    wanted = ("numpy", "matplotlib", "ipywidgets", "tqdm")
     return [d for d in project["dependencies"] if d.split(">")[0].split("=")[0].split("<")[0].strip() in wanted]
 
 
