@@ -90,7 +90,8 @@ def solved_copy(assignment: str, folder: Path, name: str) -> Path:
     return path
 
 
-def main() -> int:
+def main(only: list[str] | None = None) -> int:
+    """Time every notebook (or those in ``only``), then every widget."""
     from .batch import grade
     from .sandbox import problem
 
@@ -98,7 +99,7 @@ def main() -> int:
     print(f"grading kernels: {where}")
     print(f"{'notebook':<24} {'run all':>8} {'bare':>7} {'check':>7} {'ratio':>6} {'grade x' + str(CLASS_SIZE):>10} "
           f"{'--jobs 2':>9} {'autograde':>10} {'speed-up':>9}")
-    for assignment in assignments():
+    for assignment in only or assignments():
         cached_template(assignment)  # made once per notebook version, not part of a learner's wait
         run_all = _timed(_execute, solution_notebook(assignment))
         with tempfile.TemporaryDirectory() as work:

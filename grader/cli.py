@@ -4,7 +4,7 @@
     python -m grader check PATH.ipynb        grade one notebook with the hidden tests (self-study)
     python -m grader grade SUBMISSIONS       autograde a class, write grades.csv and feedback
     python -m grader bundle [--out DIR]      build what students get: notebooks, cnn_course wheel, README
-    python -m grader benchmark               time notebook execution and grading
+    python -m grader benchmark [NOTEBOOK]    time notebook execution, grading and widgets
 """
 from __future__ import annotations
 
@@ -99,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
                         "the answers, change any grade and any of your files; only for trusted submissions")
     p = commands.add_parser("bundle", help="build the student bundle: notebooks, the cnn_course wheel, README")
     p.add_argument("--out", default=None, help="folder to write (replaced; default dist/student-bundle)")
-    commands.add_parser("benchmark", help="time notebook execution and grading on this machine")
+    p = commands.add_parser("benchmark", help="time notebook execution and grading on this machine")
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="only these notebooks (default: all)")
     args = parser.parse_args(argv)
     if args.command == "release":
         return release()
@@ -127,5 +128,5 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "benchmark":
         from .benchmark import main as benchmark
-        return benchmark()
+        return benchmark(args.notebooks or None)
     return 2  # pragma: no cover - argparse rejects unknown commands
