@@ -10,6 +10,7 @@ import csv
 import ctypes
 import hashlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -223,17 +224,23 @@ HOSTILE = {  # student: (base, plain cell before the tests, replaced solution ce
 
 
 def _tree_hashes(folder: Path) -> dict[str, str]:
-    """sha256 of every file under ``folder``, skipping the venv, git and the caches Python and pytest write."""
+    """sha256 of every file under ``folder``, skipping the venv, git and the caches Python, pytest and JupyterLab
+    write (the browser tests, running beside this one, open notebooks: JupyterLab keeps checkpoints)."""
     hashes = {}
     for path in sorted(folder.rglob("*")) if folder.exists() else []:
         parts = set(path.parts)
-        if path.is_file() and not parts & {".venv", ".git", "__pycache__", ".pytest_cache", ".hypothesis"}:
+        if path.is_file() and not parts & {".venv", ".git", "__pycache__", ".pytest_cache", ".hypothesis",
+                                           ".ipynb_checkpoints"}:
             hashes[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
     return hashes
 
 
 def _leftovers() -> set[str]:
-    """Sandbox work folders, IPC folders and cgroups that exist now."""
+    """Sandbox work folders, IPC folders and cgroups that exist now and whose process is gone.
+
+    Their names carry the pid of the process that made them: one that is still alive belongs to
+    grading that is still running (another test, run beside this one), not to a leftover.
+    """
     found = {str(p) for folder in (Path(tempfile.gettempdir()), Path("/dev/shm")) if folder.is_dir()
              for prefix in (sandbox.PREFIX, sandbox.IPC_PREFIX) for p in folder.glob(prefix + "*")}
     for controller in ("memory", "pids"):
@@ -241,7 +248,12 @@ def _leftovers() -> set[str]:
         if own is not None:
             found |= {str(p) for p in (Path("/sys/fs/cgroup") / controller / own.lstrip("/")).glob(
                 sandbox.CGROUP_PREFIX + "*")}
-    return found
+    return {path for path in found if not _owner_alive(path)}
+
+
+def _owner_alive(path: str) -> bool:
+    match = re.search(r"cnn-course-(?:sandbox-|ipc-)?(\d+)", Path(path).name)
+    return bool(match) and Path(f"/proc/{match.group(1)}").exists()
 
 
 def _descendants_and_orphans(pid: int) -> list[int]:

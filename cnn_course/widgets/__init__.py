@@ -2,7 +2,7 @@
 
 Every widget of the course is *controls + one matplotlib figure + a few lines of text*.
 :class:`FigureWidget` does the wiring once: it lays the controls out above the figure,
-redraws on every control change, shows the figure as a crisp PNG (rendered at twice the
+redraws on every control change, shows the figure as a crisp PNG (rendered at 1.5 times the
 displayed size, so text stays sharp on any screen) and times each update. A notebook's
 picture subclasses it and writes only its own logic, in :meth:`FigureWidget.draw`.
 
@@ -86,7 +86,7 @@ class FigureWidget:
 
     dpi = 100
     #: PNG pixels per displayed pixel: text stays sharp on high-density screens.
-    render_scale = 2
+    render_scale = 1.5
 
     def __init__(self, controls: dict, figsize: tuple[float, float] = (8.0, 4.0),
                  rows: list[list[str]] | None = None, extra: list | None = None, legend: str = ""):
