@@ -439,7 +439,7 @@ else:
 # what the picture finds by scanning the windows itself. Unpooling and upsampling are given the
 # right pooled map and switches, so each of your functions is judged on its own.
 #
-# Try: (a) move the seed; (b) the "ties" map: the arrows go to the first maximum of each
+# Try: (a) change the random seed; (b) the "ties" map: the arrows go to the first maximum of each
 # window; a "constant" map: every arrow goes to a window's top-left cell; (c) window 2×2 at
 # stride 1: windows overlap and several arrows end on the same cell ("switches shared"), and
 # the unpooled map holds that value once; (d) window 2, stride 3: gaps; (e) 7 rows with 2×2

@@ -323,7 +323,7 @@ def battery() -> dict[str, list[dict]]:
         return args
 
     tconvs = [
-        tconv(2, 2, 3, 3, 3, 3, stride=2, pad=1),                                  # the seed's 3x3 -> 5x5
+        tconv(2, 2, 3, 3, 3, 3, stride=2, pad=1),                                  # the 3x3 -> 7x7 -> 5x5 example
         tconv(2, 2, 3, 3, 4, 3, stride=2, pad=1, output_padding=1),
         tconv(1, 3, 2, 4, 3, (3, 2), stride=(2, 1), pad=(1, 0), output_padding=(1, 0)),
         tconv(2, 2, 2, 3, 2, 4, stride=2, pad=1),                                  # C_in == C_out, k % s == 0
