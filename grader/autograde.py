@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from .config import COURSE_ROOT, SOURCE_DIRECTORY, course_config
+from .config import COURSE_ROOT, SOURCE_DIRECTORY, course_config, use_alembic_head
 
 LEARNER = "learner"
 
@@ -203,6 +203,7 @@ def register_assignments(db: Path, source_root: Path = COURSE_ROOT) -> list[str]
     """
     from nbgrader.api import Gradebook
 
+    use_alembic_head()  # a new gradebook: no `alembic heads` subprocess
     db = Path(db).resolve()
     templates = {a: cached_template(a, source_root) for a in course_assignments(source_root)}
 

@@ -136,9 +136,14 @@ def worker_main() -> None:
 
     def stop(signum, frame):  # also the last finished shard: the main process may have died merging it
         if current.get("shard"):
-            shutil.rmtree(current["shard"], ignore_errors=True)
+            shard = Path(current["shard"])
+            for _ in range(20):  # a file still being written (by a dying child) makes one pass fail
+                shutil.rmtree(shard, ignore_errors=True)
+                if not shard.exists():
+                    break
+                time.sleep(0.1)
             with contextlib.suppress(OSError):
-                os.rmdir(Path(current["shard"]).parent)  # .shards/, once empty
+                os.rmdir(shard.parent)  # .shards/, once empty (the last worker to finish removes it)
         os._exit(143)
 
     signal.signal(signal.SIGTERM, stop)
@@ -263,35 +268,38 @@ def write_grades_csv(out: Path, statuses: dict[str, str] | None = None) -> Path:
     names who are not in the gradebook (nothing could be graded) get a row with no scores.
     Written to a temporary file and renamed: an interrupted write never leaves half a file.
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Assignment, BaseCell, Grade, Gradebook, Student, SubmittedAssignment, SubmittedNotebook
 
     statuses = statuses or {}
     path = out / "grades.csv"
     columns, rows = [], {}
     if (out / "gradebook.db").exists():
         with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
+            maximum = {}
             for assignment in sorted(gb.assignments, key=lambda a: a.name):
-                columns.append((assignment.name, None, None))
-                for notebook in assignment.notebooks:
-                    for cell in notebook.grade_cells:
-                        columns.append((assignment.name, notebook.name, cell.name))
-            for student in gb.students:
-                row, total, max_total = [], 0.0, 0.0
-                for assignment, notebook, cell in columns:
-                    try:
-                        if cell is None:
-                            submission = gb.find_submission(assignment, student.id)
-                            value = submission.score
-                            total += value
-                            max_total += submission.max_score
-                        else:
-                            value = gb.find_grade(cell, notebook, assignment, student.id).score
-                        row.append(f"{value:g}")
-                    except MissingEntry:
-                        row.append("")
-                rows[student.id] = [f"{total:g}", f"{max_total:g}"] + row
+                columns.append((assignment.name, None))
+                maximum[assignment.name] = assignment.max_score
+                columns += [(assignment.name, cell.name) for notebook in assignment.notebooks
+                            for cell in notebook.grade_cells]
+            # One query for every grade (per-cell lookups cost O(students x cells) queries, each time
+            # the file is rewritten, which is after every student).
+            scores: dict[str, dict[tuple[str, str | None], float]] = {s.id: {} for s in gb.students}
+            for student, assignment, cell, score in (
+                    gb.db.query(Student.id, Assignment.name, BaseCell.name, Grade.score).select_from(Grade)
+                    .join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
+                    .join(SubmittedAssignment, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
+                    .join(Student, SubmittedAssignment.student_id == Student.id)
+                    .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
+                    .join(BaseCell, Grade.cell_id == BaseCell.id)):
+                own = scores.setdefault(student, {})
+                own[assignment, cell] = score
+                own[assignment, None] = own.get((assignment, None), 0.0) + score
+            for student, own in scores.items():
+                submitted = [a for a, cell in columns if cell is None and (a, None) in own]
+                rows[student] = ([f"{sum(own[a, None] for a in submitted):g}", f"{sum(maximum[a] for a in submitted):g}"]
+                                 + [f"{own[key]:g}" if key in own else "" for key in columns])
     header = ["student_id", "status", "total", "max_total"] + [
-        a if cell is None else f"{a}/{cell}" for a, _, cell in columns]
+        a if cell is None else f"{a}/{cell}" for a, cell in columns]
     blank = [""] * (len(header) - 2)
     partial = path.with_name(f".grades.{os.getpid()}.csv")
     with partial.open("w", newline="") as handle:

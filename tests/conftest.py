@@ -51,3 +51,8 @@ def failure_message(outcome: dict, expected: dict, variants: list[tuple[str, dic
     from cnn_course.checks import judge_cases
 
     return judge_cases([(outcome, expected, lambda: variants)])[0]
+
+
+def pytest_collection_modifyitems(items):
+    """Slow tests first: pytest-xdist hands out work in this order, so a long test never ends the run alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -23,7 +23,7 @@ from grader.autograde import course_assignments
 from grader.bundle import bundle
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("bundle")]  # its module fixture is made once
 
 
 @pytest.fixture(scope="module")
@@ -113,13 +113,16 @@ STUDENT_RUN = textwrap.dedent('''
 def test_a_fresh_venv_with_only_the_bundle_runs_every_student_notebook(built, tmp_path):
     started = time.monotonic()
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)  # a real fresh venv: no system site-packages
+    # A real fresh venv (no system site-packages). The pip of this environment installs into it
+    # (pip --python), without compiling bytecode: 13 s instead of 33 s, and the same files.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "JUPYTER", "CNN_COURSE"))}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     # As the bundle's README says (from the bundle folder), plus nbclient to run the notebooks here.
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", "requirements.txt",
-                    "nbclient"], cwd=built, env=env, check=True, capture_output=True, timeout=900)
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-compile",
+                    "--disable-pip-version-check", "-r", "requirements.txt", "nbclient"],
+                   cwd=built, env=env, check=True, capture_output=True, timeout=900)
     installed = time.monotonic()
     run = subprocess.run([str(python), "-c", STUDENT_RUN, str(built / "notebooks")], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=900)

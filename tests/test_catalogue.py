@@ -11,6 +11,7 @@ For every graded function, on a deterministic battery of calls:
 from __future__ import annotations
 
 import inspect
+import json
 from functools import lru_cache
 
 import numpy as np
@@ -19,7 +20,8 @@ from conftest import failure_message
 
 from cnn_course import record
 from grader import catalogue, mistakes, reference
-from grader.verdict import expected_outcome, variant_outcomes
+from grader.cases import CASE_SETS
+from grader.verdict import Verdict, expected_outcome, judge, variant_outcomes
 
 FUNCTIONS = list(reference.__all__)
 
@@ -140,6 +142,38 @@ def test_wrong_implementation_is_caught_and_named(wrong):
         assert any(wrong.hint in message.split("Hint:", 1)[1] for message in hinted), (
             f"wrong {wrong.function} ({wrong.label}) should get a hint containing {wrong.hint!r}; got:\n"
             + "\n".join(hinted))
+
+
+# ------------------------------------------------------------- the notebooks' own test cells
+
+
+def _graded(function: str, impl) -> list[Verdict]:
+    """Each test cell of ``function`` (visible and hidden case sets), judged as grading judges it.
+
+    The outcomes are what the kernel records (``record.run_case``, through JSON); ``judge`` is the
+    grading process's. test_catalogue_notebooks proves the same path through real grading for one
+    wrong implementation per function; this proves it for every one, in a fraction of the time.
+    """
+    verdicts = []
+    for case_set in (s for s in CASE_SETS.values() if s.function == function):
+        outcomes = [record.run_case(impl, case.args) for case in case_set.cases()]
+        verdicts.append(judge(case_set.id, {"outcomes": json.loads(json.dumps(outcomes))}))
+    return verdicts
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_correct_implementation_passes_every_test_cell(function):
+    failed = [v.lines for v in _graded(function, catalogue.CORRECT[function]) if not v.passed]
+    assert not failed, f"independent correct {function} fails test cells:\n{failed}"
+
+
+@pytest.mark.parametrize("wrong", catalogue.WRONG, ids=lambda w: f"{w.function}-{w.label}")
+def test_wrong_implementation_fails_a_test_cell_with_its_hint(wrong):
+    failed = ["\n".join(v.lines) for v in _graded(wrong.function, wrong.impl) if not v.passed]
+    assert failed, f"wrong {wrong.function} ({wrong.label}) passes every test cell, visible and hidden"
+    if wrong.hint:
+        assert any(wrong.hint in text for text in failed), (
+            f"wrong {wrong.function} ({wrong.label}) should be told {wrong.hint!r}; got:\n" + "\n".join(failed))
 
 
 # --------------------------------------------------------------------------- the variants

@@ -1,10 +1,12 @@
-"""The catalogue, through real grading: wrong code loses points with a message; independent correct code scores full.
+"""Every notebook through real grading: the solution scores full, the released version zero, wrong code loses points with its hint.
 
-Submission ``r`` of a notebook carries wrong implementation ``r`` of *every* graded function of
-that notebook (each test cell tests one function, so a lost point is attributed to it), and one
-more submission carries the independent correct implementation of every function. All are graded
-by ``grader grade`` (nbgrader autograde, the judging preprocessor, hidden tests), as a class would be.
-A notebook joins this test by having catalogue entries for its functions.
+One class is graded once, by ``grader grade --jobs 2`` (nbgrader autograde in the sandbox, the judging
+preprocessor, hidden tests), as an instructor grades: for each notebook, student ``solved`` hands in
+the student version with the solution's answers, ``blank`` the untouched student version, and
+``wrong`` the first wrong implementation of *every* graded function from the catalogue (each test cell
+tests one function, so a lost point is attributed to it). test_catalogue.py judges every other wrong
+implementation, and the independent correct ones, against the same test cells in-process.
+A notebook joins this test by existing (and having catalogue entries for its functions).
 """
 from __future__ import annotations
 
@@ -17,8 +19,10 @@ from grader import build, catalogue
 from grader.autograde import read_result
 from grader.cases import CASE_SETS, for_notebook
 from grader.cli import main as grader_main
+from tests.course_copies import solved_notebook
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("course-class")]
+ASSIGNMENTS = build.assignments()
 
 
 def submission(built: Path, assignment: str, sources: dict[str, str]) -> nbformat.NotebookNode:
@@ -32,37 +36,46 @@ def submission(built: Path, assignment: str, sources: dict[str, str]) -> nbforma
     return nb
 
 
-@pytest.mark.parametrize("assignment", build.assignments())
-def test_grading_catches_every_catalogued_mistake_and_passes_correct_code(assignment, tmp_path, built_course):
-    functions = sorted({s.function for s in for_notebook(assignment)})
-    wrong = {f: catalogue.wrong_for(f) for f in functions}
-    assert all(len(w) >= 2 for w in wrong.values()), "at least two wrong implementations per graded function"
-    rounds = max(len(w) for w in wrong.values())
-    folder = tmp_path / "class"
-    folder.mkdir()
-    used: dict[str, dict[str, catalogue.WrongImpl]] = {}
-    for r in range(rounds):
-        picks = {f: wrong[f][r] for f in functions if r < len(wrong[f])}
-        sources = {f: (picks[f].source if f in picks else catalogue.CORRECT[f].source) for f in functions}
-        used[f"wrong{r}"] = picks
-        nbformat.write(submission(built_course, assignment, sources), folder / f"wrong{r}__{assignment}.ipynb")
-    nbformat.write(submission(built_course, assignment, {f: catalogue.CORRECT[f].source for f in functions}),
-                   folder / f"correct__{assignment}.ipynb")
-    out = tmp_path / "grading"
+def functions_of(assignment: str) -> list[str]:
+    return sorted({s.function for s in for_notebook(assignment)})
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, built_course) -> Path:
+    """The course folder of the class graded once; every notebook has a solved, a blank and a wrong submission."""
+    folder = tmp_path_factory.mktemp("class")
+    for assignment in ASSIGNMENTS:
+        nbformat.write(solved_notebook(built_course, assignment), folder / f"solved__{assignment}.ipynb")
+        nbformat.write(nbformat.read(built_course / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4),
+                       folder / f"blank__{assignment}.ipynb")
+        wrong = {f: catalogue.wrong_for(f)[0].source for f in functions_of(assignment)}
+        nbformat.write(submission(built_course, assignment, wrong), folder / f"wrong__{assignment}.ipynb")
+    out = tmp_path_factory.mktemp("grading")
     assert grader_main(["grade", str(folder), "--out", str(out), "--jobs", "2"]) == 0
+    return out
 
-    results = {s: read_result(out / "gradebook.db", out, assignment, s) for s in ["correct", *used]}
-    correct = results["correct"]
-    assert correct.score == correct.max_score > 0, [t for t in correct.tests if t.score < t.max_score]
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_solution_scores_full_marks_and_the_released_version_zero(assignment, graded):
+    solved = read_result(graded / "gradebook.db", graded, assignment, "solved")
+    assert solved.score == solved.max_score > 0, [t for t in solved.tests if t.score < t.max_score]
+    blank = read_result(graded / "gradebook.db", graded, assignment, "blank")
+    assert blank.max_score == solved.max_score and blank.score == 0, [t for t in blank.tests if t.score]
+    assert all("not implemented" in t.message.lower() or "NotImplementedError" in t.message for t in blank.tests), \
+        [t.message for t in blank.tests]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_grading_catches_a_wrong_implementation_of_every_function_and_names_it(assignment, graded):
+    wrong = read_result(graded / "gradebook.db", graded, assignment, "wrong")
     missed, unnamed = [], []
-    for student, picks in used.items():
-        for function, impl in picks.items():
-            tests = [t for t in results[student].tests if CASE_SETS[t.name].function == function]
-            lost = [t for t in tests if t.score < t.max_score]
-            if not lost or not all(t.message for t in lost):
-                missed.append(f"{function}: {impl.label}")
-            elif impl.hint and not any(impl.hint in t.message for t in lost):
-                unnamed.append(f"{function}: {impl.label} (expected a hint containing {impl.hint!r})")
+    for function in functions_of(assignment):
+        impl = catalogue.wrong_for(function)[0]
+        tests = [t for t in wrong.tests if CASE_SETS[t.name].function == function]
+        lost = [t for t in tests if t.score < t.max_score]
+        if not lost or not all(t.message for t in lost):
+            missed.append(f"{function}: {impl.label}")
+        elif impl.hint and not any(impl.hint in t.message for t in lost):
+            unnamed.append(f"{function}: {impl.label} (expected a hint containing {impl.hint!r})")
     assert not missed, f"wrong implementations that kept all points or got no message: {missed}"
     assert not unnamed, f"wrong implementations whose mistake was not named: {unnamed}"

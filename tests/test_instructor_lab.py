@@ -23,7 +23,7 @@ from grader.autograde import course_assignments
 from tests.course_copies import fresh_copy, solved_notebook
 from tests.lab_server import TOKEN, UI_TIMEOUT, browser_or_skip, chromium_page, get, make_lab
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("instructor-lab")]  # its module fixture is made once
 STUDENT = getpass.getuser()  # nbgrader submit files a submission under the user's name
 ASSIGNMENT = course_assignments()[0]  # any course notebook will do; the first keeps the test quick
 
@@ -156,9 +156,11 @@ def test_nbgrader_autograde_works_on_a_fresh_copy_and_warns_only_about_real_chan
     edited = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("locked")
                   and not c.metadata["nbgrader"].get("grade"))
     edited.source += "\n# a student's edit of a read-only cell"
-    submission = course / "submitted" / "zoe" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    submission.parent.mkdir(parents=True)
-    nbformat.write(nb, submission)
+    for student, notebook in (("zoe", nb), ("blank", nbformat.read(course / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
+                                                                    as_version=4))):
+        submission = course / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        submission.parent.mkdir(parents=True)
+        nbformat.write(notebook, submission)
     done = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", ASSIGNMENT], cwd=course,
                           capture_output=True, text=True, timeout=600)
     log = done.stdout + done.stderr
@@ -169,3 +171,4 @@ def test_nbgrader_autograde_works_on_a_fresh_copy_and_warns_only_about_real_chan
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         graded = gb.find_submission(ASSIGNMENT, "zoe")
         assert graded.score == graded.max_score > 0
+        assert gb.find_submission(ASSIGNMENT, "blank").score == 0  # the released version earns nothing
