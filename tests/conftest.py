@@ -22,6 +22,61 @@ def built_course(tmp_path_factory) -> Path:
     return out
 
 
+#: Tests that read the class graded by ``graded_sequential``: on one pytest-xdist worker, so it is graded once.
+SMALL_CLASS = pytest.mark.xdist_group("small-class")
+
+
+@pytest.fixture(scope="session")
+def class_folder(tmp_path_factory, built_course) -> Path:
+    """A class of notebook 02: one perfect, one blank, one half-right (pad2d returns its input), four broken."""
+    import textwrap
+
+    import nbformat
+
+    from tests.course_copies import solved_notebook
+
+    folder = tmp_path_factory.mktemp("submissions")
+    assignment = "02_padding_stride"
+
+    def with_cells(**sources):
+        nb = solved_notebook(built_course, assignment)
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") in sources:
+                cell.source = textwrap.dedent(sources[cell.metadata.nbgrader.grade_id])
+        return nb
+
+    nbformat.write(solved_notebook(built_course, assignment), folder / "alice__02_padding_stride.ipynb")
+    (folder / "bob__02_padding_stride.ipynb").write_bytes(
+        (built_course / "notebooks" / assignment / f"{assignment}.ipynb").read_bytes())
+    nbformat.write(with_cells(pad2d=WRONG_PAD2D), folder / "carol__02_padding_stride.ipynb")
+    (folder / "dave__02_padding_stride.ipynb").write_text("{ not json")
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]), folder / "erin__homework.ipynb")
+    nbformat.write(with_cells(conv_output_size="import os\nos._exit(1)\n"), folder / "frank__02_padding_stride.ipynb")
+    (folder / "gina").mkdir()  # an LMS folder where the upload is not a notebook
+    (folder / "gina" / "02_padding_stride.pdf").write_bytes(b"%PDF-1.4")
+    return folder
+
+
+#: carol's pad2d: returns its input, unpadded.
+WRONG_PAD2D = "def pad2d(x, pad, value=0.0):\n    return x.copy()\n"
+
+
+@pytest.fixture(scope="session")
+def graded_sequential(class_folder, tmp_path_factory) -> Path:
+    """``class_folder`` graded by one process; its course folder (what grade printed: ``printed.txt`` beside it)."""
+    import contextlib
+    import io
+
+    from grader.cli import main as grader_main
+
+    out = tmp_path_factory.mktemp("seq") / "course"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert grader_main(["grade", str(class_folder), "--out", str(out)]) == 1  # some could not be graded
+    (out.parent / "printed.txt").write_text(printed.getvalue())
+    return out
+
+
 def committed_text(relative: str) -> str | None:
     """The file as committed (git HEAD), or None outside a git checkout or for a file not committed yet."""
     try:

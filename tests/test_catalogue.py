@@ -167,6 +167,18 @@ def test_correct_implementation_passes_every_test_cell(function):
     assert not failed, f"independent correct {function} fails test cells:\n{failed}"
 
 
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_the_released_stub_fails_every_test_cell(function):
+    """The untouched student version earns nothing: its stub raises NotImplementedError in every test cell."""
+    def stub(*args, **kwargs):
+        raise NotImplementedError(f"implement {function}")
+
+    verdicts = _graded(function, stub)
+    assert verdicts and not [v.lines for v in verdicts if v.passed]
+    assert all("not implemented" in v.summary.lower() or "NotImplementedError" in "\n".join(v.lines)
+               for v in verdicts), [v.lines for v in verdicts]
+
+
 @pytest.mark.parametrize("wrong", catalogue.WRONG, ids=lambda w: f"{w.function}-{w.label}")
 def test_wrong_implementation_fails_a_test_cell_with_its_hint(wrong):
     failed = ["\n".join(v.lines) for v in _graded(wrong.function, wrong.impl) if not v.passed]

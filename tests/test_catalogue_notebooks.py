@@ -1,11 +1,12 @@
-"""Every notebook through real grading: the solution scores full, the released version zero, wrong code loses points with its hint.
+"""Every notebook through real grading: the solution scores full marks, wrong code loses points with its hint.
 
 One class is graded once, by ``grader grade --jobs 2`` (nbgrader autograde in the sandbox, the judging
 preprocessor, hidden tests), as an instructor grades: for each notebook, student ``solved`` hands in
-the student version with the solution's answers, ``blank`` the untouched student version, and
-``wrong`` the first wrong implementation of *every* graded function from the catalogue (each test cell
-tests one function, so a lost point is attributed to it). test_catalogue.py judges every other wrong
-implementation, and the independent correct ones, against the same test cells in-process.
+the student version with the solution's answers, and ``wrong`` the first wrong implementation of
+*every* graded function from the catalogue (each test cell tests one function, so a lost point is
+attributed to it). test_catalogue.py judges every other wrong implementation, the independent correct
+ones and the released stubs against the same test cells in-process; the untouched student version of
+02 scores zero through real grading in test_pipeline and test_instructor_lab.
 A notebook joins this test by existing (and having catalogue entries for its functions).
 """
 from __future__ import annotations
@@ -42,12 +43,10 @@ def functions_of(assignment: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, built_course) -> Path:
-    """The course folder of the class graded once; every notebook has a solved, a blank and a wrong submission."""
+    """The course folder of the class graded once; every notebook has a solved and a wrong submission."""
     folder = tmp_path_factory.mktemp("class")
     for assignment in ASSIGNMENTS:
         nbformat.write(solved_notebook(built_course, assignment), folder / f"solved__{assignment}.ipynb")
-        nbformat.write(nbformat.read(built_course / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4),
-                       folder / f"blank__{assignment}.ipynb")
         wrong = {f: catalogue.wrong_for(f)[0].source for f in functions_of(assignment)}
         nbformat.write(submission(built_course, assignment, wrong), folder / f"wrong__{assignment}.ipynb")
     out = tmp_path_factory.mktemp("grading")
@@ -56,13 +55,10 @@ def graded(tmp_path_factory, built_course) -> Path:
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_the_solution_scores_full_marks_and_the_released_version_zero(assignment, graded):
+def test_the_solution_scores_full_marks(assignment, graded):
     solved = read_result(graded / "gradebook.db", graded, assignment, "solved")
     assert solved.score == solved.max_score > 0, [t for t in solved.tests if t.score < t.max_score]
-    blank = read_result(graded / "gradebook.db", graded, assignment, "blank")
-    assert blank.max_score == solved.max_score and blank.score == 0, [t for t in blank.tests if t.score]
-    assert all("not implemented" in t.message.lower() or "NotImplementedError" in t.message for t in blank.tests), \
-        [t.message for t in blank.tests]
+    assert {t.name for t in solved.tests} == {s.id for s in for_notebook(assignment)}  # every test cell counted
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -1,7 +1,8 @@
 """Feedback HTML is readable offline: maths as MathML, each verdict once, wrapped hints, named tests, no empty outputs.
 
-One class of two (a perfect student and one with a wrong ``pad2d``) is graded with ``python -m grader grade``,
-which writes feedback with the course's nbgrader settings; the assertions read the HTML it wrote.
+The class of ``conftest.graded_sequential`` (graded once with ``python -m grader grade``, which writes
+feedback with the course's nbgrader settings) has a perfect student and one with a wrong ``pad2d``; the
+assertions read the HTML it wrote.
 The pieces (``grader.feedback``) are also tested on their own.
 """
 from __future__ import annotations
@@ -13,13 +14,11 @@ import nbformat
 import pytest
 
 from grader.autograde import course_assignments
-from grader.cli import main as grader_main
 from grader.feedback import DropWidgetOutputs, maths_to_mathml, test_label
-from tests.course_copies import solved_notebook
+from tests.conftest import SMALL_CLASS
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "02_padding_stride"  # the wrong pad2d below is this notebook's
-WRONG_PAD2D = "def pad2d(x, pad, value=0.0):\n    return x.copy()\n"
 
 
 # --- the pieces -------------------------------------------------------------------------------------
@@ -65,24 +64,17 @@ def test_widget_views_and_empty_outputs_are_dropped_pictures_kept():
 # --- the feedback a student gets ----------------------------------------------------------------------
 
 
-#: Tests that read the graded class's feedback: slow (they grade), on one pytest-xdist worker (graded once).
-GRADED = pytest.mark.xdist_group("feedback-class")
+#: Tests that read the feedback of the class graded once (conftest.graded_sequential): slow, on its worker.
+GRADED = SMALL_CLASS
 
 
 @pytest.fixture(scope="module")
-def feedback(built_course, tmp_path_factory) -> tuple[str, str]:
-    """The feedback HTML of a perfect student and of one whose pad2d returns its input unpadded."""
-    folder = tmp_path_factory.mktemp("class")
-    nbformat.write(solved_notebook(built_course, ASSIGNMENT), folder / f"ann__{ASSIGNMENT}.ipynb")
-    wrong = solved_notebook(built_course, ASSIGNMENT)
-    next(c for c in wrong.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "pad2d").source = WRONG_PAD2D
-    nbformat.write(wrong, folder / f"ben__{ASSIGNMENT}.ipynb")
-    out = tmp_path_factory.mktemp("graded")
-    assert grader_main(["grade", str(folder), "--out", str(out)]) == 0
-    return tuple((out / "feedback" / s / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text() for s in ("ann", "ben"))
+def feedback(graded_sequential) -> tuple[str, str]:
+    """The feedback HTML of a perfect student (alice) and of one whose pad2d returns its input unpadded (carol)."""
+    return tuple((graded_sequential / "feedback" / s / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+                 for s in ("alice", "carol"))
 
 
-@pytest.mark.slow
 @pytest.mark.slow
 @GRADED
 def test_feedback_shows_maths_without_mathjax_or_network(feedback):

@@ -19,14 +19,14 @@ from nbclient import NotebookClient
 from grader import build
 from grader.cases import CASE_SETS
 from grader.cli import main as grader_main
+from tests.conftest import SMALL_CLASS
 from tests.course_copies import solved_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = build.assignments()
 BUILT: Path
 pytestmark = pytest.mark.slow
-#: Tests that share the graded class (module fixtures): on one pytest-xdist worker, so it is graded once.
-CLASS = pytest.mark.xdist_group("pipeline-class")
+CLASS = SMALL_CLASS  # tests of the class graded once (conftest.graded_sequential)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -242,44 +242,9 @@ def test_patching_the_test_tools_in_the_kernel_earns_nothing(tmp_path):
 # --- grader grade -----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def class_folder(tmp_path_factory):
-    """A class: one perfect, one blank, one half-right, and four broken submissions."""
-    folder = tmp_path_factory.mktemp("submissions")
-    assignment = "02_padding_stride"
-    nbformat.write(solved(assignment), folder / "alice__02_padding_stride.ipynb")
-    shutil.copyfile(student(assignment), folder / "bob__02_padding_stride.ipynb")
-    half = solved(assignment)
-    for cell in half.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "pad2d":
-            cell.source = "def pad2d(x, pad, value=0.0):\n    return x.copy()\n"
-    nbformat.write(half, folder / "carol__02_padding_stride.ipynb")
-    (folder / "dave__02_padding_stride.ipynb").write_text("{ not json")
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]), folder / "erin__homework.ipynb")
-    nbformat.write(with_solution_cell(assignment, "conv_output_size", "import os\nos._exit(1)\n"),
-                   folder / "frank__02_padding_stride.ipynb")
-    (folder / "gina").mkdir()  # an LMS folder where the upload is not a notebook
-    (folder / "gina" / "02_padding_stride.pdf").write_bytes(b"%PDF-1.4")
-    return folder
-
-
 def grades(out: Path) -> dict[str, dict]:
     with (out / "grades.csv").open() as handle:
         return {row["student_id"]: row for row in csv.DictReader(handle)}
-
-
-@pytest.fixture(scope="module")
-def graded_sequential(class_folder, tmp_path_factory):
-    """The class graded by one process; its course folder (``printed``: what grade printed, beside it)."""
-    import contextlib
-    import io
-
-    out = tmp_path_factory.mktemp("seq")
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        assert grader_main(["grade", str(class_folder), "--out", str(out)]) == 1  # some could not be graded
-    (out.parent / f"{out.name}-printed.txt").write_text(printed.getvalue())
-    return out
 
 
 @CLASS
@@ -295,7 +260,7 @@ def test_grade_writes_grades_per_student_and_test_and_survives_broken_submission
 
 @CLASS
 def test_grade_reports_each_broken_submission_by_name(graded_sequential):
-    out = (graded_sequential.parent / f"{graded_sequential.name}-printed.txt").read_text()
+    out = (graded_sequential.parent / "printed.txt").read_text()
     for name, reason in (("dave", "not a notebook"), ("erin", "not one of the course's notebooks"),
                          ("gina", "no notebook in this student's folder")):
         line = next(line for line in out.splitlines() if line.startswith(name))

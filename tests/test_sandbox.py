@@ -29,7 +29,7 @@ from grader.autograde import cached_template
 ROOT = Path(__file__).resolve().parent.parent
 A = "02_padding_stride"
 REQUIRED = os.environ.get("CNN_COURSE_REQUIRE_SANDBOX") == "1"
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sandbox-class"),  # the class is graded once, on one worker
+pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(bool(sandbox.problem()) and not REQUIRED,
                                  reason=f"no sandbox here: {sandbox.problem()}")]
 
@@ -310,6 +310,10 @@ def graded_class(tmp_path_factory):
                 leftovers=_leftovers() - leftovers_before, orphans=_descendants_and_orphans(os.getpid()))
 
 
+#: Tests that read the hostile class: on one pytest-xdist worker, so it is graded once.
+CLASS = pytest.mark.xdist_group("sandbox-class")
+
+
 def total(row) -> float:
     return float(row["total"] or 0)
 
@@ -324,6 +328,7 @@ def feedback_text(out: Path, student: str) -> str:
     return path.read_text() if path.exists() else ""
 
 
+@CLASS
 def test_every_student_has_a_row_and_honest_ones_are_graded_right(graded_class):
     table, run = graded_class["table"], graded_class["run"]
     assert set(table) == {"alice", "bob", "carol", *HOSTILE}, run.stdout + run.stderr
@@ -335,6 +340,7 @@ def test_every_student_has_a_row_and_honest_ones_are_graded_right(graded_class):
         assert row["status"] == "graded" or row["status"].startswith("NOT GRADED: "), (name, row["status"])
 
 
+@CLASS
 def test_answers_cannot_be_imported_or_read_from_disk(graded_class):
     table, out = graded_class["table"], graded_class["out"]
     for name in ("thief", "thief2"):
@@ -346,6 +352,7 @@ def test_answers_cannot_be_imported_or_read_from_disk(graded_class):
     assert "AWS" not in env_line and "CNN_COURSE_KERNEL" not in env_line  # the grader's environment stays out
 
 
+@CLASS
 def test_forged_and_malformed_records_score_zero_and_the_rest_is_graded(graded_class):
     row = graded_class["table"]["forger"]
     assert row["status"] == "graded"
@@ -358,6 +365,7 @@ def test_forged_and_malformed_records_score_zero_and_the_rest_is_graded(graded_c
     assert "malformed" in feedback_text(graded_class["out"], "forger")
 
 
+@CLASS
 def test_nothing_outside_scratch_changes_during_or_after_grading(graded_class):
     before, after = graded_class["before"], graded_class["after"]
     assert {p for p in set(before) | set(after) if before.get(p) != after.get(p)} == set()
@@ -367,18 +375,21 @@ def test_nothing_outside_scratch_changes_during_or_after_grading(graded_class):
     assert total(graded_class["table"]["saboteur"]) == 0
 
 
+@CLASS
 def test_no_network(graded_class):
     assert not graded_class["connected"]
     assert "LEAK" not in autograded_text(graded_class["out"], "network")
     assert total(graded_class["table"]["network"]) == 20  # honest code still works in the sandbox
 
 
+@CLASS
 def test_no_process_or_temporary_folder_is_left(graded_class):
     assert graded_class["orphans"] == []
     assert graded_class["leftovers"] == set()
     assert not (graded_class["out"] / ".shards").exists()
 
 
+@CLASS
 def test_killing_the_parent_reaches_nothing_outside_the_sandbox(graded_class):
     # os.kill(os.getppid(), 9) and os.kill(-1, 9) only reach the sandbox's own PID namespace, where
     # the parent is its init: the kernel lives on, the killer is graded on its (correct) code.
@@ -386,11 +397,13 @@ def test_killing_the_parent_reaches_nothing_outside_the_sandbox(graded_class):
     assert row["status"] == "graded" and total(row) == 20
 
 
+@CLASS
 def test_memory_bomb_is_stopped_by_the_limit(graded_class):
     row = graded_class["table"]["hog"]
     assert row["status"].startswith("NOT GRADED") and "kernel died" in row["status"]
 
 
+@CLASS
 def test_fork_bomb_and_disk_filling_are_contained(graded_class):
     assert graded_class["table"]["filler"]["status"] == "graded"
     assert total(graded_class["table"]["filler"]) == 20
@@ -400,6 +413,7 @@ def test_fork_bomb_and_disk_filling_are_contained(graded_class):
         graded_class["table"]["forker"]["status"]
 
 
+@CLASS
 def test_a_hanging_function_scores_zero_for_itself_only(graded_class):
     row = graded_class["table"]["hang"]
     assert row["status"] == "graded"
