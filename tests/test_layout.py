@@ -89,3 +89,25 @@ def test_readme_table_lists_every_notebook_and_its_graded_functions():
     for assignment, row in rows.items():
         missing = [f for f in notebooks.functions(assignment) if f"`{f}`" not in row]
         assert not missing, f"README row of {assignment} does not name {missing}"
+
+
+def test_gradebooks_get_nbgrader_schema_head_without_its_subprocess(tmp_path):
+    """nbgrader asks `alembic heads` (a 3.5 s subprocess) for the schema version of every new gradebook;
+    the course reads it from nbgrader's migration files instead: the same answer, the same gradebook."""
+    import nbgrader.api
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+    from nbgrader import dbutil
+
+    from grader.config import alembic_head, course_config
+
+    settings = AlembicConfig()
+    settings.set_main_option("script_location", dbutil.ALEMBIC_DIR)
+    assert alembic_head() == ScriptDirectory.from_config(settings).get_current_head()
+    course_config(tmp_path)  # what every grading command applies
+    assert nbgrader.api.get_alembic_version is alembic_head
+    import sqlite3
+    with nbgrader.api.Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}"):
+        pass
+    with sqlite3.connect(tmp_path / "gradebook.db") as db:
+        assert db.execute("select version_num from alembic_version").fetchall() == [(alembic_head(),)]
