@@ -309,14 +309,19 @@ def test_regrading_keeps_results_and_manual_grades_unless_forced(class_folder, t
     with zipfile.ZipFile(zipped, "w") as archive:
         for path in only.iterdir():
             archive.write(path, path.name)
-    for extra in ([], ["--force"]):
-        capsys.readouterr()
-        assert grader_main(["grade", str(zipped), "--out", str(out), *extra]) == 0
-        printed = capsys.readouterr().out
-        carol = next(line for line in printed.splitlines() if line.startswith("carol"))
-        assert ("already graded" in carol) == (not extra)
-        assert float(grades(out)["carol"]["02_padding_stride/test_pad2d_hidden"]) == 1.5
-        assert float(grades(out)["alice"]["total"]) == float(grades(out)["alice"]["max_total"])
+    capsys.readouterr()
+    assert grader_main(["grade", str(zipped), "--out", str(out)]) == 0  # alice is new; carol was graded
+    carol = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("carol"))
+    assert "already graded" in carol
+    assert float(grades(out)["alice"]["total"]) == float(grades(out)["alice"]["max_total"])
+    assert float(grades(out)["carol"]["02_padding_stride/test_pad2d_hidden"]) == 1.5
+    (tmp_path / "carol-again").mkdir()
+    shutil.copy(class_folder / "carol__02_padding_stride.ipynb", tmp_path / "carol-again")
+    assert grader_main(["grade", str(tmp_path / "carol-again"), "--out", str(out), "--force"]) == 0
+    carol = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("carol"))
+    assert "already graded" not in carol and "graded" in carol  # regraded ...
+    assert float(grades(out)["carol"]["02_padding_stride/test_pad2d_hidden"]) == 1.5  # ... keeping the manual grade
+    assert float(grades(out)["alice"]["total"]) == float(grades(out)["alice"]["max_total"])
 
 
 def test_grade_grades_the_submitted_tree_of_its_own_course_folder_in_place(tmp_path):

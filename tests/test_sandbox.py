@@ -480,7 +480,7 @@ def test_a_dead_worker_costs_only_its_submission_and_killing_grade_leaves_nothin
     ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     klass, out = tmp_path / "class", tmp_path / "course"
     klass.mkdir()
-    for name in ("ann", "ben", "cat", "dan", "eve", "fay"):
+    for name in ("ann", "ben", "cat", "dan"):  # 3 rows are awaited: one is still grading when grade is killed
         nbformat.write(notebook("solved"), klass / f"{name}__{A}.ipynb")
     leftovers = _leftovers()
     grade = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(klass), "--out", str(out), "--jobs", "2"],
