@@ -111,3 +111,15 @@ def failure_message(outcome: dict, expected: dict, variants: list[tuple[str, dic
 def pytest_collection_modifyitems(items):
     """Slow tests first: pytest-xdist hands out work in this order, so a long test never ends the run alone."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.fixture(autouse=True)
+def _quick_widget_pictures(monkeypatch):
+    """Widgets built in this process (the headless widget tests) render their PNGs at a third of the size.
+
+    What they test (the picture changes, the text, the notes) does not depend on the resolution; the
+    students' resolution is drawn by the notebooks' kernels (browser test, `make benchmark`).
+    """
+    from cnn_course.widgets import FigureWidget
+
+    monkeypatch.setattr(FigureWidget, "render_scale", 0.5)
