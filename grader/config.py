@@ -39,8 +39,13 @@ def alembic_head() -> str:
         revisions |= {revision.group(1)} if revision else set()
         parents |= {parent.group(1)} if parent else set()
     heads = revisions - parents
-    if len(heads) != 1:  # a branched history: let alembic itself decide
-        return _nbgrader_alembic_version()
+    if len(heads) != 1:  # a branched history: what `alembic heads` prints first, as nbgrader takes it
+        from alembic.config import Config as AlembicConfig
+        from alembic.script import ScriptDirectory
+
+        settings = AlembicConfig()
+        settings.set_main_option("script_location", dbutil.ALEMBIC_DIR)
+        return ScriptDirectory.from_config(settings).get_heads()[0]
     return heads.pop()
 
 
@@ -48,13 +53,8 @@ def use_alembic_head() -> None:
     """Make nbgrader create gradebooks with :func:`alembic_head` instead of its subprocess."""
     import nbgrader.api
 
-    global _nbgrader_alembic_version
-    if nbgrader.api.get_alembic_version is not alembic_head:
-        _nbgrader_alembic_version = nbgrader.api.get_alembic_version
-        nbgrader.api.get_alembic_version = alembic_head
+    nbgrader.api.get_alembic_version = alembic_head
 
-
-_nbgrader_alembic_version = None
 
 #: The repository (the course folder): solutions/, notebooks/, grader/, data/ ...
 COURSE_ROOT = Path(__file__).resolve().parent.parent

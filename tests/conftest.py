@@ -29,21 +29,15 @@ SMALL_CLASS = pytest.mark.xdist_group("small-class")
 @pytest.fixture(scope="session")
 def class_folder(tmp_path_factory, built_course) -> Path:
     """A class of notebook 02: one perfect, one blank, one half-right (pad2d returns its input), four broken."""
-    import textwrap
-
     import nbformat
 
-    from tests.course_copies import solved_notebook
+    from tests.course_copies import solved_notebook, with_sources
 
     folder = tmp_path_factory.mktemp("submissions")
     assignment = "02_padding_stride"
 
     def with_cells(**sources):
-        nb = solved_notebook(built_course, assignment)
-        for cell in nb.cells:
-            if cell.metadata.get("nbgrader", {}).get("grade_id") in sources:
-                cell.source = textwrap.dedent(sources[cell.metadata.nbgrader.grade_id])
-        return nb
+        return with_sources(solved_notebook(built_course, assignment), sources)
 
     nbformat.write(solved_notebook(built_course, assignment), folder / "alice__02_padding_stride.ipynb")
     (folder / "bob__02_padding_stride.ipynb").write_bytes(

@@ -20,7 +20,7 @@ from grader import build, catalogue
 from grader.autograde import read_result
 from grader.cases import CASE_SETS, for_notebook
 from grader.cli import main as grader_main
-from tests.course_copies import solved_notebook
+from tests.course_copies import solved_notebook, with_sources
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("course-class")]
 ASSIGNMENTS = build.assignments()
@@ -28,13 +28,7 @@ ASSIGNMENTS = build.assignments()
 
 def submission(built: Path, assignment: str, sources: dict[str, str]) -> nbformat.NotebookNode:
     """The student version (built from source) with each function's solution cell replaced by the given source."""
-    nb = nbformat.read(built / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4)
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in sources:
-            cell.source = sources.pop(grade_id)
-    assert not sources, f"no solution cell for {sorted(sources)}"
-    return nb
+    return with_sources(nbformat.read(built / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4), sources)
 
 
 def functions_of(assignment: str) -> list[str]:

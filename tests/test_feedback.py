@@ -64,10 +64,7 @@ def test_widget_views_and_empty_outputs_are_dropped_pictures_kept():
 # --- the feedback a student gets ----------------------------------------------------------------------
 
 
-#: Tests that read the feedback of the class graded once (conftest.graded_sequential): slow, on its worker.
-GRADED = SMALL_CLASS
-
-
+# The tests below read the class graded once (conftest.graded_sequential): SMALL_CLASS keeps them on its worker.
 @pytest.fixture(scope="module")
 def feedback(graded_sequential) -> tuple[str, str]:
     """The feedback HTML of a perfect student (alice) and of one whose pad2d returns its input unpadded (carol)."""
@@ -76,7 +73,7 @@ def feedback(graded_sequential) -> tuple[str, str]:
 
 
 @pytest.mark.slow
-@GRADED
+@SMALL_CLASS
 def test_feedback_shows_maths_without_mathjax_or_network(feedback):
     for html in feedback:
         assert html.count("<math") > 10
@@ -85,8 +82,7 @@ def test_feedback_shows_maths_without_mathjax_or_network(feedback):
 
 
 @pytest.mark.slow
-@pytest.mark.slow
-@GRADED
+@SMALL_CLASS
 def test_feedback_names_each_test_in_its_table_of_contents(feedback):
     toc = re.search(r'<div id="toc">(.*?)</div>', feedback[0], re.S).group(1)
     assert "Test cell" not in toc
@@ -95,8 +91,7 @@ def test_feedback_names_each_test_in_its_table_of_contents(feedback):
 
 
 @pytest.mark.slow
-@pytest.mark.slow
-@GRADED
+@SMALL_CLASS
 def test_feedback_shows_each_verdict_once(feedback):
     text = re.sub(r"<[^>]+>", "", re.sub(r"<(style|script)[^>]*>.*?</\1>", "", feedback[1], flags=re.S))
     summaries = re.findall(r"pad2d: \d+ of \d+ checks passed", text)
@@ -105,16 +100,14 @@ def test_feedback_shows_each_verdict_once(feedback):
 
 
 @pytest.mark.slow
-@pytest.mark.slow
-@GRADED
+@SMALL_CLASS
 def test_feedback_wraps_long_lines_instead_of_cutting_them(feedback):
     css = re.findall(r"<style[^>]*>(.*?)</style>", feedback[1], re.S)
     assert any(re.search(r"div\.output_area pre[^{]*\{[^}]*white-space:\s*pre-wrap", block) for block in css)
 
 
 @pytest.mark.slow
-@pytest.mark.slow
-@GRADED
+@SMALL_CLASS
 def test_feedback_has_no_empty_output_for_the_widget(feedback):
     html = feedback[0]
     assert "widget-view+json" not in html and "VBox(children" not in html

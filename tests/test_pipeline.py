@@ -20,13 +20,12 @@ from grader import build
 from grader.cases import CASE_SETS
 from grader.cli import main as grader_main
 from tests.conftest import SMALL_CLASS
-from tests.course_copies import solved_notebook
+from tests.course_copies import solved_notebook, with_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = build.assignments()
 BUILT: Path
 pytestmark = pytest.mark.slow
-CLASS = SMALL_CLASS  # tests of the class graded once (conftest.graded_sequential)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -72,12 +71,7 @@ def pictures(nb) -> dict[str, set[str]]:
 
 def with_solution_cell(assignment: str, function_name: str, code: str) -> nbformat.NotebookNode:
     """The student version with the solution cell ``function_name`` replaced by ``code``."""
-    nb = nbformat.read(student(assignment), as_version=4)
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == function_name:
-            cell.source = textwrap.dedent(code)
-            return nb
-    raise KeyError(function_name)
+    return with_sources(nbformat.read(student(assignment), as_version=4), {function_name: code})
 
 
 def solved(assignment: str) -> nbformat.NotebookNode:
@@ -247,7 +241,7 @@ def grades(out: Path) -> dict[str, dict]:
         return {row["student_id"]: row for row in csv.DictReader(handle)}
 
 
-@CLASS
+@SMALL_CLASS
 def test_grade_writes_grades_per_student_and_test_and_survives_broken_submissions(graded_sequential, capsys):
     table = grades(graded_sequential)
     assert set(table) >= {"alice", "bob", "carol"}
@@ -258,7 +252,7 @@ def test_grade_writes_grades_per_student_and_test_and_survives_broken_submission
     assert "02_padding_stride/test_conv_output_size_visible" in table["alice"]
 
 
-@CLASS
+@SMALL_CLASS
 def test_grade_reports_each_broken_submission_by_name(graded_sequential):
     out = (graded_sequential.parent / "printed.txt").read_text()
     for name, reason in (("dave", "not a notebook"), ("erin", "not one of the course's notebooks"),
@@ -274,7 +268,7 @@ def test_grade_reports_each_broken_submission_by_name(graded_sequential):
     assert table["alice"]["status"] == "graded"
 
 
-@CLASS
+@SMALL_CLASS
 def test_feedback_shows_hints_but_no_hidden_source_or_tracebacks(graded_sequential):
     html = (graded_sequential / "feedback" / "carol" / "02_padding_stride" / "02_padding_stride.html").read_text()
     assert "pad2d" in html and "checks passed" in html
@@ -283,7 +277,7 @@ def test_feedback_shows_hints_but_no_hidden_source_or_tracebacks(graded_sequenti
         assert secret not in html
 
 
-@CLASS
+@SMALL_CLASS
 def test_parallel_grading_matches_sequential(class_folder, graded_sequential, tmp_path):
     out = tmp_path / "par"
     assert grader_main(["grade", str(class_folder), "--out", str(out), "--jobs", "2"]) == 1
@@ -293,7 +287,7 @@ def test_parallel_grading_matches_sequential(class_folder, graded_sequential, tm
         assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
 
 
-@CLASS
+@SMALL_CLASS
 def test_regrading_keeps_results_and_manual_grades_unless_forced(class_folder, tmp_path, capsys):
     from nbgrader.api import Gradebook
     out = tmp_path / "again"
