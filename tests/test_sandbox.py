@@ -50,13 +50,10 @@ def _built(built_course):
 def notebook(kind: str, before_tests: str = "", cells: dict[str, str] | None = None) -> nbformat.NotebookNode:
     """``kind`` "blank" (the student version) or "solved"; ``before_tests`` a plain cell after the
     imports; ``cells`` replaces solution cells by grade_id."""
+    from tests.course_copies import with_sources
     from tests.test_pipeline import solved, student
 
-    nb = solved(A) if kind == "solved" else nbformat.read(student(A), as_version=4)
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if cells and grade_id in cells:
-            cell.source = textwrap.dedent(cells[grade_id])
+    nb = with_sources(solved(A) if kind == "solved" else nbformat.read(student(A), as_version=4), cells or {})
     if before_tests:
         setup = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
         nb.cells.insert(setup + 1, nbformat.v4.new_code_cell(textwrap.dedent(before_tests)))
