@@ -90,7 +90,8 @@ def make_lab(target: str, home: Path, root: Path = ROOT):
                JUPYTER_RUNTIME_DIR=str(runtime))                    # kernels' connection files: found at teardown
     port = free_port()
     lab_args = ["--no-browser", f"--port={port}", "--ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
-                "--ServerApp.open_browser=False", "--ServerApp.port_retries=0"]
+                "--ServerApp.open_browser=False", "--ServerApp.port_retries=0",
+                "--LabApp.expose_app_in_browser=True"]  # window.jupyterapp: tests open and close notebooks in one page
     if os.geteuid() == 0:
         lab_args.append("--allow-root")
     log_path = home / f"make-{target}.log"

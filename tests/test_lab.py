@@ -7,6 +7,10 @@ unless ``CNN_COURSE_REQUIRE_BROWSER=1`` (set by ``.ci/run``), where it fails ins
 
 The student notebook is never saved: the lab runs with a throw-away user-settings folder that turns
 autosave off, and the test checks the file's bytes are unchanged afterwards.
+
+One lab server, one Chromium and one JupyterLab page serve every browser test (all on one pytest-xdist
+worker): each test opens its notebook in that page and, when done, shuts its kernel down and closes it.
+Loading JupyterLab costs 5-9 s on this 2-core machine, more than most notebooks' Run All.
 """
 from __future__ import annotations
 
@@ -23,18 +27,20 @@ from tests.lab_server import ROOT, TOKEN, UI_TIMEOUT, browser_or_skip, chromium_
 NOTEBOOK = "02_padding_stride/02_padding_stride.ipynb"  # in the lab, whose root is notebooks/
 SCREENSHOT_COPY = Path("/tmp/lab-widget.png")  # for a person to look at
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("student-lab")]  # one server and one browser
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """`make lab` on a free port, as a student starts it; yields its base URL. Always torn down."""
-    on_disk = ROOT / "notebooks" / NOTEBOOK
-    before = hashlib.sha256(on_disk.read_bytes()).hexdigest()
+    def digests():
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (ROOT / "notebooks").glob("*/*.ipynb")}
+
+    before = digests()
     with make_lab("lab", tmp_path_factory.mktemp("lab")) as base:
         yield base
-    after = hashlib.sha256(on_disk.read_bytes()).hexdigest()
-    assert after == before, f"the lab session modified notebooks/{NOTEBOOK}"
+    changed = [name for name, digest in digests().items() if before.get(name) != digest]
+    assert not changed, f"the lab session modified {changed}"
 
 
 def test_make_lab_serves_the_course(lab):
@@ -74,6 +80,42 @@ def test_the_student_face_has_no_instructor_panels_and_no_answers(lab):
 # --- the browser ----------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def lab_page(lab):
+    """One Chromium page with JupyterLab loaded from the front page, as a student arrives; shared by the module."""
+    with chromium_page(browser_or_skip()) as page:
+        page.goto(f"{lab}/?token={TOKEN}", timeout=UI_TIMEOUT)
+        page.wait_for_url("**/lab**", timeout=UI_TIMEOUT)
+        page.wait_for_function("() => window.jupyterapp", timeout=UI_TIMEOUT)
+        page.evaluate("async () => { await window.jupyterapp.restored; }")  # every plugin active, layout restored
+        yield page
+
+
+@pytest.fixture
+def page(lab_page):
+    """The shared page for one test: its errors counted from now; afterwards every notebook is shut down and closed."""
+    lab_page.errors.clear()
+    yield lab_page
+    _close_dialogs(lab_page)
+    # Shut the kernels down (they would keep the CPU busy with nothing) and close the tabs unsaved.
+    lab_page.evaluate("""async () => {
+        for (const widget of [...window.jupyterapp.shell.widgets('main')]) {
+            if (widget.sessionContext) await widget.sessionContext.shutdown();
+            widget.dispose();
+        }
+    }""")
+
+
+def _open(page, path: str):
+    """Open ``path`` (relative to the lab's root) in the page, as a double click in the file browser would; its panel."""
+    name = path.rsplit("/", 1)[-1]
+    page.evaluate("path => window.jupyterapp.commands.execute('docmanager:open', {path})", path)
+    page.locator(".lm-TabBar-tab.lm-mod-current", has_text=name).first.wait_for(timeout=UI_TIMEOUT)
+    panel = page.locator(".jp-NotebookPanel:visible")
+    panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=UI_TIMEOUT)
+    return panel
+
+
 def _code_cell(page, text: str):
     """The code cell whose source contains ``text`` (there must be exactly one)."""
     cells = page.locator(".jp-Notebook .jp-CodeCell").filter(
@@ -83,65 +125,67 @@ def _code_cell(page, text: str):
     return cells.first
 
 
-def test_student_uses_the_widget_in_jupyterlab(lab, tmp_path):
-    with chromium_page(browser_or_skip()) as page:
-        errors = page.errors
+def test_student_uses_the_widget_in_jupyterlab(page, tmp_path):
+    errors = page.errors
 
-        # The front page opens on notebooks/, where the notebook's folder is listed (and not solutions/).
-        page.goto(f"{lab}/?token={TOKEN}", timeout=UI_TIMEOUT)
-        page.wait_for_url("**/lab**", timeout=UI_TIMEOUT)
-        page.locator(".jp-DirListing-item", has_text="02_padding_stride").first.wait_for(timeout=UI_TIMEOUT)
-        assert page.locator(".jp-DirListing-item", has_text="solutions").count() == 0
+    # The front page opened on notebooks/, where the notebook's folder is listed (and not solutions/).
+    folder = page.locator(".jp-DirListing-item", has_text="02_padding_stride").first
+    folder.wait_for(timeout=UI_TIMEOUT)
+    assert page.locator(".jp-DirListing-item", has_text="solutions").count() == 0
 
-        page.goto(f"{lab}/lab/tree/{NOTEBOOK}?token={TOKEN}", timeout=UI_TIMEOUT)
-        panel = page.locator(".jp-NotebookPanel:visible")
-        panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=UI_TIMEOUT)
+    # The student opens the folder, then the notebook, with double clicks.
+    folder.dblclick()
+    page.locator(".jp-DirListing-item", has_text="02_padding_stride.ipynb").first.dblclick()
+    page.locator(".lm-TabBar-tab.lm-mod-current", has_text="02_padding_stride.ipynb").first.wait_for(
+        timeout=UI_TIMEOUT)
+    panel = page.locator(".jp-NotebookPanel:visible")
+    panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=UI_TIMEOUT)
 
-        _run_all(page, panel, "02_padding_stride", tmp_path)  # this notebook's Run All test
-        widget_cell = _code_cell(page, "conv_arithmetic_widget(conv_output_size)")
-        widget_cell.scroll_into_view_if_needed()
+    _run_all(page, panel, "02_padding_stride", tmp_path)  # this notebook's Run All test
+    widget_cell = _code_cell(page, "conv_arithmetic_widget(conv_output_size)")
+    widget_cell.scroll_into_view_if_needed()
 
-        output = widget_cell.locator(".jp-OutputArea")
-        sliders = output.locator(".jupyter-widgets.widget-slider")
-        sliders.nth(4).wait_for(timeout=UI_TIMEOUT)
-        assert sliders.count() >= 5
-        picture = output.locator(".jupyter-widgets.widget-image, img.widget-image").first
-        picture.wait_for(timeout=UI_TIMEOUT)
-        formula = output.locator(".widget-html-content", has_text="o = ⌊").first
-        formula.wait_for(timeout=UI_TIMEOUT)
-        # The stub gets a note; a student who has already implemented it gets the comparison.
-        note = output.locator(".widget-html-content",
-                              has_text=re.compile(r"implement conv_output_size above|your conv_output_size"))
-        note.wait_for(timeout=UI_TIMEOUT)
+    output = widget_cell.locator(".jp-OutputArea")
+    sliders = output.locator(".jupyter-widgets.widget-slider")
+    sliders.nth(4).wait_for(timeout=UI_TIMEOUT)
+    assert sliders.count() >= 5
+    picture = output.locator(".jupyter-widgets.widget-image, img.widget-image").first
+    picture.wait_for(timeout=UI_TIMEOUT)
+    formula = output.locator(".widget-html-content", has_text="o = ⌊").first
+    formula.wait_for(timeout=UI_TIMEOUT)
+    # The stub gets a note; a student who has already implemented it gets the comparison.
+    note = output.locator(".widget-html-content",
+                          has_text=re.compile(r"implement conv_output_size above|your conv_output_size"))
+    note.wait_for(timeout=UI_TIMEOUT)
 
-        shown = output.inner_text()
-        assert "Traceback" not in shown and "NotImplementedError" not in shown, shown
-        assert output.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
-        labels = output.locator(".widget-slider .widget-label").all_inner_texts()
-        assert {"input n", "kernel k", "padding p", "stride s", "dilation d"} <= set(labels), labels
-        assert "⌊(5 + 2·0 − 1·(3−1) − 1)/1⌋ + 1" in formula.inner_text()  # 5x5 input, 3x3 kernel, stride 1
-        old_text, old_src = formula.text_content(), picture.get_attribute("src")
+    shown = output.inner_text()
+    assert "Traceback" not in shown and "NotImplementedError" not in shown, shown
+    assert output.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+    labels = output.locator(".widget-slider .widget-label").all_inner_texts()
+    assert {"input n", "kernel k", "padding p", "stride s", "dilation d"} <= set(labels), labels
+    assert "⌊(5 + 2·0 − 1·(3−1) − 1)/1⌋ + 1" in formula.inner_text()  # 5x5 input, 3x3 kernel, stride 1
+    old_text, old_src = formula.text_content(), picture.get_attribute("src")
 
-        # The student moves the stride slider one step with the keyboard.
-        stride = sliders.filter(has=page.locator(".widget-label", has_text="stride s"))
-        stride.locator(".noUi-handle").click()
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function("([el, old]) => el.textContent !== old",
-                               arg=[formula.element_handle(), old_text], timeout=UI_TIMEOUT)
-        new_text = formula.inner_text()
-        assert "/2⌋ + 1" in new_text and "2×2 feature map" in new_text, new_text  # stride 2 → 2x2
-        assert stride.locator(".widget-readout").inner_text().strip() == "2"
-        page.wait_for_function("([el, old]) => el.getAttribute('src') !== old",
-                               arg=[picture.element_handle(), old_src], timeout=UI_TIMEOUT)
-        assert note.count() == 1 and "Traceback" not in output.inner_text()
+    # The student moves the stride slider one step with the keyboard.
+    stride = sliders.filter(has=page.locator(".widget-label", has_text="stride s"))
+    stride.locator(".noUi-handle").click()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("([el, old]) => el.textContent !== old",
+                           arg=[formula.element_handle(), old_text], timeout=UI_TIMEOUT)
+    new_text = formula.inner_text()
+    assert "/2⌋ + 1" in new_text and "2×2 feature map" in new_text, new_text  # stride 2 → 2x2
+    assert stride.locator(".widget-readout").inner_text().strip() == "2"
+    page.wait_for_function("([el, old]) => el.getAttribute('src') !== old",
+                           arg=[picture.element_handle(), old_src], timeout=UI_TIMEOUT)
+    assert note.count() == 1 and "Traceback" not in output.inner_text()
 
-        widget_cell.scroll_into_view_if_needed()
-        shot = tmp_path / "lab-widget.png"
-        output.screenshot(path=str(shot))
-        shutil.copyfile(shot, SCREENSHOT_COPY)
-        page.screenshot(path=str(tmp_path / "lab-page.png"))
-        assert shot.stat().st_size > 10_000
-        assert not errors, errors
+    widget_cell.scroll_into_view_if_needed()
+    shot = tmp_path / "lab-widget.png"
+    output.screenshot(path=str(shot))
+    shutil.copyfile(shot, SCREENSHOT_COPY)
+    page.screenshot(path=str(tmp_path / "lab-page.png"))
+    assert shot.stat().st_size > 10_000
+    assert not errors, errors
 
 
 def _assignments() -> list[str]:
@@ -207,34 +251,28 @@ def _run_all(page, panel, assignment: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("assignment", _assignments())
-def test_run_all_then_every_widget_answers_a_slider_move(lab, assignment, tmp_path):
+def test_run_all_then_every_widget_answers_a_slider_move(page, assignment, tmp_path):
     """Run All on the untouched student notebook reaches the end; each widget's first slider redraws its picture."""
-    with chromium_page(browser_or_skip()) as page:
-        # a workspace of its own (reset): only this notebook open, so the visible panel is this notebook
-        page.goto(f"{lab}/lab/workspaces/{assignment}/tree/{assignment}/{assignment}.ipynb?reset&token={TOKEN}",
-                  timeout=UI_TIMEOUT)
-        page.locator(".lm-TabBar-tab.lm-mod-current", has_text=assignment).first.wait_for(timeout=UI_TIMEOUT)
-        panel = page.locator(".jp-NotebookPanel:visible")
-        panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=UI_TIMEOUT)
-        _run_all(page, panel, assignment, tmp_path)
-        widgets = panel.locator(".jp-OutputArea-output:has(.widget-slider)")
-        assert widgets.count() >= 1, "no widget rendered"
-        times = []
-        for index in range(widgets.count()):
-            widget = widgets.nth(index)
-            picture = widget.locator("img").first
-            picture.wait_for(timeout=UI_TIMEOUT)
-            before = picture.get_attribute("src")
-            slider = widget.locator(".widget-slider").first
-            slider.scroll_into_view_if_needed()
-            slider.locator(".noUi-handle").click()
-            started = page.evaluate("performance.now()")
-            page.keyboard.press("ArrowRight" if slider.locator(".noUi-handle").get_attribute("aria-valuenow")
-                                != slider.locator(".noUi-handle").get_attribute("aria-valuemax") else "ArrowLeft")
-            page.wait_for_function("([el, old]) => el.getAttribute('src') !== old",
-                                   arg=[picture.element_handle(), before], timeout=UI_TIMEOUT)
-            times.append(page.evaluate("performance.now()") - started)
-        page.screenshot(path=str(tmp_path / f"{assignment}.png"), full_page=True)
-        print(f"{assignment}: {len(times)} widget(s), slider move to new picture: "
-              + ", ".join(f"{t:.0f} ms" for t in times))
-        assert not page.errors, page.errors
+    panel = _open(page, f"{assignment}/{assignment}.ipynb")
+    _run_all(page, panel, assignment, tmp_path)
+    widgets = panel.locator(".jp-OutputArea-output:has(.widget-slider)")
+    assert widgets.count() >= 1, "no widget rendered"
+    times = []
+    for index in range(widgets.count()):
+        widget = widgets.nth(index)
+        picture = widget.locator("img").first
+        picture.wait_for(timeout=UI_TIMEOUT)
+        before = picture.get_attribute("src")
+        slider = widget.locator(".widget-slider").first
+        slider.scroll_into_view_if_needed()
+        slider.locator(".noUi-handle").click()
+        started = page.evaluate("performance.now()")
+        page.keyboard.press("ArrowRight" if slider.locator(".noUi-handle").get_attribute("aria-valuenow")
+                            != slider.locator(".noUi-handle").get_attribute("aria-valuemax") else "ArrowLeft")
+        page.wait_for_function("([el, old]) => el.getAttribute('src') !== old",
+                               arg=[picture.element_handle(), before], timeout=UI_TIMEOUT)
+        times.append(page.evaluate("performance.now()") - started)
+    page.screenshot(path=str(tmp_path / f"{assignment}.png"), full_page=True)
+    print(f"{assignment}: {len(times)} widget(s), slider move to new picture: "
+          + ", ".join(f"{t:.0f} ms" for t in times))
+    assert not page.errors, page.errors

@@ -199,9 +199,10 @@ except OSError as error:
 """
 
 HANG = """
+import time
 def receptive_field(layers):
-    while True:
-        pass
+    while True:  # a loop that never ends; waiting in it (not spinning) leaves the CPU to tests running beside
+        time.sleep(0.05)
 """
 
 HOSTILE = {  # student: (base, plain cell before the tests, replaced solution cells)
