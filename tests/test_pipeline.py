@@ -214,27 +214,27 @@ def test_parallel_grading_matches_sequential(class_folder, graded_sequential, tm
 
 
 @SMALL_CLASS
-def test_regrading_keeps_results_and_manual_grades_unless_forced(class_folder, tmp_path, capsys):
+def test_regrading_keeps_results_and_manual_grades_unless_forced(class_folder, graded_sequential, tmp_path, capsys):
     from nbgrader.api import Gradebook
-    out = tmp_path / "again"
-    only = tmp_path / "only"
-    only.mkdir()
-    shutil.copy(class_folder / "carol__02_padding_stride.ipynb", only)
-    assert grader_main(["grade", str(only), "--out", str(out)]) == 0
+    out = tmp_path / "course"  # the class's course folder, carried on: carol and alice graded already
+    shutil.copytree(graded_sequential, out)
     with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
         gb.find_grade("test_pad2d_hidden", "02_padding_stride", "02_padding_stride", "carol").manual_score = 1.5
         gb.db.commit()
-    shutil.copy(class_folder / "alice__02_padding_stride.ipynb", only)
-    zipped = tmp_path / "class.zip"
+    zipped = tmp_path / "late.zip"  # the class again, as an LMS zip, with one late submission
     with zipfile.ZipFile(zipped, "w") as archive:
-        for path in only.iterdir():
-            archive.write(path, path.name)
+        for name in ("alice", "carol"):
+            archive.write(class_folder / f"{name}__02_padding_stride.ipynb", f"{name}__02_padding_stride.ipynb")
+        archive.write(class_folder / "alice__02_padding_stride.ipynb", "zed__02_padding_stride.ipynb")
     capsys.readouterr()
-    assert grader_main(["grade", str(zipped), "--out", str(out)]) == 0  # alice is new; carol was graded
-    carol = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("carol"))
-    assert "already graded" in carol
-    assert float(grades(out)["alice"]["total"]) == float(grades(out)["alice"]["max_total"])
-    assert float(grades(out)["carol"]["02_padding_stride/test_pad2d_hidden"]) == 1.5
+    assert grader_main(["grade", str(zipped), "--out", str(out)]) == 0  # zed is new; alice and carol were graded
+    printed = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line.strip()}
+    assert "already graded" in printed["carol"] and "already graded" in printed["alice"]
+    assert "already graded" not in printed["zed"]
+    table = grades(out)
+    assert float(table["zed"]["total"]) == float(table["zed"]["max_total"]) > 0
+    assert float(table["carol"]["02_padding_stride/test_pad2d_hidden"]) == 1.5
+    assert float(table["bob"]["total"]) == 0 and table["bob"]["status"] == ""  # graded earlier, not in this run
     (tmp_path / "carol-again").mkdir()
     shutil.copy(class_folder / "carol__02_padding_stride.ipynb", tmp_path / "carol-again")
     assert grader_main(["grade", str(tmp_path / "carol-again"), "--out", str(out), "--force"]) == 0
