@@ -47,6 +47,9 @@ KERNELSPEC_DIR = Path(__file__).resolve().parent / "kernelspec"
 GRADER_ROOT = Path(__file__).resolve().parent
 #: ``CNN_COURSE_SANDBOX=off`` starts kernels unsandboxed (``check`` without bubblewrap, ``grade --no-sandbox``).
 SWITCH = "CNN_COURSE_SANDBOX"
+#: The pid of the process that started the launcher (jupyter_client sets it, and ipykernel watches it
+#: too): a launcher whose parent died before it could ask to follow it sees another parent, and stops.
+PARENT = "JPY_PARENT_PID"
 NOBODY = 65534
 #: Where the kernel finds the kernel-side copy of ``grader`` and its connection file.
 INSIDE = "/run/cnn-course"
@@ -479,6 +482,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts reach the kernel as messages
     _prctl_parent_death(signal.SIGTERM)
+    if os.environ.get(PARENT, str(os.getppid())) != str(os.getppid()):
+        # Our parent died while Python started, before the line above: no signal will ever come,
+        # and a kernel started now would wait the whole wall time for a client that is gone.
+        print("cnn-course sandbox: the process that started this kernel is gone; not starting it", file=sys.stderr)
+        return 143
     reason = problem()
     if reason:
         print(f"cnn-course sandbox: {reason}; refusing to run student code unsandboxed "

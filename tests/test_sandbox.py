@@ -254,6 +254,13 @@ def _owner_alive(path: str) -> bool:
     return bool(match) and Path(f"/proc/{match.group(1)}").exists()
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:300]
+    except OSError:
+        return "(gone)"
+
+
 def _descendants_and_orphans(pid: int) -> list[int]:
     """Processes whose parent is ``pid``: with pid a child subreaper, every orphan that escaped lands here."""
     found = []
@@ -511,7 +518,22 @@ def test_a_dead_worker_costs_only_its_submission_and_killing_grade_leaves_nothin
     while (_descendants_and_orphans(os.getpid()) or shards.exists()) and time.monotonic() < deadline:
         time.sleep(0.5)
     time.sleep(2)  # and the sandbox launchers theirs
-    assert _descendants_and_orphans(os.getpid()) == []
+    left = {pid: _cmdline(pid) for pid in _descendants_and_orphans(os.getpid())}
+    assert left == {}, left
     assert _leftovers() - leftovers == set()
     assert not shards.exists(), sorted(str(p.relative_to(shards)) for p in shards.rglob("*"))
     assert set(graded()) >= set(statuses)  # every student finished before the kill is kept
+
+
+def test_a_launcher_whose_parent_died_while_it_started_starts_nothing(tmp_path):
+    """Killing grade at the wrong moment (a worker dies while a launcher is still starting Python, before
+    it asks to follow its parent) must not leave a kernel waiting out the wall time: the launcher sees
+    that its parent is not the process that started it (JPY_PARENT_PID) and stops at once."""
+    leftovers = _leftovers()
+    env = dict(os.environ, **{sandbox.PARENT: "1"})  # as if started by a process that is gone
+    started = time.monotonic()
+    run = subprocess.run([sys.executable, "-I", "-m", "grader.sandbox", str(tmp_path / "kernel.json")], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 143 and "is gone; not starting it" in run.stderr, run.stderr
+    assert time.monotonic() - started < 30 and _leftovers() - leftovers == set()
+    assert list(tmp_path.iterdir()) == []
