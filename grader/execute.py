@@ -10,16 +10,25 @@ from __future__ import annotations
 
 import time
 
+import nbformat
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
 from traitlets import CaselessStrEnum, Integer, Unicode, default
+
+from cnn_course.record import RECORD_MIME
 
 from .sandbox import KERNEL_NAME, KERNELSPEC_DIR, Limits, ipc_prefix
 
 #: Seconds each later cell of a notebook may run once one of its cells has timed out: a function
 #: that hangs, called by several test cells, costs one full cell timeout, not one per cell.
 AFTER_TIMEOUT = 5
+#: Characters of output kept per cell. A cell that prints without end would otherwise fill the
+#: grader's memory (about 100 MB per second of printing) until its timeout.
+OUTPUT_LIMIT = 1_000_000
+#: Records (``cnn_course.record``) kept per cell past the limit: one is the test's, two already
+#: make the cell's verdict "more than one record" (a forgery), so more are never needed.
+RECORDS_PAST_LIMIT = 2
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -46,12 +55,16 @@ class SandboxedExecute(Execute):
     kernel_name = Unicode(KERNEL_NAME, help="kernelspec in grader/kernelspec/").tag(config=True)
     wall = Integer(help="seconds the whole notebook may run (default: CNN_COURSE_NOTEBOOK_WALL or 300)").tag(config=True)
     after_timeout = Integer(AFTER_TIMEOUT, help="seconds per cell once a cell has timed out").tag(config=True)
+    output_limit = Integer(OUTPUT_LIMIT, help="characters of output kept per cell; past them only errors and "
+                                              "records are kept, and a note says the output was cut").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs["kernel_manager_class"] = SandboxKernelManager  # nbgrader's own default would lose the sandbox
         super().__init__(*args, **kwargs)
         self._deadline: float | None = None
         self._timed_out = False
+        self._output_sizes: dict[int, int] = {}
+        self._records_past_limit: dict[int, int] = {}
 
     @default("wall")
     def _wall_default(self) -> int:
@@ -59,7 +72,26 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._deadline, self._timed_out = time.monotonic() + self.wall, False
+        self._output_sizes, self._records_past_limit = {}, {}
         return super().preprocess(nb, resources, km)
+
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep a cell's outputs up to ``output_limit`` characters; past them, errors and a few records only."""
+        content = msg.get("content") or {}
+        data = content.get("data") or {}
+        size = len(content.get("text") or "") + sum(len(str(value)) for value in data.values())
+        before = self._output_sizes.get(cell_index, 0)
+        self._output_sizes[cell_index] = before + size
+        if before + size <= self.output_limit or msg.get("msg_type") == "error":
+            return super().output(outs, msg, display_id, cell_index)
+        if before <= self.output_limit:  # the first output past the limit: say so, once
+            outs.append(nbformat.v4.new_output(
+                "stream", name="stderr",
+                text=f"[output cut: this cell printed more than {self.output_limit:,} characters; the rest was not kept]\n"))
+        if RECORD_MIME in data and self._records_past_limit.get(cell_index, 0) < RECORDS_PAST_LIMIT:
+            self._records_past_limit[cell_index] = self._records_past_limit.get(cell_index, 0) + 1
+            return super().output(outs, msg, display_id, cell_index)
+        return None
 
     def _get_timeout(self, cell):
         timeout = super()._get_timeout(cell)
