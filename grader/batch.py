@@ -265,7 +265,8 @@ def write_grades_csv(out: Path, statuses: dict[str, str] | None = None) -> Path:
     """One row per student: status, total, then per assignment its score and each test's score.
 
     ``statuses``: this run's status per student ("graded", or "NOT GRADED: why"); students it
-    names who are not in the gradebook (nothing could be graded) get a row with no scores.
+    names who are not in the gradebook (nothing could be graded) get a row with no scores, and
+    students of the gradebook it does not name (graded by an earlier run) "graded earlier".
     Written to a temporary file and renamed: an interrupted write never leaves half a file.
     """
     from nbgrader.api import Assignment, BaseCell, Grade, Gradebook, Student, SubmittedAssignment, SubmittedNotebook
@@ -306,7 +307,7 @@ def write_grades_csv(out: Path, statuses: dict[str, str] | None = None) -> Path:
         writer = csv.writer(handle)
         writer.writerow(header)
         for student in sorted(set(rows) | set(statuses)):
-            writer.writerow([student, statuses.get(student, "")] + rows.get(student, blank))
+            writer.writerow([student, statuses.get(student, "graded earlier")] + rows.get(student, blank))
     os.replace(partial, path)
     return path
 

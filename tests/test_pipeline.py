@@ -234,7 +234,7 @@ def test_regrading_keeps_results_and_manual_grades_unless_forced(class_folder, g
     table = grades(out)
     assert float(table["zed"]["total"]) == float(table["zed"]["max_total"]) > 0
     assert float(table["carol"]["02_padding_stride/test_pad2d_hidden"]) == 1.5
-    assert float(table["bob"]["total"]) == 0 and table["bob"]["status"] == ""  # graded earlier, not in this run
+    assert float(table["bob"]["total"]) == 0 and table["bob"]["status"] == "graded earlier"  # not in this run
     (tmp_path / "carol-again").mkdir()
     shutil.copy(class_folder / "carol__02_padding_stride.ipynb", tmp_path / "carol-again")
     assert grader_main(["grade", str(tmp_path / "carol-again"), "--out", str(out), "--force"]) == 0
