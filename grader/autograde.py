@@ -253,6 +253,11 @@ def _graded_ids(source_root: Path) -> tuple[tuple[str, frozenset], ...]:
                  for assignment in course_assignments(source_root))
 
 
+#: Bytes a submitted notebook may have. A course notebook with every output is a few MB; reading
+#: a bigger file whole (JSON cannot be read in parts) would let one file fill the grader's memory.
+MAX_SUBMISSION_BYTES = 100 * 2**20
+
+
 def read_submission(path: Path) -> nbformat.NotebookNode:
     """The notebook at ``path``, or a one-line GradingError saying why it cannot be graded."""
     path = Path(path)
@@ -260,6 +265,9 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
         raise GradingError(f"{path}: no such file")
     if path.is_dir():
         raise GradingError(f"{path}: is a folder, not a notebook")
+    if path.stat().st_size > MAX_SUBMISSION_BYTES:
+        raise GradingError(f"{path}: {path.stat().st_size / 2**20:.0f} MB, larger than the "
+                           f"{MAX_SUBMISSION_BYTES // 2**20} MB a submitted notebook may be")
     try:
         return nbformat.read(path, as_version=4)
     except Exception as error:

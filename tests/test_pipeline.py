@@ -127,10 +127,14 @@ def test_check_table_names_the_mistake(tmp_path):
     (None, "no such file"),
     ("this is not json", "not a notebook"),
     (json.dumps(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])), "not one of the course's notebooks"),
-], ids=["missing", "not-json", "another-notebook"])  # fixed ids: every xdist worker must collect the same tests
+    ("HUGE", "101 MB, larger than the 100 MB a submitted notebook may be"),
+], ids=["missing", "not-json", "another-notebook", "huge"])  # fixed ids: every xdist worker must collect the same tests
 def test_check_refuses_what_it_cannot_grade_in_one_line(tmp_path, content, words):
     path = tmp_path / "thing.ipynb"
-    if content is not None:
+    if content == "HUGE":
+        with path.open("wb") as handle:  # sparse: nothing is written, the size is what counts
+            handle.truncate(101 * 2**20)
+    elif content is not None:
         path.write_text(content)
     result = run_check(path, cwd=tmp_path)
     assert result.returncode != 0
