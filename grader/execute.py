@@ -26,6 +26,9 @@ AFTER_TIMEOUT = 5
 #: Characters of output kept per cell. A cell that prints without end would otherwise fill the
 #: grader's memory (about 100 MB per second of printing) until its timeout.
 OUTPUT_LIMIT = 1_000_000
+#: Characters of widget messages (comm state and buffers) kept per notebook: a loop that creates
+#: widgets without end would otherwise grow the grader's copy of their states (35 MB/s, measured).
+WIDGET_LIMIT = 10_000_000
 #: Records (``cnn_course.record``) kept per cell past the limit: one is the test's, two already
 #: make the cell's verdict "more than one record" (a forgery), so more are never needed.
 RECORDS_PAST_LIMIT = 2
@@ -57,6 +60,8 @@ class SandboxedExecute(Execute):
     after_timeout = Integer(AFTER_TIMEOUT, help="seconds per cell once a cell has timed out").tag(config=True)
     output_limit = Integer(OUTPUT_LIMIT, help="characters of output kept per cell; past them only errors and "
                                               "records are kept, and a note says the output was cut").tag(config=True)
+    widget_limit = Integer(WIDGET_LIMIT, help="characters of widget messages kept per notebook; later ones are "
+                                              "ignored (the widgets' saved state stops there)").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs["kernel_manager_class"] = SandboxKernelManager  # nbgrader's own default would lose the sandbox
@@ -65,6 +70,7 @@ class SandboxedExecute(Execute):
         self._timed_out = False
         self._output_sizes: dict[int, int] = {}
         self._records_past_limit: dict[int, int] = {}
+        self._widget_size = 0
 
     @default("wall")
     def _wall_default(self) -> int:
@@ -72,8 +78,14 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._deadline, self._timed_out = time.monotonic() + self.wall, False
-        self._output_sizes, self._records_past_limit = {}, {}
+        self._output_sizes, self._records_past_limit, self._widget_size = {}, {}, 0
         return super().preprocess(nb, resources, km)
+
+    def handle_comm_msg(self, outs, msg, cell_index):
+        """Widget messages, up to ``widget_limit`` characters per notebook; later ones are ignored."""
+        self._widget_size += len(str(msg.get("content", {}).get("data"))) + sum(map(len, msg.get("buffers") or []))
+        if self._widget_size <= self.widget_limit:
+            super().handle_comm_msg(outs, msg, cell_index)
 
     def output(self, outs, msg, display_id, cell_index):
         """Keep a cell's outputs up to ``output_limit`` characters; past them, errors and a few records only."""

@@ -539,21 +539,27 @@ def test_a_launcher_whose_parent_died_while_it_started_starts_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_cell_that_prints_without_end_keeps_a_bounded_output_and_its_record(tmp_path):
-    """A flood of printing would fill the grader's memory until the cell's timeout (2 GB in 15 s, measured):
-    past ``output_limit`` characters a cell keeps only a note, its errors and its first records."""
+def test_printing_or_making_widgets_without_end_keeps_bounded_outputs_and_the_record(tmp_path):
+    """A flood of printing (or of widgets) would fill the grader's memory until the cell's timeout (2 GB in
+    15 s, measured): past ``output_limit`` characters a cell keeps only a note, its errors and its first
+    records; past ``widget_limit`` characters of widget messages a notebook keeps no more widget state."""
+    import json
+
     from cnn_course.record import RECORD_MIME
     from grader.execute import SandboxedExecute
 
     flood = "import sys\nline = 'x' * 999 + '\\n'\nwhile True:\n    sys.stdout.write(line)\n"
     chatty = ("for _ in range(3000):\n    print('y' * 999)\n"
               f"display({{'{RECORD_MIME}': {{'id': 'kept'}}, 'text/plain': 'record'}}, raw=True)\n")
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(flood), nbformat.v4.new_code_cell(chatty)])
-    step = SandboxedExecute(timeout=3, output_limit=200_000)
+    widgets = "import ipywidgets\nkeep = []\nwhile True:\n    keep.append(ipywidgets.IntSlider(description='w' * 200))\n"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code in (flood, chatty, widgets)])
+    step = SandboxedExecute(timeout=3, output_limit=200_000, widget_limit=200_000)
     nb, _ = step.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
-    for cell in nb.cells:
+    for cell in nb.cells[:2]:
         text = sum(len(o.get("text", "")) for o in cell.outputs)
         assert text < 200_000 + 1_000, text
         assert any("output cut" in o.get("text", "") for o in cell.outputs), cell.outputs[-3:]
     assert [o.output_type for o in nb.cells[0].outputs if o.output_type == "error"]  # the timeout is kept
     assert [o for o in nb.cells[1].outputs if RECORD_MIME in (o.get("data") or {})]  # the test's record too
+    saved = json.dumps(nb.metadata.get("widgets", {}))
+    assert 10_000 < len(saved) < 2 * 200_000, len(saved)  # some widgets kept, then no more
