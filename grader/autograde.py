@@ -265,8 +265,9 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
         raise GradingError(f"{path}: no such file")
     if path.is_dir():
         raise GradingError(f"{path}: is a folder, not a notebook")
-    if path.stat().st_size > MAX_SUBMISSION_BYTES:
-        raise GradingError(f"{path}: {path.stat().st_size / 2**20:.0f} MB, larger than the "
+    size = path.stat().st_size
+    if size > MAX_SUBMISSION_BYTES:
+        raise GradingError(f"{path}: {size / 2**20:.0f} MB, larger than the "
                            f"{MAX_SUBMISSION_BYTES // 2**20} MB a submitted notebook may be")
     try:
         return nbformat.read(path, as_version=4)

@@ -77,14 +77,11 @@ def test_nbgrader_validate_reports_failing_checks_with_every_detail(tmp_path):
     assert "not implemented yet" in failed["test_pad2d_visible"]
 
 
-# --- nbgrader's own command line ----------------------------------------------------------------
-
-
 # --- grader check ---------------------------------------------------------------------------------
 
 
 def test_check_solution_full_marks_untouched_zero_file_untouched(tmp_path):
-    # Every notebook's solution and untouched version through `grade`: test_catalogue_notebooks.
+    # Every notebook's solution through `grade`: test_catalogue_notebooks; every released stub: test_catalogue.
     assignment = "02_padding_stride"
     mine = tmp_path / "somewhere" / "my copy.ipynb"
     mine.parent.mkdir()
