@@ -231,7 +231,7 @@ def _sha256(path: Path) -> str:
 
 def assignment_of(notebook: nbformat.NotebookNode, file_name: str, source_root: Path = COURSE_ROOT) -> str:
     """Which course notebook a submission is: by its graded cells' ids, else by its file name."""
-    ids = {c.metadata.get("nbgrader", {}).get("grade_id") for c in notebook.cells} - {None}
+    ids = {grade_id_of(c) for c in notebook.cells} - {None}
     best, overlap = None, 0
     for stem, theirs in _graded_ids(Path(source_root)):
         if len(ids & theirs) > overlap:
@@ -275,6 +275,13 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
         raise GradingError(f"{path}: not a notebook ({type(error).__name__}: {str(error).splitlines()[0][:120]})") from None
 
 
+def grade_id_of(cell) -> str | None:
+    """A cell's nbgrader grade_id, or None: a submission's metadata may be anything (a list, a number...)."""
+    meta = cell.get("metadata", {}).get("nbgrader") if isinstance(cell.get("metadata"), dict) else None
+    grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+    return grade_id if isinstance(grade_id, str) and grade_id else None
+
+
 def repair_duplicates(notebook: nbformat.NotebookNode) -> list[str]:
     """Make a copy-pasted graded cell harmless; return the grade_ids that were repeated.
 
@@ -284,12 +291,12 @@ def repair_duplicates(notebook: nbformat.NotebookNode) -> list[str]:
     """
     last = {}
     for index, cell in enumerate(notebook.cells):
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        grade_id = grade_id_of(cell)
         if grade_id:
             last[grade_id] = index
     repeated = []
     for index, cell in enumerate(notebook.cells):
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        grade_id = grade_id_of(cell)
         if grade_id and last[grade_id] != index:
             del cell.metadata["nbgrader"]
             repeated.append(grade_id)

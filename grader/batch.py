@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -261,6 +262,33 @@ def _prepare_course(out: Path, assignments: set[str]) -> dict[str, Path]:
     return templates
 
 
+def printable(text: str) -> str:
+    """``text`` with control and invisible formatting characters escaped (``\\n``, ``\\x1b``, ``\\u202e``).
+
+    Student names and statuses come from file and folder names a student chose: a newline there
+    would print a fake line in the summary, an escape sequence would rewrite the terminal.
+    """
+    return "".join(ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch)[0] == "C" else ch
+                   for ch in str(text))
+
+
+#: How a spreadsheet recognises a formula (OWASP's list for CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A grades.csv cell that no spreadsheet runs: numbers as they are; text printable, and a leading
+    formula character (``= + - @``, tab, CR) behind a single quote, as OWASP recommends."""
+    text = str(text)
+    try:
+        float(text)
+        return text
+    except ValueError:
+        pass
+    text = printable(text) if not text.startswith(_FORMULA_START) else "'" + printable(text)
+    return text
+
+
 def write_grades_csv(out: Path, statuses: dict[str, str] | None = None) -> Path:
     """One row per student: status, total, then per assignment its score and each test's score.
 
@@ -307,17 +335,18 @@ def write_grades_csv(out: Path, statuses: dict[str, str] | None = None) -> Path:
         writer = csv.writer(handle)
         writer.writerow(header)
         for student in sorted(set(rows) | set(statuses)):
-            writer.writerow([student, statuses.get(student, "graded earlier")] + rows.get(student, blank))
+            writer.writerow([spreadsheet_safe(cell) for cell in
+                             [student, statuses.get(student, "graded earlier")] + rows.get(student, blank)])
     os.replace(partial, path)
     return path
 
 
 def _summary(results: list[tuple[str, str, Result | None, str]]) -> str:
-    width = max([len(s) for s, *_ in results] + [7])
+    width = max([len(printable(s)) for s, *_ in results] + [7])
     lines = [f"{'student':<{width}}  {'assignment':<24} {'score':>13}  status"]
     for student, assignment, result, status in sorted(results, key=lambda r: (r[0], r[1])):
         score = f"{result.score:g} / {result.max_score:g}" if result else "-"
-        lines.append(f"{student:<{width}}  {assignment:<24} {score:>13}  {status}")
+        lines.append(f"{printable(student):<{width}}  {printable(assignment):<24} {score:>13}  {printable(status)}")
     return "\n".join(lines)
 
 

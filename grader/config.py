@@ -101,6 +101,8 @@ def configure(c: Config, root: str | Path = COURSE_ROOT, source_root: str | Path
     # Restoring the hidden tests is by design: no warning per hidden-test cell in formgrader's dialog.
     sanitize = list(Autograde.class_traits()["sanitize_preprocessors"].default())
     sanitize[sanitize.index(OverwriteCells)] = "grader.preprocessors.RestoreLockedCells"
+    # What a student added to or changed in nbgrader's metadata is not trusted: the release's comes back first.
+    sanitize.insert(0, "grader.preprocessors.RestoreGradingMetadata")
     c.Autograde.sanitize_preprocessors = sanitize
     # Feedback shows the student's code, visible tests and verdicts, never hidden test source.
     from nbgrader.converters.generate_feedback import GenerateFeedback

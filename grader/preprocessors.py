@@ -135,6 +135,61 @@ class JudgeRecords(NbGraderPreprocessor):  # nbgrader's base: enabled by default
         return nb, resources
 
 
+def released_metadata(notebook) -> dict[str, dict]:
+    """The nbgrader metadata each cell of the release has, by grade_id, from the gradebook's record of it.
+
+    Input: a gradebook ``Notebook`` (its source, grade, solution and task cells). Output:
+    ``{grade_id: metadata}`` as generate_assignment writes it, with the source cell's checksum.
+    """
+    grade = {c.name: c.max_score for c in notebook.grade_cells}
+    task = {c.name: c.max_score for c in notebook.task_cells}
+    solution = {c.name for c in notebook.solution_cells}
+    released = {}
+    for cell in notebook.source_cells:
+        meta = {"cell_type": cell.cell_type, "grade": cell.name in grade, "grade_id": cell.name, "locked": bool(cell.locked),
+                "schema_version": 3, "solution": cell.name in solution, "task": cell.name in task,
+                "checksum": cell.checksum}
+        if cell.name in grade or cell.name in task:
+            meta["points"] = float(grade.get(cell.name, task.get(cell.name)))
+        released[cell.name] = meta
+    return released
+
+
+class RestoreGradingMetadata(NbGraderPreprocessor):
+    """Every cell's nbgrader metadata as the release has it; metadata a student added is dropped.
+
+    First of autograde's sanitizing steps. nbgrader trusts the metadata it reads: a cell the student
+    added with nbgrader metadata but no grade_id stops the submission with ``KeyError: 'grade_id'``, an
+    old ``schema_version`` with "run nbgrader update", a solution cell marked as a test with an internal
+    error. Here a cell whose grade_id the release has gets the release's metadata back (so its flags,
+    points and checksum are the instructor's), and any other cell loses its nbgrader metadata: it stays
+    in the notebook as a plain cell, whose code still runs. Copies of a graded cell are made plain too
+    (``repair_duplicates``). The notebook is then graded against the release's own cells.
+    """
+
+    def preprocess(self, nb, resources):
+        from nbgrader.api import Gradebook
+
+        from .autograde import repair_duplicates
+
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            released = released_metadata(gb.find_notebook(info["notebook"], info["assignment"]))
+        repair_duplicates(nb)
+        for index, cell in enumerate(nb.cells):
+            meta = cell.get("metadata", {})
+            if "nbgrader" not in meta:
+                continue
+            grade_id = meta["nbgrader"].get("grade_id") if isinstance(meta["nbgrader"], dict) else None
+            if isinstance(grade_id, str) and grade_id in released:
+                meta["nbgrader"] = dict(released[grade_id])
+            else:
+                self.log.warning("Cell %d: nbgrader metadata the release does not have (grade_id %r); "
+                                 "graded as a plain cell", index + 1, grade_id)
+                del meta["nbgrader"]
+        return nb, resources
+
+
 class RestoreLockedCells(OverwriteCells):
     """nbgrader's ``OverwriteCells``, without its warning for what the course does by design.
 

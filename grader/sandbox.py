@@ -14,8 +14,9 @@ CONNECTION_FILE`` instead of a kernel: this *launcher* runs in the grading proce
   ``grader`` (:func:`kernel_side_files`), on ``PYTHONPATH``; the notebook's folder is a
   size-limited tmpfs holding read-only binds of what nbgrader put there, so nothing the
   kernel writes reaches a file the grader reads back; ``/tmp`` (``HOME``, ``MPLCONFIGDIR``)
-  and ``/dev/shm`` are size-limited tmpfs; the folder of the kernel's IPC sockets is the only
-  host folder it can write (on ``/dev/shm``, charged to its memory limit);
+  and ``/dev/shm`` are size-limited tmpfs; the kernel makes its IPC sockets in a tiny tmpfs of its
+  own (:data:`INSIDE_IPC`), which the grader reaches through symbolic links in a host folder the
+  kernel cannot see (:meth:`Launch.link_sockets`): it can write no host folder at all;
 * memory and process count limited by a cgroup (v1 ``memory``/``pids``, or v2 ``memory.max``
   and ``pids.max`` where delegated); without either, by ``RLIMIT_AS`` and ``RLIMIT_NPROC``
   (coarser: address space, not memory used); a hard wall-clock cap kills the kernel.
@@ -53,6 +54,9 @@ PARENT = "JPY_PARENT_PID"
 NOBODY = 65534
 #: Where the kernel finds the kernel-side copy of ``grader`` and its connection file.
 INSIDE = "/run/cnn-course"
+#: Where the kernel makes its IPC sockets: a tmpfs of its own (a host folder it could write would be
+#: scratch space without a size limit, charged to its memory until the kernel is killed).
+INSIDE_IPC = "/run/cnn-course-ipc"
 PREFIX = "cnn-course-sandbox-"      # per-kernel work folders in the temporary folder
 IPC_PREFIX = "cnn-course-ipc-"      # per-kernel IPC socket folders (see ipc_prefix)
 CGROUP_PREFIX = "cnn-course-"
@@ -328,12 +332,14 @@ class Launch:
 
     def __init__(self, connection_file: str, extra: list[str]):
         self.limits = Limits.from_env()
-        self.connection = Path(connection_file).read_bytes()
-        info = json.loads(self.connection)
+        info = json.loads(Path(connection_file).read_bytes())
         if info.get("transport") != "ipc":
             raise RuntimeError("the sandboxed kernel needs KernelManager.transport = 'ipc' (TCP cannot cross "
                                "the network namespace); use grader.execute.SandboxKernelManager")
         self.ipc = Path(info["ip"]).parent
+        self.ports = [value for key, value in info.items() if key.endswith("_port")]
+        # The kernel's copy names its sockets inside the sandbox; the grader's keeps the host paths.
+        self.connection = json.dumps({**info, "ip": f"{INSIDE_IPC}/kernel"}).encode()
         self.extra = extra
         self.root = os.geteuid() == 0
         self.work = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
@@ -359,7 +365,6 @@ class Launch:
         self.ipc.mkdir(parents=True, exist_ok=True)
         os.chmod(self.ipc, 0o700)
         if self.root:
-            os.chown(self.ipc, NOBODY, NOBODY)
             os.chmod(self.work, 0o711)
         lib = self.work / "lib"
         for file in kernel_side_files():
@@ -399,7 +404,7 @@ class Launch:
         for entry in sorted(cwd.iterdir()):
             if not entry.is_symlink() and (entry.is_file() or entry.is_dir()):
                 args += ["--ro-bind", self._source(entry, entry.is_dir()), str(entry)]
-        args += ["--bind", self._source(self.ipc), str(self.ipc), "--chdir", str(cwd)]
+        args += ["--size", str(1 << 20), "--tmpfs", INSIDE_IPC, "--chdir", str(cwd)]
         python = str(Path(sys.prefix) / "bin" / "python")
         # Minimal tracebacks: the grader keeps only an error's last line, and IPython's coloured
         # context (pygments, reading sources) costs 0.1-0.2 s per failing test cell.
@@ -442,6 +447,7 @@ class Launch:
             os.close(fd)
 
         try:
+            self.link_sockets(child)
             return child.wait(timeout=self.limits.wall + 30)
         except subprocess.TimeoutExpired:
             print(f"cnn-course sandbox: the notebook ran longer than {self.limits.wall} s: kernel stopped",
@@ -453,12 +459,39 @@ class Launch:
             child.wait()
             raise
 
+    def link_sockets(self, child: subprocess.Popen) -> None:
+        """Link ``<host IPC folder>/kernel-<port>`` to the socket the kernel makes inside the sandbox.
+
+        ``/proc/<pid>/root`` of a process in the sandbox is the sandbox's root as seen from the host;
+        ``child`` is setpriv become bwrap, whose first child is the sandbox's first process. ZeroMQ
+        connects through the links (and retries until the kernel has bound its sockets).
+        """
+        inner = _first_child(child.pid, deadline=time.monotonic() + 30)
+        if inner is None:
+            return  # bwrap failed at once: the kernel never starts, and jupyter_client says so
+        for port in self.ports:
+            (self.ipc / f"kernel-{port}").symlink_to(f"/proc/{inner}/root{INSIDE_IPC}/kernel-{port}")
+
     def cleanup(self) -> None:
         for group in self.cgroups:
             _remove_cgroup(group)
         # Host mount namespace: the staging folders are empty mount points here, safe to remove.
         shutil.rmtree(self.work, ignore_errors=True)
         shutil.rmtree(self.ipc, ignore_errors=True)
+
+
+def _first_child(pid: int, deadline: float) -> int | None:
+    """The first child process of ``pid`` (waiting for it until ``deadline``), or None once ``pid`` has ended."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    while time.monotonic() < deadline:
+        try:
+            found = children.read_text().split()
+        except OSError:
+            return None
+        if found:
+            return int(found[0])
+        time.sleep(0.002)
+    return None
 
 
 class _Stop(Exception):

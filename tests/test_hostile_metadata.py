@@ -1,0 +1,138 @@
+"""What a student can put in a notebook's metadata or a file name costs them nothing and misleads nobody.
+
+nbgrader trusts a notebook's cell metadata: an added cell with nbgrader metadata and no grade_id, an old
+schema_version, or a solution cell marked as a test stopped the whole submission with an internal error,
+so its correct answers were lost. ``grader.preprocessors.RestoreGradingMetadata`` gives every cell the
+release's metadata back. Names become cells of grades.csv and lines of the summary table: they must not
+run as spreadsheet formulas or print fake lines.
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader import sandbox
+from grader.autograde import cached_template, grade_id_of
+from grader.batch import _summary, printable, spreadsheet_safe, write_grades_csv
+from grader.preprocessors import RestoreGradingMetadata
+from tests.course_copies import solved_notebook
+
+A = "02_padding_stride"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _with_added_cell(nb, metadata) -> nbformat.NotebookNode:
+    nb = copy.deepcopy(nb)
+    cell = nbformat.v4.new_code_cell("added = 1")
+    cell.metadata["nbgrader"] = metadata
+    nb.cells.insert(3, cell)
+    return nb
+
+
+def _first_graded(nb, key: str):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get(key))
+
+
+def tampered(built_course) -> dict[str, nbformat.NotebookNode]:
+    """Solved notebooks of 02, each with one kind of metadata a student could write."""
+    solved = solved_notebook(built_course, A)
+    old_schema = copy.deepcopy(solved)
+    _first_graded(old_schema, "grade_id").metadata.nbgrader["schema_version"] = 1
+    solution_as_test = copy.deepcopy(solved)
+    _first_graded(solution_as_test, "solution").metadata.nbgrader.update(grade=True, points=10)
+    test_as_solution = copy.deepcopy(solved)  # an editable test cell would escape the restore
+    test = _first_graded(test_as_solution, "grade")
+    test.metadata.nbgrader.update(solution=True, locked=False)
+    test.source = "pass  # the student's own test"
+    return {
+        "nogradeid": _with_added_cell(solved, {"grade": True, "points": 5, "solution": False, "schema_version": 3}),
+        "unknownid": _with_added_cell(solved, {"grade": True, "grade_id": "bonus", "points": 50, "solution": False}),
+        "oddtypes": _with_added_cell(_with_added_cell(solved, "grade me"), {"grade_id": ["x"], "grade": True}),
+        "oldschema": old_schema,
+        "solutionastest": solution_as_test,
+        "testassolution": test_as_solution,
+    }
+
+
+def _restored(nb) -> nbformat.NotebookNode:
+    resources = {"nbgrader": {"db_url": f"sqlite:///{cached_template(A)}", "notebook": A, "assignment": A}}
+    nb, _ = RestoreGradingMetadata().preprocess(copy.deepcopy(nb), resources)
+    return nb
+
+
+def test_every_cell_gets_the_release_metadata_and_added_cells_lose_theirs(built_course):
+    release = nbformat.read(built_course / "notebooks" / A / f"{A}.ipynb", as_version=4)
+    expected = {grade_id_of(c): c.metadata.nbgrader for c in release.cells if grade_id_of(c)}
+    for name, nb in tampered(built_course).items():
+        restored = _restored(nb)
+        graded = [c for c in restored.cells if "nbgrader" in c.metadata]
+        assert [grade_id_of(c) for c in graded] == list(expected), name
+        for cell in graded:
+            mine = {k: v for k, v in cell.metadata.nbgrader.items() if k != "checksum"}
+            theirs = {k: v for k, v in expected[grade_id_of(cell)].items() if k != "checksum"}
+            assert mine == theirs, (name, grade_id_of(cell))
+        assert sum("added = 1" in c.source for c in restored.cells) == sum("added = 1" in c.source for c in nb.cells)
+
+
+def test_grade_ids_of_any_type_are_read_without_error():
+    cells = [nbformat.v4.new_code_cell() for _ in range(4)]
+    cells[0].metadata["nbgrader"] = "text"
+    cells[1].metadata["nbgrader"] = {"grade_id": ["a", "list"]}
+    cells[2].metadata["nbgrader"] = {"grade_id": "pad2d"}
+    assert [grade_id_of(c) for c in cells] == [None, None, "pad2d", None]
+
+
+REQUIRED = os.environ.get("CNN_COURSE_REQUIRE_SANDBOX") == "1"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(bool(sandbox.problem()) and not REQUIRED, reason=f"no sandbox here: {sandbox.problem()}")
+def test_tampered_metadata_is_graded_against_the_release(built_course, tmp_path):
+    """Every tampered notebook holds the right answers: each scores 20 of 20, none is NOT GRADED."""
+    from grader.cli import main as grader_main
+
+    klass = tmp_path / "class"
+    klass.mkdir()
+    for name, nb in tampered(built_course).items():
+        nbformat.write(nb, klass / f"{name}__{A}.ipynb")
+    assert grader_main(["grade", str(klass), "--out", str(tmp_path / "course"), "--jobs", "2"]) == 0
+    with (tmp_path / "course" / "grades.csv").open() as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    assert {name: (row["status"], row["total"], row["max_total"]) for name, row in rows.items()} == {
+        name: ("graded", "20", "20") for name in tampered(built_course)}
+
+
+# --- names: grades.csv and the summary ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x","y")', "@SUM(A1:A9)", "+cmd|' /C calc'!A0",
+                                  "-2+3", "\tx", "\rx"])
+def test_a_name_that_a_spreadsheet_would_run_is_quoted(name):
+    safe = spreadsheet_safe(name)
+    assert safe.startswith("'") and not any(ch in safe for ch in "\t\r\n")
+
+
+def test_numbers_and_plain_names_are_left_as_they_are():
+    assert [spreadsheet_safe(x) for x in ("20", "0.5", "3", "alice", "zhang_wei", "")] == \
+        ["20", "0.5", "3", "alice", "zhang_wei", ""]
+
+
+def test_grades_csv_quotes_formulas_in_names_and_statuses(tmp_path):
+    statuses = {'=HYPERLINK("http://evil","click")': "graded", "bob": "NOT GRADED: second notebook @SUM(1).ipynb",
+                "carol": "=1+1"}
+    with write_grades_csv(tmp_path, statuses).open() as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")], cells
+
+
+def test_the_summary_prints_control_characters_escaped():
+    fake = "mallory\n" + f"{'alice':<9}  {A:<24} {'20 / 20':>13}  graded"
+    table = _summary([(fake, A, None, "NOT GRADED: \x1b[2Jcleared"), ("bob\u202e", A, None, "graded")])
+    assert len(table.splitlines()) == 3  # the header and two rows: no fake line
+    assert "\x1b" not in table and "\u202e" not in table
+    assert printable("mallory\n") == "mallory\\n"
