@@ -91,10 +91,17 @@ def unnamed_arguments(outcome: dict, expected: dict) -> list[str]:
 
 
 def outcome_problem(outcome: dict, expected: dict) -> str | None:
-    """``None`` when a recorded outcome is right; otherwise what is wrong (without hints)."""
-    if outcome.get("returned_input"):
-        name = outcome["returned_input"][0]
-        return f"the function returned its argument {name} itself; return a new array (e.g. {name}.copy())"
+    """``None`` when a recorded outcome is right; otherwise what is wrong (without hints).
+
+    A wrong value is reported before a view of an argument: the value is what to fix first.
+    """
+    problem = _value_problem(outcome, expected)
+    if problem is None and outcome.get("returned_input"):
+        return f"the result is a view of the argument {outcome['returned_input'][0]}, not a new array"
+    return problem
+
+
+def _value_problem(outcome: dict, expected: dict) -> str | None:
     if outcome.get("modified"):
         return f"the function modified its argument(s) {', '.join(outcome['modified'])}; return a new array instead"
     if "error" in expected:
@@ -115,6 +122,13 @@ def outcome_problem(outcome: dict, expected: dict) -> str | None:
     return compare(record.decode(outcome["value"]), record.decode(expected["value"]))
 
 
+def aliasing_hint(outcome: dict) -> str:
+    """The hint for an answer that shares memory with an argument (``outcome["returned_input"]``)."""
+    name = outcome["returned_input"][0]
+    return (f"your answer shares memory with its input {name} (a view, e.g. from slicing or np.broadcast_to): "
+            f"return a new array (e.g. {name}.copy(), or np.array(...) of the view)")
+
+
 def _matches(outcome: dict, variant: dict) -> bool:
     """True when a wrong outcome is what a typical mistake gives.
 
@@ -124,7 +138,7 @@ def _matches(outcome: dict, variant: dict) -> bool:
     if "error" in variant:
         return "error" in outcome and outcome["error"].get("type") == variant["error"].get("type") \
             and outcome["error"].get("message") == variant["error"].get("message")
-    return outcome_problem(outcome, variant) is None
+    return _value_problem(outcome, variant) is None
 
 
 def matching_hints(outcome: dict, variants: list[tuple[str, dict]]) -> list[str]:
@@ -144,7 +158,8 @@ def judge_cases(cases: list[tuple[dict, dict, Callable[[], list[tuple[str, dict]
     for outcome, expected, variants in cases:
         try:
             problem = outcome_problem(outcome, expected)
-            hints = matching_hints(outcome, variants()) if problem else []
+            hints = [] if problem is None else [aliasing_hint(outcome)] if _value_problem(outcome, expected) is None \
+                else matching_hints(outcome, variants())  # right numbers in a view of an argument: say so
         except Exception:  # a record the kernel-side code did not write (tampered with): never a pass
             problem, hints = "the recorded result is malformed", []
         problems.append(problem)

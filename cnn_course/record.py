@@ -8,7 +8,8 @@ kernel cannot patch. The same records drive the visible checks in the notebook.
 An *outcome* is a JSON-able dict: ``{"value": <encoded>}`` when the call
 returned, ``{"error": {"type": "ValueError", "message": "..."}}`` when it raised,
 plus ``"modified": ["x", ...]`` when the call changed one of its array arguments and
-``"returned_input": ["x"]`` when it returned an argument array itself instead of a new one.
+``"returned_input": ["x"]`` when an array it returned shares memory with an argument's array: the
+argument itself, or a view of it (a slice, ``np.broadcast_to``, a transpose...) instead of a new array.
 """
 from __future__ import annotations
 
@@ -131,8 +132,9 @@ def run_case(function: Callable, args: dict) -> dict:
     given = {name: copy.deepcopy(value) if name in kept else value for name, value in args.items()}
     try:
         result = function(**given)
+        returned = _arrays_in(result)
         aliased = [name for name, value in given.items()
-                   if isinstance(value, np.ndarray) and any(r is value for r in _arrays_in(result))]
+                   if any(_shares_memory(r, a) for r in returned for a in _arrays_in(value))]
         outcome = {"value": encode(result)}
         if aliased:
             outcome["returned_input"] = aliased
@@ -144,6 +146,14 @@ def run_case(function: Callable, args: dict) -> dict:
     if modified:
         outcome["modified"] = modified
     return outcome
+
+
+def _shares_memory(a: np.ndarray, b: np.ndarray) -> bool:
+    """True when two arrays overlap in memory (a view of the other, or the same array)."""
+    try:
+        return bool(np.shares_memory(a, b, max_work=100_000))
+    except np.exceptions.TooHardError:  # pragma: no cover - exotic strides: trust the cheap bounds check
+        return bool(np.may_share_memory(a, b))
 
 
 def _arrays_in(result: Any) -> list:

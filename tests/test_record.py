@@ -176,14 +176,29 @@ def test_a_mistake_that_raises_names_only_the_same_error():
     assert "Hint" not in failure_message(other, right, [slip])
 
 
-def test_returning_the_input_itself_is_a_failure_but_a_new_array_is_not():
-    x = np.ones((2, 2))
-    same = record.run_case(lambda x: x, {"x": x})
-    assert same["returned_input"] == ["x"]
-    right = record.run_case(lambda x: x.copy(), {"x": x})
-    assert "returned_input" not in right
-    assert "returned its argument x itself" in checks.outcome_problem(same, right)
-    assert checks.outcome_problem(right, right) is None
+ALIASING_HINT = "Hint: your answer shares memory with its input {} (a view, e.g. from slicing or np.broadcast_to)"
+
+
+@pytest.mark.parametrize("answer", [lambda x, w: x, lambda x, w: x[..., ::-1, ::-1], lambda x, w: x.T,
+                                    lambda x, w: np.broadcast_to(x, (3, 2, 2)), lambda x, w: (w.copy(), x[:1])],
+                         ids=["itself", "reversed-slice", "transpose", "broadcast_to", "in-a-tuple"])
+def test_an_answer_sharing_memory_with_an_input_fails_with_the_hint(answer):
+    args = {"x": np.arange(4.0).reshape(2, 2), "w": np.ones(3)}
+    outcome = record.run_case(answer, args)
+    assert outcome["returned_input"] == ["x"]
+    right = record.run_case(lambda x, w: np.copy(answer(x, w)) if not isinstance(answer(x, w), tuple) else
+                            tuple(np.copy(a) for a in answer(x, w)), args)   # the same numbers, in new arrays
+    assert "returned_input" not in right and checks.outcome_problem(right, right) is None
+    message = failure_message(outcome, right, [])
+    assert "view of the argument x" in message and ALIASING_HINT.format("x") in message
+
+
+def test_a_new_array_or_an_input_inside_a_tuple_argument_is_checked_too():
+    params = (np.ones((2, 2)), np.zeros(2))
+    assert record.run_case(lambda params: params[1][:], {"params": params})["returned_input"] == ["params"]
+    for new in (lambda params: params[1].copy(), lambda params: params[1] + 0, lambda params: np.ascontiguousarray(params[0].T)):
+        outcome = record.run_case(new, {"params": params})
+        assert "returned_input" not in outcome and checks.outcome_problem(outcome, outcome) is None
 
 
 def test_the_hint_that_explains_most_failures_of_a_set_wins():

@@ -3,7 +3,7 @@
 Oracles: scipy.signal, the plain-loop definitions in ``tests/oracle_naive.py``,
 central finite differences for every gradient, algebraic identities (adjoint,
 "transposed convolution is the input-gradient of convolution"), and the numbers
-the course spec fixes (AlexNet, the seed's examples). Agreement with PyTorch is
+the course spec fixes (AlexNet, the 5x5 and 3x3 -> 7x7 -> 5x5 examples). Agreement with PyTorch is
 checked by the dev tool ``tools/compare_with_torch.py`` (torch is not a dependency).
 """
 from __future__ import annotations
@@ -146,7 +146,7 @@ def test_tie_weights_is_a_new_array():
 
 # --------------------------------------------------------------------------- 02 padding and stride
 
-def test_seed_examples_5x5_with_3x3():
+def test_spec_examples_5x5_with_3x3():
     assert R.conv_output_size(5, 3) == 3 and R.conv_output_size(5, 3, stride=2) == 2
     x, w = np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3))
     assert R.conv2d(x, w, np.zeros(1)).shape == (1, 1, 3, 3)
@@ -459,7 +459,7 @@ def test_adjoint_identity(case):
     assert lhs == pytest.approx(rhs, rel=1e-12, abs=1e-12)
 
 
-def test_seed_deconvolution_example_3x3_to_7x7_to_5x5():
+def test_spec_deconvolution_example_3x3_to_7x7_to_5x5():
     r = rng_of(6)
     x, w, b = r.standard_normal((1, 1, 3, 3)), r.standard_normal((1, 1, 3, 3)), r.standard_normal(1)
     dilated = R.dilate2d(x, 2)

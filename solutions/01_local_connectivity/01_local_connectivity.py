@@ -125,7 +125,7 @@ except NotImplementedError:
 # neurons that look at the same patch. Each of the $F$ grids of neurons is a **feature map**
 # (特征图), and the output has shape $(F, H_o, W_o)$.
 #
-# The patch starts at rows $0, s, 2s, \dots$ (the **stride** 步幅 $s$ is the step between
+# The patch starts at rows $0, s, 2s, \dots$ (the **stride** $s$, 步幅 or 步长, is the step between
 # positions), on the image padded with $p$ rows of zeros on top and $p$ at the bottom
 # (**padding** 填充, counted per side). On a 5×5 image a 3×3 patch fits at 3 positions per axis
 # (3×3 positions); with stride 2 at 2 (2×2). In general (notebook 02 derives it):

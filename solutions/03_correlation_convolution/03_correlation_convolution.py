@@ -176,8 +176,10 @@ record_hidden("test_cross_correlate2d_hidden", cross_correlate2d)
 # cross-correlation ends up with kernel $k$, the same network computing convolutions would have
 # learnt $\mathrm{flip}(k)$: same outputs. The libraries pick cross-correlation because it has
 # no flip to compute, and still call it convolution. Convolution proper comes back in the
-# backward pass (notebook 05): the gradient with respect to a layer's input is a (zero-padded,
-# full) convolution of the output's gradient with the kernel rotated by 180 degrees.
+# backward pass (notebook 05): the gradient with respect to a layer's input is the **full
+# convolution** (全卷积, also 宽卷积: every position where kernel and map overlap at all) of the
+# output's gradient with the kernel as it is; in code, a cross-correlation of the zero-padded
+# gradient with the kernel rotated by 180 degrees. Rotate once, not twice.
 #
 # **Other libraries.** SciPy names them as we do: `scipy.signal.correlate2d(x, k, mode="valid")`
 # is our `cross_correlate2d` and `scipy.signal.convolve2d(x, k, mode="valid")` our `convolve2d`
@@ -412,7 +414,7 @@ else:
 #
 # 1. The kernel reads the pixel to the right of the window's centre. Cross-correlation: output
 #    $(i, j)$ (centre $(i+1, j+1)$) is $x[i+1, j+2]$: the image moves one pixel **left**.
-#    Convolution uses the rotated kernel, whose 1 is left of the centre: $x[i+1, j]$, the image
+#    Convolution is cross-correlation with the rotated kernel, whose 1 is left of the centre: $x[i+1, j]$, the image
 #    moves one pixel **right**.
 # 2. Apply $\mathrm{convolve}(x, k') = \mathrm{cross}(x, \mathrm{flip}(k'))$ to $k' = \mathrm{flip}(k)$
 #    and use $\mathrm{flip}(\mathrm{flip}(k)) = k$. They agree for every `x` exactly when
@@ -438,4 +440,4 @@ else:
 #   $F$ filters give $F$ feature maps (特征图); one bias per filter; stride and per-side
 #   padding as in notebook 02; output `(N, F, Ho, Wo)`.
 # - Next: pooling (04, 池化) shrinks the maps; the backward pass (05) brings convolution proper
-#   back, with the kernel rotated by 180 degrees.
+#   back: the input gradient is a full convolution with the kernel as it is.

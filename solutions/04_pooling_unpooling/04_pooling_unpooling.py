@@ -9,7 +9,7 @@
 #
 # Networks that must give an answer *per pixel* (segmentation, image generation) need the
 # opposite too: **upsampling** (上采样) raises the resolution again. This notebook does it in
-# two ways that look alike and are not: **max-unpooling** (上池化), which puts every value back
+# two ways that look alike and are not: **max-unpooling** (上池化, also 反池化), which puts every value back
 # at the position its maximum came from and zeros everywhere else, and **nearest-neighbour
 # upsampling**, which copies every value into a whole block and needs no positions at all.
 #

@@ -12,12 +12,13 @@
 #
 # 1. start from a fully-connected layer: the error term (误差项) $\delta_j$ and
 #    $\partial E/\partial w_{ji} = a_i\,\delta_j$ (`dense_backward`);
-# 2. build the tool that catches every wrong gradient: central differences (`numerical_gradient`)
+# 2. build the tool that catches every wrong gradient, the gradient check (梯度检验): central differences (`numerical_gradient`)
 #    and a scale-free error measure (`relative_error`), with a threshold for each operation;
 # 3. derive the backward pass of a convolution layer: the weight gradient is a cross-correlation
 #    of the input with the **sensitivity map** (敏感度图), the bias gradient its sum, and the
-#    input gradient a *full* convolution with the kernel rotated by 180° — zero padding — with
-#    zeros inserted into the map for a stride > 1 (`conv2d_backward`);
+#    input gradient a *full* convolution (全卷积) with the kernel as it is — that is, a
+#    cross-correlation of the zero-padded map with the kernel rotated by 180° — with zeros
+#    inserted into the map (插零) for a stride > 1 (`conv2d_backward`);
 # 4. route the error back through max pooling (to the remembered maximum) and mean pooling
 #    (shared evenly), adding up where windows overlap (`max_pool2d_backward`, `mean_pool2d_backward`);
 # 5. explore which output errors and which kernel taps make up each gradient, in a widget.
@@ -437,7 +438,7 @@ def loss_1ch(x_, w_, b_):
 try:
     dw1 = cross_correlate2d(x1, delta1)                                        # dw: x correlated with delta
     db1 = delta1.sum()                                                         # db: the sum of the map
-    dx1 = cross_correlate2d(pad2d(delta1, (2, 1)), flip180(w1))                # dx: full convolution, rot180
+    dx1 = cross_correlate2d(pad2d(delta1, (2, 1)), flip180(w1))                # dx: full convolution with w1
     print("dw:", relative_error(dw1, numerical_gradient(lambda w_: loss_1ch(x1, w_, 0.0), w1)))
     print("db:", relative_error(db1, numerical_gradient(lambda b_: loss_1ch(x1, w1, b_), np.array(0.0))))
     print("dx:", relative_error(dx1, numerical_gradient(lambda x_: loss_1ch(x_, w1, 0.0), x1)))
@@ -514,7 +515,8 @@ def conv2d_backward(dout, x, w, stride=1, pad=0):
 
     Returns a tuple of:
     - dx: gradient of shape (N, C, H, W): the full convolution of the (stride-dilated)
-      sensitivity map with the kernels rotated by 180 degrees, summed over filters, padding cut off;
+      sensitivity map with the kernels as they are (= cross-correlation of the zero-padded map
+      with the kernels rotated by 180 degrees), summed over filters, padding cut off;
       input rows/columns the forward pass never read get 0
     - dw: gradient of shape (F, C, kh, kw): the cross-correlation of the padded input with the
       (stride-dilated) sensitivity map, summed over the batch
@@ -540,7 +542,7 @@ def conv2d_backward(dout, x, w, stride=1, pad=0):
         for v in range(kw):
             dw[:, :, u, v] = np.tensordot(d, xp[:, :, u:u + dh, v:v + dwd], axes=([0, 2, 3], [0, 2, 3]))
 
-    # full convolution: pad d by k-1 (and up to the padded input's size), correlate with rot180(w)
+    # full convolution with w = cross-correlation of d, padded by k-1 (and up to the padded input's size), with rot180(w)
     dfull = np.pad(d, ((0, 0), (0, 0), (kh - 1, Hp - dh), (kw - 1, Wp - dwd)))
     wr = w[:, :, ::-1, ::-1]                                     # flip180 of every kernel
     dxp = np.zeros((N, C, Hp, Wp))
@@ -598,7 +600,7 @@ except NotImplementedError as stub:
 #
 # Pick an **input pixel** with the row and column sliders: the picture shows the output errors
 # (the cells of the sensitivity map) that reach it and, for each, the kernel tap that carried it —
-# the full convolution with the rotated kernel, drawn as routes. Switch to **weight** mode and pick
+# the full convolution with the kernel as it is, drawn as routes. Switch to **weight** mode and pick
 # a tap $(u, v)$: its gradient is the sum of the sensitivity map times the input pixels that tap
 # touched, i.e. the input correlated with the error map. The **stride** toggle shows the
 # sensitivity map with zeros inserted. The numbers are those of *your* `conv2d_backward`, checked
@@ -800,13 +802,13 @@ except NotImplementedError as stub:
 #
 # ## Exercises (not graded)
 #
-# 1. A 1×1 convolution ($k = 1$): what do the full convolution and the rotation do? Write `dx` and `dw`
+# 1. A 1×1 layer ($k = 1$): what do the padding by $k - 1$ and the 180° rotation in `dx` do? Write `dx` and `dw`
 #    as matrix products, and compare with `dense_backward`.
 # 2. Why does `dw` of a stride-2 layer never need the dilated map's zeros *multiplied*? How many
 #    multiplications does the loop over taps in the solution waste on them, and how would you avoid it?
 # 3. In the stride-2 widget example, which input pixels get a gradient from only one output? Why does a
 #    layer with $k = 3$, $s = 2$ treat neighbouring pixels so unevenly (notebook 06 meets this again
-#    as checkerboard artifacts)?
+#    as checkerboard artifacts, 棋盘效应)?
 # 4. A max-pooling layer with 3×3 windows and stride 1 on a 5×5 input: at most how many windows can
 #    one input win, so how large can its gradient be compared with one error?
 # 5. Backward of `relu(x) = max(x, 0)`: what is it, and why does a gradient check at $x = 0$ fail?
@@ -838,8 +840,8 @@ except NotImplementedError as stub:
 #   **relative error**: $10^{-10}$ to $10^{-7}$ for linear layers (threshold $10^{-6}$), on inputs without ties or kinks.
 # - **Convolution layer**, with the **sensitivity map** (敏感度图) $\delta$ = `dout`: `dw` is the cross-correlation
 #   of the (padded) input with $\delta$; `db` is the sum of $\delta$ over batch and positions; `dx` is the **full
-#   convolution** of $\delta$ with the kernel rotated by 180° — pad $\delta$ by $k - 1$ zeros and cross-correlate
-#   with `flip180(w)` — then the padding is cut off. A stride $s$ inserts $s - 1$ zeros between the entries of $\delta$.
+#   convolution** of $\delta$ with the kernel as it is — in code, pad $\delta$ by $k - 1$ zeros and cross-correlate
+#   with the kernel rotated by 180°, `flip180(w)` — then the padding is cut off. A stride $s$ inserts $s - 1$ zeros between the entries of $\delta$.
 # - **Pooling**: max pooling sends each error to its window's remembered maximum, mean pooling shares it
 #   evenly ($1/(k_h k_w)$ each); where windows overlap, gradients **add up** (`+=`).
 # - Next: the input gradient of a convolution *is* a layer of its own — the transposed convolution, or

@@ -14,11 +14,12 @@
 #
 # 1. compute the output size of a transposed convolution, with `output_padding` (`transposed_output_size`);
 # 2. write it the direct way: every input value stamps a scaled copy of the kernel (`conv_transpose2d`);
-# 3. write it the second way: insert zeros (`dilate2d`), pad, and run an ordinary convolution with
-#    the kernel rotated by 180 degrees (`conv_transpose2d_via_conv`), reproducing 3×3 → 7×7 → 5×5;
+# 3. write it the second way: insert zeros (插零, `dilate2d`), pad, and run the layer's `conv2d` (a
+#    cross-correlation) with the kernel rotated by 180 degrees (`conv_transpose2d_via_conv`),
+#    reproducing 3×3 → 7×7 → 5×5;
 # 4. see why it is called *transposed*, and that it is exactly the gradient of a convolution with
 #    respect to its input (05);
-# 5. count where the stamps overlap (`overlap_count`) and watch checkerboard artifacts appear.
+# 5. count where the stamps overlap (`overlap_count`) and watch checkerboard artifacts (棋盘效应) appear.
 #
 # **Points.** Each function has a visible test cell (2 points; run it as often as you like, it names
 # typical mistakes) and a hidden test cell (3 points; used for grading, it only says what it covers).
@@ -212,19 +213,21 @@ record_hidden("test_conv_transpose2d_hidden", conv_transpose2d)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 3. The second way: insert zeros, then convolve
+# ## 3. The second way: insert zeros, then slide the layer over them
 #
-# Put $s-1$ zeros between neighbouring input values (`dilate2d`), pad the result, and slide an
-# ordinary stride-1 convolution over it. A 3×3 input, $k = 3$, $s = 2$, $p = 1$:
+# Put $s-1$ zeros between neighbouring input values (inserting zeros, 插零: `dilate2d`), pad the
+# result, and slide an ordinary stride-1 layer, `conv2d` (a cross-correlation, notebook 03), over
+# it. A 3×3 input, $k = 3$, $s = 2$, $p = 1$:
 #
 # 1. **dilate**: one zero between neighbours, $3 \to (3-1)\cdot 2 + 1 = 5$;
 # 2. **pad** by $k - 1 - p = 1$ on each side: $5 \to 7$ — the 3×3 image has become a 7×7 one, mostly zeros;
-# 3. **valid convolution** with a 3×3 kernel: $7 - 3 + 1 = 5$ — the formula's $(3-1)\cdot 2 - 2 + 3 = 5$.
+# 3. **valid `conv2d`** with a 3×3 kernel: $7 - 3 + 1 = 5$ — the formula's $(3-1)\cdot 2 - 2 + 3 = 5$.
 #
 # Upsampling made the image bigger but empty; the learned convolution fills the content in.
 #
-# Two details make it equal to the direct way. The kernel is **rotated by 180 degrees** (a stamp
-# of $w$ read back through a sliding window is seen upside down), and its channel axes are
+# Two details make it equal to the direct way. The cross-correlation uses the kernel **rotated by
+# 180 degrees** (a stamp of $w$ read back through a sliding window is seen upside down; rotating
+# once turns the cross-correlation into a convolution with $w$ as it is), and its channel axes are
 # **swapped**: `conv2d` wants `(C_out, C_in, kh, kw)`, the transposed layer stores
 # `(C_in, C_out, kh, kw)`, so use `flip180(w).transpose(1, 0, 2, 3)`. `output_padding` adds rows
 # at the bottom and columns at the right before the convolution.
@@ -233,7 +236,7 @@ record_hidden("test_conv_transpose2d_hidden", conv_transpose2d)
 # |---|---|
 # | zeros between neighbours, $(H-1)s+1$ | `dilate2d(x, stride)` |
 # | pad $k-1-p$ on each side, `output_padding` more at the end | `pad2d(...)` plus extra zeros at the bottom/right |
-# | valid convolution, flipped and swapped kernel | `conv2d(xd, flip180(w).transpose(1, 0, 2, 3), b)` |
+# | valid `conv2d` (a cross-correlation), rotated and swapped kernel | `conv2d(xd, flip180(w).transpose(1, 0, 2, 3), b)` |
 
 # %% solution grade_id="dilate2d"
 def dilate2d(x, stride):
@@ -321,10 +324,11 @@ except NotImplementedError as missing:
 
 # %% [markdown]
 # **The first way, as a full convolution.** With stride 1 there is nothing to dilate, and padding
-# by $k-1$ on each side before a valid convolution is what signal processing calls a **full
-# convolution**: every position where kernel and input overlap by at least one pixel. So a stride-1
-# transposed convolution *is* a full convolution with the rotated kernel — the output grows from
-# $n$ to $n + k - 1$. With stride $s$ the same picture holds after the zeros are inserted.
+# by $k-1$ on each side before a valid cross-correlation with the rotated kernel is what signal
+# processing calls a **full convolution** (全卷积, also 宽卷积) with the kernel as it is: every
+# position where kernel and input overlap by at least one pixel. So a stride-1 transposed
+# convolution *is* a full convolution with the kernel as it is (equivalently, a full
+# cross-correlation with the kernel rotated by 180°) — the output grows from $n$ to $n + k - 1$. With stride $s$ the same picture holds after the zeros are inserted.
 
 # %% [markdown]
 # ## 4. Why "transposed"?
@@ -340,7 +344,7 @@ except NotImplementedError as missing:
 #    (a conv weight `(F, C, kh, kw)` read as a transposed weight `(C_in=F, C_out=C, kh, kw)`).
 # 2. **The transposed convolution is the input-gradient of a convolution**: if
 #    $E = \langle C\mathbf{x}, \mathbf{y}\rangle$ then $\partial E/\partial\mathbf{x} = C^\top\mathbf{y}$ —
-#    the "full convolution with the flipped kernel" of notebook 05's backward pass.
+#    the "full convolution with the kernel as it is" of notebook 05's backward pass.
 
 # %%
 try:
@@ -431,7 +435,7 @@ checkerboard_widget(overlap_count, conv_transpose2d, upsample_nearest, conv2d)
 # 1. A decoder must turn a 7×7 map into 14×14 with a 3×3 kernel and stride 2. Which `pad` and
 #    `output_padding` do it? Check with `transposed_output_size`.
 # 2. For which kernel sizes is a stride-2 transposed convolution free of checkerboards in the interior?
-# 3. Show with `overlap_count` that the 2-D overlap of $k=3, s=2$ has four different values. Which?
+# 3. Show with `overlap_count` that the 2-D overlap of $k=3, s=2$ has three different values. Which?
 # 4. Why can `output_padding` not be as large as the stride?
 #
 # <details><summary>Answers</summary>
@@ -450,8 +454,9 @@ checkerboard_widget(overlap_count, conv_transpose2d, upsample_nearest, conv2d)
 # - Upsampling (上采样) raises resolution, down-sampling lowers it; a transposed convolution
 #   (反卷积 / 转置卷积) is a *learned* upsampling: output $(n-1)s - 2p + k + \text{output\_padding}$.
 # - Two ways to compute it: every input stamps the kernel (scatter-add, overlaps add up), or insert
-#   zeros, pad by $k-1-p$ and run a valid convolution with the kernel rotated by 180° and its
-#   channels swapped (3×3 → 7×7 → 5×5). With stride 1 that is a full convolution.
+#   zeros, pad by $k-1-p$ and run a valid cross-correlation (the layer's `conv2d`) with the kernel
+#   rotated by 180° and its channels swapped (3×3 → 7×7 → 5×5). With stride 1 that is a full
+#   convolution with the kernel as it is.
 # - It multiplies by the transpose of the convolution's matrix: $\langle C x, y\rangle = \langle x, C^\top y\rangle$,
 #   which makes it the input-gradient of a convolution.
 # - Uneven overlap ($k \bmod s \ne 0$) paints checkerboards; resize-then-convolve avoids them.

@@ -10,11 +10,12 @@
 #
 # 1. see why a network needs a non-linear **activation function** (激活函数) between its linear
 #    layers, and write the ReLU and its backward pass (`relu`, `relu_backward`);
-# 2. compare two losses, **cross-entropy** (交叉熵) and squared error, see why classification uses
+# 2. compare two losses, **cross-entropy** (交叉熵) and squared error (平方误差), see why classification uses
 #    cross-entropy, and write it with its gradient (`softmax_cross_entropy`);
 # 3. assemble conv → ReLU → max-pool → dense from your earlier functions (`tiny_cnn_forward`) and
-#    its backward pass (`tiny_cnn_backward`), checked against a numerical gradient of the whole network;
-# 4. train it with **stochastic gradient descent** (随机梯度下降) on mini-batches (`sgd_step`,
+#    its backward pass (`tiny_cnn_backward`), checked against a numerical gradient of the whole network
+#    (a gradient check, 梯度检验);
+# 4. train it with **stochastic gradient descent** (随机梯度下降) on mini-batches (小批量, `sgd_step`,
 #    `train_tiny_cnn`), and look inside: loss and accuracy curves, the learned filters, the
 #    feature maps of one digit, a confusion matrix, and a widget to explore the test digits;
 # 5. time your loop convolution against vectorised ones (im2col, `sliding_window_view`).
@@ -281,7 +282,7 @@ record_hidden("test_relu_backward_hidden", relu_backward)
 #
 # - **cross-entropy** (交叉熵): $E = -\log p_y$, the surprise at the right answer. It is 0 when
 #   $p_y = 1$ and grows without bound as $p_y \to 0$.
-# - **squared error** (平方差): $E = \tfrac12 \sum_k (p_k - t_k)^2$ with $t$ the one-hot vector of $y$
+# - **squared error** (平方误差; its mean over the batch is the mean squared error, 均方误差): $E = \tfrac12 \sum_k (p_k - t_k)^2$ with $t$ the one-hot vector of $y$
 #   ($t_y = 1$, the others 0), as in regression.
 #
 # **Why cross-entropy for classification.** Both losses are smallest at the right answer; what
@@ -328,7 +329,8 @@ for m in (-10, -5, 0):
     print(f"margin {m:+3d}: cross-entropy gradient {abs(ce_grad[i]):.4f}, squared-error gradient {abs(se_grad[i]):.6f}")
 
 # %% [markdown]
-# At $m = -10$ squared error pushes about 20,000 times less than cross-entropy: a network that
+# At $m = -10$ squared error pushes about 11,000 times less than cross-entropy (the ratio of the two
+# gradients is $1/(2p(1-p))$ with $p = \sigma(-10)$, about 11,014): a network that
 # starts out confidently wrong would hardly move. (The same happens to a sigmoid activation deep
 # inside a network, which is one reason the ReLU replaced it.)
 #
@@ -750,7 +752,7 @@ else:
 # %% [markdown]
 # The mini-batch loss is noisy (each batch is a different sample), but its mean falls steadily.
 # When the training accuracy climbs well above the held-out one, the network starts to memorise
-# its training digits (overfitting, 过拟合); with 1,300 weights and 1,297 images it barely does.
+# its training digits (overfitting, 过拟合); with 1,370 weights and 1,297 images it barely does.
 #
 # ### What did it learn?
 #
@@ -974,7 +976,7 @@ print(f"sliding_window_view: shape {view.shape}, shares memory with its input: {
 #        return y.transpose(0, 3, 1, 2) + b[:, None, None]
 #    ```
 # 5. Conv: $8 \cdot 9 + 8 = 80$; dense: $128 \cdot 10 + 10 = 1290$; in all 1,370. The dense network:
-#    $64 \cdot 128 + 128 + 128 \cdot 10 + 10 = 9{,}738$, seven times more, and it would not know that
+#    $64 \cdot 128 + 128 + 128 \cdot 10 + 10 = 9{,}610$, seven times more, and it would not know that
 #    neighbouring pixels belong together.
 # </details>
 #

@@ -279,6 +279,11 @@ WRONG = [
             w_local[:] = w
             return w_local
     ''', hint="height and width swapped"),
+    wrong("tie_weights", "a broadcast view of w", '''
+        def tie_weights(w, out_hw):
+            Ho, Wo = out_hw
+            return np.broadcast_to(w, (Ho, Wo) + w.shape)
+    ''', hint="shares memory with its input w"),
 ]
 
 

@@ -91,6 +91,10 @@ WRONG = [
         def flip180(k):
             return np.flip(k).copy()
     ''', hint="reverses EVERY axis"),
+    wrong("flip180", "a reversed view of k", '''
+        def flip180(k):
+            return k[..., ::-1, ::-1]
+    ''', hint="shares memory with its input k"),
     # cross_correlate2d
     wrong("cross_correlate2d", "kernel flipped", '''
         def cross_correlate2d(x, k):

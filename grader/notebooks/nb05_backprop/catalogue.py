@@ -273,7 +273,7 @@ WRONG = [
             ph, pw = (pad, pad) if isinstance(pad, int) else pad
             Ho, Wo = dout.shape[2:]
             xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-            # full convolution of the sensitivity map with the flipped kernel (not dilated)
+            # cross-correlation of the padded sensitivity map with the flipped kernel (not dilated)
             d = np.pad(dout, ((0, 0), (0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1)))
             wf = w[:, :, ::-1, ::-1]
             full = np.zeros((N, C, Ho + kh - 1, Wo + kw - 1))

@@ -116,8 +116,9 @@ VARIANTS = {
         ("the numerator is |a - b| (absolute value)", lambda a, b: _relative(a, b, signed_difference=True)),
     ],
     "conv2d_backward": [
-        ("kernel not flipped in the input gradient: dx is the FULL convolution with the 180-degree "
-         "rotated kernel", _conv_back_not_flipped),
+        ("kernel not flipped in the input gradient: dx is the FULL convolution with the kernel as it is, "
+         "i.e. cross-correlate the zero-padded sensitivity map with the kernel rotated by 180 degrees",
+         _conv_back_not_flipped),
         (OVERLAP_ASSIGN + " (dx)", _conv_back_assigned),
         (f"{STRIDE_IGNORED} in dx: dilate the sensitivity map by the stride (insert stride-1 zeros) "
          "before the full convolution", _conv_back_undilated),

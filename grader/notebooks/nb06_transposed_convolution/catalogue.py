@@ -65,7 +65,7 @@ CORRECT = {
             qh, qw = kh - 1 - ph, kw - 1 - pw
             xq = np.zeros((N, Cin, Hd + 2 * qh + oph, Wd + 2 * qw + opw))
             xq[:, :, qh:qh + Hd, qw:qw + Wd] = xd
-            # 3. valid stride-1 convolution with the flipped, channel-swapped kernel
+            # 3. valid stride-1 cross-correlation with the flipped, channel-swapped kernel
             k = np.zeros((Cout, Cin, kh, kw))
             for co in range(Cout):
                 for ci in range(Cin):
@@ -249,7 +249,7 @@ WRONG = [
             xd = np.zeros((N, Cin, (H - 1) * sh + 1, (W - 1) * sw + 1))
             xd[:, :, ::sh, ::sw] = x
             xq = np.pad(xd, ((0, 0), (0, 0), (kh - 1 - ph, kh - 1 - ph + oph), (kw - 1 - pw, kw - 1 - pw + opw)))''' + _VIA_TAIL + '''
-    ''', hint="flip the kernel by 180 degrees"),
+    ''', hint="rotate the kernel by 180 degrees"),
     wrong("conv_transpose2d_via_conv", "channels not swapped", '''
         def conv_transpose2d_via_conv(x, w, b, stride=1, pad=0, output_padding=0):''' + _CT_HEAD + '''
             kf = w[:, :, ::-1, ::-1]  # still (C_in, C_out, kh, kw)
