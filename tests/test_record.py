@@ -217,3 +217,14 @@ def test_the_hint_that_explains_most_failures_of_a_set_wins():
 def test_malformed_records_fail_instead_of_crashing_the_grader():
     assert checks.judge_cases([({"value": {"__ndarray__": "not base64!"}}, {"value": record.encode(1.0)},
                                 lambda: [])]) == ["the recorded result is malformed"]
+
+
+def test_training_that_returns_views_of_its_start_fails_with_the_hint():
+    """07's hidden training is judged by accuracy, not equality: a view of the start is still named."""
+    from grader.cases import CASE_SETS
+    from grader.notebooks.nb07_tiny_cnn.judges import judge_training
+
+    case = CASE_SETS["test_train_tiny_cnn_hidden"].cases()[0]
+    steps = 5 * -(-len(case.args["x"]) // 32)
+    outcome = record.run_case(lambda params, **_: (tuple(p[...] for p in params), np.ones(steps)), case.args)
+    assert ALIASING_HINT.format("params") in judge_training(case, outcome)

@@ -202,7 +202,8 @@ def conv_transpose2d(x, w, b, stride=1, pad=0, output_padding=0):
 
 
 # %% tests grade_id="test_conv_transpose2d_visible" points=2
-# Checks a 2x2 input stamping a 3x3 kernel at stride 1 and 2, pad 1, output_padding 1, and several channels with a bias.
+# Checks a 2x2 input stamping a 3x3 kernel at stride 1 and 2, pad 1, output_padding 1, several channels with a bias,
+# and a 2x3 input with a 3x2 kernel at stride (2, 1).
 check("test_conv_transpose2d_visible", conv_transpose2d)
 
 # %% tests grade_id="test_conv_transpose2d_hidden" points=3

@@ -440,11 +440,11 @@ def tiny_cnn_forward(x, params):
 
 
 # %% tests grade_id="test_tiny_cnn_forward_visible" points=2
-# Checks scores and cache for one image with one filter, and for two images with two filters.
+# Checks scores and cache for one image with one filter, two images with two filters, and a 5x3 filter (pad (2, 1)).
 check("test_tiny_cnn_forward_visible", tiny_cnn_forward)
 
 # %% tests grade_id="test_tiny_cnn_forward_hidden" points=3
-# Hidden tests: several channels and filters, 7x6 images (pooling drops a row), 5x5 and 1x1 filters, ties in pooling, 10 classes.
+# Hidden tests: several channels and filters, 7x6 images (pooling drops a row), 5x5, 1x1, 3x1 and 1x5 filters, ties in pooling, 10 classes.
 ### BEGIN HIDDEN TESTS
 from grader.hidden import record_hidden
 record_hidden("test_tiny_cnn_forward_hidden", tiny_cnn_forward)
@@ -494,11 +494,11 @@ def tiny_cnn_backward(dscores, x, params, cache):
 
 
 # %% tests grade_id="test_tiny_cnn_backward_visible" points=2
-# Checks the four gradients for one image with one filter, and for two images with two filters.
+# Checks the four gradients for one image with one filter, two images with two filters, and a 5x3 filter.
 check("test_tiny_cnn_backward_visible", tiny_cnn_backward)
 
 # %% tests grade_id="test_tiny_cnn_backward_hidden" points=3
-# Hidden tests: several channels and filters, a 7x6 image (a row dropped by pooling), 5x5 and 1x1 filters, 10 classes.
+# Hidden tests: several channels and filters, a 7x6 image (a row dropped by pooling), 5x5, 1x1, 3x1 and 1x5 filters, 10 classes.
 ### BEGIN HIDDEN TESTS
 from grader.hidden import record_hidden
 record_hidden("test_tiny_cnn_backward_hidden", tiny_cnn_backward)
@@ -643,11 +643,11 @@ def train_tiny_cnn(params, x, y, epochs=1, batch_size=32, lr=0.1, seed=0):
 
 
 # %% tests grade_id="test_train_tiny_cnn_visible" points=2
-# Checks one full-batch step, and two shuffled epochs of batches of 2 (the last batch smaller), against the same steps done right.
+# Checks one full-batch step, two shuffled epochs of batches of 2 (the last batch smaller), and 3x1 filters, against the same steps done right.
 check("test_train_tiny_cnn_visible", train_tiny_cnn)
 
 # %% tests grade_id="test_train_tiny_cnn_hidden" points=3
-# Hidden test: 5 epochs on the 1297 training digits (fixed seed, batches of 32, lr 0.2); needs 90% of 500 held-out digits right.
+# Hidden test: 5 epochs with 5x3 filters on the 1297 training digits (fixed seed, batches of 32, lr 0.2); needs 90% of 500 held-out digits right.
 ### BEGIN HIDDEN TESTS
 from grader.hidden import record_hidden
 record_hidden("test_train_tiny_cnn_hidden", train_tiny_cnn)

@@ -105,6 +105,8 @@ def _transposed_visible() -> list[Case]:
         Case(dict(one, stride=2, pad=1, output_padding=1), "output_padding 1: one more row and column -> 4x4"),
         Case(dict(x=_grid(1, 2, 2, 2), w=_grid(2, 3, 2, 2) / 10, b=np.array([1.0, -1.0, 0.5])),
              "2 input channels, 3 output channels, bias added"),
+        Case(dict(x=_grid(1, 1, 2, 3), w=_grid(1, 1, 3, 2) / 10, b=np.zeros(1), stride=(2, 1)),
+             "non-square: a 2x3 input, a 3x2 kernel, stride (2, 1) -> 5x4 (rows and columns kept apart)"),
     ]
 
 

@@ -2,6 +2,8 @@
 
 Visible sets are small and readable; hidden sets add batches, several channels and filters,
 non-square images with an odd height (pooling drops a row), 5x5 kernels, ties in pooling,
+odd non-square filters (5x3, 3x1, 1x3: each axis is padded by its own half, so padding both by
+kh // 2 fails; every set holds one, tests/test_case_sets.py),
 huge scores (softmax must not overflow), exact zeros for the ReLU, and, for training, the
 real digits: the hidden training case trains on the 1297 training digits with a fixed seed
 and is judged by the accuracy of the returned parameters on the 500 held-out digits
@@ -14,10 +16,14 @@ import numpy as np
 from grader.cases import Case, hidden, rng, visible
 
 
+def _kernel(k) -> tuple[int, int]:
+    return (k, k) if np.ndim(k) == 0 else tuple(k)
+
+
 def _net(g, n=2, c=1, h=4, w=4, f=2, k=3, classes=3, scale=1.0):
-    """A batch x of shape (n, c, h, w) and parameters (w1, b1, w2, b2) for the tiny CNN."""
+    """A batch x of shape (n, c, h, w) and parameters (w1, b1, w2, b2) for the tiny CNN; ``k``: int or (kh, kw)."""
     x = g.standard_normal((n, c, h, w))
-    w1 = g.standard_normal((f, c, k, k)) * scale
+    w1 = g.standard_normal((f, c) + _kernel(k)) * scale
     b1 = g.standard_normal(f) * 0.1
     w2 = g.standard_normal((f * (h // 2) * (w // 2), classes)) * 0.5
     b2 = g.standard_normal(classes) * 0.1
@@ -28,12 +34,13 @@ def _cache_and_dscores(g, n, c, h, w, f, k, classes):
     """Arguments for tiny_cnn_backward: a consistent forward pass, computed here without the reference."""
     x, params = _net(g, n, c, h, w, f, k, classes)
     w1, b1, w2, b2 = params
-    ph, pw = k // 2, k // 2
+    kh, kw = _kernel(k)
+    ph, pw = kh // 2, kw // 2
     xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     z = np.zeros((n, f, h, w))
     for i in range(h):
         for j in range(w):
-            z[:, :, i, j] = np.tensordot(xp[:, :, i:i + k, j:j + k], w1, axes=([1, 2, 3], [1, 2, 3]))
+            z[:, :, i, j] = np.tensordot(xp[:, :, i:i + kh, j:j + kw], w1, axes=([1, 2, 3], [1, 2, 3]))
     z += b1[:, None, None]
     a = np.maximum(z, 0.0)
     ho, wo = h // 2, w // 2
@@ -131,6 +138,8 @@ def tiny_cnn_forward_visible() -> list[Case]:
     return [
         Case(dict(x=x, params=params), "one 4x4 image, one 3x3 filter, two classes"),
         Case(dict(x=x2, params=params2), "two images, two filters (flatten: filter, then row, then column)"),
+        Case(dict(zip(("x", "params"), _net(g, n=2, c=1, h=4, w=6, f=2, k=(5, 3), classes=2))),
+             "a 5x3 filter on 4x6 images: each axis is padded by its own half, pad=(kh//2, kw//2) = (2, 1)"),
     ]
 
 
@@ -145,6 +154,10 @@ def tiny_cnn_forward_hidden() -> list[Case]:
         Case(dict(zip(("x", "params"), _net(g, n=2, c=1, h=8, w=8, f=4, k=5, classes=10))), "8x8 digits-sized, 5x5 filters"),
         Case(dict(x=ties_x, params=ties), "small integers: ties in pooling (the first maximum wins)"),
         Case(dict(zip(("x", "params"), _net(g, n=5, c=3, h=4, w=6, f=2, k=1, classes=2))), "1x1 filters, 3 channels"),
+        Case(dict(zip(("x", "params"), _net(g, n=2, c=2, h=6, w=5, f=3, k=(3, 1), classes=3))),
+             "3x1 filters on 6x5 images: pad=(1, 0)"),
+        Case(dict(zip(("x", "params"), _net(g, n=2, c=1, h=5, w=6, f=2, k=(1, 5), classes=4))),
+             "1x5 filters on 5x6 images: pad=(0, 2)"),
     ]
 
 
@@ -157,6 +170,8 @@ def tiny_cnn_backward_visible() -> list[Case]:
     return [
         Case(_cache_and_dscores(g, 1, 1, 4, 4, 1, 3, 2), "one 4x4 image, one filter, two classes"),
         Case(_cache_and_dscores(g, 2, 1, 4, 4, 2, 3, 3), "two images, two filters, three classes"),
+        Case(_cache_and_dscores(g, 2, 1, 4, 6, 2, (5, 3), 2),
+             "a 5x3 filter on 4x6 images: the conv's backward pass pads each axis by its own half, (2, 1)"),
     ]
 
 
@@ -167,6 +182,8 @@ def tiny_cnn_backward_hidden() -> list[Case]:
         Case(_cache_and_dscores(g, 3, 2, 7, 6, 3, 3, 4), "3 images with 2 channels, 7x6 (a row is dropped), 3 filters"),
         Case(_cache_and_dscores(g, 2, 1, 8, 8, 4, 5, 10), "8x8 digits-sized, 5x5 filters, 10 classes"),
         Case(_cache_and_dscores(g, 4, 3, 6, 4, 2, 1, 2), "1x1 filters, 3 channels"),
+        Case(_cache_and_dscores(g, 2, 2, 6, 5, 3, (3, 1), 3), "3x1 filters on 6x5 images: pad=(1, 0)"),
+        Case(_cache_and_dscores(g, 2, 1, 5, 6, 2, (1, 5), 4), "1x5 filters on 5x6 images: pad=(0, 2)"),
     ]
 
 
@@ -198,10 +215,11 @@ def sgd_step_hidden() -> list[Case]:
 # --- train_tiny_cnn -------------------------------------------------------------------------------
 
 
-def digits_start(seed: int = 0, filters: int = 8):
-    """The hidden training case's starting parameters for 8x8 digits (He-style scales)."""
+def digits_start(seed: int = 0, filters: int = 8, kernel=(3, 3)):
+    """The hidden training case's starting parameters for 8x8 digits (He-style scales); ``kernel`` = (kh, kw)."""
     g = rng(seed)
-    w1 = g.standard_normal((filters, 1, 3, 3)) * np.sqrt(2 / 9)
+    kh, kw = kernel
+    w1 = g.standard_normal((filters, 1, kh, kw)) * np.sqrt(2 / (kh * kw))
     w2 = g.standard_normal((filters * 16, 10)) * np.sqrt(1 / (filters * 16))
     return w1, np.zeros(filters), w2, np.zeros(10)
 
@@ -216,6 +234,9 @@ def train_tiny_cnn_visible() -> list[Case]:
              "one epoch, one batch of all 5 images: one step of gradient descent"),
         Case(dict(params=params, x=x, y=y, epochs=2, batch_size=2, lr=0.1, seed=3),
              "two epochs of batches of 2 (the last batch has 1 image), shuffled with rng.permutation"),
+        Case(dict(params=_net(g, n=4, c=1, h=4, w=4, f=2, k=(3, 1), classes=2, scale=0.5)[1], x=x[:4],
+                  y=np.array([0, 1, 1, 0]), epochs=1, batch_size=2, lr=0.1, seed=1),
+             "3x1 filters (pad=(1, 0)): two steps of batches of 2"),
     ]
 
 
@@ -225,6 +246,6 @@ def train_tiny_cnn_hidden() -> list[Case]:
 
     x_train, y_train, _, _ = load_digits()
     return [
-        Case(dict(params=digits_start(0), x=x_train, y=y_train, epochs=5, batch_size=32, lr=0.2, seed=0),
-             "5 epochs on the 1297 training digits: at least 90% right on the 500 held-out digits"),
+        Case(dict(params=digits_start(0, kernel=(5, 3)), x=x_train, y=y_train, epochs=5, batch_size=32, lr=0.2, seed=0),
+             "5 epochs with 5x3 filters on the 1297 training digits: at least 90% right on the 500 held-out digits"),
     ]

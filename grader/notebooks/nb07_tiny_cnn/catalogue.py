@@ -18,7 +18,7 @@ _LAYERS = '''
 def conv(x, w, b):
     n, c, h, wd = x.shape
     f, _, kh, kw = w.shape
-    ph, pw = kh // 2, kw // 2
+    ph, pw = (kh // 2, kh // 2) if PAD_KH_BOTH else (kh // 2, kw // 2)
     xp = np.zeros((n, c, h + 2 * ph, wd + 2 * pw))
     xp[:, :, ph:ph + h, pw:pw + wd] = x
     z = np.zeros((n, f, h, wd))
@@ -66,7 +66,7 @@ def backward(dscores, x, params, cache):
     da = da.reshape(z.shape)
     dz = da * (z > 0) if RELU_BACK else da
     kh, kw = w1.shape[2:]
-    ph, pw = kh // 2, kw // 2
+    ph, pw = (kh // 2, kh // 2) if PAD_KH_BOTH else (kh // 2, kw // 2)
     xp = np.zeros((n, x.shape[1], h + 2 * ph, wd + 2 * pw))
     xp[:, :, ph:ph + h, pw:pw + wd] = x
     dw1 = np.zeros(w1.shape)
@@ -84,7 +84,7 @@ def ce(scores, y):
     return loss, d / len(y)
 '''
 
-_FLAGS = dict(RELU=True, CHANNELS_LAST=False, RELU_BACK=True)
+_FLAGS = dict(RELU=True, CHANNELS_LAST=False, RELU_BACK=True, PAD_KH_BOTH=False)
 
 
 def _with_layers(head: str, body: str, **flags) -> str:
@@ -218,11 +218,34 @@ WRONG = [
     ''', hint="subtract 1 at the right class"),
     wrong("tiny_cnn_forward", "no relu", _forward(RELU=False), hint="the ReLU is missing"),
     wrong("tiny_cnn_forward", "channels-last flatten", _forward(CHANNELS_LAST=True), hint="flattened in the wrong order"),
+    wrong("tiny_cnn_forward", "both axes padded by kh // 2", _forward(PAD_KH_BOTH=True), hint="pad=(kh // 2, kw // 2)"),
+    wrong("tiny_cnn_forward", "both axes padded by kh // 2, with @", '''
+        def tiny_cnn_forward(x, params):
+            w1, b1, w2, b2 = params
+            n, c, h, wd = x.shape
+            f, _, kh, kw = w1.shape
+            xp = np.pad(x, ((0, 0), (0, 0), (kh // 2, kh // 2), (kh // 2, kh // 2)))
+            ho, wo = xp.shape[2] - kh + 1, xp.shape[3] - kw + 1
+            z = np.zeros((n, f, ho, wo))
+            for i in range(ho):
+                for j in range(wo):
+                    z[:, :, i, j] = np.tensordot(xp[:, :, i:i + kh, j:j + kw], w1, axes=([1, 2, 3], [1, 2, 3])) + b1
+            a = np.maximum(z, 0)
+            win = a[:, :, :ho // 2 * 2, :wo // 2 * 2].reshape(n, f, ho // 2, 2, wo // 2, 2).transpose(0, 1, 2, 4, 3, 5)
+            win = win.reshape(n, f, ho // 2, wo // 2, 4)
+            best = win.argmax(axis=-1)
+            p = win.max(axis=-1)
+            rows = np.arange(ho // 2)[:, None] * 2 + best // 2
+            cols = np.arange(wo // 2)[None, :] * 2 + best % 2
+            switches = (rows * wo + cols).astype(np.int64)
+            return p.reshape(n, -1) @ w2 + b2, (z, a, p, switches)
+    ''', hint="pad=(kh // 2, kw // 2)"),
     wrong("tiny_cnn_backward", "no relu backward", _backward(RELU_BACK=False), hint="backward pass is missing"),
     wrong("tiny_cnn_backward", "grads in the wrong order", _with_layers(
         "tiny_cnn_backward(dscores, x, params, cache)",
         "dw1, db1, dw2, db2 = backward(dscores, x, params, cache)\nreturn dw2, db2, dw1, db1\n"),
         hint="in the order of params"),
+    wrong("tiny_cnn_backward", "both axes padded by kh // 2", _backward(PAD_KH_BOTH=True), hint="pad=(kh // 2, kw // 2)"),
     wrong("sgd_step", "ascent", '''
         def sgd_step(params, grads, lr):
             return tuple(p + lr * g for p, g in zip(params, grads))
@@ -243,7 +266,8 @@ def battery() -> dict[str, list[dict]]:
     x0 = g.standard_normal((2, 3, 4))
     x0[0, 0, :2] = 0.0
     nets = [_net(g, n=2, c=1, h=4, w=4, f=2, k=3, classes=3), _net(g, n=3, c=2, h=5, w=6, f=3, k=3, classes=4),
-            _net(g, n=2, c=1, h=6, w=6, f=2, k=5, classes=10)]
+            _net(g, n=2, c=1, h=6, w=6, f=2, k=5, classes=10), _net(g, n=2, c=1, h=4, w=6, f=2, k=(5, 3), classes=3),
+            _net(g, n=2, c=2, h=5, w=4, f=2, k=(1, 3), classes=2)]
     x5, p5 = _net(g, n=5, c=1, h=4, w=4, f=2, k=3, classes=3, scale=0.5)
     y5 = np.array([0, 1, 2, 1, 0])
     x6, p6 = _net(g, n=6, c=2, h=4, w=6, f=2, k=3, classes=2, scale=0.5)
@@ -260,7 +284,8 @@ def battery() -> dict[str, list[dict]]:
         ],
         "tiny_cnn_forward": [{"x": x, "params": p} for x, p in nets],
         "tiny_cnn_backward": [_cache_and_dscores(g, 2, 1, 4, 4, 2, 3, 3), _cache_and_dscores(g, 3, 2, 5, 6, 3, 3, 4),
-                              _cache_and_dscores(g, 2, 1, 6, 6, 2, 5, 10)],
+                              _cache_and_dscores(g, 2, 1, 6, 6, 2, 5, 10), _cache_and_dscores(g, 2, 1, 4, 6, 2, (5, 3), 3),
+                              _cache_and_dscores(g, 2, 2, 5, 4, 2, (1, 3), 2)],
         "sgd_step": [
             {"params": tuple(g.standard_normal(s) for s in shapes), "grads": tuple(g.standard_normal(s) for s in shapes),
              "lr": 0.1},

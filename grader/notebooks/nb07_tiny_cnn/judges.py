@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnn_course import record
+from cnn_course.checks import aliasing_hint
 from cnn_course.data import load_digits
 
 from . import reference as R
@@ -32,6 +33,8 @@ def judge_training(case, outcome: dict) -> str | None:
     if "error" in outcome:
         error = outcome["error"]
         return f"raised {error['type']}" + (f": {error['message']}" if error.get("message") else "")
+    if outcome.get("returned_input"):
+        return f"the result is a view of the argument {outcome['returned_input'][0]}, not a new array. Hint: {aliasing_hint(outcome)}"
     value = record.decode(outcome["value"])
     if not (isinstance(value, tuple) and len(value) == 2):
         return "the result should be the tuple (params, losses)"

@@ -88,6 +88,25 @@ def _forward_channels_last(x, params):
     return p.transpose(0, 2, 3, 1).reshape(len(p), -1) @ w2 + b2, (z, a, p, switches)
 
 
+def _one_pad(w1, axis: int) -> tuple[int, int]:
+    """The slip of a non-square filter: one axis's half-kernel used for both axes."""
+    half = np.shape(w1)[2 + axis] // 2
+    return half, half
+
+
+def _forward_one_pad(axis: int, keep_size: bool):
+    """Both axes padded by kh // 2 (axis 0) or kw // 2 (axis 1); ``keep_size``: a loop that writes only H x W outputs."""
+    def wrong(x, params):
+        w1, b1, w2, b2 = params
+        h, w = np.shape(x)[2:]
+        z = R.conv2d(x, w1, b1, stride=1, pad=_one_pad(w1, axis))
+        z = z[:, :, :h, :w] if keep_size else z
+        a = R.relu(z)
+        p, switches = R.max_pool2d(a, 2)
+        return p.reshape(len(p), -1) @ np.asarray(w2, dtype=np.float64) + b2, (z, a, p, switches)
+    return wrong
+
+
 def _forward_cache_order(x, params):
     scores, (z, a, p, switches) = R.tiny_cnn_forward(x, params)
     return scores, (a, z, p, switches)
@@ -101,7 +120,7 @@ def _forward_no_dense_bias(x, params):
 # --------------------------------------------------------------------------- tiny_cnn_backward
 
 
-def _backward_parts(dscores, x, params, cache, relu=True, pool="max"):
+def _backward_parts(dscores, x, params, cache, relu=True, pool="max", conv_back=None):
     w1, b1, w2, b2 = params
     z, a, p, switches = cache
     p = np.asarray(p, dtype=np.float64)
@@ -112,8 +131,30 @@ def _backward_parts(dscores, x, params, cache, relu=True, pool="max"):
     else:
         da = R.mean_pool2d_backward(dflat.reshape(p.shape), np.shape(a), 2)
     dz = R.relu_backward(da, z) if relu else da
+    if conv_back is not None:
+        return conv_back(dz, x, w1), dz.sum(axis=(0, 2, 3)), dw2, db2
     _, dw1, db1 = R.conv2d_backward(dz, x, w1, stride=1, pad=(kh // 2, kw // 2))
     return dw1, db1, dw2, db2
+
+
+def _backward_one_pad(axis: int):
+    """dw1 of an input padded by kh // 2 (axis 0) or kw // 2 (axis 1) on both axes, taps read from its corner."""
+    def conv_back(dz, x, w1):
+        kh, kw = np.shape(w1)[2:]
+        ph, pw = _one_pad(w1, axis)
+        xp = np.pad(np.asarray(x, dtype=np.float64), ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+        h, w = dz.shape[2:]
+        if xp.shape[2] < h + kh - 1 or xp.shape[3] < w + kw - 1:
+            raise ValueError("the padded input is too small for the kernel")
+        dw1 = np.zeros(np.shape(w1))
+        for u in range(kh):
+            for v in range(kw):
+                dw1[:, :, u, v] = np.einsum("nfij,ncij->fc", dz, xp[:, :, u:u + h, v:v + w])
+        return dw1
+
+    def wrong(dscores, x, params, cache):
+        return _backward_parts(dscores, x, params, cache, conv_back=conv_back)
+    return wrong
 
 
 def _backward_no_relu(dscores, x, params, cache):
@@ -171,6 +212,10 @@ def _train_twist(**twist):
     return wrong
 
 
+PAD_HINT = ("a non-square filter pads each axis by its own half: pad=(kh // 2, kw // 2), "
+            "not the same half-kernel on both axes")
+
+
 VARIANTS = {
     "relu": [
         ("negative values must become 0, not their absolute value: max(0, x)", _relu_abs),
@@ -197,6 +242,7 @@ VARIANTS = {
         ("the cache must be (z, a, p, switches) in that order: the conv output z first, then a = relu(z)",
          _forward_cache_order),
         ("the dense layer's bias b2 is missing: scores = flat @ w2 + b2", _forward_no_dense_bias),
+        *[(PAD_HINT, _forward_one_pad(axis, keep_size)) for keep_size in (True, False) for axis in (0, 1)],
     ],
     "tiny_cnn_backward": [
         ("the ReLU's backward pass is missing: dz = relu_backward(da, z) before the conv's backward pass",
@@ -204,6 +250,7 @@ VARIANTS = {
         ("the pooling gradient was shared over the window: max pooling sends it to the maximum only (switches)",
          _backward_mean_pool),
         ("grads must be in the order of params: (dw1, db1, dw2, db2)", _backward_order),
+        *[(PAD_HINT, _backward_one_pad(axis)) for axis in (0, 1)],
     ],
     "sgd_step": [
         ("added the gradient: a descent step subtracts it, param - lr * grad", _sgd_ascent),

@@ -1,0 +1,95 @@
+"""Every case set tries what the contract allows: non-square kernels, inputs and strides.
+
+docs/course-spec.md lets kernels, inputs and strides be non-square. A case set that tries only
+square ones passes an implementation that mixes up height and width, or pads both axes by
+``kh // 2`` (07), so each case set of a function that takes images, kernels or (h, w) pairs holds
+at least one call where height and width differ.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from grader.cases import CASE_SETS
+
+#: Functions whose arguments have no height and width: 1-D sizes, matrices, elementwise maps.
+NO_HEIGHT_AND_WIDTH = {
+    "dense_param_count": "counts of a dense layer",
+    "conv_output_size": "one axis at a time",
+    "same_padding": "one axis at a time",
+    "receptive_field": "one axis at a time",
+    "transposed_output_size": "one axis at a time",
+    "overlap_count": "1-D (the 2-D map is the outer product)",
+    "dense_backward": "matrices (N, D) and (D, M)",
+    "numerical_gradient": "any shape, no spatial meaning",
+    "relative_error": "any shape, no spatial meaning",
+    "relu": "elementwise",
+    "relu_backward": "elementwise",
+    "softmax_cross_entropy": "scores (N, K)",
+    "sgd_step": "elementwise on each parameter",
+}
+
+#: Arguments that are (h, w) pairs, or shapes whose last two entries are (H, W).
+PAIRS = ("kernel_size", "stride", "pad", "size", "scale", "out_hw", "output_size", "dilation", "output_padding")
+SHAPES = ("in_shape", "input_shape")
+#: Arguments of 07 that are matrices or labels, not maps (the filter is params[0]).
+NOT_MAPS = ("dscores", "scores", "y_labels")
+
+
+def _differ(pair) -> bool:
+    return isinstance(pair, (tuple, list)) and len(pair) >= 2 and pair[-2] != pair[-1]
+
+
+def _maps(name, value) -> list[np.ndarray]:
+    """The images, kernels and maps in an argument, whose last two axes are height and width."""
+    if name == "params":        # 07's (w1, b1, w2, b2): only w1 is a kernel; w2 is a matrix
+        return [value[0]]
+    if name in NOT_MAPS:
+        return []
+    if isinstance(value, np.ndarray):
+        return [value] if value.ndim >= 2 and value.dtype.kind == "f" else []
+    if isinstance(value, (tuple, list)):
+        return [a for v in value for a in _maps("", v)]
+    return []
+
+
+def is_non_square(function: str, args: dict) -> bool:
+    """True when a call has a height different from its width somewhere: a map, a kernel or a pair."""
+    if function.startswith("tiny_cnn") or function == "train_tiny_cnn":
+        w1 = args["params"][0]
+        return w1.shape[-2] != w1.shape[-1]          # 07's contract: odd, possibly non-square filters
+    for name, value in args.items():
+        if name in PAIRS and _differ(value):
+            return True
+        if name in SHAPES and _differ(tuple(value)):
+            return True
+        if any(a.shape[-2] != a.shape[-1] for a in _maps(name, value)):
+            return True
+    return False
+
+
+SPATIAL_SETS = sorted(id for id, s in CASE_SETS.items() if s.function not in NO_HEIGHT_AND_WIDTH)
+
+
+def test_the_exemptions_name_graded_functions():
+    assert set(NO_HEIGHT_AND_WIDTH) <= {s.function for s in CASE_SETS.values()}
+
+
+@pytest.mark.parametrize("case_set_id", SPATIAL_SETS)
+def test_every_case_set_has_a_non_square_case(case_set_id):
+    case_set = CASE_SETS[case_set_id]
+    assert any(is_non_square(case_set.function, case.args) for case in case_set.cases()), (
+        f"{case_set_id}: every case is square; add one with a non-square kernel, input or stride "
+        "(the contract allows them, and a height/width mix-up passes otherwise)")
+
+
+@pytest.mark.parametrize("args, non_square", [
+    (dict(x=np.zeros((1, 1, 4, 4)), w=np.zeros((1, 1, 3, 3)), stride=2), False),
+    (dict(x=np.zeros((1, 1, 4, 4)), w=np.zeros((1, 1, 3, 3)), stride=(1, 2)), True),
+    (dict(x=np.zeros((1, 1, 4, 5)), w=np.zeros((1, 1, 3, 3))), True),
+    (dict(x=np.zeros((4, 4)), k=np.zeros((1, 3))), True),
+    (dict(in_shape=(3, 5, 5), kernel_size=3), False),
+    (dict(in_shape=(3, 5, 7), kernel_size=3), True),
+])
+def test_non_square_means_height_differs_from_width(args, non_square):
+    assert is_non_square("conv2d", args) == non_square
