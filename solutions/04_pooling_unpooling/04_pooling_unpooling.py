@@ -275,6 +275,37 @@ record_hidden("test_mean_pool2d_hidden", mean_pool2d)
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# ### Padded windows, and global average pooling (not graded)
+#
+# The pooling of this course never pads. Libraries can: PyTorch's `avg_pool2d(x, 3, 1, padding=1)`
+# surrounds the map with zeros first, and then has to decide what an edge window's mean is. With
+# `count_include_pad=True` (its default) every window is divided by $k_h k_w$, the padded zeros
+# included, so edge values are pulled towards 0; with `count_include_pad=False` a window is divided
+# by the number of *real* pixels in it, and a corner of a 3×3 window at pad 1 is the mean of 4 pixels.
+# Your `mean_pool2d` gives both: pool the padded map (zeros included), and divide by the pooled
+# padded map of ones (the fraction of each window that is real). Max pooling pads with $-\infty$
+# instead, which never wins a window.
+#
+# **Global average pooling** (全局平均池化) is mean pooling with one window as large as the map:
+# `mean_pool2d(x, size=(H, W))` turns each $H \times W$ plane into one number, `(N, C, 1, 1)`. Modern
+# networks (ResNet, for example) use it instead of flattening: a 512×7×7 map becomes 512 numbers, so a
+# dense layer to 1,000 classes needs 512,000 weights instead of 25,088,000, and any input size works.
+
+# %%
+x = np.arange(1.0, 17.0).reshape(1, 1, 4, 4)                  # the 4x4 map 1..16
+try:
+    zeros_around = ((0, 0), (0, 0), (1, 1), (1, 1))            # pad 1 on each side of H and W
+    include = mean_pool2d(np.pad(x, zeros_around), 3, 1)       # count_include_pad=True
+    real = mean_pool2d(np.pad(np.ones_like(x), zeros_around), 3, 1)   # the real fraction of each window
+    exclude = include / real                                   # count_include_pad=False
+    print("top-left window, 3x3 at pad 1:", f"{include[0, 0, 0, 0]:.4f} with the zeros counted,",
+          f"{exclude[0, 0, 0, 0]:.4f} without (the mean of 1, 2, 5, 6)")
+    gap = mean_pool2d(x, size=x.shape[2:])
+    print("global average pooling:", x.shape, "->", gap.shape, "value", gap[0, 0, 0, 0], "= the mean", x.mean())
+except NotImplementedError:
+    print("Implement mean_pool2d above, then run this cell again.")
+
+# %% [markdown]
 # ## 5. Every channel on its own: a depth of D stays D
 #
 # A feature map of depth $D$ (one plane per filter of the layer before) is pooled plane by
@@ -467,6 +498,9 @@ pooling_widget(max_pool2d, mean_pool2d, max_unpool2d, upsample_nearest)
 #    function of notebook 05 would then send its errors to different neurons?
 # 6. Why can `upsample_nearest` not replace `max_unpool2d` in a SegNet-style decoder, and why
 #    does `max_unpool2d` need `output_size` while `upsample_nearest` needs only a scale?
+# 7. Write `mean_pool2d_padded(x, size, stride, pad, count_include_pad=True)` from your `mean_pool2d`
+#    and `np.pad` (as in the cell after section 4). On the 4×4 map 1..16 with 3×3 windows, stride 1,
+#    pad 1, which output cells differ between the two settings? Why must max pooling not pad with 0?
 #
 # <details><summary>Answers</summary>
 #
@@ -485,6 +519,9 @@ pooling_widget(max_pool2d, mean_pool2d, max_unpool2d, upsample_nearest)
 #    The pooled size does not determine the input size (4×4 and 5×5 both pool to 2×2), and
 #    unpooling must rebuild the input's size to decode $s = rW + c$; upsampling just multiplies
 #    the size by the scale.
+# 7. Only the 12 border cells: the 4 interior windows hold no padding. With zeros counted a corner
+#    window is divided by 9 instead of 4 (14/9 instead of 3.5), an edge window by 9 instead of 6.
+#    A zero pad would win every edge window whose real values are all negative; $-\infty$ never wins.
 # </details>
 #
 # ## Summary

@@ -321,7 +321,7 @@ try:
     print("valid 3x3 convolution ->", y_conv.shape[2:], "; largest difference from the direct way:",
           float(np.abs(y_direct - y_conv).max()))
 except NotImplementedError as missing:
-    print(f"Not yet: {missing or 'a function above is still a stub'}. Implement it, then run this cell again.")
+    print(f"Not yet: {str(missing) or 'a function above is still a stub'}. Implement it, then run this cell again.")
 
 # %% [markdown]
 # **The first way, as a full convolution.** With stride 1 there is nothing to dilate, and padding
@@ -366,7 +366,40 @@ try:
     numeric = ((conv2d(x + e, w, np.zeros(4), 2, 1) * y).sum() - (conv2d(x - e, w, np.zeros(4), 2, 1) * y).sum()) / 2e-6
     print(f"dE/dx[1,2,3,4]: numerically {numeric:.6f}, from the transposed convolution {back[1, 2, 3, 4]:.6f}")
 except NotImplementedError as missing:
-    print(f"Not yet: {missing or 'a function above is still a stub'}. Implement it, then run this cell again.")
+    print(f"Not yet: {str(missing) or 'a function above is still a stub'}. Implement it, then run this cell again.")
+
+# %% [markdown]
+# ### The matrix itself, and why "deconvolution" is a misnomer (not graded)
+#
+# The matrix $C$ is easy to build: its column $j$ is what the convolution makes of the image that
+# is 0 everywhere except for a 1 at pixel $j$. For a 4×4 input and a 3×3 kernel at stride 1 the
+# output is 2×2, so $C$ has 4 rows and 16 columns, and `conv_transpose2d(y, w)` must equal
+# $C^\top \mathbf{y}$ reshaped to 4×4. The next cell checks it with your functions.
+#
+# In signal processing, **deconvolution** means *undoing* a convolution: given $\mathbf{y} = C\mathbf{x}$,
+# find $\mathbf{x}$ again (deblurring a photograph, for instance). A transposed convolution does not
+# do that. It multiplies by $C^\top$, not by an inverse of $C$ — and this $C$ has no inverse at all:
+# 16 numbers went in, 4 came out, so many inputs give the same output and no layer can tell them apart.
+# $C^\top C\mathbf{x}$ is not $\mathbf{x}$. What the transposed convolution shares with an inverse is only
+# the **shape** (small to large), and in a network that is all that counts: its weights are learned,
+# not derived from a forward convolution. So "transposed convolution" (转置卷积) is the accurate name;
+# "deconvolution" (反卷积) stayed from the early papers and is the same misnomer in both languages.
+
+# %%
+try:
+    g = np.random.default_rng(2)
+    w = g.standard_normal((1, 1, 3, 3))
+    units = np.eye(16).reshape(16, 1, 1, 4, 4)                  # unit image j: a single 1 at pixel j
+    C = np.stack([conv2d(e, w, np.zeros(1)).ravel() for e in units], axis=1)
+    y = g.standard_normal((1, 1, 2, 2))
+    print("C has shape", C.shape, "and rank", np.linalg.matrix_rank(C), "(of 16 input pixels)")
+    print("conv_transpose2d(y) == C.T @ y:", np.allclose(conv_transpose2d(y, w, np.zeros(1)),
+                                                         (C.T @ y.ravel()).reshape(1, 1, 4, 4)))
+    x = g.standard_normal((1, 1, 4, 4))
+    back = conv_transpose2d(conv2d(x, w, np.zeros(1)), w, np.zeros(1))
+    print("x comes back:", np.allclose(back, x), "; largest difference", float(np.abs(back - x).max()))
+except NotImplementedError as missing:
+    print(f"Not yet: {str(missing) or 'a function above is still a stub'}. Implement it, then run this cell again.")
 
 # %% [markdown]
 # ## 5. Checkerboards
@@ -438,6 +471,10 @@ checkerboard_widget(overlap_count, conv_transpose2d, upsample_nearest, conv2d)
 # 2. For which kernel sizes is a stride-2 transposed convolution free of checkerboards in the interior?
 # 3. Show with `overlap_count` that the 2-D overlap of $k=3, s=2$ has three different values. Which?
 # 4. Why can `output_padding` not be as large as the stride?
+# 5. Build $C$ for a 5×5 input, $k = 3$, stride 2, pad 1 (as in the cell of section 4, with `stride=2, pad=1`),
+#    and check that `conv_transpose2d(y, w, np.zeros(1), stride=2, pad=1)` equals $C^\top\mathbf{y}$. What is
+#    $C$'s shape? For which layers is $C^\top C$ the identity, so that the transposed convolution really undoes
+#    the convolution?
 #
 # <details><summary>Answers</summary>
 #
@@ -448,6 +485,10 @@ checkerboard_widget(overlap_count, conv_transpose2d, upsample_nearest, conv2d)
 # 4. A convolution with stride $s$ maps $s$ consecutive input sizes to the same output size; only
 #    $s$ answers exist, $0 \dots s-1$ extra rows. An output_padding of $s$ would describe an input the
 #    convolution would have mapped to a *larger* output.
+# 5. $C$ is 9×25 (a 3×3 output from 25 pixels), and the two agree. $C^\top C = I$ needs orthonormal
+#    columns, so at least as many outputs as inputs: a layer that shrinks the map never qualifies. With
+#    stride 1 and no padding only $k = 1$ with $w = \pm 1$ works ($C = \pm I$); in general the transposed
+#    convolution inverts the convolution only when $C$ has orthonormal columns, which learned kernels almost never give.
 # </details>
 #
 # ## Summary
