@@ -9,6 +9,7 @@ checks hold every text a student or instructor reads to one of the two right wor
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -35,9 +36,12 @@ def _flat(text: str) -> str:
     return " ".join(" ".join(lines).replace("*", "").split())
 
 
+@cache
 def _texts() -> dict[str, str]:
-    """Everything that explains the course: notebook sources, hints, case notes, the contract, the README."""
-    texts = {str(p.relative_to(ROOT)): p.read_text() for p in sorted((ROOT / "solutions").glob("*/*.py"))}
+    """Everything that explains the course: notebook sources, the graded functions' docstrings, hints, case
+    notes, the contract, the README."""
+    sources = sorted((ROOT / "solutions").glob("*/*.py")) + sorted((ROOT / "grader" / "notebooks").glob("*/*.py"))
+    texts = {str(p.relative_to(ROOT)): p.read_text() for p in sources}
     for name in ("docs/course-spec.md", "README.md", "CONTRIBUTING.md"):
         texts[name] = (ROOT / name).read_text()
     for assignment in ASSIGNMENTS:

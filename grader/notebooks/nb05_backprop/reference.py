@@ -120,8 +120,9 @@ def conv2d_backward(dout, x, w, stride=1, pad=0):
 
     Returns a tuple of:
     - dx: gradient of shape (N, C, H, W): the full convolution of the stride-dilated
-      sensitivity map with the 180-degree-flipped kernel (rows and columns the forward
-      pass dropped get zero), with the padding cut off
+      sensitivity map with the kernel as it is, i.e. the cross-correlation of that map,
+      zero-padded by k-1, with the kernel rotated by 180 degrees (rows and columns the
+      forward pass dropped get zero), with the padding cut off
     - dw: gradient of shape (F, C, kh, kw): the cross-correlation of the padded input
       with the (stride-dilated) sensitivity map
     - db: gradient of shape (F,): the sensitivity map summed over n, i, j
