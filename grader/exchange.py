@@ -37,6 +37,8 @@ class SafeCollect(ExchangeCollect):
         src, dest = Path(src), Path(dest)
         group = self.coursedir.groupshared
         student = src.name.split("+", 1)[0]
+        for folder in (dest.parent, dest.parent.parent):  # submitted/<student>, submitted: nbgrader made them
+            make_folder_private(folder, group)
         mode = os.lstat(src).st_mode
         if not stat.S_ISDIR(mode):
             self.log.error("Not collected: %s's submission %s", student,
@@ -45,8 +47,7 @@ class SafeCollect(ExchangeCollect):
         notebooks = self._notebook_names()
         limit = self.coursedir.max_file_size * 1000 if self.coursedir.max_file_size else None
         dest.mkdir(parents=True, exist_ok=True)
-        for folder in (dest, dest.parent, dest.parent.parent):  # submitted/<student>/<assignment>, <student>, submitted
-            make_folder_private(folder, group)
+        make_folder_private(dest, group)
         for entry in sorted(os.scandir(src), key=lambda e: e.name):
             name = entry.name
             wanted = name in NBGRADER_FILES or (name.endswith(".ipynb") and (notebooks is None or name in notebooks))
@@ -59,8 +60,8 @@ class SafeCollect(ExchangeCollect):
                 continue
             try:
                 copy_regular(src / name, dest / name, below=src.parent, group=group)  # src itself: no link either
-            except RefusedFile as refused:
-                self.log.error("Not collected: %s's %s", student, refused)
+            except RefusedFile as refused:  # named from the submission's folder
+                self.log.error("Not collected: %s's %s", student, str(refused).removeprefix(f"{src.name}/"))
 
 
 class SafeReleaseFeedback(ExchangeReleaseFeedback):
