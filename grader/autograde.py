@@ -352,6 +352,8 @@ def grade_shard(shard: Path, submission: Path, assignment: str, student: str, te
 
     data = submission_bytes(submission, below)
     notebook = parse_submission(submission, data)
+    shard.mkdir(parents=True, exist_ok=True)
+    make_folder_private(shard)  # a student's notebook and a gradebook while grading: the instructor's alone
     target = shard / "submitted" / student / assignment / f"{assignment}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     if repair_duplicates(notebook):

@@ -45,6 +45,7 @@ from .autograde import (
     read_submission,
     register_assignments,
 )
+from .config import COURSE_ROOT
 from .student_files import RefusedFile, copy_regular, make_folder_private, refusal
 
 
@@ -392,7 +393,7 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
         return 2
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    exposed = permissions.warning(out)
+    exposed = permissions.warning(out, COURSE_ROOT)  # the hidden tests and reference are the repository's
     if exposed:
         print(f"grader grade: {exposed}", file=sys.stderr)
     shards = out / ".shards"  # copies of submissions and gradebooks while grading: the instructor's alone
