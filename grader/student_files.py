@@ -163,8 +163,10 @@ def guard_nbgrader() -> None:
         from nbgrader.converters import Autograde, GenerateFeedback
         return isinstance(converter, (Autograde, GenerateFeedback))
 
-    def top(converter) -> str:
-        return os.path.normpath(converter.coursedir.format_path(converter._input_directory, ".", "."))
+    def top(converter, path) -> str:
+        """The instructor's folder above ``path``: submitted/ (autograded/), or the course root in another layout."""
+        step = os.path.abspath(converter.coursedir.format_path(converter._input_directory, ".", "."))
+        return step if os.path.abspath(path).startswith(step + os.sep) else converter.coursedir.root
 
     def init_notebooks(self) -> None:
         plain_init_notebooks(self)
@@ -173,7 +175,7 @@ def guard_nbgrader() -> None:
         refused = []
         for folder, notebooks in list(self.assignments.items()):
             for notebook in list(notebooks):
-                reason = problem(notebook, top(self))
+                reason = problem(notebook, top(self, notebook))
                 if reason:
                     self.log.error("Not graded: %s", reason)
                     refused.append(reason)
@@ -196,7 +198,7 @@ def guard_nbgrader() -> None:
             if not os.path.lexists(source / relative):
                 continue
             try:
-                copy_regular(source / relative, dest / relative, below=top(self), group=self.coursedir.groupshared)
+                copy_regular(source / relative, dest / relative, below=top(self, source), group=self.coursedir.groupshared)
             except RefusedFile as refused:
                 self.log.warning("Not copied: %s", refused)
 
