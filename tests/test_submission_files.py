@@ -92,7 +92,7 @@ def test_reading_a_submission_never_goes_through_a_link_below_the_instructors_fo
         read_submission(tmp_path / "link.ipynb")
 
 
-def test_zip_entries_that_are_links_or_fifos_are_refused_by_name(tmp_path):
+def test_zip_entries_that_are_links_fifos_or_devices_are_refused_by_name(tmp_path):
     from grader.batch import _unzip
 
     zipped = tmp_path / "class.zip"
@@ -100,7 +100,8 @@ def test_zip_entries_that_are_links_or_fifos_are_refused_by_name(tmp_path):
         archive.write(RELEASED, "bob__02_padding_stride.ipynb")
         for name, kind, content in (("mallory__02_padding_stride.ipynb", stat.S_IFLNK, str(SOLUTION)),
                                     ("peggy/02_padding_stride.ipynb", stat.S_IFLNK, SECRET),
-                                    ("wendy__02_padding_stride.ipynb", stat.S_IFIFO, "")):
+                                    ("wendy__02_padding_stride.ipynb", stat.S_IFIFO, ""),
+                                    ("zoe__02_padding_stride.ipynb", stat.S_IFCHR, "")):
             entry = zipfile.ZipInfo(name)
             entry.external_attr = (kind | 0o777) << 16  # how zip records a Unix link or FIFO
             archive.writestr(entry, content)
@@ -109,7 +110,8 @@ def test_zip_entries_that_are_links_or_fifos_are_refused_by_name(tmp_path):
     assert problems == {"bob": None,
                         "mallory": "mallory__02_padding_stride.ipynb is a symbolic link",
                         "peggy": "peggy/02_padding_stride.ipynb is a symbolic link",
-                        "wendy": "wendy__02_padding_stride.ipynb is a FIFO, not a regular file"}
+                        "wendy": "wendy__02_padding_stride.ipynb is a FIFO, not a regular file",
+                        "zoe": "zoe__02_padding_stride.ipynb is a device file, not a regular file"}
     assert not any(p.is_symlink() for p in unzipped.rglob("*"))
 
 
