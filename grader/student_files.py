@@ -183,7 +183,7 @@ def guard_nbgrader() -> None:
             if not notebooks:
                 del self.assignments[folder]
         if refused and not self.assignments:
-            raise NbGraderException("nothing to do: " + "; ".join(refused))
+            raise NbGraderException("Not graded: " + "; ".join(refused))
 
     def init_assignment(self, assignment_id: str, student_id: str) -> None:
         if not guarded(self):
@@ -208,8 +208,9 @@ def guard_nbgrader() -> None:
             dest = Path(os.path.normpath(self._format_dest(assignment_id, student_id)))
             make_private(dest, group=self.coursedir.groupshared)
             output = Path(os.path.normpath(self.coursedir.format_path(self._output_directory, ".", ".")))
-            for folder in dest.relative_to(output).parents:  # autograded/<student>/, autograded/
-                make_folder_private(output / folder, group=self.coursedir.groupshared)
+            if dest.is_relative_to(output):  # nbgrader's layout (directory_structure) may be another
+                for folder in dest.relative_to(output).parents:  # autograded/<student>/, autograded/
+                    make_folder_private(output / folder, group=self.coursedir.groupshared)
 
     def get_existing_timestamp(self, dest_path: str):
         path = os.path.join(dest_path, "timestamp.txt")
