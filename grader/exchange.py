@@ -39,7 +39,8 @@ class SafeCollect(ExchangeCollect):
         student = src.name.split("+", 1)[0]
         for folder in (dest.parent, dest.parent.parent):  # submitted/<student>, submitted: nbgrader made them
             make_folder_private(folder, group)
-        mode = os.lstat(src).st_mode
+        info = os.lstat(src)
+        mode = info.st_mode
         if not stat.S_ISDIR(mode):
             self.log.error("Not collected: %s's submission %s", student,
                            refusal(src.name, mode) or f"{src.name} is a file, not a folder")
@@ -59,7 +60,8 @@ class SafeCollect(ExchangeCollect):
                                  self.coursedir.max_file_size)
                 continue
             try:
-                copy_regular(src / name, dest / name, below=src.parent, group=group)  # src itself: no link either
+                # src itself no link either; each file the student's own (not a hard link to another's)
+                copy_regular(src / name, dest / name, below=src.parent, group=group, owner=info.st_uid)
             except RefusedFile as refused:  # named from the submission's folder
                 self.log.error("Not collected: %s's %s", student, str(refused).removeprefix(f"{src.name}/"))
 

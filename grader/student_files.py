@@ -39,14 +39,15 @@ def refusal(name: str, mode: int) -> str | None:
     return f"{name} is {_KINDS.get(kind, 'not a regular file')}, not a regular file"
 
 
-def open_regular(path: str | Path, below: str | Path | None = None) -> int:
+def open_regular(path: str | Path, below: str | Path | None = None, owner: int | None = None) -> int:
     """A read-only descriptor of the regular file ``path``, reached from ``below`` without following any link.
 
     ``below`` (default: the file's folder) is the instructor's: it may itself be reached through links.
     Every component after it must be a real folder, the last a regular file; else :class:`RefusedFile`
     naming the first one that is not (relative to ``below``). Each component is checked with lstat and
     opened with O_NOFOLLOW (O_NONBLOCK: a FIFO swapped in never blocks), and must still be the file
-    lstat saw: a link swapped in between is refused too.
+    lstat saw: a link swapped in between is refused too. ``owner``: the uid the file must belong to
+    (a student's hard link to a file of another account is refused).
     """
     path = Path(os.path.abspath(path))
     below = Path(os.path.abspath(below)) if below is not None else path.parent
@@ -74,6 +75,8 @@ def open_regular(path: str | Path, below: str | Path | None = None) -> int:
             fd = inner
             if (opened.st_dev, opened.st_ino) != (seen.st_dev, seen.st_ino):
                 raise RefusedFile(f"{name} changed while it was opened")
+            if last and owner is not None and opened.st_uid != owner:
+                raise RefusedFile(f"{name} belongs to another account (a hard link to it?)")
         os.set_blocking(fd, True)
         return fd
     except BaseException:
@@ -97,14 +100,14 @@ def problem(path: str | Path, below: str | Path | None = None) -> str | None:
 
 
 def copy_regular(source: str | Path, target: str | Path, below: str | Path | None = None,
-                 group: bool = False) -> None:
+                 group: bool = False, owner: int | None = None) -> None:
     """Copy a student's regular file to ``target`` (the instructor's), mode 0600 (0660 with ``group``).
 
-    Refused (:class:`RefusedFile`) as :func:`open_regular` refuses; ``target`` is replaced, never
+    Refused (:class:`RefusedFile`) as :func:`open_regular` refuses (``owner`` too); ``target`` is replaced, never
     written through (a link or a file of another mode there is removed first).
     """
     target = Path(target)
-    with os.fdopen(open_regular(source, below), "rb") as handle:
+    with os.fdopen(open_regular(source, below, owner), "rb") as handle:
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.is_symlink() or target.exists():
             target.unlink()

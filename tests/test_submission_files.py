@@ -36,6 +36,7 @@ HIDDEN_TESTS = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.py"
 RELEASED = ROOT / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 SECRET = "/etc/shadow" if os.path.exists("/etc/shadow") else "/etc/passwd"  # what a student must not read
 AS_ROOT = os.geteuid() == 0
+STUDENT_A, STUDENT_B = 20001, 20002  # uids with no account: root can act as them without creating users
 
 
 def modes(folder: Path) -> dict[str, str]:
@@ -171,6 +172,13 @@ def test_collect_copies_only_the_notebook_and_nbgraders_files_never_through_a_li
     (inbound / f"walter+{ASSIGNMENT}+2026-12-01 11:00:00.000000 UTC+def456").symlink_to(
         next(inbound.glob("mallory+*")))  # a whole submission that is a link
     os.chmod(next(inbound.glob("mallory+*")), 0o777)  # as a student may leave it
+    if AS_ROOT:  # a hard link to a file of another account (here the instructor's) is not the student's file
+        heidi = submit(inbound, "heidi", {})
+        (tmp_path / "instructors-file").write_text("{}")
+        (heidi / f"{ASSIGNMENT}.ipynb").unlink()
+        os.link(tmp_path / "instructors-file", heidi / f"{ASSIGNMENT}.ipynb")
+        for path in (heidi, heidi / "timestamp.txt", heidi / "submission_secret.txt"):
+            os.chown(path, STUDENT_A, STUDENT_A)
     caplog.set_level(logging.INFO, logger="traitlets")  # nbgrader's log (grading in this process may have quieted it)
     exchange_step("collect", config)
 
@@ -180,6 +188,10 @@ def test_collect_copies_only_the_notebook_and_nbgraders_files_never_through_a_li
     assert (submitted / "mallory" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes() == RELEASED.read_bytes()
     assert sorted(p.name for p in (submitted / "trudy" / ASSIGNMENT).iterdir()) == ["submission_secret.txt"]
     assert not (submitted / "walter" / ASSIGNMENT).exists()
+    if AS_ROOT:
+        assert sorted(p.name for p in (submitted / "heidi" / ASSIGNMENT).iterdir()) == [
+            "submission_secret.txt", "timestamp.txt"]
+        assert f"heidi's {ASSIGNMENT}.ipynb belongs to another account" in caplog.text
     assert_private(submitted)
     for named in (f"trudy's {ASSIGNMENT}.ipynb is a symbolic link", "trudy's timestamp.txt is a symbolic link",
                   "walter's submission walter+", "mallory's loot (not a file of the assignment)"):
@@ -275,7 +287,6 @@ def test_the_permission_check_names_what_others_can_read_and_its_command_fixes_i
         shutil.rmtree(course)
 
 
-STUDENT_A, STUDENT_B = 20001, 20002  # uids with no account: root can act as them without creating users
 
 TRY = r"""
 import json, os, sys
