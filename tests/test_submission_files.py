@@ -274,7 +274,9 @@ def test_the_permission_check_names_what_others_can_read_and_its_command_fixes_i
             (course / name).write_text("secret")
             os.chmod(course / name, 0o644)
         os.chmod(course / "grader", 0o755)
+        shown = subprocess.run([sys.executable, "-m", "grader.permissions", str(course)], capture_output=True, text=True)
         text = warning(course)
+        assert shown.returncode == 0 and shown.stderr.strip() == text  # what `make instructor` prints first
         for name in ("solutions (everyone)", "grader (everyone)", "gradebook.db (everyone)"):
             assert f"{course}/{name}" in text, text
         assert "notebooks" not in text
@@ -283,9 +285,10 @@ def test_the_permission_check_names_what_others_can_read_and_its_command_fixes_i
         subprocess.run(command, shell=True, check=True)
         assert warning(course) is None
         assert oct(stat.S_IMODE((course / "notebooks").stat().st_mode)) == "0o755"  # released notebooks untouched
+        recipe = subprocess.run(["make", "-n", "instructor"], cwd=ROOT, capture_output=True, text=True).stdout
+        assert f'-m grader.permissions "{ROOT}"' in recipe, recipe
     finally:
         shutil.rmtree(course)
-
 
 
 TRY = r"""
