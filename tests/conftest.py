@@ -74,17 +74,19 @@ WRONG_PAD2D = "def pad2d(x, pad, value=0.0):\n    return x.copy()\n"
 
 @pytest.fixture(scope="session")
 def graded_sequential(class_folder, tmp_path_factory) -> Path:
-    """``class_folder`` graded by one process; its course folder (what grade printed: ``printed.txt`` beside it)."""
+    """``class_folder`` graded by one process; its course folder (what grade printed: ``printed.txt`` and
+    ``stderr.txt`` beside it)."""
     import contextlib
     import io
 
     from grader.cli import main as grader_main
 
     out = tmp_path_factory.mktemp("seq") / "course"
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
+    printed, warned = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(warned):
         assert grader_main(["grade", str(class_folder), "--out", str(out)]) == 1  # some could not be graded
     (out.parent / "printed.txt").write_text(printed.getvalue())
+    (out.parent / "stderr.txt").write_text(warned.getvalue())
     return out
 
 

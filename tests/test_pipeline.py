@@ -211,6 +211,10 @@ def test_a_linked_or_fifo_notebook_scores_nothing_is_not_kept_and_what_is_kept_i
         assert (tree / "alice").is_dir() and not exposed, exposed
     for name in ("grades.csv", "gradebook.db"):
         assert (graded_sequential / name).stat().st_mode & 0o077 == 0, name
+    from grader.permissions import warning
+    expected = warning(graded_sequential, ROOT)  # this checkout's solutions/ and grader/, as this machine has them
+    said = (graded_sequential.parent / "stderr.txt").read_text()
+    assert f"grader grade: {expected}" in said if expected else "other accounts on this machine" not in said
 
 
 @SMALL_CLASS
