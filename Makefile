@@ -31,7 +31,9 @@ lab: $(STAMP)
 	  $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)/notebooks" $(LAB_ARGS)
 
 # The instructor face: the course root (nbgrader_config.py) with formgrader; lab/instructor/ quiets its dialogs.
+# First a warning (with the chmod that fixes it) when other accounts can read solutions/, grader/ or the grades.
 instructor: $(STAMP)
+	@$(PY) -m grader.permissions "$(CURDIR)"
 	JUPYTER_CONFIG_PATH="$(CURDIR)/lab/instructor$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
 	  $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import nbformat
 
 from .config import COURSE_ROOT, SOURCE_DIRECTORY, course_config, use_alembic_head
+from .student_files import RefusedFile, make_folder_private, make_private, open_regular
 
 LEARNER = "learner"
 
@@ -213,6 +214,9 @@ def register_assignments(db: Path, source_root: Path = COURSE_ROOT) -> list[str]
 
     if key() in _REGISTERED:
         return []
+    if not db.exists():  # the gradebook is the instructor's alone (sqlite gives its journal the same mode)
+        db.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     changed = []
     with warnings.catch_warnings(), Gradebook(f"sqlite:///{db}") as gb:
         warnings.simplefilter("ignore")  # SQLAlchemy's autoflush warnings from nbgrader's update_or_create_*
@@ -258,21 +262,41 @@ def _graded_ids(source_root: Path) -> tuple[tuple[str, frozenset], ...]:
 MAX_SUBMISSION_BYTES = 100 * 2**20
 
 
-def read_submission(path: Path) -> nbformat.NotebookNode:
-    """The notebook at ``path``, or a one-line GradingError saying why it cannot be graded."""
+def submission_bytes(path: Path, below: Path | None = None) -> bytes:
+    """The bytes of the submitted notebook at ``path``, or a one-line GradingError saying why it is not read.
+
+    Only a regular file is read, never through a link: none at ``path`` itself, nor (with ``below``, the
+    instructor's folder the submission was found in) in any folder between ``below`` and it.
+    """
     path = Path(path)
-    if not path.exists():
+    if not os.path.lexists(path):
         raise GradingError(f"{path}: no such file")
-    if path.is_dir():
+    if path.is_dir() and not path.is_symlink():
         raise GradingError(f"{path}: is a folder, not a notebook")
-    size = path.stat().st_size
-    if size > MAX_SUBMISSION_BYTES:
-        raise GradingError(f"{path}: {size / 2**20:.0f} MB, larger than the "
-                           f"{MAX_SUBMISSION_BYTES // 2**20} MB a submitted notebook may be")
     try:
-        return nbformat.read(path, as_version=4)
+        handle = os.fdopen(open_regular(path, below), "rb")
+    except RefusedFile as refused:
+        raise GradingError(str(refused)) from None
+    with handle:
+        size = os.fstat(handle.fileno()).st_size
+        data = handle.read(MAX_SUBMISSION_BYTES + 1) if size <= MAX_SUBMISSION_BYTES else b""
+    if size > MAX_SUBMISSION_BYTES or len(data) > MAX_SUBMISSION_BYTES:  # (or it grew while read)
+        raise GradingError(f"{path}: {max(size, len(data)) / 2**20:.0f} MB, larger than the "
+                           f"{MAX_SUBMISSION_BYTES // 2**20} MB a submitted notebook may be")
+    return data
+
+
+def parse_submission(path: Path, data: bytes) -> nbformat.NotebookNode:
+    """The notebook in ``data`` (the file ``path``'s bytes), or a one-line GradingError."""
+    try:
+        return nbformat.reads(data.decode("utf-8"), as_version=4)
     except Exception as error:
         raise GradingError(f"{path}: not a notebook ({type(error).__name__}: {str(error).splitlines()[0][:120]})") from None
+
+
+def read_submission(path: Path, below: Path | None = None) -> nbformat.NotebookNode:
+    """The notebook at ``path``, or a one-line GradingError saying why it cannot be graded (see :func:`submission_bytes`)."""
+    return parse_submission(Path(path), submission_bytes(path, below))
 
 
 def grade_id_of(cell) -> str | None:
@@ -324,21 +348,25 @@ def quiet_stderr():
 
 
 def grade_shard(shard: Path, submission: Path, assignment: str, student: str, template: Path,
-                source_root: Path = COURSE_ROOT, timeout: int | None = None) -> Result:
+                source_root: Path = COURSE_ROOT, timeout: int | None = None, below: Path | None = None) -> Result:
     """Autograde one submission in folder ``shard`` (created; left in place for merging).
 
     ``timeout``: seconds a cell may run (default ``config.CELL_TIMEOUT``); a cell that runs
-    longer is interrupted and its tests score 0.
+    longer is interrupted and its tests score 0. ``below``: see :func:`submission_bytes`. The
+    submission is read once; the shard gets its bytes, nothing else of the student's folder.
     """
     from nbgrader.converters import Autograde
 
-    notebook = read_submission(submission)
+    data = submission_bytes(submission, below)
+    notebook = parse_submission(submission, data)
+    shard.mkdir(parents=True, exist_ok=True)
+    make_folder_private(shard)  # a student's notebook and a gradebook while grading: the instructor's alone
     target = shard / "submitted" / student / assignment / f"{assignment}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     if repair_duplicates(notebook):
         nbformat.write(notebook, target)
     else:
-        shutil.copyfile(submission, target)
+        target.write_bytes(data)
     shutil.copyfile(template, shard / "gradebook.db")
     with quiet_stderr():
         _run(Autograde, shard, assignment, student, source_root=source_root, timeout=timeout, force=True,
@@ -381,6 +409,10 @@ def read_result(db: Path, root: Path, assignment: str, student: str) -> Result:
     return result
 
 
+def _links(folder: str, names: list[str]) -> list[str]:
+    return [name for name in names if os.path.islink(os.path.join(folder, name))]
+
+
 def merge_shard(shard: Path, root: Path, assignment: str, student: str) -> None:
     """Copy a shard's autograded notebook, feedback (if made) and scores into the course folder ``root``.
 
@@ -394,7 +426,10 @@ def merge_shard(shard: Path, root: Path, assignment: str, student: str) -> None:
         if source.exists():
             shutil.rmtree(target, ignore_errors=True)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copytree(source, target)
+            shutil.copytree(source, target, symlinks=True, ignore=_links)  # a link is never followed, nor kept
+            make_private(target)  # the instructor's alone, as nbgrader's own autograde leaves them (student_files)
+            for folder in (target.parent, target.parent.parent):
+                make_folder_private(folder)
     with Gradebook(f"sqlite:///{shard / 'gradebook.db'}") as shard_gb, \
             Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gb, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy's autoflush warnings from nbgrader's add_submission

@@ -33,6 +33,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import permissions
 from .autograde import (
     GradingError,
     Result,
@@ -45,6 +46,8 @@ from .autograde import (
     read_submission,
     register_assignments,
 )
+from .config import COURSE_ROOT
+from .student_files import RefusedFile, copy_regular, make_folder_private, refusal
 
 
 @dataclass(eq=False)  # hashable by identity: one job per submission
@@ -53,6 +56,7 @@ class Submission:
     path: Path
     assignment: str | None = None
     problem: str | None = None
+    top: Path | None = None  #: the instructor's folder it was found in: nothing below it is followed
 
 
 def _student_from_file(name: str) -> str:
@@ -63,20 +67,43 @@ def _student_from_file(name: str) -> str:
     return stem
 
 
-def find_submissions(folder: Path) -> list[Submission]:
-    """Every (student, notebook) in an nbgrader tree, per-student folders, or a flat folder."""
+def find_submissions(folder: Path, refused: dict[Path, str] | None = None) -> list[Submission]:
+    """Every (student, notebook) in an nbgrader tree, per-student folders, or a flat folder.
+
+    No student's link is followed, nor a FIFO or device file read: a notebook that is one, or is
+    reached through a link (a student's folder that is a link, say), gets a problem naming it
+    ("mallory/02_padding_stride is a symbolic link"). ``refused``: paths refused although they are
+    files here, with the reason (zip entries that were links, :func:`_unzip`). ``folder`` is the instructor's.
+    """
+    refused = refused or {}
+
+    def reason(path: Path) -> str | None:
+        return refused.get(path) or refusal(path.relative_to(folder).as_posix(), os.lstat(path).st_mode)
+
     found = []
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith((".", "__MACOSX")):
             continue
-        if entry.is_file():
+        if not entry.is_dir() or entry.is_symlink() or entry in refused:
             if entry.suffix == ".ipynb":
-                found.append(Submission(_student_from_file(entry.name), entry))
+                found.append(Submission(_student_from_file(entry.name), entry, problem=reason(entry), top=folder))
+            elif entry.is_dir() or entry in refused:  # a student's folder that is a link
+                found.append(Submission(entry.name, entry, problem=reason(entry), top=folder))
             continue
-        notebooks = sorted(p for p in entry.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-        if not notebooks:
+        notebooks, links = [], []
+        for parent, folders, files in os.walk(entry):  # never descends through a link
+            folders[:] = sorted(f for f in folders if f != ".ipynb_checkpoints")
+            for name in sorted(folders + files):
+                path = Path(parent) / name
+                if path.suffix == ".ipynb" and not (path.is_dir() and not path.is_symlink()):
+                    notebooks.append(path)
+                elif path.is_symlink() or path in refused:
+                    links.append(path)
+        if not notebooks and links:
+            found.append(Submission(entry.name, entry, problem=reason(links[0]), top=folder))
+        elif not notebooks:
             found.append(Submission(entry.name, entry, problem="no notebook in this student's folder"))
-        found += [Submission(entry.name, p) for p in notebooks]
+        found += [Submission(entry.name, p, problem=reason(p), top=folder) for p in sorted(notebooks)]
     return found
 
 
@@ -86,7 +113,7 @@ def identify(submissions: list[Submission]) -> list[Submission]:
         if submission.problem:
             continue
         try:
-            notebook = read_submission(submission.path)
+            notebook = read_submission(submission.path, below=submission.top)
             submission.assignment = assignment_of(notebook, submission.path.name)
         except GradingError as error:
             submission.problem = str(error).replace(str(submission.path), submission.path.name)
@@ -108,12 +135,13 @@ def _already_graded(out: Path, assignment: str, student: str) -> bool:
 
 
 def _grade_job(shard: str, path: str, assignment: str, student: str, template: str,
-               timeout: int | None) -> str | None:
+               timeout: int | None, below: str | None = None) -> str | None:
     """Autograde and make feedback in a shard (in a worker process). Returns the problem, or None."""
     from nbgrader.converters import GenerateFeedback
 
     try:
-        grade_shard(Path(shard), Path(path), assignment, student, Path(template), timeout=timeout)
+        grade_shard(Path(shard), Path(path), assignment, student, Path(template), timeout=timeout,
+                    below=Path(below) if below else None)
         _run(GenerateFeedback, Path(shard), assignment, student, force=True)
         return None
     except GradingError as error:
@@ -331,7 +359,7 @@ def write_grades_csv(out: Path, statuses: dict[str, str] | None = None) -> Path:
         a if cell is None else f"{a}/{cell}" for a, cell in columns]
     blank = [""] * (len(header) - 2)
     partial = path.with_name(f".grades.{os.getpid()}.csv")
-    with partial.open("w", newline="") as handle:
+    with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         for student in sorted(set(rows) | set(statuses)):
@@ -394,7 +422,13 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
         return 2
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    shards = out / ".shards"
+    exposed = permissions.warning(out, COURSE_ROOT)  # the hidden tests and reference are the repository's
+    if exposed:
+        print(f"grader grade: {exposed}", file=sys.stderr)
+    shards = out / ".shards"  # copies of submissions and gradebooks while grading: the instructor's alone
+    shards.mkdir(mode=0o700, exist_ok=True)
+    make_folder_private(shards)
+    refused: dict[Path, str] = {}
     results: list[tuple[str, str, Result | None, str]] = []
     pool = _Pool(jobs, limit=Limits.from_env().wall + 120)
     interrupted = False
@@ -405,10 +439,9 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                 if not zipfile.is_zipfile(source_path):
                     print(f"grader grade: {source}: neither a folder nor a zip file", file=sys.stderr)
                     return 2
-                with zipfile.ZipFile(source_path) as archive:
-                    archive.extractall(unzipped)
+                refused = _unzip(source_path, Path(unzipped))
                 source_path = Path(unzipped)
-            submissions = identify(find_submissions(source_path))
+            submissions = identify(find_submissions(source_path, refused))
             todo = []
             for s in submissions:
                 if s.problem:
@@ -427,7 +460,7 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
             templates = _prepare_course(out, {s.assignment for s in todo})
             jobs_args = {s: dict(shard=str(shards / f"{s.student}--{s.assignment}"), path=str(s.path),
                                  assignment=s.assignment, student=s.student, template=str(templates[s.assignment]),
-                                 timeout=timeout) for s in todo}
+                                 timeout=timeout, below=str(s.top) if s.top else None) for s in todo}
             for args in jobs_args.values():
                 shutil.rmtree(args["shard"], ignore_errors=True)
             progress = tqdm(total=len(todo), desc="grading", unit="notebook", file=sys.stderr, disable=not todo)
@@ -463,10 +496,34 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
 
 
 def _keep_submission(s: Submission, out: Path) -> None:
-    """Keep a copy of what was graded in ``out/submitted/``, as nbgrader does (not onto itself)."""
+    """Keep a copy of what was graded in ``out/submitted/``, as nbgrader does (not onto itself), the instructor's alone.
+
+    Copied as read for grading: a regular file, never through a link (a file swapped for one since is not kept).
+    """
     copy = out / "submitted" / s.student / s.assignment / f"{s.assignment}.ipynb"
-    if copy.exists() and os.path.samefile(copy, s.path):
+    if copy.exists() and not copy.is_symlink() and os.path.samefile(copy, s.path):
         return  # grading nbgrader's own submitted/ tree in place
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(s.path, copy)
+    with contextlib.suppress(RefusedFile):
+        copy_regular(s.path, copy, below=s.top)
+    for folder in (copy.parent, copy.parent.parent, out / "submitted"):
+        make_folder_private(folder)
+
+
+def _unzip(archive_path: Path, folder: Path) -> dict[Path, str]:
+    """Extract a zip of submissions into ``folder``; ``{path: reason}`` for its entries that are not regular files.
+
+    zipfile never makes a link (an entry that is one becomes a file holding the link's target), but
+    such an entry is a student's link all the same: find_submissions reports it by this reason, and
+    nothing reads it. An entry's Unix mode is in the high 16 bits of its ``external_attr``.
+    """
+    refused = {}
+    with zipfile.ZipFile(archive_path) as archive:
+        for info in archive.infolist():
+            path = Path(archive.extract(info, folder))  # zipfile's own sanitising of names (no ../)
+            mode = info.external_attr >> 16
+            if mode and not info.is_dir():
+                reason = refusal(path.relative_to(folder).as_posix(), mode)
+                if reason:
+                    refused[path] = reason
+    return refused
 

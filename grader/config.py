@@ -85,6 +85,9 @@ def configure(c: Config, root: str | Path = COURSE_ROOT, source_root: str | Path
     use_alembic_head()
     # A student who deleted a test cell gets it back instead of a silent 0 (nbgrader #1682).
     c.OverwriteCells.add_missing_cells = True
+    # A student's links, FIFOs and extra files never reach autograded/, the sandbox or feedback/.
+    from .student_files import guard_nbgrader
+    guard_nbgrader()
     from nbgrader.converters.autograde import Autograde
     from nbgrader.preprocessors import ClearHiddenTests, Execute, OverwriteCells
 
@@ -164,6 +167,8 @@ def configure_instructor(c: Config, root: str | Path = COURSE_ROOT) -> Config:
     idempotent: the exchange folder is created (world-writable with the sticky bit, as nbgrader
     needs for students who are other users of the same machine), and the course gradebook is made
     to know every assignment of ``solutions/`` (so Autograde works before anyone clicked Generate).
+    Collect and release_feedback are the course's (``grader/exchange.py``: no student's link is
+    followed, collected folders are the instructor's alone).
     """
     from .autograde import register_assignments
 
@@ -175,6 +180,9 @@ def configure_instructor(c: Config, root: str | Path = COURSE_ROOT) -> Config:
         except OSError:
             pass  # e.g. a hub's shared folder only an admin may create: nbgrader says it is missing when used
     c.Exchange.root = str(exchange)
+    # Collect copies only the assignment's notebooks, never through a student's link, into private folders.
+    c.ExchangeFactory.collect = "grader.exchange.SafeCollect"
+    c.ExchangeFactory.release_feedback = "grader.exchange.SafeReleaseFeedback"
     if c.CourseDirectory.db_url.startswith("sqlite:///"):  # another database is the instructor's to set up
         register_assignments(Path(c.CourseDirectory.db_url.removeprefix("sqlite:///")), Path(c.CourseDirectory.root))
     return c

@@ -4,6 +4,7 @@ Students fill in ``notebooks/NN_topic/NN_topic.ipynb`` in place and then may run
 tests that need "the student version" or "the solution" therefore use a fresh build of the
 sources (``test_build.py`` proves it equals what is committed), never the working file.
 """
+import os
 import subprocess
 from pathlib import Path
 
@@ -28,7 +29,8 @@ SMALL_CLASS = pytest.mark.xdist_group("small-class")
 
 @pytest.fixture(scope="session")
 def class_folder(tmp_path_factory, built_course) -> Path:
-    """A class of notebook 02: one perfect, one blank, one half-right (pad2d returns its input), four broken."""
+    """A class of notebook 02: one perfect, one blank, one half-right (pad2d returns its input), four broken,
+    and five who hand in what is not their own notebook file (:data:`NOT_THEIR_OWN`)."""
     import nbformat
 
     from tests.course_copies import solved_notebook, with_sources
@@ -48,7 +50,22 @@ def class_folder(tmp_path_factory, built_course) -> Path:
     nbformat.write(with_cells(conv_output_size="import os\nos._exit(1)\n"), folder / "frank__02_padding_stride.ipynb")
     (folder / "gina").mkdir()  # an LMS folder where the upload is not a notebook
     (folder / "gina" / "02_padding_stride.pdf").write_bytes(b"%PDF-1.4")
+    solution = built_course / "solutions" / assignment
+    for name, target in (("mallory__02_padding_stride.ipynb", solution / f"{assignment}.ipynb"),
+                         ("oscar__02_padding_stride.ipynb", folder / "alice__02_padding_stride.ipynb"),
+                         ("peggy__02_padding_stride.ipynb", Path("/etc/shadow")), ("trent", solution)):
+        (folder / name).symlink_to(target)
+    os.mkfifo(folder / "wendy__02_padding_stride.ipynb")
     return folder
+
+
+#: Students of ``class_folder`` whose submission is a link (to the solution, a classmate's notebook, /etc/shadow,
+#: the solutions' folder) or a FIFO, and the reason each is not graded.
+NOT_THEIR_OWN = {"mallory": "mallory__02_padding_stride.ipynb is a symbolic link",
+                 "oscar": "oscar__02_padding_stride.ipynb is a symbolic link",
+                 "peggy": "peggy__02_padding_stride.ipynb is a symbolic link",
+                 "trent": "trent is a symbolic link",
+                 "wendy": "wendy__02_padding_stride.ipynb is a FIFO, not a regular file"}
 
 
 #: carol's pad2d: returns its input, unpadded.
@@ -57,17 +74,19 @@ WRONG_PAD2D = "def pad2d(x, pad, value=0.0):\n    return x.copy()\n"
 
 @pytest.fixture(scope="session")
 def graded_sequential(class_folder, tmp_path_factory) -> Path:
-    """``class_folder`` graded by one process; its course folder (what grade printed: ``printed.txt`` beside it)."""
+    """``class_folder`` graded by one process; its course folder (what grade printed: ``printed.txt`` and
+    ``stderr.txt`` beside it)."""
     import contextlib
     import io
 
     from grader.cli import main as grader_main
 
     out = tmp_path_factory.mktemp("seq") / "course"
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
+    printed, warned = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(warned):
         assert grader_main(["grade", str(class_folder), "--out", str(out)]) == 1  # some could not be graded
     (out.parent / "printed.txt").write_text(printed.getvalue())
+    (out.parent / "stderr.txt").write_text(warned.getvalue())
     return out
 
 

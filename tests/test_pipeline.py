@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from grader.cli import main as grader_main
-from tests.conftest import SMALL_CLASS
+from tests.conftest import NOT_THEIR_OWN, SMALL_CLASS
 from tests.course_copies import solved_notebook, with_sources
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -193,6 +193,28 @@ def test_grade_reports_each_broken_submission_by_name(graded_sequential):
                          ("gina", "no notebook"), ("frank", "the kernel died")):
         assert table[name]["status"].startswith("NOT GRADED") and reason in table[name]["status"]
     assert table["alice"]["status"] == "graded"
+
+
+@SMALL_CLASS
+def test_a_linked_or_fifo_notebook_scores_nothing_is_not_kept_and_what_is_kept_is_private(graded_sequential):
+    # A link to the solution or to a classmate's notebook scored full marks, and was kept as the student's own.
+    printed = (graded_sequential.parent / "printed.txt").read_text()
+    table = grades(graded_sequential)
+    for name, reason in NOT_THEIR_OWN.items():
+        assert table[name]["status"] == f"NOT GRADED: {reason}" and not table[name]["total"]
+        assert f"NOT GRADED: {reason}" in next(line for line in printed.splitlines() if line.startswith(name))
+        for step in ("submitted", "autograded", "feedback"):
+            assert not (graded_sequential / step / name).exists()
+    for step in ("submitted", "autograded", "feedback"):  # folders 0700, files 0600 (tests/test_submission_files.py)
+        tree = graded_sequential / step
+        exposed = [p for p in [tree, *tree.rglob("*")] if p.stat().st_mode & 0o077]
+        assert (tree / "alice").is_dir() and not exposed, exposed
+    for name in ("grades.csv", "gradebook.db"):
+        assert (graded_sequential / name).stat().st_mode & 0o077 == 0, name
+    from grader.permissions import warning
+    expected = warning(graded_sequential, ROOT)  # this checkout's solutions/ and grader/, as this machine has them
+    said = (graded_sequential.parent / "stderr.txt").read_text()
+    assert f"grader grade: {expected}" in said if expected else "other accounts on this machine" not in said
 
 
 @SMALL_CLASS

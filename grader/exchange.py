@@ -1,0 +1,81 @@
+"""The course's exchange classes: nbgrader's same-machine exchange, safe when students are accounts on it.
+
+A student owns her submission in ``exchange/<course>/inbound/`` and may change it after
+``nbgrader submit``: add links to ``/etc/shadow``, to ``solutions/`` or to the gradebook, a FIFO,
+extra files. nbgrader's collect copies that folder with ``shutil.copytree``, following links, as the
+instructor (often root), and keeps its modes (world-writable folders). :class:`SafeCollect` copies
+only the assignment's notebooks and nbgrader's own files, each a regular file opened without
+following a link (``grader.student_files``), into folders that are the instructor's alone; what it
+leaves out, it names in the log. :class:`SafeReleaseFeedback` gives the released feedback the mode
+students need to fetch it (the instructor's ``feedback/`` copy stays private).
+
+Selected in ``grader.config.configure_instructor`` (``ExchangeFactory.collect``, ``.release_feedback``).
+"""
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from nbgrader.exchange.default.collect import ExchangeCollect
+from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
+
+from .student_files import NBGRADER_FILES, RefusedFile, copy_regular, make_folder_private, refusal
+
+
+class SafeCollect(ExchangeCollect):
+    """nbgrader's collect, copying only regular notebook files of the assignment and nbgrader's own files."""
+
+    def _notebook_names(self) -> set[str] | None:
+        """File names of the assignment's notebooks in its source folder; None when there is no source here."""
+        source = Path(self.coursedir.format_path(self.coursedir.source_directory, ".", self.coursedir.assignment_id))
+        names = {p.name for p in source.glob("*.ipynb")} if source.is_dir() else set()
+        return names or None
+
+    def do_copy(self, src, dest, log=None):
+        """Copy the student's submission folder ``src`` to ``dest`` (made here, mode 0700, files 0600)."""
+        src, dest = Path(src), Path(dest)
+        group = self.coursedir.groupshared
+        student = src.name.split("+", 1)[0]
+        for folder in (dest.parent, dest.parent.parent):  # submitted/<student>, submitted: nbgrader made them
+            make_folder_private(folder, group)
+        info = os.lstat(src)
+        mode = info.st_mode
+        if not stat.S_ISDIR(mode):
+            self.log.error("Not collected: %s's submission %s", student,
+                           refusal(src.name, mode) or f"{src.name} is a file, not a folder")
+            return
+        notebooks = self._notebook_names()
+        limit = self.coursedir.max_file_size * 1000 if self.coursedir.max_file_size else None
+        dest.mkdir(parents=True, exist_ok=True)
+        make_folder_private(dest, group)
+        for entry in sorted(os.scandir(src), key=lambda e: e.name):
+            name = entry.name
+            wanted = name in NBGRADER_FILES or (name.endswith(".ipynb") and (notebooks is None or name in notebooks))
+            if not wanted:
+                self.log.warning("Not collected: %s's %s (not a file of the assignment)", student, name)
+                continue
+            if limit and entry.stat(follow_symlinks=False).st_size > limit:
+                self.log.warning("Not collected: %s's %s (larger than %d KB)", student, name,
+                                 self.coursedir.max_file_size)
+                continue
+            try:
+                # src itself no link either; each file the student's own (not a hard link to another's)
+                copy_regular(src / name, dest / name, below=src.parent, group=group, owner=info.st_uid)
+            except RefusedFile as refused:  # named from the submission's folder
+                self.log.error("Not collected: %s's %s", student, str(refused).removeprefix(f"{src.name}/"))
+
+
+class SafeReleaseFeedback(ExchangeReleaseFeedback):
+    """nbgrader's release_feedback; the released copies readable by the students who fetch them.
+
+    ``feedback/`` is the instructor's alone (files 0600): ``shutil.copy`` would carry that mode into
+    the exchange, where the student (another account) must read her feedback, under a name only she
+    can compute (a hash of her submission's secret).
+    """
+
+    def copy_files(self):
+        super().copy_files()
+        for released in Path(self.dest_path).glob("*.html"):
+            if not released.is_symlink() and released.stat().st_uid == os.getuid():
+                os.chmod(released, 0o664 if self.coursedir.groupshared else 0o644)

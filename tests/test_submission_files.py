@@ -1,0 +1,387 @@
+"""A submission is its notebook, and only that; what grading keeps is the instructor's alone.
+
+A student owns what she hands in and may put symbolic links (to ``/etc/shadow``, the solutions, a
+classmate's notebook, the gradebook), FIFOs or extra files there. None of them is followed, read or
+copied by ``grader grade``, by the course's collect, by nbgrader's autograde or by generate_feedback
+(``grader/student_files.py``, ``grader/exchange.py``). Folders that grading writes are 0700, their files
+0600, and a check says which of the course's secrets other accounts can read, with the command that
+fixes it (``grader/permissions.py``). The class graded by ``conftest.graded_sequential`` holds linked
+notebooks too (``tests/test_pipeline.py``). The last test proves it with two unprivileged accounts.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from traitlets.config import Config
+
+from grader.autograde import GradingError, read_submission
+from grader.batch import find_submissions, identify
+from grader.config import configure, configure_instructor
+from tests.course_copies import fresh_copy
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENT = "02_padding_stride"
+SOLUTION = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+HIDDEN_TESTS = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.py"
+RELEASED = ROOT / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+SECRET = "/etc/shadow" if os.path.exists("/etc/shadow") else "/etc/passwd"  # what a student must not read
+AS_ROOT = os.geteuid() == 0
+STUDENT_A, STUDENT_B = 20001, 20002  # uids with no account: root can act as them without creating users
+
+
+def modes(folder: Path) -> dict[str, str]:
+    """``{path relative to folder: octal mode}`` of everything in it, ``folder`` itself as '.'."""
+    found = {".": oct(stat.S_IMODE(folder.stat().st_mode))}
+    for path in folder.rglob("*"):
+        found[path.relative_to(folder).as_posix()] = oct(stat.S_IMODE(path.lstat().st_mode))
+    return found
+
+
+def assert_private(folder: Path) -> None:
+    """Nothing in ``folder`` (and not it) can be read, listed or entered by group or others."""
+    exposed = {name: mode for name, mode in modes(folder).items() if int(mode, 8) & 0o077}
+    assert not exposed, exposed
+
+
+# --- grader grade: what it finds and reads ---------------------------------------------------------
+
+
+def test_links_fifos_and_linked_folders_are_refused_by_name(tmp_path):
+    classmate = tmp_path / "class" / "alice" / ASSIGNMENT
+    classmate.mkdir(parents=True)
+    (classmate / f"{ASSIGNMENT}.ipynb").write_bytes(SOLUTION.read_bytes())  # a classmate's (perfect) notebook
+    folder = tmp_path / "class"
+    for name, target in (("mallory", SOLUTION), ("oscar", classmate / f"{ASSIGNMENT}.ipynb"), ("peggy", SECRET)):
+        (folder / name / ASSIGNMENT).mkdir(parents=True)
+        (folder / name / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").symlink_to(target)
+    (folder / "trent").symlink_to(folder / "alice")  # a student's folder that is a classmate's
+    (folder / "walter").mkdir()
+    (folder / "walter" / ASSIGNMENT).symlink_to(classmate)  # the assignment's folder is a link
+    (folder / "victor__02_padding_stride.ipynb").symlink_to(SOLUTION)  # flat layout
+    os.mkfifo(folder / "wendy__02_padding_stride.ipynb")  # would block whoever opens it
+
+    problems = {s.student: s.problem for s in identify(find_submissions(folder))}
+    notebook = f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
+    assert problems == {
+        "alice": None,
+        "mallory": f"mallory/{notebook} is a symbolic link",
+        "oscar": f"oscar/{notebook} is a symbolic link",
+        "peggy": f"peggy/{notebook} is a symbolic link",
+        "trent": "trent is a symbolic link",
+        "walter": f"walter/{ASSIGNMENT} is a symbolic link",
+        "victor": "victor__02_padding_stride.ipynb is a symbolic link",
+        "wendy": "wendy__02_padding_stride.ipynb is a FIFO, not a regular file",
+    }
+
+
+def test_reading_a_submission_never_goes_through_a_link_below_the_instructors_folder(tmp_path):
+    (tmp_path / "mallory").symlink_to(SOLUTION.parent)
+    with pytest.raises(GradingError, match=r"^mallory is a symbolic link$"):
+        read_submission(tmp_path / "mallory" / SOLUTION.name, below=tmp_path)
+    (tmp_path / "link.ipynb").symlink_to(SOLUTION)
+    with pytest.raises(GradingError, match=r"^link.ipynb is a symbolic link$"):
+        read_submission(tmp_path / "link.ipynb")
+
+
+def test_zip_entries_that_are_links_fifos_or_devices_are_refused_by_name(tmp_path):
+    from grader.batch import _unzip
+
+    zipped = tmp_path / "class.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.write(RELEASED, "bob__02_padding_stride.ipynb")
+        for name, kind, content in (("mallory__02_padding_stride.ipynb", stat.S_IFLNK, str(SOLUTION)),
+                                    ("peggy/02_padding_stride.ipynb", stat.S_IFLNK, SECRET),
+                                    ("wendy__02_padding_stride.ipynb", stat.S_IFIFO, ""),
+                                    ("zoe__02_padding_stride.ipynb", stat.S_IFCHR, "")):
+            entry = zipfile.ZipInfo(name)
+            entry.external_attr = (kind | 0o777) << 16  # how zip records a Unix link or FIFO
+            archive.writestr(entry, content)
+    unzipped = tmp_path / "unzipped"
+    problems = {s.student: s.problem for s in identify(find_submissions(unzipped, _unzip(zipped, unzipped)))}
+    assert problems == {"bob": None,
+                        "mallory": "mallory__02_padding_stride.ipynb is a symbolic link",
+                        "peggy": "peggy/02_padding_stride.ipynb is a symbolic link",
+                        "wendy": "wendy__02_padding_stride.ipynb is a FIFO, not a regular file",
+                        "zoe": "zoe__02_padding_stride.ipynb is a device file, not a regular file"}
+    assert not any(p.is_symlink() for p in unzipped.rglob("*"))
+
+
+# --- the exchange: collect ----------------------------------------------------------------------------
+
+
+def instructor_config(course: Path, monkeypatch) -> Config:
+    """The settings nbgrader_config.py gives nbgrader in ``course`` (the gradebook left empty: collect needs none)."""
+    monkeypatch.setattr("grader.autograde.register_assignments", lambda *args: [])
+    config = configure(Config(), course, source_root=ROOT)
+    configure_instructor(config, course)
+    return config
+
+
+def exchange_step(step: str, config: Config, **settings) -> None:
+    """Run nbgrader's exchange ``step`` (collect, release_assignment, release_feedback) as its commands do."""
+    from nbgrader.auth import Authenticator
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.exchange import ExchangeFactory
+
+    config = config.copy()
+    config.CourseDirectory.assignment_id = ASSIGNMENT
+    for name, value in settings.items():
+        setattr(config.CourseDirectory, name, value)
+    factory = ExchangeFactory(config=config)
+    coursedir = CourseDirectory(config=config)
+    getattr(factory, step)(coursedir=coursedir, authenticator=Authenticator(config=config), config=config).start()
+
+
+def submit(inbound: Path, student: str, extras: dict[str, str | Path | None]) -> Path:
+    """What ``nbgrader submit`` leaves in the exchange, then ``extras`` (name: link target, text, or None: a FIFO)."""
+    submission = inbound / f"{student}+{ASSIGNMENT}+2026-12-01 10:00:00.000000 UTC+abc123"
+    submission.mkdir(parents=True)
+    (submission / f"{ASSIGNMENT}.ipynb").write_bytes(RELEASED.read_bytes())
+    (submission / "timestamp.txt").write_text("2026-12-01 10:00:00.000000 UTC")
+    (submission / "submission_secret.txt").write_text(f"{student}-secret")
+    for name, what in extras.items():
+        path = submission / name
+        if path.is_symlink() or path.exists():
+            path.unlink()
+        if what is None:
+            os.mkfifo(path)
+        elif isinstance(what, Path):
+            path.symlink_to(what)
+        else:
+            path.write_text(what)
+    return submission
+
+
+def test_collect_copies_only_the_notebook_and_nbgraders_files_never_through_a_link(tmp_path, monkeypatch, caplog):
+    course = tmp_path / "course"
+    config = instructor_config(course, monkeypatch)
+    inbound = course / "exchange" / "cnn-course" / "inbound"
+    submit(inbound, "mallory", {"loot": Path(SECRET), "answers.py": HIDDEN_TESTS, "grades": course / "gradebook.db",
+                                "notes.txt": "my notes", "pipe": None, "01_local_connectivity.ipynb": "{}"})
+    submit(inbound, "trudy", {f"{ASSIGNMENT}.ipynb": SOLUTION, "timestamp.txt": Path(SECRET)})
+    (inbound / f"walter+{ASSIGNMENT}+2026-12-01 11:00:00.000000 UTC+def456").symlink_to(
+        next(inbound.glob("mallory+*")))  # a whole submission that is a link
+    os.chmod(next(inbound.glob("mallory+*")), 0o777)  # as a student may leave it
+    if AS_ROOT:  # a hard link to a file of another account (here the instructor's) is not the student's file
+        heidi = submit(inbound, "heidi", {})
+        (tmp_path / "instructors-file").write_text("{}")
+        (heidi / f"{ASSIGNMENT}.ipynb").unlink()
+        os.link(tmp_path / "instructors-file", heidi / f"{ASSIGNMENT}.ipynb")
+        for path in (heidi, heidi / "timestamp.txt", heidi / "submission_secret.txt"):
+            os.chown(path, STUDENT_A, STUDENT_A)
+    caplog.set_level(logging.INFO, logger="traitlets")  # nbgrader's log (grading in this process may have quieted it)
+    exchange_step("collect", config)
+
+    submitted = course / "submitted"
+    assert sorted(p.name for p in (submitted / "mallory" / ASSIGNMENT).iterdir()) == [
+        f"{ASSIGNMENT}.ipynb", "submission_secret.txt", "timestamp.txt"]
+    assert (submitted / "mallory" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes() == RELEASED.read_bytes()
+    assert sorted(p.name for p in (submitted / "trudy" / ASSIGNMENT).iterdir()) == ["submission_secret.txt"]
+    assert not (submitted / "walter" / ASSIGNMENT).exists()
+    if AS_ROOT:
+        assert sorted(p.name for p in (submitted / "heidi" / ASSIGNMENT).iterdir()) == [
+            "submission_secret.txt", "timestamp.txt"]
+        assert f"heidi's {ASSIGNMENT}.ipynb belongs to another account" in caplog.text
+    assert_private(submitted)
+    for named in (f"trudy's {ASSIGNMENT}.ipynb is a symbolic link", "trudy's timestamp.txt is a symbolic link",
+                  "walter's submission walter+", "mallory's loot (not a file of the assignment)"):
+        assert named in caplog.text, caplog.text
+
+
+# --- nbgrader's own autograde and generate_feedback ----------------------------------------------------
+
+
+@pytest.mark.slow
+def test_nbgrader_autograde_and_feedback_get_only_the_notebook_and_never_a_linked_one(tmp_path):
+    """In formgrader's or the shell's `nbgrader autograde` and `generate_feedback` (the same converters, in process)."""
+    import shutil
+
+    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.converters import Autograde, GenerateFeedback
+
+    from grader.autograde import _run, cached_template
+
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copyfile(cached_template(ASSIGNMENT), course / "gradebook.db")
+    mallory = course / "submitted" / "mallory" / ASSIGNMENT
+    mallory.mkdir(parents=True)
+    nb = nbformat.read(RELEASED, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("import os\nprint('LISTED', sorted(os.listdir('.')))"))
+    nbformat.write(nb, mallory / f"{ASSIGNMENT}.ipynb")
+    (mallory / "timestamp.txt").write_text("2026-12-01 10:00:00.000000 UTC")
+    (mallory / "submission_secret.txt").write_text("secret")
+    (mallory / "notes.txt").write_text("an extra file")
+    (mallory / "extra").mkdir()
+    (mallory / "extra" / "data.csv").write_text("1,2")
+    for name, target in (("loot", SECRET), ("answers.py", HIDDEN_TESTS), ("grades", course / "gradebook.db"),
+                         ("zeros", "/dev/zero")):
+        (mallory / name).symlink_to(target)
+    os.mkfifo(mallory / "pipe")
+    (course / "submitted" / "trudy" / ASSIGNMENT).mkdir(parents=True)
+    (course / "submitted" / "trudy" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").symlink_to(SOLUTION)
+    (course / "submitted" / "walter").symlink_to(course / "submitted" / "mallory")
+
+    _run(Autograde, course, ASSIGNMENT, "*", source_root=ROOT, force=True, create_student=True)
+    _run(GenerateFeedback, course, ASSIGNMENT, "*", source_root=ROOT, force=True)
+
+    nbgrader_files = ["submission_secret.txt", "timestamp.txt"]
+    autograded = course / "autograded" / "mallory" / ASSIGNMENT
+    assert sorted(p.name for p in autograded.iterdir()) == [f"{ASSIGNMENT}.ipynb"] + nbgrader_files
+    feedback = course / "feedback" / "mallory" / ASSIGNMENT
+    assert sorted(p.name for p in feedback.iterdir()) == [f"{ASSIGNMENT}.html"] + nbgrader_files
+    listed = (autograded / f"{ASSIGNMENT}.ipynb").read_text()
+    assert "LISTED" in listed and "loot" not in listed and "answers.py" not in listed  # what the sandbox saw
+    assert sorted(p.name for p in (course / "autograded").iterdir()) == ["mallory"]  # not trudy, not walter
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student in ("trudy", "walter"):
+            with pytest.raises(MissingEntry):
+                gb.find_submission(ASSIGNMENT, student)
+    assert_private(course / "autograded")
+    assert_private(course / "feedback")
+
+
+# --- permissions ------------------------------------------------------------------------------------------
+
+
+def reachable_folder() -> Path:
+    """A new folder every account can reach (as the same-machine exchange needs), removed by the caller."""
+    folder = Path(tempfile.mkdtemp(prefix="cnn-course-shared-"))
+    folder.chmod(0o755)
+    return folder
+
+
+def test_the_permission_check_names_what_others_can_read_and_its_command_fixes_it(tmp_path):
+    import shutil
+
+    from grader.permissions import warning
+
+    course = reachable_folder()
+    try:
+        for name in ("solutions/02_padding_stride/02_padding_stride.py", "grader/reference.py", "gradebook.db",
+                     "notebooks/02_padding_stride/02_padding_stride.ipynb"):
+            (course / name).parent.mkdir(parents=True, exist_ok=True)
+            (course / name).write_text("secret")
+            os.chmod(course / name, 0o644)
+        os.chmod(course / "grader", 0o755)
+        shown = subprocess.run([sys.executable, "-m", "grader.permissions", str(course)], capture_output=True, text=True)
+        text = warning(course)
+        assert shown.returncode == 0 and shown.stderr.strip() == text  # what `make instructor` prints first
+        for name in ("solutions (everyone)", "grader (everyone)", "gradebook.db (everyone)"):
+            assert f"{course}/{name}" in text, text
+        assert "notebooks" not in text
+        command = text.split("run: ", 1)[1]
+        assert command.startswith("chmod -R go-rwx ")
+        subprocess.run(command, shell=True, check=True)
+        assert warning(course) is None
+        assert oct(stat.S_IMODE((course / "notebooks").stat().st_mode)) == "0o755"  # released notebooks untouched
+        recipe = subprocess.run(["make", "-n", "instructor"], cwd=ROOT, capture_output=True, text=True).stdout
+        assert f'-m grader.permissions "{ROOT}"' in recipe, recipe
+    finally:
+        shutil.rmtree(course)
+
+
+TRY = r"""
+import json, os, sys
+tried = {}
+for action, path in json.loads(sys.argv[1]):
+    try:
+        if action == "read":
+            with open(path, "rb") as handle:
+                handle.read(1)
+        elif action == "list":
+            os.listdir(path)
+        elif action == "write":
+            with open(path, "r+b") as handle:
+                handle.write(b"x")
+        elif action == "replace":
+            mine = os.path.join(os.environ["HOME"], "forged")
+            with open(mine, "w") as handle:
+                handle.write("{}")
+            os.replace(mine, path)
+        elif action == "remove":
+            os.unlink(path)
+        tried[f"{action} {path}"] = "allowed"
+    except OSError as error:
+        tried[f"{action} {path}"] = type(error).__name__
+print(json.dumps(tried))
+"""
+
+
+def as_account(uid: int, home: Path, attempts: list[tuple[str, Path]]) -> dict[str, str]:
+    """Each ``(action, path)`` tried as ``uid`` (a process of its own, no groups): 'allowed' or the error's name."""
+    home.mkdir(exist_ok=True)
+    os.chown(home, uid, uid)
+    done = subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sys.executable, "-I",
+                           "-c", TRY, json.dumps([(a, str(p)) for a, p in attempts])],
+                          capture_output=True, text=True, timeout=60, env={"HOME": str(home), "PATH": "/usr/bin"})
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.mark.skipif(not AS_ROOT and os.environ.get("CNN_COURSE_REQUIRE_SANDBOX") != "1",
+                    reason="acting as two other accounts needs root")
+def test_with_two_student_accounts_neither_reads_nor_replaces_what_grading_keeps(monkeypatch):
+    """Student A submits through the exchange; the instructor collects, releases feedback and runs the check's command;
+    student B can read or replace none of A's collected notebook, the hidden tests, the reference, the gradebook or
+    A's feedback; A can still fetch her released feedback."""
+    import shutil
+
+    from nbgrader.api import Gradebook
+    from nbgrader.utils import notebook_hash
+
+    from grader.permissions import warning
+    from grader.student_files import make_private
+
+    assert AS_ROOT, "CNN_COURSE_REQUIRE_SANDBOX=1: this test needs root"
+    shared = reachable_folder()
+    try:
+        course = fresh_copy(shared / "course")
+        os.chmod(course, 0o755)
+        config = instructor_config(course, monkeypatch)
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}"):
+            pass  # as `make instructor` leaves it
+        exchange_step("release_assignment", config)
+        inbound = course / "exchange" / "cnn-course" / "inbound"
+        alice = as_account(STUDENT_A, shared / "alice", [])  # A can reach the exchange ...
+        assert alice == {}
+        submission = submit(inbound, "alice", {})  # ... and submits: her own files, as nbgrader submit leaves them
+        for path in [submission, *submission.iterdir()]:
+            os.chown(path, STUDENT_A, STUDENT_A)
+            os.chmod(path, 0o777 if path.is_dir() else 0o666)
+        exchange_step("collect", config)
+        collected = course / "submitted" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        feedback = course / "feedback" / "alice" / ASSIGNMENT
+        feedback.mkdir(parents=True)
+        (feedback / f"{ASSIGNMENT}.html").write_text("<p>A's feedback</p>")
+        for name in ("timestamp.txt", "submission_secret.txt"):
+            shutil.copyfile(collected.parent / name, feedback / name)
+        make_private(course / "feedback")  # as generate_feedback leaves it
+        exchange_step("release_feedback", config, student_id="alice")
+        command = warning(course).split("run: ", 1)[1]
+        subprocess.run(command, shell=True, check=True)
+
+        secrets = [collected, HIDDEN_TESTS.relative_to(ROOT), SOLUTION.relative_to(ROOT),
+                   Path("grader/notebooks/nb02_padding_stride/reference.py"), Path("gradebook.db"),
+                   feedback.relative_to(course) / f"{ASSIGNMENT}.html"]
+        attempts = [("read", course / p) for p in secrets] + [
+            ("list", course / "submitted"), ("write", collected), ("replace", collected), ("remove", collected)]
+        for uid, home in ((STUDENT_B, shared / "bob"), (STUDENT_A, shared / "alice")):
+            tried = as_account(uid, home, attempts)
+            assert set(tried.values()) == {"PermissionError"}, tried
+        assert collected.read_bytes() == RELEASED.read_bytes()
+        released = course / "exchange" / "cnn-course" / "feedback" / (
+            notebook_hash(secret="alice-secret", notebook_id=ASSIGNMENT) + ".html")
+        assert as_account(STUDENT_A, shared / "alice", [("read", released)]) == {f"read {released}": "allowed"}
+    finally:
+        shutil.rmtree(shared)
