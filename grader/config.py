@@ -124,9 +124,17 @@ def configure_html(c: Config) -> Config:
     from .feedback import TEMPLATES
 
     formgrader = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
-    c.HTMLExporter.preprocessors = ["grader.feedback.RenderMaths", "grader.feedback.DropWidgetOutputs"]
-    # Ours first: templates/base/mathjax.html.j2 (no MathJax) hides nbconvert's; then nbgrader's (formgrade, feedback).
+    # DisarmStudentContent last: whatever the others leave, no student markup reaches a template.
+    c.HTMLExporter.preprocessors = ["grader.feedback.RenderMaths", "grader.feedback.DropWidgetOutputs",
+                                    "grader.feedback.DisarmStudentContent"]
+    # The notebook is checked against nbformat's schema once, after DisarmStudentContent: a hostile cell id or
+    # execution count is then made plain and shown, instead of failing the page after the first preprocessor.
+    c.HTMLExporter.optimistic_validation = True
+    # Ours first: templates/base/mathjax.html.j2 (no MathJax) hides nbconvert's, templates/formgrade/ nbgrader's
+    # grading view (its scripts get the page's CSP nonce); then nbgrader's (formgrade, feedback).
     c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), str(formgrader / "templates")]
+    # nbgrader's templates folder, so that ours can extend 'formgrade/index.html.j2'.
+    c.HTMLExporter.extra_template_paths = [str(formgrader / "templates")]
     c.GenerateFeedback.exporter_class = "grader.feedback.FeedbackExporter"
     c.FeedbackExporter.template_name = "cnn_feedback"
     # nbgrader's templates folder, so that ours can extend 'feedback/index.html.j2'; bootstrap's CSS, as nbgrader has it.
