@@ -147,7 +147,8 @@ IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif")
 SHOWN_TYPES = ("text/plain", "text/html", "text/markdown", "text/latex", "image/svg+xml", *IMAGE_TYPES)
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _DATA_URL = re.compile(r"data:(image/(?:png|jpeg|gif|svg\+xml|webp));base64,(.*)", re.S | re.I)
-_SAFE_ID = re.compile(r"[A-Za-z0-9_.-]{1,100}")  # a grade_id or cell id that needs no escaping anywhere
+_SAFE_ID = re.compile(r"[A-Za-z0-9_.-]{1,100}")  # a grade_id that needs no escaping anywhere
+_CELL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # nbformat's own rule
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_.+ -]{1,100}")  # kernel and language names (they pick a lexer)
 
 
@@ -302,13 +303,17 @@ def disarm_output(output):
     return None
 
 
-def disarm_cell(cell, index: int):
-    """A cell made inert: markdown and HTML cleaned and pre-rendered, outputs rebuilt, metadata cut to what pages read."""
+def disarm_cell(cell, index: int, ids: set):
+    """A cell made inert: markdown and HTML cleaned and pre-rendered, outputs rebuilt, metadata cut to what pages read.
+
+    ``ids`` holds the ids of the cells before it (an id must be a plain name and unique; a bad one is replaced).
+    """
     from nbformat import NotebookNode
 
     cell_id = cell.get("id")
-    if "id" in cell and not (isinstance(cell_id, str) and _SAFE_ID.fullmatch(cell_id)):
-        cell.id = f"cell-{index}"
+    if "id" in cell and not (isinstance(cell_id, str) and _CELL_ID.fullmatch(cell_id) and cell_id not in ids):
+        cell.id = f"cnn-cell-{index}"
+    ids.add(cell.get("id"))
     nbgrader = _nbgrader_metadata(cell.get("metadata", {}).get("nbgrader"))
     metadata = NotebookNode(nbgrader=NotebookNode(nbgrader)) if nbgrader else NotebookNode()
     kind = cell.get("cell_type")
@@ -338,12 +343,15 @@ def _disarm_notebook_metadata(metadata) -> dict:
     from nbformat import NotebookNode
 
     kept = NotebookNode()
-    for key, fields in (("kernelspec", ("name", "display_name", "language")),
-                        ("language_info", ("name", "pygments_lexer", "version", "file_extension", "mimetype"))):
+    for key, fields, required in (("kernelspec", ("name", "display_name", "language"), {"name", "display_name"}),
+                                  ("language_info", ("name", "pygments_lexer", "version", "file_extension", "mimetype"),
+                                   {"name"})):
         part = metadata.get(key) if isinstance(metadata, dict) else None
         if isinstance(part, dict):
-            kept[key] = NotebookNode({field: part[field] for field in fields
-                                      if isinstance(part.get(field), str) and _SAFE_NAME.fullmatch(part[field])})
+            part = {field: part[field] for field in fields
+                    if isinstance(part.get(field), str) and _SAFE_NAME.fullmatch(part[field])}
+            if required <= set(part):  # nbformat's schema: else the page would fail instead of showing
+                kept[key] = NotebookNode(part)
     return kept
 
 
@@ -360,7 +368,8 @@ class DisarmStudentContent(Preprocessor):
 
     def preprocess(self, nb, resources):
         nb.metadata = _disarm_notebook_metadata(nb.get("metadata"))
-        nb.cells = [disarm_cell(cell, index) for index, cell in enumerate(nb.cells)]
+        ids = set()
+        nb.cells = [disarm_cell(cell, index, ids) for index, cell in enumerate(nb.cells)]
         for key in ("student", "first_name", "last_name", "notebook_path"):  # formgrader's SubmissionHandler
             if isinstance(resources.get(key), str):
                 resources[key] = html.escape(resources[key])

@@ -10,17 +10,21 @@ anything that could run. Each payload would set a marker and forge a grade throu
 from __future__ import annotations
 
 import base64
+import copy
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_output, new_raw_cell
 from traitlets.config import Config
 
 from grader.config import configure_html
 from grader.feedback import FeedbackExporter
 
+ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENT = "02_padding_stride"
 MARKER = "pwned"
 PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
 # What every payload does if it runs: mark the page, and zero every grade of the submission through
@@ -93,10 +97,6 @@ def hostile_cells() -> list:
     cells += [new_code_cell(hostile_code(name)) for name in HOSTILE_OUTPUTS]
     cells.append(new_markdown_cell(KEPT["maths"] + "\n\n" + KEPT["table"]))
     cells.append(new_code_cell(f"print({KEPT['text']!r})\ndisplay({{'image/png': {PNG!r}, 'text/plain': 'png'}}, raw=True)"))
-    tagged = new_code_cell("1 + 1")
-    tagged.metadata = {"tags": [f'"><script>{payload("tag")}</script>'],  # set after: nbformat refuses such tags
-                       "nbgrader": {"grade_id": f'x"><img src=x onerror="{payload("grade-id")}">', "grade": True, "points": 1}}
-    cells.append(tagged)
     return cells
 
 
@@ -107,12 +107,14 @@ def widget_state() -> dict:
 
 
 def hostile_notebook() -> nbformat.NotebookNode:
-    """A notebook with every channel, outputs already there (as an autograded notebook has them)."""
-    nb = new_notebook()  # filled after: nbformat's constructors refuse what follows
-    nb.cells = hostile_cells()
-    nb.metadata.update(widgets=widget_state(), title=f"<script>{payload('title')}</script>")
+    """The released notebook 02 with every channel added, outputs already there (as an autograded notebook has them)."""
+    nb = nbformat.read(ROOT / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    tagged = new_code_cell("1 + 1")
+    tagged.metadata = {"tags": [f'"><script>{payload("tag")}</script>'],  # set after: nbformat refuses such tags
+                       "nbgrader": {"grade_id": f'x"><img src=x onerror="{payload("grade-id")}">', "grade": True, "points": 1}}
+    added = [*hostile_cells(), tagged]
     outputs = iter(HOSTILE_OUTPUTS.values())
-    for count, cell in enumerate(nb.cells, 1):
+    for count, cell in enumerate(added, 1):
         if cell.cell_type != "code":
             continue
         if cell.source.startswith("from IPython.display"):
@@ -125,13 +127,14 @@ def hostile_notebook() -> nbformat.NotebookNode:
             cell.outputs = [new_output("execute_result", data={"text/plain": "2"}, execution_count=count)]
         cell.execution_count = count
     # What only a hand-edited file has: a kernel does not send these.
-    nb.cells[0].id = f'"><img src=x onerror="{payload("cell-id")}">'
-    nb.cells[-1].execution_count = f"<img src=x onerror=\"{payload('execution-count')}\">"
-    nb.cells[-1].outputs.append(new_output("stream", name=f'stdout"><img src=x onerror="{payload("stream-name")}">',
-                                           text="stream\n"))
-    nb.cells[-1].outputs.append({"output_type": "error", "ename": f"<script>{payload('ename')}</script>",
-                                 "evalue": f"<img src=x onerror=\"{payload('evalue')}\">",
-                                 "traceback": [f"<script>{payload('traceback')}</script>"]})
+    added[0].id = f'"><img src=x onerror="{payload("cell-id")}">'
+    tagged.execution_count = f"<img src=x onerror=\"{payload('execution-count')}\">"
+    tagged.outputs.append(new_output("stream", name=f'stdout"><img src=x onerror="{payload("stream-name")}">', text="stream\n"))
+    tagged.outputs.append({"output_type": "error", "ename": f"<script>{payload('ename')}</script>",
+                           "evalue": f"<img src=x onerror=\"{payload('evalue')}\">",
+                           "traceback": [f"<script>{payload('traceback')}</script>"]})
+    nb.cells += added
+    nb.metadata.update(widgets=widget_state(), title=f"<script>{payload('title')}</script>")
     return nb
 
 
@@ -155,7 +158,11 @@ def grading_view(nb, nonce: str | None = None) -> str:
 
 def feedback_page(nb) -> str:
     """``nb`` as the course's feedback (nbgrader's GenerateFeedback resources)."""
-    resources = {"nbgrader": {"notebook": "02_padding_stride", "score": 0, "max_score": 20, "late_penalty": 0}}
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:  # as nbgrader's GetGrades leaves them
+        if isinstance(cell.metadata.get("nbgrader", {}).get("points"), (int, float)):
+            cell.metadata.nbgrader.score = 0
+    resources = {"nbgrader": {"notebook": ASSIGNMENT, "score": 0, "max_score": 20, "late_penalty": 0}}
     return FeedbackExporter(config=course_config()).from_notebook_node(nb, resources=resources)[0]
 
 
@@ -224,7 +231,7 @@ def test_markdown_as_rendered_is_not_read_as_markdown_again():
         assert "\n" not in inert
 
 
-def test_the_grading_views_own_scripts_carry_the_nonce_and_the_policy_allows_its_inline_handlers():
+def test_the_grading_views_own_scripts_carry_the_nonce_and_the_policy_allows_its_inline_handlers(pages):
     from grader.formgrader_csp import grading_view_policy, source_hash
 
     nonce = "n0nce-for-the-test"
@@ -238,7 +245,7 @@ def test_the_grading_views_own_scripts_carry_the_nonce_and_the_policy_allows_its
     assert handlers and all(source_hash(handler) in policy for handler in handlers)
     assert "'self'" not in re.search(r"script-src ([^;]*)", policy).group(1)  # /files/ serves students' files
     assert "default-src 'none'" in policy and "unsafe-eval" not in policy
-    assert "nonce=" not in grading_view(hostile_notebook())  # without the extension, the page is as before
+    assert "nonce=" not in pages["grading view"]  # without the extension, the page is as before
 
 
 def test_feedback_carries_a_content_security_policy_before_anything_else_and_no_script(pages):
