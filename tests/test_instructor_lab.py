@@ -16,6 +16,7 @@ import getpass
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -144,7 +145,7 @@ def test_instructor_grades_with_formgraders_buttons(course, instructor_lab, tmp_
         _log_modal(page, timeout=120_000)
         feedback = course / "feedback" / STUDENT / ASSIGNMENT / f"{ASSIGNMENT}.html"
         assert feedback.exists() and "BEGIN HIDDEN" not in feedback.read_text()
-        _no_student_script_runs_in_the_feedback(page.context.new_page(), feedback)
+        _no_student_script_runs_in_the_feedback(page.context.browser.new_page(), feedback)
         assert _manual_scores(base, submission_id) == {None}, "no grade was changed by the student's markup"
         row.locator("td.release-feedback a").click()
         _log_modal(page)
@@ -159,18 +160,23 @@ def _manual_scores(base: str, submission_id: str) -> set:
     return {grade["manual_score"] for grade in json.loads(body)}
 
 
+def _comments(base: str, submission_id: str) -> set:
+    return {comment["manual_comment"] for comment in json.loads(get(f"{base}/formgrader/api/comments?submission_id={submission_id}")[2])}
+
+
 def _no_student_script_ran_and_formgrader_works(page, base: str) -> str:
     """In the open grading view: no payload ran, the page has its policy, formgrader's own scripts work.
 
     Returns the submission's id (the page's own variable). formgrader's scripts fill each score box from its
-    API and save a comment typed into a comment box: both need its scripts, its XSRF cookie and its API.
+    API (as a placeholder) and save a comment typed into a comment box: both need its scripts, its XSRF cookie and its API.
     """
     violations = []
     page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
     page.reload()  # with the console listened to from the start
     page.locator(".cell").first.wait_for(timeout=UI_TIMEOUT)
-    page.wait_for_function("document.querySelector('input.score') && document.querySelector('input.score').value !== ''",
-                           timeout=UI_TIMEOUT)  # formgrade.js loaded the grades
+    # (predicates as functions: an expression would be eval'ed in the page, which its policy forbids)
+    page.wait_for_function("() => document.querySelector('input.score') && document.querySelector('input.score').placeholder !== ''",
+                           timeout=UI_TIMEOUT)  # formgrade.js loaded the grades: the autograder's score in each score box
     page.wait_for_load_state("networkidle", timeout=UI_TIMEOUT)  # any payload's image error or fetch has happened
     assert page.evaluate(f"window.{MARKER}") is None and page.title() != MARKER
     submission_id = page.evaluate("submission_id")
@@ -181,8 +187,10 @@ def _no_student_script_ran_and_formgrader_works(page, base: str) -> str:
     comment = page.locator("textarea.comment").first
     comment.fill("Checked by the instructor.")
     comment.press("Tab")  # formgrader saves on change
-    page.wait_for_function("fetch(base_url + '/api/comments?submission_id=' + submission_id).then(r => r.json())"
-                           ".then(c => c.some(x => x.manual_comment === 'Checked by the instructor.'))", timeout=UI_TIMEOUT)
+    deadline = time.monotonic() + UI_TIMEOUT / 1000
+    while "Checked by the instructor." not in _comments(base, submission_id):
+        assert time.monotonic() < deadline, "formgrader did not save the comment typed in its grading view"
+        time.sleep(0.5)
     assert _manual_scores(base, submission_id) == {None}
     assert not violations, violations  # nbgrader's own scripts all ran; nothing of the student's tried to
     return submission_id
