@@ -17,6 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output, new_raw_cell
 from traitlets.config import Config
 
@@ -58,6 +60,8 @@ HOSTILE_CELLS = {
     "markdown-svg": svg_with_scripts("markdown-svg"),
     "markdown-mathml": f"<math><mtext><table><mglyph><style><img src=x onerror=\"{payload('markdown-mxss')}\">"
                        f"</style></mglyph></table></mtext></math>",
+    "markdown-noscript": f"<noscript><p title=\"</noscript><img src=x onerror='{payload('markdown-noscript')}'>\"></noscript>"
+                        f"<svg><p><style><img src=x onerror=\"{payload('markdown-svg-style')}\"></style></p></svg>",
 }
 #: Outputs, as the kernel sends them: (data, metadata) of a display.
 HOSTILE_OUTPUTS = {
@@ -229,6 +233,22 @@ def test_markdown_as_rendered_is_not_read_as_markdown_again():
         inert = inert_html(markdown_to_html(source))
         assert render({}, inert).strip() == inert
         assert "\n" not in inert
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="<>/=\"'`[]()!*_#$&;:\n -|ajvscriptmgohef1", max_size=120))
+def test_no_markdown_makes_markup_after_cleaning(source):
+    """Whatever the markdown, the cleaned block renders as itself, with no handler and no script URL."""
+    from nbconvert.exporters import HTMLExporter
+
+    from grader.feedback import inert_html, markdown_to_html
+
+    inert = inert_html(markdown_to_html(source))
+    assert HTMLExporter().markdown2html({}, inert).strip() == inert
+    soup = BeautifulSoup(inert, "html.parser")
+    assert not any(name.startswith("on") or "script:" in str(value).lower()
+                   for element in soup.find_all(True) for name, value in element.attrs.items())
+    assert soup.find("script") is None
 
 
 def test_the_grading_views_own_scripts_carry_the_nonce_and_the_policy_allows_its_inline_handlers(pages):
