@@ -209,8 +209,10 @@ def markdown_to_html(source: str, attachments=None) -> str:
     """A markdown cell's ``source`` as HTML, rendered as nbconvert's ``markdown2html`` filter renders it."""
     from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
+    # No heading anchors: their links are relative (dropped by clean_html), and making them re-serializes the
+    # heading through ElementTree (MathML in it becomes ns0:math, an empty <a/> swallows the rest of the cell).
     renderer = IPythonRenderer(escape=False, attachments=attachments if isinstance(attachments, dict) else {},
-                               anchor_link_text="")
+                               exclude_anchor_links=True)
     return MarkdownWithMath(renderer=renderer).render(str(source))
 
 

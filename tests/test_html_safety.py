@@ -81,7 +81,7 @@ HOSTILE_OUTPUTS = {
 }
 #: What a student may legitimately show, and must still see.
 KEPT = {
-    "maths": "The padding is $p = \\frac{k-1}{2}$.",
+    "maths": "## Padding $p$\n\nThe padding is $p = \\frac{k-1}{2}$.",
     "text": "plain text survives",
     "table": "<table><tr><td>cell one</td></tr></table>",
 }
@@ -210,6 +210,11 @@ def test_what_a_student_legitimately_shows_is_kept(pages, page):
     html = pages[page]
     soup = BeautifulSoup(html, "html.parser")
     assert soup.find("math") and soup.find("mfrac"), "the MathML formula"
+    assert any(heading.find("math") for heading in soup.find_all("h2")), "a formula in a heading"
+    markdown = soup.select(".cnn-inert")
+    assert len(markdown) > 20 and not any(link.find(["p", "h1", "h2", "h3", "pre", "table"])
+                                          for cell in markdown for link in cell.find_all("a")), \
+        "no link swallows the rest of its cell (as an empty <a/> after a heading would)"
     assert KEPT["text"] in soup.get_text() and "cell one" in [td.get_text() for td in soup.find_all("td")]
     pictures = [img["src"] for img in soup.find_all("img") if img.get("src", "").startswith("data:image/png;base64,")]
     assert f"data:image/png;base64,{PNG}" in pictures and len(pictures) == 2  # the broken one is dropped
