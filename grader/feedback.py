@@ -252,13 +252,13 @@ def _output_data(data, output_metadata) -> tuple[dict, dict]:
     from nbformat import NotebookNode
 
     data = data if isinstance(data, dict) else {}
-    kept, dropped = {}, sorted(str(mime)[:80] for mime in data if mime not in SHOWN_TYPES)
+    kept, dropped = {}, sorted(f"{str(mime)[:80]} output" for mime in data if mime not in SHOWN_TYPES)
     for mime in SHOWN_TYPES:
         value = data.get(mime)
         if mime in IMAGE_TYPES:
             payload = strict_base64(value)
             if payload is None:
-                dropped += [mime] if mime in data else []
+                dropped += [f"{mime} picture (not plain base64)"] if mime in data else []
             else:
                 kept[mime] = payload
         elif isinstance(value, (str, list)):
@@ -271,7 +271,7 @@ def _output_data(data, output_metadata) -> tuple[dict, dict]:
         svg = base64.b64encode(kept.pop("image/svg+xml").encode()).decode()
         kept.setdefault("text/html", f'<img src="data:image/svg+xml;base64,{svg}">')
     if dropped and set(kept) <= {"text/plain"}:
-        note = f"[{', '.join(dropped)} output not shown here: only text, pictures and plain HTML are]"
+        note = f"[{', '.join(dropped)} not shown here: this page shows text, pictures and plain HTML only]"
         kept["text/plain"] = note + ("\n" + kept["text/plain"] if kept.get("text/plain", "").strip() else "")
     metadata = {}
     output_metadata = output_metadata if isinstance(output_metadata, dict) else {}
