@@ -14,13 +14,13 @@ nbgrader renders both with nbconvert's ``HTMLExporter``; ``grader.config.configu
   metadata through as they are (a ``<img onerror>`` in a markdown cell ran in formgrader's page and
   rewrote grades through its API). What is kept and how: :func:`clean_html`, :func:`inert_html`.
 
-The sanitizer is nh3 (Python bindings of ammonia, a Rust HTML sanitizer built on html5ever, the
-parser of a browser engine, so it sees a page as Chromium does): it is maintained and fast,
-keeps MathML when told its tags, and filters URLs per attribute. bleach, which nbconvert's own
-``sanitize_html`` uses, is deprecated (and that option would still render markdown after it, drop
-MathML and keep ``id`` attributes that let markup overwrite the page's scripts' variables).
-Pages also carry a Content-Security-Policy (``templates/``, ``grader/formgrader_csp.py``) in case
-anything got through.
+The sanitizer is nh3 (Python bindings of ammonia, a Rust HTML sanitizer built on html5ever, Servo's
+parser that follows the HTML standard, so it reads markup as browsers do, MathML and SVG included):
+it is maintained and fast, keeps MathML when told its tags, and filters URLs per attribute. bleach,
+which nbconvert's own ``sanitize_html`` option uses, is deprecated, and that option's allowlist drops
+MathML and keeps ``id`` and ``class`` attributes (an ``id`` lets markup overwrite the page's own
+script variables). Pages also carry a Content-Security-Policy (``templates/``,
+``grader/formgrader_csp.py``) in case anything got through.
 """
 from __future__ import annotations
 
