@@ -112,11 +112,12 @@ def configure(c: Config, root: str | Path = COURSE_ROOT, source_root: str | Path
 # --- HTML: the feedback students get and formgrader's grading view (grader/feedback.py) --------------
 
 def configure_html(c: Config) -> Config:
-    """Make nbgrader's HTML pages readable offline; input and output: the config ``c``.
+    """Make nbgrader's HTML pages readable offline and safe to open; input and output: the config ``c``.
 
     Formulas become MathML (no MathJax from a CDN), widget views and empty outputs are dropped (an
-    empty ``Out[n]:`` otherwise), and feedback uses ``grader/templates/cnn_feedback`` (test cells named
-    in its table of contents, long hint lines wrapped). HTMLExporter settings reach both formgrader's
+    empty ``Out[n]:`` otherwise), everything the student controls is made inert (``DisarmStudentContent``),
+    and feedback uses ``grader/templates/cnn_feedback`` (test cells named in its table of contents, long
+    hint lines wrapped, a Content-Security-Policy). HTMLExporter settings reach both formgrader's
     exporter and feedback's; the FeedbackExporter ones only feedback.
     """
     import nbgrader
