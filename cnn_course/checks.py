@@ -17,6 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import record
+from .diagnose import PREFIX, diagnose
 
 #: Spec: results agree with PyTorch to 1e-10 relative error on float64 inputs.
 RTOL = 1e-9
@@ -146,16 +147,23 @@ def matching_hints(outcome: dict, variants: list[tuple[str, dict]]) -> list[str]
     return [hint for hint, variant in variants if _matches(outcome, variant)]
 
 
-def judge_cases(cases: list[tuple[dict, dict, Callable[[], list[tuple[str, dict]]]]]) -> list[str | None]:
-    """Messages for a whole case set: ``None`` for each right case, else its problem and hint.
+def judge_cases(cases: list[tuple]) -> list[str | None]:
+    """Messages for a whole case set: ``None`` for each right case, else its problem and hint (see :func:`judge_set`)."""
+    return judge_set(cases)[0]
 
-    ``cases`` holds ``(outcome, expected, variants)`` with ``variants`` a function, called only for
-    wrong outcomes. When several mistakes explain a case, the hint that explains the most failing
-    cases of the set wins (ties: catalogue order): one consistent diagnosis, not a different guess
-    per case.
+
+def judge_set(cases: list[tuple]) -> tuple[list[str | None], str | None]:
+    """Messages for a whole case set, and where its wrong answers go wrong (``cnn_course.diagnose``) or None.
+
+    ``cases`` holds ``(outcome, expected, variants)`` or ``(outcome, expected, variants, args)``
+    with ``variants`` a function, called only for wrong outcomes, and ``args`` the call's arguments
+    with their defaults (needed for the diagnosis). When several mistakes explain a case, the hint
+    that explains the most failing cases of the set wins (ties: catalogue order): one consistent
+    diagnosis, not a different guess per case. The diagnosis is given when some wrong case matches
+    no catalogued mistake: it names what the catalogue could not.
     """
     problems, matches = [], []
-    for outcome, expected, variants in cases:
+    for outcome, expected, variants, *_ in cases:
         try:
             problem = outcome_problem(outcome, expected)
             hints = [] if problem is None else [aliasing_hint(outcome)] if _value_problem(outcome, expected) is None \
@@ -165,8 +173,17 @@ def judge_cases(cases: list[tuple[dict, dict, Callable[[], list[tuple[str, dict]
         problems.append(problem)
         matches.append(hints)
     counts = Counter(hint for hints in matches for hint in hints)
-    return [None if problem is None else f"{problem}. Hint: {max(hints, key=counts.__getitem__)}" if hints
-            else problem for problem, hints in zip(problems, matches)]
+    messages = [None if problem is None else f"{problem}. Hint: {max(hints, key=counts.__getitem__)}" if hints
+                else problem for problem, hints in zip(problems, matches)]
+    unexplained = any(problem is not None and not hints for problem, hints in zip(problems, matches))
+    diagnosis = None
+    if unexplained and all(len(case) > 3 for case in cases):
+        try:
+            diagnosis = diagnose([(case[3], case[0], case[1], problem is not None)
+                                  for case, problem in zip(cases, problems)])
+        except Exception:  # a malformed record: its message already says so
+            diagnosis = None
+    return messages, diagnosis
 
 
 def score_line(passed: bool, points: float | None) -> str:
@@ -179,17 +196,21 @@ def score_line(passed: bool, points: float | None) -> str:
 
 
 def report(function_name: str, rows: list[tuple[str, str | None, dict, str | None]],
-           points: float | None = None) -> tuple[bool, list[str]]:
+           points: float | None = None, diagnosis: str | None = None) -> tuple[bool, list[str]]:
     """Lines for people from ``(note, call shown or None, outcome, failure message or None)`` rows.
 
-    The first line is the summary (with what the test cell scores when ``points`` is given); a
-    function that only raised NotImplementedError gets one line.
+    The first line is the summary (with what the test cell scores when ``points`` is given); the
+    second, when the case set was wrong somewhere no catalogued mistake explains, where it goes
+    wrong (``diagnosis``, starting with ``cnn_course.diagnose.PREFIX``); a function that only raised
+    NotImplementedError gets one line.
     """
     failed = [row for row in rows if row[3] is not None]
     if rows and all(outcome.get("error", {}).get("type") == "NotImplementedError" for _, _, outcome, _ in rows):
         return False, [f"{function_name}: not implemented yet (replace `raise NotImplementedError()` with your code)"
                        + score_line(False, points).replace(": all its checks must pass", " until then")]
     lines = [f"{function_name}: {len(rows) - len(failed)} of {len(rows)} checks passed" + score_line(not failed, points)]
+    if failed and diagnosis:
+        lines.append(f"  {PREFIX}{diagnosis}")
     for note, call, _, message in rows:
         if message is None:
             lines.append(f"  ok    {note}")
@@ -256,13 +277,14 @@ def check(case_set_id: str, function: Callable) -> None:
     name = case_set["function"]
     calls = [(case, record.decode(case["args"])) for case in case_set["cases"]]
     outcomes = [record.run_case(function, args) for _, args in calls]
-    messages = judge_cases([(outcome, case["expected"], lambda case=case: [tuple(v) for v in case["variants"]])
-                            for (case, _), outcome in zip(calls, outcomes)])
+    messages, diagnosis = judge_set([(outcome, case["expected"], lambda case=case: [tuple(v) for v in case["variants"]],
+                                      record.with_defaults(function, args))
+                                     for (case, args), outcome in zip(calls, outcomes)])
     rows = [(case["note"], f"{name}({record.describe_args(args)})", outcome, message)
             for (case, args), outcome, message in zip(calls, outcomes, messages)]
     record.emit(case_set_id, name, [outcome for _, _, outcome, _ in rows])
     record.finish_recording()  # under autograde this raises: the grading process judges
-    passed, lines = report(name, rows, POINTS["visible"])
+    passed, lines = report(name, rows, POINTS["visible"], diagnosis)
     if passed:
         print("\n".join(lines))
     else:

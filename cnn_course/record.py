@@ -161,6 +161,18 @@ def _arrays_in(result: Any) -> list:
         if isinstance(result, (tuple, list)) else []
 
 
+def with_defaults(function: Callable, args: dict) -> dict:
+    """``args`` with the defaults of ``function``'s parameters it does not give (``stride=1``...); ``args`` when unknown."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return dict(args)
+    defaults = {p.name: p.default for p in parameters if p.default is not inspect.Parameter.empty and p.name not in args}
+    return {**args, **defaults}
+
+
 def describe_args(args: dict, limit: int = 120) -> str:
     """``n=5, k=3, x=<array 2x3x5x7>``: how a call is shown in messages."""
     parts = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnn_course import record
-from cnn_course.checks import POINTS, judge_cases, report
+from cnn_course.checks import POINTS, judge_set, report
 
 from . import mistakes, notebooks, reference
 from .cases import CASE_SETS, Case, CaseSet
@@ -89,10 +89,11 @@ def judge(case_set_id: str, payload: dict | None, show_calls: bool = False, poin
     outcomes = [outcome if isinstance(outcome, dict) else {"error": {"type": "Malformed", "message": ""}}
                 for outcome in outcomes]
     judge_by = custom_judge(case_set)
-    messages = _custom_messages(judge_by, cases, outcomes) if judge_by else judge_cases(
-        [(outcome, expected_outcome(name, case.args, case.names), lambda case=case: variant_outcomes(name, case.args))
+    messages, diagnosis = (_custom_messages(judge_by, cases, outcomes), None) if judge_by else judge_set(
+        [(outcome, expected_outcome(name, case.args, case.names), lambda case=case: variant_outcomes(name, case.args),
+          record.with_defaults(getattr(reference, name), case.args))
          for case, outcome in zip(cases, outcomes)])
     rows = [(case.note, f"{name}({record.describe_args(case.args)})" if show_calls else None, outcome, message)
             for case, outcome, message in zip(cases, outcomes, messages)]
-    passed, lines = report(name, rows, points)
+    passed, lines = report(name, rows, points, diagnosis)
     return Verdict(passed, lines[0], lines)

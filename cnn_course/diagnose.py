@@ -1,0 +1,392 @@
+"""Where a wrong answer goes wrong, from the cases themselves: one rule set for every graded function.
+
+The catalogue of typical mistakes (``grader.mistakes``) names the mistakes someone listed. For
+the others, :func:`diagnose` looks at a whole case set and says what its failing cases have in
+common and how the answers differ from the right ones, with no table per function:
+
+* **case features** - what the arguments of the failing cases share and the passing ones lack:
+  ``stride > 1``, several input channels (``C > 1``), a non-square input, a negative entry, an
+  argument that is ``None``... (from the argument's name, type and shape only);
+* **the parts of a tuple** that are wrong (``result[1]`` only, the others right);
+* **array comparisons** of each wrong answer with the right one: all zeros, transposed, flipped,
+  a constant factor, a constant offset (per channel too), shifted by a row or column, only the
+  first sample (or channel) right, only the border wrong, cropped or with extra rows.
+
+A rule is said only when it holds on every failing case it can judge, so its sentence is true
+of the student's answers, never a guess. Used by :func:`cnn_course.checks.judge_set`, which
+both the visible checks and the hidden verdicts go through; it imports only numpy.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from . import record
+
+#: The line of a report that holds the diagnosis starts with this (``cnn_course.checks.report``).
+PREFIX = "where it goes wrong: "
+
+_RTOL, _ATOL = 1e-7, 1e-9
+#: Names of the axes of a 4-D array of data (NCHW, the course's layout), and of one of weights.
+_DATA_AXES = ("samples (N > 1)", "channels (C > 1)")
+_WEIGHT_NAMES = ("w", "weights", "kernel")
+
+
+# --------------------------------------------------------------------------- case features
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _pair(value: Any) -> bool:
+    return isinstance(value, tuple) and len(value) == 2 and all(_integer(v) for v in value)
+
+
+def features(args: dict) -> dict[str, bool]:
+    """``{sentence: holds}`` for the features of one call's arguments (``"stride > 1": True``).
+
+    Each sentence completes "wrong only when ...". Built from each argument's name, type and
+    shape: nothing here knows which function is called.
+    """
+    found: dict[str, bool] = {}
+    for name, value in args.items():
+        if isinstance(value, bool):
+            found[f"{name} is {value}"] = True
+            found[f"{name} is {not value}"] = False
+        elif value is None:
+            found[f"{name} is None"] = True
+        elif _integer(value):
+            found[f"{name} > 1"] = value > 1
+            found[f"{name} > 0"] = value > 0
+        elif _pair(value):
+            found[f"{name} > 1"] = max(value) > 1
+            found[f"{name} > 0"] = max(value) > 0
+            found[f"{name} is a pair of unequal numbers (height != width)"] = value[0] != value[1]
+        elif isinstance(value, float):
+            found[f"{name} != 0"] = value != 0
+        elif isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and value.ndim:
+            _array_features(name, value, found)
+        if _integer(value) or _pair(value) or isinstance(value, float):
+            found.setdefault(f"{name} is None", False)
+    return found
+
+
+def _array_features(name: str, value: np.ndarray, found: dict[str, bool]) -> None:
+    shape = value.shape
+    if value.ndim >= 2:
+        found[f"{name} is not square (height {'!='} width)"] = shape[-1] != shape[-2]
+    if value.ndim == 4:
+        if name in _WEIGHT_NAMES:
+            found[f"{name} has several filters (shape[0] > 1)"] = shape[0] > 1
+            found[f"{name} has several input channels (shape[1] > 1)"] = shape[1] > 1
+            found[f"the kernel of {name} is larger than 1x1"] = max(shape[2:]) > 1
+        else:
+            found[f"{name} has several {_DATA_AXES[0]}"] = shape[0] > 1
+            found[f"{name} has several {_DATA_AXES[1]}"] = shape[1] > 1
+    elif value.ndim == 3:
+        found[f"{name} has several planes (shape[0] > 1)"] = shape[0] > 1
+    if value.dtype.kind in "if":
+        found[f"{name} has negative entries"] = bool((value < 0).any())
+    if value.dtype.kind == "f" and value.size > 1:
+        flat = value.ravel()
+        found[f"{name} has equal entries (ties)"] = len(np.unique(flat)) < flat.size
+
+
+def _separating(failing: list[dict], passing: list[dict]) -> str | None:
+    """The feature (or pair of features) that every failing call has and no passing call has."""
+    known = [f for f in failing[0] if all(f in c for c in failing + passing)]
+    has = lambda f, calls: [c[f] for c in calls]  # noqa: E731
+    exact = [f for f in known if all(has(f, failing)) and not any(has(f, passing))]
+    if exact:
+        return f"wrong whenever {exact[0]}, right otherwise"
+    common = [f for f in known if all(has(f, failing))]
+    for i, first in enumerate(common):
+        for second in common[i + 1:]:
+            if not any(c[first] and c[second] for c in passing):
+                return f"wrong whenever {first} and {second}, right otherwise"
+    exact_negated = [f for f in known if not any(has(f, failing)) and all(has(f, passing))]
+    if exact_negated:
+        return f"wrong whenever NOT {exact_negated[0]}, right otherwise"
+    if common and passing:
+        best = min(common, key=lambda f: sum(has(f, passing)))
+        if sum(has(best, passing)) < len(passing):
+            return f"wrong only when {best} (some such cases pass)"
+    return None
+
+
+# --------------------------------------------------------------------------- comparing arrays
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=_RTOL, atol=_ATOL, equal_nan=True))
+
+
+def _numeric(value: Any) -> np.ndarray | None:
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return value.astype(np.float64)
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return np.asarray(float(value))
+    return None
+
+
+def _same_shape_claims(got: np.ndarray, want: np.ndarray, args: dict) -> dict[str, Any]:
+    """What is true of a wrong answer of the right shape: ``{kind: parameter}``."""
+    claims: dict[str, Any] = {}
+    if not np.any(got) and np.any(want):
+        claims["zeros"] = None
+        return claims
+    wrong = ~np.isclose(got, want, rtol=_RTOL, atol=_ATOL, equal_nan=True)
+    if got.ndim and not np.any(got[wrong]):
+        claims["dropped"] = None
+    for name, value in args.items():  # wrong exactly where an argument of the same shape has some sign
+        if got.ndim and isinstance(value, np.ndarray) and value.shape == got.shape and value.dtype.kind in "if":
+            for sign, where in (("< 0", value < 0), ("> 0", value > 0), ("== 0", value == 0)):
+                if where.any() and not where.all() and not wrong[~where].any():
+                    claims[f"sign {name}"] = f"wrong only where {name} {sign}"
+                    break
+    if got.ndim >= 2:
+        if got.shape[-1] == got.shape[-2] and _close(got, np.swapaxes(want, -1, -2)):
+            claims["transposed"] = None
+        if _close(got, want[..., ::-1, ::-1]):
+            claims["flipped"] = "rotated by 180 degrees (flipped up-down and left-right)"
+        elif _close(got, want[..., ::-1, :]):
+            claims["flipped"] = "upside down (rows in reverse order)"
+        elif _close(got, want[..., ::-1]):
+            claims["flipped"] = "mirrored left-right (columns in reverse order)"
+    scale = float(np.vdot(want, got) / np.vdot(want, want)) if np.any(want) else 0.0
+    if np.isfinite(scale) and scale and not np.isclose(scale, 1.0) and _close(got, scale * want):
+        claims["factor"] = scale
+    offset = got - want
+    if not np.isfinite(offset).all():
+        return claims
+    if got.size > 1 and np.allclose(offset, offset.flat[0], rtol=_RTOL, atol=_ATOL):
+        claims["offset"] = float(offset.flat[0])
+    elif got.ndim == 0:
+        claims["offset"] = float(offset)
+    elif got.ndim >= 3:
+        per_channel = offset.reshape(offset.shape[:2] + (-1,))
+        if np.allclose(per_channel, per_channel[..., :1], rtol=_RTOL, atol=_ATOL):
+            claims["channel offset"] = None
+    if got.ndim >= 2:
+        shift = _shift(got, want)
+        if shift:
+            claims["shift"] = shift
+        claims.update(_where_wrong(got, want))
+    return claims
+
+
+def _shift(got: np.ndarray, want: np.ndarray) -> tuple[int, int] | None:
+    """``(rows, columns)`` by which ``got`` is ``want`` moved (up to 2 each way), on an overlap of >= half."""
+    h, w = got.shape[-2:]
+    for dy in range(-2, 3):
+        for dx in range(-2, 3):
+            if (dy, dx) == (0, 0) or (h - abs(dy)) * (w - abs(dx)) * 2 < h * w or h - abs(dy) < 1 or w - abs(dx) < 1:
+                continue
+            g = got[..., max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)]
+            r = want[..., max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+            if _close(g, r) and np.any(r):
+                return dy, dx
+    return None
+
+
+def _where_wrong(got: np.ndarray, want: np.ndarray) -> dict[str, Any]:
+    """Claims about the positions of the wrong values: leading slices, edges, the border band."""
+    claims: dict[str, Any] = {}
+    wrong = ~np.isclose(got, want, rtol=_RTOL, atol=_ATOL, equal_nan=True)
+    for axis in range(got.ndim - 2):
+        if got.shape[axis] < 2:
+            continue
+        bad = wrong.reshape(wrong.shape[:axis + 1] + (-1,)).any(axis=-1)
+        bad = bad.reshape(-1, got.shape[axis]).any(axis=0)
+        name = "sample" if axis == 0 else "channel" if axis == 1 else f"index along axis {axis}"
+        if not bad[0] and bad[1:].all():
+            claims[f"first {axis}"] = f"the first {name} is right, the others are not"
+        elif not bad[-1] and bad[:-1].all():
+            claims[f"last {axis}"] = f"only the last {name} is right"
+        elif bad[0] and not bad[1:].any():
+            claims[f"only first {axis}"] = f"only the first {name} is wrong"
+    plane = wrong.reshape((-1,) + wrong.shape[-2:]).any(axis=0)
+    h, w = plane.shape
+    rows, cols = np.nonzero(plane)
+    if not rows.size or plane.all():
+        return claims
+    edges = []
+    if rows.min() >= h - 2 and h > 2:
+        edges.append(f"the last {h - rows.min()} row(s)")
+    elif rows.max() <= 1 and h > 2:
+        edges.append(f"the first {rows.max() + 1} row(s)")
+    if cols.min() >= w - 2 and w > 2:
+        edges.append(f"the last {w - cols.min()} column(s)")
+    elif cols.max() <= 1 and w > 2:
+        edges.append(f"the first {cols.max() + 1} column(s)")
+    if edges:
+        claims["edge"] = "wrong only in " + " and ".join(edges) + ", right elsewhere"
+        return claims
+    y, x = np.mgrid[:h, :w]
+    depth = np.minimum(np.minimum(y, h - 1 - y), np.minimum(x, w - 1 - x))
+    band = int(depth[plane].max()) + 1
+    if (depth >= band).any():
+        claims["border"] = band
+    return claims
+
+
+def _shape_claims(got: np.ndarray, want: np.ndarray) -> dict[str, Any]:
+    """What is true of an answer of the wrong shape."""
+    claims: dict[str, Any] = {}
+    if got.ndim != want.ndim:
+        claims["ndim"] = f"the result has {got.ndim} dimension(s) instead of {want.ndim}"
+        return claims
+    if got.ndim >= 2 and got.shape == want.shape[:-2] + want.shape[:-3:-1] and _close(got, np.swapaxes(want, -1, -2)):
+        claims["transposed"] = None
+        return claims
+    deltas = tuple(g - w for g, w in zip(got.shape, want.shape))
+    claims["delta"] = deltas
+    small, large = (got, want) if all(d <= 0 for d in deltas) else (want, got) if all(d >= 0 for d in deltas) else (None, None)
+    if small is not None and small.ndim >= 2:
+        for top in range(large.shape[-2] - small.shape[-2] + 1):
+            for left in range(large.shape[-1] - small.shape[-1] + 1):
+                window = large[..., top:top + small.shape[-2], left:left + small.shape[-1]]
+                if window.shape == small.shape and _close(window, small):
+                    claims["window"] = ("yours is part of the right answer" if small is got
+                                        else "the right answer is inside yours, with extra rows or columns") \
+                        + (" (its top-left part)" if (top, left) == (0, 0) else " (away from its top-left corner)")
+                    return claims
+    return claims
+
+
+def _claims(got: Any, want: Any, args: dict) -> dict[str, Any] | None:
+    g, w = _numeric(got), _numeric(want)
+    if g is None or w is None:
+        return None
+    return _same_shape_claims(g, w, args) if g.shape == w.shape else _shape_claims(g, w)
+
+
+def _axis_words(delta: int, what: str) -> str:
+    return f"{abs(delta)} {what}{'s' if abs(delta) != 1 else ''} too {'many' if delta > 0 else 'few'}"
+
+
+def _sentence(kind: str, values: list[Any], scalar: bool) -> str | None:
+    """One claim that holds on every failing case, in words (``values``: its parameter per case;
+    ``scalar``: the answers are single numbers)."""
+    first = values[0]
+    same = all(v == first for v in values)
+    if kind == "zeros":
+        return "the right shape, but all zeros"
+    if kind == "dropped":
+        return "zeros where the right answer is not (values left out)"
+    if kind == "transposed":
+        return "the right values, transposed (rows and columns swapped)"
+    if kind == "flipped":
+        return f"the right values, {first}" if same else None
+    if kind == "factor":
+        if all(np.isclose(v, first) for v in values) and (scalar is False or len(values) > 1):
+            return "the right values with the sign flipped" if np.isclose(first, -1) else \
+                f"off by a constant factor of {first:.4g} (every value {first:.4g} times the right one)"
+        if scalar:  # different numbers are always "proportional": that says nothing
+            return None
+        return "proportional to the right answer, but by a factor that changes from case to case (" + \
+            ", ".join(f"{v:.3g}" for v in values[:4]) + ")"
+    if kind == "offset":
+        if all(np.isclose(v, first) for v in values) and not np.isclose(first, 0, atol=_ATOL):
+            return f"off by the same amount everywhere ({first:+.4g} from the right value)"
+        return None
+    if kind == "channel offset":
+        return "off by a constant within each channel's map (as a bias added to the wrong channel would be)"
+    if kind == "shift":
+        if not same:
+            return None
+        dy, dx = first
+        parts = [f"{abs(dy)} row(s) {'down' if dy > 0 else 'up'}" if dy else "",
+                 f"{abs(dx)} column(s) {'right' if dx > 0 else 'left'}" if dx else ""]
+        return "the right values, shifted by " + " and ".join(p for p in parts if p)
+    if kind == "border":
+        return f"right in the interior, wrong within {max(values)} pixel(s) of the border"
+    if kind in ("edge", "ndim", "window") or kind.startswith("sign ") or kind.startswith(("first ", "last ", "only first ")):
+        return first if same else None
+    if kind == "delta":
+        if not same:
+            return "the wrong shape"
+        names = ["row", "column"] if len(first) >= 2 else []
+        words = [_axis_words(d, names[i - len(first) + 2] if i >= len(first) - 2 and names else f"entry along axis {i}")
+                 for i, d in enumerate(first) if d]
+        return "the wrong shape: " + ", ".join(words)
+    return None
+
+
+#: The order claims are said in, most telling first; at most two are said.
+_ORDER = ("zeros", "transposed", "flipped", "factor", "shift", "window", "offset", "channel offset", "sign ", "first",
+          "last", "only first", "edge", "border", "dropped", "ndim", "delta")
+
+
+def _compare_all(pairs: list[tuple[Any, Any, dict]]) -> list[str]:
+    """Sentences for the claims that hold on every failing ``(got, expected, arguments)``."""
+    with np.errstate(all="ignore"):
+        per_case = [_claims(got, want, args) for got, want, args in pairs]
+    per_case = [c for c in per_case if c is not None]
+    scalar = all(np.ndim(want) == 0 for _, want, _ in pairs)
+    if not per_case:
+        return []
+    kinds = [k for k in per_case[0] if all(k in c for c in per_case)]
+    kinds.sort(key=lambda k: next(i for i, prefix in enumerate(_ORDER) if k.startswith(prefix)))
+    sentences = []
+    for kind in kinds:
+        sentence = _sentence(kind, [c[kind] for c in per_case], scalar)
+        if sentence and sentence not in sentences:
+            sentences.append(sentence)
+        if kind in ("zeros", "transposed", "flipped", "factor", "shift") and sentences:
+            break  # the whole answer is explained: more would only restate it
+    return sentences[:2]
+
+
+def _tuple_parts(pairs: list[tuple[Any, Any, dict]]) -> tuple[str | None, list[tuple[Any, Any, dict]]]:
+    """For tuple results of the right length: which parts are wrong (when always the same), and those parts."""
+    if not pairs or not all(isinstance(g, tuple) and isinstance(w, tuple) and len(g) == len(w) for g, w, _ in pairs):
+        return None, pairs
+    wrong_parts = [tuple(i for i, (a, b) in enumerate(zip(g, w)) if not _equal(a, b)) for g, w, _ in pairs]
+    first = wrong_parts[0]
+    parts = [(g[i], w[i], args) for (g, w, args), wrong in zip(pairs, wrong_parts) for i in wrong]
+    if first and all(p == first for p in wrong_parts) and len(first) < len(pairs[0][1]):
+        right = [i for i in range(len(pairs[0][1])) if i not in first]
+        return (f"only {', '.join(f'result[{i}]' for i in first)} of the tuple is wrong "
+                f"({', '.join(f'result[{i}]' for i in right)} right)"), parts
+    return None, parts
+
+
+def _equal(a: Any, b: Any) -> bool:
+    g, w = _numeric(a), _numeric(b)
+    if g is None or w is None:
+        return a == b
+    return _close(g, w)
+
+
+# --------------------------------------------------------------------------- the diagnosis
+
+
+def diagnose(cases: list[tuple[dict, dict, dict, bool]]) -> str | None:
+    """Where a case set's wrong answers go wrong, in one sentence, or None when no rule fits.
+
+    ``cases``: ``(arguments, outcome, expected outcome, wrong)`` per call (outcomes as
+    ``cnn_course.record`` writes them), the arguments with their defaults filled in. Calls that
+    must raise are left out: their message already says what to do.
+    """
+    judged = [(args, outcome, expected, wrong) for args, outcome, expected, wrong in cases if "value" in expected]
+    failing = [c for c in judged if c[3]]
+    if not failing:
+        return None
+    passing = [c for c in judged if not c[3]]
+    parts = []
+    if passing:
+        where = _separating([features(args) for args, *_ in failing], [features(args) for args, *_ in passing])
+        if where:
+            parts.append(where)
+    returned = [(record.decode(outcome["value"]), record.decode(expected["value"]), args)
+                for args, outcome, expected, _ in failing if "value" in outcome and not outcome.get("modified")]
+    if returned:
+        tuple_part, pairs = _tuple_parts(returned)
+        if tuple_part:
+            parts.append(tuple_part)
+        parts += _compare_all(pairs)
+    return "; ".join(parts) if parts else None
