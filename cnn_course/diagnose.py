@@ -61,6 +61,7 @@ def features(args: dict) -> dict[str, bool]:
         elif _integer(value):
             found[f"{name} > 1"] = value > 1
             found[f"{name} > 0"] = value > 0
+            found[f"{name} is a pair of unequal numbers (height != width)"] = False  # an int is (n, n)
         elif _pair(value):
             found[f"{name} > 1"] = max(value) > 1
             found[f"{name} > 0"] = max(value) > 0
@@ -80,8 +81,8 @@ def _array_features(name: str, value: np.ndarray, found: dict[str, bool]) -> Non
         found[f"{name} is not square (height {'!='} width)"] = shape[-1] != shape[-2]
     if value.ndim == 4:
         if name in _WEIGHT_NAMES:
-            found[f"{name} has several filters (shape[0] > 1)"] = shape[0] > 1
-            found[f"{name} has several input channels (shape[1] > 1)"] = shape[1] > 1
+            found[f"{name}.shape[0] > 1"] = shape[0] > 1  # filters, or input channels of a transposed conv
+            found[f"{name}.shape[1] > 1"] = shape[1] > 1
             found[f"the kernel of {name} is larger than 1x1"] = max(shape[2:]) > 1
         else:
             found[f"{name} has several {_DATA_AXES[0]}"] = shape[0] > 1
@@ -109,7 +110,7 @@ def _separating(failing: list[dict], passing: list[dict]) -> str | None:
                 return f"wrong whenever {first} and {second}, right otherwise"
     exact_negated = [f for f in known if not any(has(f, failing)) and all(has(f, passing))]
     if exact_negated:
-        return f"wrong whenever NOT {exact_negated[0]}, right otherwise"
+        return f"right whenever {exact_negated[0]}, wrong otherwise"
     if common and passing:
         best = min(common, key=lambda f: sum(has(f, passing)))
         if sum(has(best, passing)) < len(passing):
@@ -136,11 +137,12 @@ def _same_shape_claims(got: np.ndarray, want: np.ndarray, args: dict) -> dict[st
     """What is true of a wrong answer of the right shape: ``{kind: parameter}``."""
     claims: dict[str, Any] = {}
     if not np.any(got) and np.any(want):
-        claims["zeros"] = None
-        return claims
+        claims["zeros"] = None  # and the claims about where, which a wholly zero answer does not contradict
     wrong = ~np.isclose(got, want, rtol=_RTOL, atol=_ATOL, equal_nan=True)
     if got.ndim and not np.any(got[wrong]):
         claims["dropped"] = None
+    elif got.ndim and _among(got[wrong & (got != 0)], want):
+        claims["moved"] = bool(np.any(got[wrong] != np.round(got[wrong])))  # whole numbers coincide too easily
     for name, value in args.items():  # wrong exactly where an argument of the same shape has some sign
         if got.ndim and isinstance(value, np.ndarray) and value.shape == got.shape and value.dtype.kind in "if":
             for sign, where in (("< 0", value < 0), ("> 0", value > 0), ("== 0", value == 0)):
@@ -178,6 +180,17 @@ def _same_shape_claims(got: np.ndarray, want: np.ndarray, args: dict) -> dict[st
     return claims
 
 
+def _among(values: np.ndarray, reference: np.ndarray) -> bool:
+    """True when each of ``values`` is (to tolerance) one of ``reference``'s values."""
+    pool = np.sort(reference.ravel())
+    if not values.size or not np.isfinite(values).all() or not np.isfinite(pool).all():
+        return False
+    at = np.clip(np.searchsorted(pool, values), 1, pool.size - 1) if pool.size > 1 else np.zeros(values.shape, int)
+    nearest = np.minimum(np.abs(pool[at] - values), np.abs(pool[at - 1] - values)) if pool.size > 1 \
+        else np.abs(pool[0] - values)
+    return bool(np.all(nearest <= _ATOL + _RTOL * np.abs(values)))
+
+
 def _shift(got: np.ndarray, want: np.ndarray) -> tuple[int, int] | None:
     """``(rows, columns)`` by which ``got`` is ``want`` moved (up to 2 each way), on an overlap of >= half."""
     h, w = got.shape[-2:]
@@ -211,19 +224,14 @@ def _where_wrong(got: np.ndarray, want: np.ndarray) -> dict[str, Any]:
     plane = wrong.reshape((-1,) + wrong.shape[-2:]).any(axis=0)
     h, w = plane.shape
     rows, cols = np.nonzero(plane)
-    if not rows.size or plane.all():
+    if not rows.size:
         return claims
-    edges = []
-    if rows.min() >= h - 2 and h > 2:
-        edges.append(f"the last {h - rows.min()} row(s)")
-    elif rows.max() <= 1 and h > 2:
-        edges.append(f"the first {rows.max() + 1} row(s)")
-    if cols.min() >= w - 2 and w > 2:
-        edges.append(f"the last {w - cols.min()} column(s)")
-    elif cols.max() <= 1 and w > 2:
-        edges.append(f"the first {cols.max() + 1} column(s)")
-    if edges:
-        claims["edge"] = "wrong only in " + " and ".join(edges) + ", right elsewhere"
+    informative = not plane.all()  # a map wrong everywhere fits any edge; it only must not contradict one
+    for edge, depth, size in (("last row", h - rows.min(), h), ("first row", rows.max() + 1, h),
+                              ("last column", w - cols.min(), w), ("first column", cols.max() + 1, w)):
+        if depth <= 2 and (depth < size or not informative):
+            claims[f"edge {edge}"] = (depth, informative)
+    if not informative:
         return claims
     y, x = np.mgrid[:h, :w]
     depth = np.minimum(np.minimum(y, h - 1 - y), np.minimum(x, w - 1 - x))
@@ -304,7 +312,17 @@ def _sentence(kind: str, values: list[Any], scalar: bool) -> str | None:
         return "the right values, shifted by " + " and ".join(p for p in parts if p)
     if kind == "border":
         return f"right in the interior, wrong within {max(values)} pixel(s) of the border"
-    if kind in ("edge", "ndim", "window") or kind.startswith("sign ") or kind.startswith(("first ", "last ", "only first ")):
+    if kind.startswith("edge "):
+        if not any(informative for _, informative in values):
+            return None
+        depth = max(d for d, _ in values)
+        return f"wrong only in the {kind[5:].replace('last', f'last {depth}').replace('first', f'first {depth}')}" \
+            + ("s" if depth > 1 else "") + ", right elsewhere"
+    if kind == "moved":
+        if not any(values):
+            return None
+        return "your values are values of the right answer, but at the wrong positions"
+    if kind in ("ndim", "window") or kind.startswith("sign ") or kind.startswith(("first ", "last ", "only first ")):
         return first if same else None
     if kind == "delta":
         if not same:
@@ -318,7 +336,7 @@ def _sentence(kind: str, values: list[Any], scalar: bool) -> str | None:
 
 #: The order claims are said in, most telling first; at most two are said.
 _ORDER = ("zeros", "transposed", "flipped", "factor", "shift", "window", "offset", "channel offset", "sign ", "first",
-          "last", "only first", "edge", "border", "dropped", "ndim", "delta")
+          "last", "only first", "edge", "border", "moved", "dropped", "ndim", "delta")
 
 
 def _compare_all(pairs: list[tuple[Any, Any, dict]]) -> list[str]:
@@ -334,6 +352,8 @@ def _compare_all(pairs: list[tuple[Any, Any, dict]]) -> list[str]:
     sentences = []
     for kind in kinds:
         sentence = _sentence(kind, [c[kind] for c in per_case], scalar)
+        if kind == "border" and any(said.startswith("wrong only in the") for said in sentences):
+            continue  # the edge said it more precisely
         if sentence and sentence not in sentences:
             sentences.append(sentence)
         if kind in ("zeros", "transposed", "flipped", "factor", "shift") and sentences:
