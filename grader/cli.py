@@ -3,6 +3,7 @@
     python -m grader release                 rebuild notebooks/, solutions/*.ipynb and fixtures
     python -m grader check PATH.ipynb        grade one notebook with the hidden tests (self-study)
     python -m grader grade SUBMISSIONS       autograde a class, write grades.csv and feedback
+    python -m grader report [COURSE]         what the class got wrong: report.html, mistakes.csv, summary
     python -m grader bundle [--out DIR]      build what students get: notebooks, cnn_course wheel, README
     python -m grader benchmark [NOTEBOOK]    time notebook execution, grading and widgets
 """
@@ -97,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-sandbox", action="store_true",
                    help="run student code WITHOUT the bubblewrap sandbox, with your user's rights: it can read "
                         "the answers, change any grade and any of your files; only for trusted submissions")
+    p = commands.add_parser("report", help="what a graded class got wrong: report.html, mistakes.csv and a summary")
+    p.add_argument("course", nargs="?", default=str(COURSE_ROOT),
+                   help="the course folder `grade --out` wrote, or formgrader's (default: the repository)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
     p = commands.add_parser("bundle", help="build the student bundle: notebooks, the cnn_course wheel, README")
     p.add_argument("--out", default=None, help="folder to write (replaced; default dist/student-bundle)")
     p = commands.add_parser("benchmark", help="time notebook execution and grading on this machine")
@@ -122,6 +127,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             os.environ.pop(sandbox.SWITCH, None)
         return grade(args.submissions, Path(args.out), jobs=args.jobs, force=args.force, timeout=args.timeout)
+    if args.command == "report":
+        from .report import report
+
+        code, text = report(Path(args.course).expanduser().resolve(), args.json)
+        print(text, file=sys.stderr if code else sys.stdout)
+        return code
     if args.command == "bundle":
         from .bundle import DEFAULT_OUT, bundle
         print(f"wrote {bundle(Path(args.out) if args.out else DEFAULT_OUT)}")

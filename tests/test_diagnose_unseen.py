@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader import reference as R
 from tests.diagnosis_helpers import diagnosis, hidden_verdict, twist
 
 
