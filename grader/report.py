@@ -43,8 +43,8 @@ from .config import COURSE_ROOT
 NOTEBOOK_LIMIT = 32 * 1024 * 1024
 #: The report page's policy: nothing is loaded or run; styles and pictures are inline.
 REPORT_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
-_TIMEOUT = re.compile(r"^\w+: the test could not run: (?:\w+ is not defined: the cell '[\w ]+' )?"
-                      r"this cell ran longer than the time limit")
+#: A test cell's own verdict when it was stopped (not one saying an earlier cell was: that cell is listed itself).
+_TIMEOUT = re.compile(r"^\w+: the test could not run: this cell ran longer than the time limit")
 
 
 @dataclass
@@ -129,14 +129,15 @@ def read_verdicts(path: Path, student: Student, tests: list[str]) -> None:
     except (RefusedFile, OSError, ValueError, UnicodeDecodeError) as error:
         student.note = f"autograded notebook unreadable: {str(error)[:200]}"
         return
-    for cell in notebook.cells:
+    for index, cell in enumerate(notebook.cells):
         if cell.get("cell_type") != "code":
             continue
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        name = meta.get("grade_id") if isinstance(meta, dict) else None
+        name = str((meta.get("grade_id") if isinstance(meta, dict) else None) or f"cell {index + 1}")
         for output in cell.get("outputs", []):
-            if output.get("output_type") == "error" and output.get("ename") in TIMEOUT_ERRORS and name:
-                student.timeouts.append(str(name))
+            if output.get("output_type") == "error" and output.get("ename") in TIMEOUT_ERRORS \
+                    and name not in student.timeouts:
+                student.timeouts.append(name)
     for test, outputs in _test_cells(notebook).items():
         if test not in tests or student.passed.get(test, True):
             continue
@@ -268,10 +269,10 @@ def teaching_section(assignment: str, function: str, source_root: Path = COURSE_
     for cell in notebook.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.cell_type == "markdown":
-            found = re.search(r"^#{1,4}\s+(.+)$", cell.source, flags=re.M)
+            found = re.search(r"^#{1,2}\s+(.+)$", cell.source, flags=re.M)  # a section, not an exercise's heading
             if found:
                 heading, text = found.group(1).strip(), []
-            text.append(re.sub(r"^#{1,4}\s+.+$", "", cell.source, count=1, flags=re.M).strip())
+            text.append(re.sub(r"^#{1,2}\s+.+$", "", cell.source, count=1, flags=re.M).strip())
         elif meta.get("grade_id") == function:
             return (heading or function), "\n\n".join(t for t in text if t)[:900]
     return None
@@ -314,6 +315,10 @@ def charts(assignment: Assignment) -> tuple[str, str]:
     axes.set_xlim(0, 100)
     axes.set_xlabel("% of graded students passing")
     return _png(scores), _png(rates)
+
+
+def _notebook_uri(assignment: str, source_root: Path) -> str:
+    return (Path(source_root).resolve() / "notebooks" / assignment / f"{assignment}.ipynb").as_uri()
 
 
 def _anchor(*parts: str) -> str:
@@ -366,7 +371,8 @@ def write_html(assignments: list[Assignment], path: Path, source_root: Path = CO
             if section:
                 body.append(f"<div class='teach' id='{_anchor('teach', assignment.name, function)}'>"
                             f"<h4>{e(section[0])} <small>({e(function)}, notebook {e(assignment.name)})</small></h4>"
-                            f"<pre>{e(section[1])}</pre></div>")
+                            f"<pre>{e(section[1])}</pre><p><a href='{e(_notebook_uri(assignment.name, source_root))}'>"
+                            f"the notebook</a></p></div>")
         body.append("</section>")
     page = ("<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
             f"<meta http-equiv='Content-Security-Policy' content=\"{REPORT_POLICY}\">"
