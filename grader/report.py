@@ -305,6 +305,7 @@ def charts(assignment: Assignment) -> tuple[str, str]:
     top = max(assignment.max_score, 1.0)
     axes.hist([s.score for s in graded], bins=min(20, int(top) + 1), range=(0, top), color="#1565c0")
     axes.set_xlabel(f"score (of {assignment.max_score:g})")
+    axes.yaxis.get_major_locator().set_params(integer=True)
     axes.set_ylabel("students")
     rates = Figure(figsize=(6, 0.3 * len(assignment.tests) + 0.8))
     axes = rates.subplots()
