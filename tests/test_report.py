@@ -200,3 +200,19 @@ def test_a_hint_is_a_mistake_only_where_the_grader_writes_one():
 def test_report_names_a_missing_gradebook(tmp_path):
     code, _ = run("report", str(tmp_path))
     assert code == 2
+
+
+def test_student_strings_are_escaped_in_the_page_and_defused_in_the_csv(tmp_path):
+    from grader.report import Assignment, Student, write_csv, write_html
+
+    hostile = "<script>alert(1)</script>"
+    student = Student("=HYPERLINK(\"http://x\")", score=1.0, passed={"test_pad2d_hidden": False},
+                      mistakes={"test_pad2d_hidden": [("hint", mistakes.PAD_IGNORED), ("diagnosis", hostile)]},
+                      timeouts=[hostile])
+    absent = Student("<img src=x onerror=alert(1)>", graded=False, reason=hostile)
+    assignment = Assignment(ASSIGNMENT, 20.0, ["test_pad2d_hidden"], {s.id: s for s in (student, absent)})
+    page = write_html([assignment], tmp_path / "report.html").read_text()
+    assert "<script" not in page and "<img src=x" not in page and "&lt;script&gt;" in page
+    with open(write_csv([assignment], tmp_path / "mistakes.csv"), newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert [row[0] for row in rows[1:]] == ["'=HYPERLINK(\"http://x\")"] * 2
