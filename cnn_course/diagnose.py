@@ -9,8 +9,10 @@ common and how the answers differ from the right ones, with no table per functio
   argument that is ``None``... (from the argument's name, type and shape only);
 * **the parts of a tuple** that are wrong (``result[1]`` only, the others right);
 * **array comparisons** of each wrong answer with the right one: all zeros, transposed, flipped,
-  a constant factor, a constant offset (per channel too), shifted by a row or column, only the
-  first sample (or channel) right, only the border wrong, cropped or with extra rows.
+  a constant factor, the square (root) or reciprocal, a constant offset (per channel too), shifted
+  by a row or column, only the first sample (or channel) right, wrong only where an argument is
+  negative, only an edge or the border wrong, the right values at the wrong positions, zeros where
+  values belong, cropped or with extra rows.
 
 A rule is said only when it holds on every failing case it can judge, so its sentence is true
 of the student's answers, never a guess. Used by :func:`cnn_course.checks.judge_set`, which
@@ -168,10 +170,15 @@ def _same_shape_claims(got: np.ndarray, want: np.ndarray, args: dict) -> dict[st
         claims["offset"] = float(offset.flat[0])
     elif got.ndim == 0:
         claims["offset"] = float(offset)
-    elif got.ndim >= 3:
+    if got.ndim >= 3:  # a constant offset is one per channel too (a case with one channel says no more)
         per_channel = offset.reshape(offset.shape[:2] + (-1,))
         if np.allclose(per_channel, per_channel[..., :1], rtol=_RTOL, atol=_ATOL):
             claims["channel offset"] = None
+    for power, name in ((2, "the square"), (0.5, "the square root"), (-1, "the reciprocal")):
+        if (power > 0 or np.all(want != 0)) and (power != 0.5 or np.all(want >= 0)) \
+                and _close(got, np.power(want, power)) and not _close(got, want):
+            claims["power"] = name
+            break
     if got.ndim >= 2:
         shift = _shift(got, want)
         if shift:
@@ -301,6 +308,8 @@ def _sentence(kind: str, values: list[Any], scalar: bool) -> str | None:
         if all(np.isclose(v, first) for v in values) and not np.isclose(first, 0, atol=_ATOL):
             return f"off by the same amount everywhere ({first:+.4g} from the right value)"
         return None
+    if kind == "power":
+        return f"{first} of the right answer" if same else None
     if kind == "channel offset":
         return "off by a constant within each channel's map (as a bias added to the wrong channel would be)"
     if kind == "shift":
@@ -335,8 +344,8 @@ def _sentence(kind: str, values: list[Any], scalar: bool) -> str | None:
 
 
 #: The order claims are said in, most telling first; at most two are said.
-_ORDER = ("zeros", "transposed", "flipped", "factor", "shift", "window", "offset", "channel offset", "sign ", "first",
-          "last", "only first", "edge", "border", "moved", "dropped", "ndim", "delta")
+_ORDER = ("zeros", "transposed", "flipped", "factor", "power", "shift", "window", "offset", "channel offset", "sign ",
+          "first", "last", "only first", "edge", "border", "moved", "dropped", "ndim", "delta")
 
 
 def _compare_all(pairs: list[tuple[Any, Any, dict]]) -> list[str]:
@@ -354,9 +363,11 @@ def _compare_all(pairs: list[tuple[Any, Any, dict]]) -> list[str]:
         sentence = _sentence(kind, [c[kind] for c in per_case], scalar)
         if kind == "border" and any(said.startswith("wrong only in the") for said in sentences):
             continue  # the edge said it more precisely
+        if kind == "channel offset" and any(said.startswith("off by the same amount") for said in sentences):
+            continue
         if sentence and sentence not in sentences:
             sentences.append(sentence)
-        if kind in ("zeros", "transposed", "flipped", "factor", "shift") and sentences:
+        if kind in ("zeros", "transposed", "flipped", "factor", "power", "shift") and sentences:
             break  # the whole answer is explained: more would only restate it
     return sentences[:2]
 
