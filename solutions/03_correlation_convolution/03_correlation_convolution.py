@@ -273,9 +273,9 @@ correlation_widget(cross_correlate2d, convolve2d)
 # That is an ordinary cross-correlation with a **dilated kernel**: put $d - 1$ zeros between
 # neighbouring taps (a 3×3 kernel at $d = 2$ becomes 5×5: its 9 entries and 16 zeros) and call your
 # `cross_correlate2d`. The output has $H - d(kh-1)$ rows, 02's formula at stride 1 without padding.
-# The weights stay the same, the view grows: three 3×3 layers with dilations 1, 2 and 4 (as in WaveNet
-# and DeepLab) let a unit see 15×15 pixels, three ordinary 3×3 layers only 7×7, with 27 weights either
-# way. The next cell checks the formula on a non-square kernel and then measures the view: it sends an
+# The weights stay the same, the view grows: three 3×3 layers with dilations 1, 2 and 4 (doubling, as
+# WaveNet does; DeepLab uses dilated layers for segmentation) let a unit see 15×15 pixels, three ordinary
+# 3×3 layers only 7×7, with 27 weights either way. The next cell checks the formula on a non-square kernel and then measures the view: it sends an
 # impulse through each stack of all-ones kernels and draws where the impulse arrives (the outputs that see it).
 
 # %%
