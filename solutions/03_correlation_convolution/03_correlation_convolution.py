@@ -276,7 +276,7 @@ correlation_widget(cross_correlate2d, convolve2d)
 # The weights stay the same, the view grows: three 3×3 layers with dilations 1, 2 and 4 (doubling, as
 # WaveNet does; DeepLab uses dilated layers for segmentation) let a unit see 15×15 pixels, three ordinary
 # 3×3 layers only 7×7, with 27 weights either way. The next cell checks the formula on a non-square kernel and then measures the view: it sends an
-# impulse through each stack of all-ones kernels and draws where the impulse arrives (the outputs that see it).
+# impulse through each stack of all-ones kernels and draws where it arrives (the outputs that see it), centred.
 
 # %%
 def dilate_kernel(k, d):
@@ -302,7 +302,9 @@ try:
         arrived = impulse
         for d in dilations:                         # three 3x3 layers, one dilation each
             arrived = cross_correlate2d(arrived, dilate_kernel(np.ones((3, 3)), d))
-        footprints[dilations] = arrived > 0         # the outputs whose view contains the impulse
+        margin = (31 - arrived.shape[0]) // 2       # valid mode shrank the map: centre it on the 31x31 input
+        footprints[dilations] = np.zeros((31, 31), dtype=bool)
+        footprints[dilations][margin:31 - margin, margin:31 - margin] = arrived > 0   # the outputs that see the impulse
 except NotImplementedError:
     print("Implement cross_correlate2d above, then run this cell again.")
 else:
@@ -312,7 +314,7 @@ else:
         size = f"{np.ptp(rows) + 1}x{np.ptp(cols) + 1}"
         print(f"three 3x3 layers, dilations {dilations}: 27 weights, a unit sees {size} pixels")
         ax.imshow(seen, cmap="gray")
-        ax.set_title(f"dilations {dilations}: a unit sees {size}", fontsize=11)
+        ax.set_title(f"dilations {dilations}: a unit sees {size}", fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
     fig.tight_layout()
