@@ -426,6 +426,65 @@ def test_a_hanging_function_scores_zero_for_itself_only(graded_class):
     assert total(row) == 15
 
 
+# --- a class that floods the grader with output ----------------------------------------------------
+
+#: MB each flooder sends (issue 14 measured 600: 3-4 GB workers, a 1.8 GB main process).
+FLOOD_MB = 200
+#: Memory a grading worker may use in this run: the budget keeps floods far below it.
+WORKER_LIMIT_MB = 600
+#: Neither the budget nor the output socket's cap bounds a kernel's execute *reply*: only the worker's limit does.
+REPLY_FLOOD = "get_ipython().payload_manager.write_payload({'source': 'x', 'data': 'x' * (700 << 20)})\n"
+
+
+@pytest.fixture(scope="module")
+def flooded_class(tmp_path_factory):
+    """Two honest students, one flooder per class of ``grader.benchmark.FLOODS`` and one reply flooder, graded
+    once with ``grade --jobs 2`` while the peak memory (VmHWM) of grade's processes is sampled from /proc."""
+    from grader.benchmark import FLOODS, PeakMemory, flood_notebook
+
+    work = tmp_path_factory.mktemp("floods")
+    klass, out = work / "class", work / "course"
+    klass.mkdir()
+    students = {"alice": notebook("solved"), "bob": notebook("blank"), "replier": notebook("solved", REPLY_FLOOD)}
+    for kind in FLOODS:
+        students["flood-" + kind.replace(" ", "-")] = flood_notebook(notebook("solved"), kind, FLOOD_MB)
+    for name, nb in students.items():
+        nbformat.write(nb, klass / f"{name}__{A}.ipynb")
+    env = dict(os.environ, CNN_COURSE_WORKER_MEMORY=f"{WORKER_LIMIT_MB}M")
+    grade = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(klass), "--out", str(out), "--jobs", "2"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    with PeakMemory(grade.pid) as peaks:
+        stdout, stderr = grade.communicate(timeout=900)
+    with (out / "grades.csv").open() as handle:
+        table = {row["student_id"]: row for row in csv.DictReader(handle)}
+    return dict(table=table, printed=stdout + stderr, peaks=peaks, main=grade.pid, floods=list(FLOODS))
+
+
+FLOODED = pytest.mark.xdist_group("flooded-class")
+
+
+@FLOODED
+def test_output_floods_leave_the_grading_processes_memory_bounded(flooded_class):
+    peaks = flooded_class["peaks"]
+    assert peaks.largest("worker_main") < 700, peaks.peaks
+    assert peaks.of(flooded_class["main"]) < 700, peaks.peaks
+
+
+@FLOODED
+def test_a_flooder_is_graded_on_its_code_and_its_classmates_are_graded_right(flooded_class):
+    table = flooded_class["table"]
+    assert total(table["alice"]) == 20 and total(table["bob"]) == 0, flooded_class["printed"]
+    for kind in flooded_class["floods"]:  # solved notebooks: the flood costs them nothing
+        row = table["flood-" + kind.replace(" ", "-")]
+        assert (row["status"], total(row)) == ("graded", 20), (kind, row["status"])
+
+
+@FLOODED
+def test_a_flood_no_budget_foresaw_costs_only_its_own_submission(flooded_class):
+    status = flooded_class["table"]["replier"]["status"]
+    assert status == f"NOT GRADED: grading it took more memory than a grading process may use ({WORKER_LIMIT_MB} MB)"
+
+
 # --- units: the pieces the class run relies on -----------------------------------------------------
 
 
