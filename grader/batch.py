@@ -243,7 +243,9 @@ class _Worker:
             (group / "cgroup.procs").write_text(str(os.getpid()))
         if not self.cgroups:  # address space, not memory used: numpy and threads reserve more than they use
             import resource
-            resource.setrlimit(resource.RLIMIT_AS, (max(4 * self.memory, 4 << 30), resource.RLIM_INFINITY))
+            hard = resource.getrlimit(resource.RLIMIT_AS)[1]  # kept: the kernel's launcher raises its own soft limit
+            space = max(4 * self.memory, 4 << 30)
+            resource.setrlimit(resource.RLIMIT_AS, (space if hard == resource.RLIM_INFINITY else min(space, hard), hard))
 
     def send(self, job, args: dict) -> None:
         self.job, self.started = job, time.monotonic()
@@ -261,12 +263,12 @@ class _Worker:
     def _out_of_memory(self) -> bool:
         if self.process.returncode != -signal.SIGKILL:  # the OOM killer's signal
             return False
-        for group in self.cgroups:
-            with contextlib.suppress(OSError, ValueError):
-                if (group / "memory.failcnt").exists():  # v1: the limit was hit (and the OOM killer ran)
-                    return int((group / "memory.failcnt").read_text()) > 0
-                events = dict(line.split() for line in (group / "memory.events").read_text().splitlines())
-                return int(events.get("oom_kill", 0)) > 0
+        for group in self.cgroups:  # v1 memory.oom_control and v2 memory.events count the OOM killer's kills
+            for name in ("memory.oom_control", "memory.events"):
+                with contextlib.suppress(OSError, ValueError):
+                    counts = dict(line.split() for line in (group / name).read_text().splitlines())
+                    if int(counts.get("oom_kill", 0)) > 0:
+                        return True
         return False
 
     def release(self) -> None:

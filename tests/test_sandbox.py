@@ -250,7 +250,7 @@ def _leftovers() -> set[str]:
 
 
 def _owner_alive(path: str) -> bool:
-    match = re.search(r"cnn-course-(?:sandbox-|ipc-)?(\d+)", Path(path).name)
+    match = re.search(r"cnn-course-(?:sandbox-|ipc-|worker-)?(\d+)", Path(path).name)
     return bool(match) and Path(f"/proc/{match.group(1)}").exists()
 
 
@@ -433,7 +433,7 @@ FLOOD_MB = 200
 #: Memory a grading worker may use in this run: the budget keeps floods far below it.
 WORKER_LIMIT_MB = 600
 #: Neither the budget nor the output socket's cap bounds a kernel's execute *reply*: only the worker's limit does.
-REPLY_FLOOD = "get_ipython().payload_manager.write_payload({'source': 'x', 'data': 'x' * (700 << 20)})\n"
+REPLY_FLOOD = "get_ipython().payload_manager.write_payload({'source': 'x', 'data': 'x' * (450 << 20)})\n"
 
 
 @pytest.fixture(scope="module")
@@ -450,7 +450,7 @@ def flooded_class(tmp_path_factory):
         students["flood-" + kind.replace(" ", "-")] = flood_notebook(notebook("solved"), kind, FLOOD_MB)
     for name, nb in students.items():
         nbformat.write(nb, klass / f"{name}__{A}.ipynb")
-    env = dict(os.environ, CNN_COURSE_WORKER_MEMORY=f"{WORKER_LIMIT_MB}M")
+    env = dict(os.environ, CNN_COURSE_WORKER_MEMORY=f"{WORKER_LIMIT_MB}M", CNN_COURSE_KERNEL_MEMORY="3G")
     grade = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(klass), "--out", str(out), "--jobs", "2"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     with PeakMemory(grade.pid) as peaks:
