@@ -130,6 +130,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {bundle(Path(args.out) if args.out else DEFAULT_OUT)}")
         return 0
     if args.command == "benchmark":
-        from .benchmark import flood_memory, main as benchmark
-        return flood_memory() if args.floods else benchmark(args.notebooks or None)
+        from . import benchmark
+        return benchmark.flood_memory() if args.floods else benchmark.main(args.notebooks or None)
     return 2  # pragma: no cover - argparse rejects unknown commands
