@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from queue import Empty
 
 import nbformat
 import zmq
@@ -247,11 +248,24 @@ class SandboxedExecute(Execute):
         reply = await super()._async_poll_for_reply(msg_id, cell, timeout, task_poll_output_msg, task_poll_kernel_alive)
         if task_poll_output_msg.cancelled():  # its last outputs did not come within iopub_timeout
             if isinstance(self.kc, SandboxKernelClient):
-                self.kc.reconnect_iopub()  # in case an oversized message closed it
+                await self._async_reconnect_iopub()  # in case an oversized message closed it
             cell.outputs.append(nbformat.v4.new_output(
                 "stream", name="stderr", text=f"[output cut: the cell's last outputs did not arrive within "
                                               f"{self.iopub_timeout} s of its end; they were not kept]\n"))
         return reply
+
+    async def _async_reconnect_iopub(self) -> None:
+        """A new output socket, once it receives: the next cell's first outputs must not be lost."""
+        self.kc.reconnect_iopub()
+        deadline = time.monotonic() + self.iopub_timeout
+        while time.monotonic() < deadline:
+            request = self.kc.kernel_info()  # its busy/idle status comes on the output socket
+            try:
+                while (await self.kc.iopub_channel.get_msg(timeout=1))["parent_header"].get("msg_id") != request:
+                    pass  # what the kernel still sends of the last cell is dropped
+                return
+            except Empty:
+                continue
 
     def _get_timeout(self, cell):
         timeout = super()._get_timeout(cell)
