@@ -168,7 +168,7 @@ def worker_main() -> None:
                 time.sleep(0.1)
             with contextlib.suppress(OSError):
                 os.rmdir(shard.parent)  # .shards/, once empty (the last worker to finish removes it)
-        _remove_own_cgroups()
+        _release_cgroups(_own_cgroups())
         os._exit(143)
 
     signal.signal(signal.SIGTERM, stop)
@@ -191,25 +191,32 @@ def worker_main() -> None:
 _CGROUPS = "CNN_COURSE_WORKER_CGROUPS"  # the worker's own cgroups, for it to leave and remove when it is stopped
 
 
+def _own_cgroups() -> list[Path]:
+    """In a worker: the cgroups it was started in."""
+    return [Path(group) for group in os.environ.get(_CGROUPS, "").split(":") if group]
+
+
 def _leave_cgroups() -> None:
     """Move this process to the groups that hold its own (a group with a process in it cannot be removed)."""
-    for group in filter(None, os.environ.get(_CGROUPS, "").split(":")):
+    for group in _own_cgroups():
         with contextlib.suppress(OSError):
-            (Path(group).parent / "cgroup.procs").write_text(str(os.getpid()))
+            (group.parent / "cgroup.procs").write_text(str(os.getpid()))
 
 
-def _remove_own_cgroups() -> None:
-    """Remove this worker's groups once its kernel's launcher (still in them) has cleaned up and gone."""
+def _release_cgroups(groups: list[Path]) -> None:
+    """Remove a worker's groups once its kernel's launcher (still in them) has cleaned up and gone (10 s at most)."""
+    from .sandbox import _remove_cgroup
+
     deadline = time.monotonic() + 10
-    for group in filter(None, os.environ.get(_CGROUPS, "").split(":")):
+    for group in groups:
         while time.monotonic() < deadline:
             try:
-                os.rmdir(group)
-                break
-            except FileNotFoundError:
-                break
+                if not (group / "cgroup.procs").read_text().split():
+                    break
             except OSError:
-                time.sleep(0.1)
+                break
+            time.sleep(0.1)
+        _remove_cgroup(group)  # whatever is still in it is killed
 
 
 class _Worker:
@@ -273,18 +280,7 @@ class _Worker:
 
     def release(self) -> None:
         """Remove its cgroups, once it and its kernel's launcher are gone."""
-        from .sandbox import _remove_cgroup
-
-        deadline = time.monotonic() + 10
-        for group in self.cgroups:
-            while time.monotonic() < deadline:  # the launcher cleans up after its parent died: let it
-                try:
-                    if not (group / "cgroup.procs").read_text().split():
-                        break
-                except OSError:
-                    break
-                time.sleep(0.1)
-            _remove_cgroup(group)
+        _release_cgroups(self.cgroups)
         self.cgroups = []
 
     def stop(self) -> None:
