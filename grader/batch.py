@@ -67,6 +67,25 @@ def _student_from_file(name: str) -> str:
     return stem
 
 
+def student_id_problem(student: str, name: str) -> str | None:
+    """Why ``student``, the id read from the file or folder name ``name``, cannot be a student's, or None.
+
+    The id names the student's folders (``autograded/<student>/``, ``feedback/<student>/``) and her
+    gradebook row: it must not be empty (``_x.ipynb``), hidden or a step up (a leading ``.``), a path
+    (``/``, ``\\``) or hold control characters (a newline in a folder name).
+    """
+    if not student:
+        return f"cannot tell the student from the file name '{printable(name)}' (name it <student>__<anything>.ipynb)"
+    named = f"the student id '{printable(student)}'" + (f" (from '{printable(name)}')" if student != name else "")
+    if student.startswith("."):
+        return f"{named} starts with '.'"
+    if any(ch in "/\\" for ch in student):
+        return f"{named} has a path separator"
+    if any(unicodedata.category(ch)[0] == "C" for ch in student):
+        return f"{named} has a control character"
+    return None
+
+
 def find_submissions(folder: Path, refused: dict[Path, str] | None = None) -> list[Submission]:
     """Every (student, notebook) in an nbgrader tree, per-student folders, or a flat folder.
 
@@ -86,9 +105,14 @@ def find_submissions(folder: Path, refused: dict[Path, str] | None = None) -> li
             continue
         if not entry.is_dir() or entry.is_symlink() or entry in refused:
             if entry.suffix == ".ipynb":
-                found.append(Submission(_student_from_file(entry.name), entry, problem=reason(entry), top=folder))
+                student = _student_from_file(entry.name)
+                found.append(Submission(student or entry.name, entry, top=folder,
+                                        problem=student_id_problem(student, entry.name) or reason(entry)))
             elif entry.is_dir() or entry in refused:  # a student's folder that is a link
                 found.append(Submission(entry.name, entry, problem=reason(entry), top=folder))
+            continue
+        if student_id_problem(entry.name, entry.name):
+            found.append(Submission(entry.name, entry, problem=student_id_problem(entry.name, entry.name)))
             continue
         notebooks, links = [], []
         for parent, folders, files in os.walk(entry):  # never descends through a link
@@ -439,7 +463,11 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                 if not zipfile.is_zipfile(source_path):
                     print(f"grader grade: {source}: neither a folder nor a zip file", file=sys.stderr)
                     return 2
-                refused = _unzip(source_path, Path(unzipped))
+                try:
+                    refused = _unzip(source_path, Path(unzipped))
+                except (RefusedZip, zipfile.BadZipFile) as error:
+                    print(f"grader grade: {source}: not extracted: {error}", file=sys.stderr)
+                    return 2
                 source_path = Path(unzipped)
             submissions = identify(find_submissions(source_path, refused))
             todo = []
@@ -458,9 +486,11 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                     results.append((s.student, s.assignment, None, f"NOT GRADED: second notebook {s.path.name}"))
                 seen.add((s.student, s.assignment))
             templates = _prepare_course(out, {s.assignment for s in todo})
-            jobs_args = {s: dict(shard=str(shards / f"{s.student}--{s.assignment}"), path=str(s.path),
+            # Shards by number: a student id may be as long as a file name may be (NAME_MAX), and longer with a suffix.
+            jobs_args = {s: dict(shard=str(shards / str(number)), path=str(s.path),
                                  assignment=s.assignment, student=s.student, template=str(templates[s.assignment]),
-                                 timeout=timeout, below=str(s.top) if s.top else None) for s in todo}
+                                 timeout=timeout, below=str(s.top) if s.top else None)
+                         for number, s in enumerate(todo)}
             for args in jobs_args.values():
                 shutil.rmtree(args["shard"], ignore_errors=True)
             progress = tqdm(total=len(todo), desc="grading", unit="notebook", file=sys.stderr, disable=not todo)
@@ -509,16 +539,38 @@ def _keep_submission(s: Submission, out: Path) -> None:
         make_folder_private(folder)
 
 
+#: What a zip of a class may hold, uncompressed, and its number of entries. A class of 1000 students
+#: with a few files each is under 10 000 entries; 4 GB is 40 notebooks at the 100 MB a submission may be
+#: (MAX_SUBMISSION_BYTES), or 1000 course notebooks with every output (a few MB each). Past either, it is
+#: a zip bomb, not a class: extracting it would fill the temporary folder's disk or take hours of inodes.
+MAX_ZIP_BYTES = 4 * 2**30
+MAX_ZIP_ENTRIES = 10_000
+
+
+class RefusedZip(Exception):
+    """A zip of submissions that is not extracted; the message says why, in one line."""
+
+
 def _unzip(archive_path: Path, folder: Path) -> dict[Path, str]:
     """Extract a zip of submissions into ``folder``; ``{path: reason}`` for its entries that are not regular files.
 
     zipfile never makes a link (an entry that is one becomes a file holding the link's target), but
     such an entry is a student's link all the same: find_submissions reports it by this reason, and
     nothing reads it. An entry's Unix mode is in the high 16 bits of its ``external_attr``.
+    :class:`RefusedZip` before anything is extracted when the zip holds more than :data:`MAX_ZIP_ENTRIES`
+    entries or :data:`MAX_ZIP_BYTES` uncompressed (as its entries declare it; zipfile never extracts
+    more of an entry than it declares, it fails on the checksum instead).
     """
     refused = {}
     with zipfile.ZipFile(archive_path) as archive:
-        for info in archive.infolist():
+        entries = archive.infolist()
+        size = sum(info.file_size for info in entries)
+        if len(entries) > MAX_ZIP_ENTRIES:
+            raise RefusedZip(f"{len(entries)} entries, more than the {MAX_ZIP_ENTRIES} a class's zip may have")
+        if size > MAX_ZIP_BYTES:
+            raise RefusedZip(f"{size / 2**20:.0f} MB uncompressed, more than the {MAX_ZIP_BYTES / 2**20:.0f} MB "
+                             f"a class's zip may hold")
+        for info in entries:
             path = Path(archive.extract(info, folder))  # zipfile's own sanitising of names (no ../)
             mode = info.external_attr >> 16
             if mode and not info.is_dir():
