@@ -12,13 +12,15 @@ SUBMISSIONS may be
 The assignment is recognised from the notebook's graded cells, whatever the file is called.
 Results go to the course folder ``--out`` (default: the repository, so that nbgrader's
 formgrader and commands see the same gradebook): ``gradebook.db``, ``submitted/``,
-``autograded/``, ``feedback/<student>/<assignment>/<assignment>.html``, ``grades.csv``.
-Students already graded keep their results (and manual grades) unless ``--force``.
+``autograded/``, ``feedback/<student>/<assignment>/<assignment>.html``, ``grades.csv`` and the other
+grade tables (``grader.grades``). nbgrader's record of a submission (``timestamp.txt``,
+``submission_secret.txt``) goes with it into autograded/ and feedback/, its time into the gradebook.
+A submission already graded, as formgrader tells it, keeps its results (and manual grades) unless
+``--force``; a newer one is graded again (manual grades kept).
 """
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import os
 import select
@@ -35,6 +37,7 @@ from pathlib import Path
 
 from . import permissions
 from .autograde import (
+    MAX_SUBMISSION_BYTES,
     GradingError,
     Result,
     _run,
@@ -45,9 +48,12 @@ from .autograde import (
     read_result,
     read_submission,
     register_assignments,
+    submission_record,
+    submission_time,
 )
 from .config import COURSE_ROOT
-from .student_files import RefusedFile, copy_regular, make_folder_private, refusal
+from .grades import write_tables
+from .student_files import NBGRADER_FILES, RefusedFile, copy_regular, make_folder_private, read_regular, refusal
 
 
 @dataclass(eq=False)  # hashable by identity: one job per submission
@@ -144,19 +150,35 @@ def identify(submissions: list[Submission]) -> list[Submission]:
     return submissions
 
 
-def _already_graded(out: Path, assignment: str, student: str) -> bool:
+def _already_graded(out: Path, s: Submission) -> bool:
+    """Whether ``s`` is what the course folder ``out`` holds graded, as formgrader decides it.
+
+    nbgrader (``get_autograded_students``): the student's ``autograded/`` folder exists, the gradebook has
+    her submission, and its time is the submission's ``timestamp.txt`` (both may be absent). A submission
+    with no time (an LMS's) is also compared by its bytes with the copy kept in ``submitted/``: a newer
+    submission, one way or the other, is graded again.
+    """
     from nbgrader.api import Gradebook, MissingEntry
 
     db = out / "gradebook.db"
-    if not db.exists() or not (out / "autograded" / student / assignment).exists():
+    if not db.exists() or not (out / "autograded" / s.student / s.assignment).exists():
         return False
     with Gradebook(f"sqlite:///{db}") as gb:
         try:
-            gb.find_submission(assignment, student)
-            return True
+            graded_at = gb.find_submission(s.assignment, s.student).timestamp
         except MissingEntry:
             return False
-
+    record = submission_record(s.path, s.top)
+    if submission_time(record) != graded_at:
+        return False
+    kept = out / "submitted" / s.student / s.assignment / f"{s.assignment}.ipynb"
+    if "timestamp.txt" in record or not kept.is_file() or kept.is_symlink() or os.path.samefile(kept, s.path):
+        return True
+    try:
+        return read_regular(s.path, s.top, limit=MAX_SUBMISSION_BYTES) == kept.read_bytes()
+    except RefusedFile:
+        return True  # reported when it is read to be graded
+    
 
 def _grade_job(shard: str, path: str, assignment: str, student: str, template: str,
                timeout: int | None, below: str | None = None) -> str | None:
@@ -341,58 +363,6 @@ def spreadsheet_safe(text: str) -> str:
     return text
 
 
-def write_grades_csv(out: Path, statuses: dict[str, str] | None = None) -> Path:
-    """One row per student: status, total, then per assignment its score and each test's score.
-
-    ``statuses``: this run's status per student ("graded", or "NOT GRADED: why"); students it
-    names who are not in the gradebook (nothing could be graded) get a row with no scores, and
-    students of the gradebook it does not name (graded by an earlier run) "graded earlier".
-    Written to a temporary file and renamed: an interrupted write never leaves half a file.
-    """
-    from nbgrader.api import Assignment, BaseCell, Grade, Gradebook, Student, SubmittedAssignment, SubmittedNotebook
-
-    statuses = statuses or {}
-    path = out / "grades.csv"
-    columns, rows = [], {}
-    if (out / "gradebook.db").exists():
-        with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
-            maximum = {}
-            for assignment in sorted(gb.assignments, key=lambda a: a.name):
-                columns.append((assignment.name, None))
-                maximum[assignment.name] = assignment.max_score
-                columns += [(assignment.name, cell.name) for notebook in assignment.notebooks
-                            for cell in notebook.grade_cells]
-            # One query for every grade (per-cell lookups cost O(students x cells) queries, each time
-            # the file is rewritten, which is after every student).
-            scores: dict[str, dict[tuple[str, str | None], float]] = {s.id: {} for s in gb.students}
-            for student, assignment, cell, score in (
-                    gb.db.query(Student.id, Assignment.name, BaseCell.name, Grade.score).select_from(Grade)
-                    .join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
-                    .join(SubmittedAssignment, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
-                    .join(Student, SubmittedAssignment.student_id == Student.id)
-                    .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
-                    .join(BaseCell, Grade.cell_id == BaseCell.id)):
-                own = scores.setdefault(student, {})
-                own[assignment, cell] = score
-                own[assignment, None] = own.get((assignment, None), 0.0) + score
-            for student, own in scores.items():
-                submitted = [a for a, cell in columns if cell is None and (a, None) in own]
-                rows[student] = ([f"{sum(own[a, None] for a in submitted):g}", f"{sum(maximum[a] for a in submitted):g}"]
-                                 + [f"{own[key]:g}" if key in own else "" for key in columns])
-    header = ["student_id", "status", "total", "max_total"] + [
-        a if cell is None else f"{a}/{cell}" for a, cell in columns]
-    blank = [""] * (len(header) - 2)
-    partial = path.with_name(f".grades.{os.getpid()}.csv")
-    with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for student in sorted(set(rows) | set(statuses)):
-            writer.writerow([spreadsheet_safe(cell) for cell in
-                             [student, statuses.get(student, "graded earlier")] + rows.get(student, blank)])
-    os.replace(partial, path)
-    return path
-
-
 def _summary(results: list[tuple[str, str, Result | None, str]]) -> str:
     width = max([len(printable(s)) for s, *_ in results] + [7])
     lines = [f"{'student':<{width}}  {'assignment':<24} {'score':>13}  status"]
@@ -402,13 +372,15 @@ def _summary(results: list[tuple[str, str, Result | None, str]]) -> str:
     return "\n".join(lines)
 
 
-def _statuses(results: list[tuple[str, str, Result | None, str]]) -> dict[str, str]:
-    """Each student's status for grades.csv: one line, per assignment when there are several."""
-    by_student: dict[str, list[tuple[str, str]]] = {}
+def _problems(results: list[tuple[str, str, Result | None, str]]) -> dict[tuple[str, str], str]:
+    """This run's submissions that could not be graded, for the grade tables: ``{(student, assignment): why}``."""
+    problems: dict[tuple[str, str], str] = {}
     for student, assignment, _, status in results:
-        by_student.setdefault(student, []).append((assignment, status))
-    return {student: items[0][1] if len(items) == 1 else "; ".join(f"{a}: {st}" for a, st in sorted(items))
-            for student, items in by_student.items()}
+        if status.startswith("NOT GRADED: "):
+            why = status.removeprefix("NOT GRADED: ")
+            key = (student, assignment)
+            problems[key] = f"{problems[key]}; {why}" if key in problems else why
+    return problems
 
 
 @contextlib.contextmanager
@@ -429,12 +401,15 @@ def _stopped_by_signals():
             signal.signal(signum, handler)
 
 
-def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: int | None = None) -> int:
+def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: int | None = None,
+          formats: tuple[str, ...] = ()) -> int:
     """Grade every submission under ``source`` into course folder ``out``; print a summary.
 
     Returns 0 when every submission was graded (or had been), 1 when some could not be (each
-    has a row in grades.csv whose ``status`` says why), 2 when ``source`` is unusable.
-    grades.csv is rewritten after each student, so an interrupted run keeps every finished one.
+    has a row in grades.csv whose ``status`` is ``not_graded`` and whose ``reason`` says why), 2 when
+    ``source`` is unusable. The grade tables (``grader.grades``: grades.csv, grades-detail.csv, and
+    grades-<format>.csv for each of ``formats``) are rewritten after each student, so an interrupted run
+    keeps every finished one.
     """
     from tqdm import tqdm
 
@@ -474,7 +449,7 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
             for s in submissions:
                 if s.problem:
                     results.append((s.student, s.assignment or "?", None, f"NOT GRADED: {s.problem}"))
-                elif not force and _already_graded(out, s.assignment, s.student):
+                elif not force and _already_graded(out, s):
                     results.append((s.student, s.assignment, read_result(out / "gradebook.db", out, s.assignment,
                                                                          s.student), "already graded (--force regrades)"))
                 else:
@@ -505,7 +480,7 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                 else:
                     results.append((s.student, s.assignment, None, f"NOT GRADED: {problem}"))
                 shutil.rmtree(shard, ignore_errors=True)
-                write_grades_csv(out, _statuses(results))  # every finished student is kept
+                write_tables(out, _problems(results), formats)  # every finished student is kept
                 progress.update(1)
 
             pool.run(jobs_args, done)
@@ -515,7 +490,7 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
         finally:
             pool.close()
             shutil.rmtree(shards, ignore_errors=True)
-    csv_path = write_grades_csv(out, _statuses(results))
+    csv_path = write_tables(out, _problems(results), formats)
     print(_summary(results))
     failed = sum(1 for *_, status in results if status.startswith("NOT GRADED"))
     print(f"\n{len(results) - failed} graded, {failed} not graded." + f" Grades: {csv_path}; feedback: {out / 'feedback'}")
@@ -526,15 +501,24 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
 
 
 def _keep_submission(s: Submission, out: Path) -> None:
-    """Keep a copy of what was graded in ``out/submitted/``, as nbgrader does (not onto itself), the instructor's alone.
+    """Keep a copy of what was graded in ``out/submitted/``, as nbgrader does (not onto itself), the instructor's alone:
+    the notebook, and nbgrader's files of it (:func:`~grader.autograde.submission_record`).
 
     Copied as read for grading: a regular file, never through a link (a file swapped for one since is not kept).
     """
     copy = out / "submitted" / s.student / s.assignment / f"{s.assignment}.ipynb"
     if copy.exists() and not copy.is_symlink() and os.path.samefile(copy, s.path):
-        return  # grading nbgrader's own submitted/ tree in place
+        return  # grading nbgrader's own submitted/ tree in place (its record is there)
     with contextlib.suppress(RefusedFile):
         copy_regular(s.path, copy, below=s.top)
+    record = submission_record(s.path, s.top)
+    for name in NBGRADER_FILES:  # the submission's record, and no older one's (formgrader compares its time)
+        kept = copy.parent / name
+        if kept.is_symlink() or kept.exists():
+            kept.unlink()
+        if name in record:
+            with open(os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600), "wb") as handle:
+                handle.write(record[name])
     for folder in (copy.parent, copy.parent.parent, out / "submitted"):
         make_folder_private(folder)
 

@@ -222,7 +222,10 @@ def instructor_config(course: Path, monkeypatch) -> Config:
 
 
 def exchange_step(step: str, config: Config, **settings) -> None:
-    """Run nbgrader's exchange ``step`` (collect, release_assignment, release_feedback) as its commands do."""
+    """Run nbgrader's exchange ``step`` (collect, release_assignment, release_feedback) as its commands do.
+
+    ``settings``: of CourseDirectory (``assignment_id`` is 02 unless given, ``student_id``).
+    """
     from nbgrader.auth import Authenticator
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.exchange import ExchangeFactory
