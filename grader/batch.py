@@ -375,10 +375,11 @@ def _summary(results: list[tuple[str, str, Result | None, str]]) -> str:
 def _problems(results: list[tuple[str, str, Result | None, str]]) -> dict[tuple[str, str], str]:
     """This run's submissions that could not be graded, for the grade tables: ``{(student, assignment): why}``."""
     problems: dict[tuple[str, str], str] = {}
+    graded = {(student, assignment) for student, assignment, _, status in results if not status.startswith("NOT GRADED")}
     for student, assignment, _, status in results:
         if status.startswith("NOT GRADED: "):
             why = status.removeprefix("NOT GRADED: ")
-            key = (student, assignment)
+            key = (student, "" if (student, assignment) in graded else assignment)  # her second notebook, say
             problems[key] = f"{problems[key]}; {why}" if key in problems else why
     return problems
 

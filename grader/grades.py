@@ -8,7 +8,9 @@ The other course notebooks, never handed out, would be columns of zeros that an 
 * ``grades.csv``: one row per student, stable columns: ``student_id, status, reason, total, max_total``,
   then per released assignment ``<id>, <id>_status, <id>_submitted, <id>_late``. A status is one of
   :data:`STATUSES`; ``reason`` is the free text (why not graded, how late); missing work scores 0,
-  work that could not be graded is left blank (an LMS then keeps what it had), and so is the total.
+  work that could not be graded is left blank (an LMS then keeps what it had), and so is the total. A
+  submission whose assignment is unknown (a link, a broken file) is not_graded for each released
+  assignment the student has no graded work for.
   ``max_total`` is the released assignments' points, the same for every student.
 * ``grades-detail.csv``: the same students, each released assignment's score and every test's score.
 * ``grades-canvas.csv``, ``grades-moodle.csv`` (``--format``): the columns those systems import.
@@ -74,13 +76,17 @@ class Row:
 
     @property
     def reason(self) -> str:
-        reasons = [f"{a}: {m.reason}" for a, m in self.marks.items() if m.reason] + self.problems
-        return reasons[0].split(": ", 1)[1] if len(reasons) == 1 and not self.problems else "; ".join(reasons)
+        reasons = [f"{a}: {m.reason}" for a, m in self.marks.items() if m.reason]
+        if len(reasons) == 1 and not self.problems:
+            return reasons[0].split(": ", 1)[1]
+        if not reasons and len(set(self.problems)) == 1:
+            return self.problems[0]
+        return "; ".join(reasons + self.problems)
 
     @property
     def total(self) -> float | None:
         scores = [m.score for m in self.marks.values()]
-        return None if None in scores else sum(scores)
+        return None if None in scores or self.problems else sum(scores)
 
 
 def _late_by(seconds: float) -> str:
@@ -93,7 +99,8 @@ def table(root: Path, problems: dict[tuple[str, str], str] | None = None
     """(released assignments, their max scores, their tests, a row per student) of course folder ``root``.
 
     ``problems``: this run's submissions that could not be graded, ``{(student, assignment): why}``
-    (assignment ``?`` when unknown); they are ``not_graded`` whatever the gradebook holds. The students
+    (assignment ``?`` when unknown, ``""`` for a problem that is no assignment's); they are ``not_graded``
+    whatever the gradebook holds. The students
     are the gradebook's (``nbgrader db student add`` makes one who never submitted ``missing``) and those.
     """
     from nbgrader.api import Assignment, BaseCell, Grade, Gradebook, MissingEntry, Student, SubmittedAssignment, \
@@ -140,10 +147,12 @@ def table(root: Path, problems: dict[tuple[str, str], str] | None = None
                     rows.setdefault(student, Row(student)).marks[name] = mark
     for (student, assignment), why in problems.items():
         row = rows.setdefault(student, Row(student))
-        if assignment in maximum:
-            row.marks[assignment] = Mark("not_graded", None, reason=why)
-        else:
-            row.problems.append(why if assignment == "?" else f"{assignment}: {why}")
+        # An unknown assignment (a link, a broken file) is any released one she has no graded work for: not a 0.
+        unknown = [a for a in maximum if a not in row.marks] if assignment == "?" else []
+        for name in ([assignment] if assignment in maximum else unknown):
+            row.marks[name] = Mark("not_graded", None, reason=why)
+        if assignment not in maximum and not unknown:
+            row.problems.append(f"{assignment}: {why}" if assignment not in ("?", "") else why)
     for row in rows.values():
         row.marks = {a: row.marks.get(a, Mark()) for a in released if a in maximum}
     released = [a for a in released if a in maximum]

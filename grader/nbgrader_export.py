@@ -2,6 +2,7 @@
 ``grader.config.configure_instructor``): the course notebooks never handed out are not rows of 0.0."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from nbgrader.plugins import CsvExportPlugin
@@ -20,3 +21,4 @@ class ReleasedCsvExport(CsvExportPlugin):
             # An empty list means every assignment to nbgrader: no name matches "" (nothing released, no rows).
             self.assignment = released_assignments(Path(self.parent.coursedir.root)) or [""]
         super().export(gradebook)
+        os.chmod(self.to, 0o600)  # grades: the instructor's alone (nbgrader writes with the umask's mode)
