@@ -117,11 +117,12 @@ def configure(c: Config, root: str | Path = COURSE_ROOT, source_root: str | Path
 # --- HTML: the feedback students get and formgrader's grading view (grader/feedback.py) --------------
 
 def configure_html(c: Config) -> Config:
-    """Make nbgrader's HTML pages readable offline; input and output: the config ``c``.
+    """Make nbgrader's HTML pages readable offline and safe to open; input and output: the config ``c``.
 
     Formulas become MathML (no MathJax from a CDN), widget views and empty outputs are dropped (an
-    empty ``Out[n]:`` otherwise), and feedback uses ``grader/templates/cnn_feedback`` (test cells named
-    in its table of contents, long hint lines wrapped). HTMLExporter settings reach both formgrader's
+    empty ``Out[n]:`` otherwise), everything the student controls is made inert (``DisarmStudentContent``),
+    and feedback uses ``grader/templates/cnn_feedback`` (test cells named in its table of contents, long
+    hint lines wrapped, a Content-Security-Policy). HTMLExporter settings reach both formgrader's
     exporter and feedback's; the FeedbackExporter ones only feedback.
     """
     import nbgrader
@@ -129,9 +130,17 @@ def configure_html(c: Config) -> Config:
     from .feedback import TEMPLATES
 
     formgrader = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
-    c.HTMLExporter.preprocessors = ["grader.feedback.RenderMaths", "grader.feedback.DropWidgetOutputs"]
-    # Ours first: templates/base/mathjax.html.j2 (no MathJax) hides nbconvert's; then nbgrader's (formgrade, feedback).
+    # DisarmStudentContent last: whatever the others leave, no student markup reaches a template.
+    c.HTMLExporter.preprocessors = ["grader.feedback.RenderMaths", "grader.feedback.DropWidgetOutputs",
+                                    "grader.feedback.DisarmStudentContent"]
+    # The notebook is checked against nbformat's schema once, after DisarmStudentContent: a hostile cell id or
+    # execution count is then made plain and shown, instead of failing the page after the first preprocessor.
+    c.HTMLExporter.optimistic_validation = True
+    # Ours first: templates/base/mathjax.html.j2 (no MathJax) hides nbconvert's, templates/formgrade/ nbgrader's
+    # grading view (its scripts get the page's CSP nonce); then nbgrader's (formgrade, feedback).
     c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), str(formgrader / "templates")]
+    # nbgrader's templates folder, so that ours can extend 'formgrade/index.html.j2'.
+    c.HTMLExporter.extra_template_paths = [str(formgrader / "templates")]
     c.GenerateFeedback.exporter_class = "grader.feedback.FeedbackExporter"
     c.FeedbackExporter.template_name = "cnn_feedback"
     # nbgrader's templates folder, so that ours can extend 'feedback/index.html.j2'; bootstrap's CSS, as nbgrader has it.

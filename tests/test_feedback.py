@@ -83,6 +83,19 @@ def test_feedback_shows_maths_without_mathjax_or_network(feedback):
 
 @pytest.mark.slow
 @SMALL_CLASS
+def test_feedback_has_no_script_and_forbids_any_first_in_its_head(feedback):
+    """As `grader grade` writes it (tests/test_html_safety.py tries every channel of student markup)."""
+    from bs4 import BeautifulSoup
+
+    for html in feedback:
+        soup = BeautifulSoup(html, "html.parser")
+        first = soup.head.find(True)
+        assert first.get("http-equiv") == "Content-Security-Policy" and first["content"].startswith("default-src 'none';")
+        assert soup.find("script") is None
+
+
+@pytest.mark.slow
+@SMALL_CLASS
 def test_feedback_names_each_test_in_its_table_of_contents(feedback):
     toc = re.search(r'<div id="toc">(.*?)</div>', feedback[0], re.S).group(1)
     assert "Test cell" not in toc

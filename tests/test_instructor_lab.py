@@ -7,6 +7,8 @@ folder (nbgrader's exchange classes, as its commands run them); then Collect -> 
 the student's graded notebook -> Generate Feedback -> Release Feedback. Nobody clicks "Generate"
 first: the course gradebook knows every assignment from the start
 (``grader.config.configure_instructor``).
+The student's notebook also carries every channel of student markup (``tests/test_html_safety.py``):
+none of it runs in the grading view or the feedback, and formgrader's own page still works.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import getpass
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -22,6 +25,7 @@ import pytest
 from grader.autograde import course_assignments
 from tests.course_copies import fresh_copy, solved_notebook
 from tests.lab_server import TOKEN, UI_TIMEOUT, browser_or_skip, chromium_page, get, make_lab
+from tests.test_html_safety import KEPT, MARKER, hostile_cells, widget_state
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("instructor-lab")]  # its module fixture is made once
 STUDENT = getpass.getuser()  # nbgrader submit files a submission under the user's name
@@ -101,7 +105,10 @@ def test_instructor_grades_with_formgraders_buttons(course, instructor_lab, tmp_
         as_student("fetch_assignment", course, tmp_path)
         fetched = tmp_path / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         assert fetched.read_text() == (course / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text()
-        nbformat.write(solved_notebook(course, ASSIGNMENT), fetched)
+        solved = solved_notebook(course, ASSIGNMENT)
+        solved.cells += hostile_cells()  # markup that would mark the page and zero the grades if it ran
+        solved.metadata["widgets"] = widget_state()
+        nbformat.write(solved, fetched)
         as_student("submit", course, tmp_path)
         page.reload()
         row_of.locator("td.collect a").click()
@@ -133,18 +140,75 @@ def test_instructor_grades_with_formgraders_buttons(course, instructor_lab, tmp_
         assert page.locator("math").count() > 0
         assert page.locator("script[src*='mathjax' i]").count() == 0 and "cdnjs" not in page.content()
         page.screenshot(path=str(tmp_path / "grading-view.png"))
+        submission_id = _no_student_script_ran_and_formgrader_works(page, base)
 
         # Generate feedback, then release it to the student through the exchange.
         page.goto(f"{base}/formgrader/manage_submissions/{ASSIGNMENT}?token={TOKEN}", timeout=UI_TIMEOUT)
+
         row.locator("td.generate-feedback a").click()
         _log_modal(page, timeout=120_000)
         feedback = course / "feedback" / STUDENT / ASSIGNMENT / f"{ASSIGNMENT}.html"
         assert feedback.exists() and "BEGIN HIDDEN" not in feedback.read_text()
+        _no_student_script_runs_in_the_feedback(page.context.browser.new_page(), feedback)
+        assert _manual_scores(base, submission_id) == {None}, "no grade was changed by the student's markup"
         row.locator("td.release-feedback a").click()
         _log_modal(page)
         as_student("fetch_feedback", course, tmp_path)
         assert list((tmp_path / ASSIGNMENT / "feedback").glob(f"*/{ASSIGNMENT}.html"))
         assert not page.errors, page.errors
+
+
+def _manual_scores(base: str, submission_id: str) -> set:
+    status, _, body = get(f"{base}/formgrader/api/grades?submission_id={submission_id}")
+    assert status == 200, body[:300]
+    return {grade["manual_score"] for grade in json.loads(body)}
+
+
+def _comments(base: str, submission_id: str) -> set:
+    return {comment["manual_comment"] for comment in json.loads(get(f"{base}/formgrader/api/comments?submission_id={submission_id}")[2])}
+
+
+def _no_student_script_ran_and_formgrader_works(page, base: str) -> str:
+    """In the open grading view: no payload ran, the page has its policy, formgrader's own scripts work.
+
+    Returns the submission's id (the page's own variable). formgrader's scripts fill each score box from its
+    API (as a placeholder) and save a comment typed into a comment box: both need its scripts, its XSRF cookie and its API.
+    """
+    violations = []
+    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    page.reload()  # with the console listened to from the start
+    page.locator(".cell").first.wait_for(timeout=UI_TIMEOUT)
+    # (predicates as functions: an expression would be eval'ed in the page, which its policy forbids)
+    page.wait_for_function("() => document.querySelector('input.score') && document.querySelector('input.score').placeholder !== ''",
+                           timeout=UI_TIMEOUT)  # formgrade.js loaded the grades: the autograder's score in each score box
+    page.wait_for_load_state("networkidle", timeout=UI_TIMEOUT)  # any payload's image error or fetch has happened
+    assert page.evaluate(f"window.{MARKER}") is None and page.title() != MARKER
+    submission_id = page.evaluate("submission_id")
+    policy = get(page.url)[1].get("Content-Security-Policy", "")
+    assert "default-src 'none'" in policy and "'nonce-" in policy, policy
+    assert KEPT["text"] in page.inner_text("body") and page.locator("img[src^='data:image/png']").count() > 0
+
+    comment = page.locator("textarea.comment").first
+    comment.fill("Checked by the instructor.")
+    comment.press("Tab")  # formgrader saves on change
+    deadline = time.monotonic() + UI_TIMEOUT / 1000
+    while "Checked by the instructor." not in _comments(base, submission_id):
+        assert time.monotonic() < deadline, "formgrader did not save the comment typed in its grading view"
+        time.sleep(0.5)
+    assert _manual_scores(base, submission_id) == {None}
+    assert not violations, violations  # nbgrader's own scripts all ran; nothing of the student's tried to
+    return submission_id
+
+
+def _no_student_script_runs_in_the_feedback(page, feedback: Path) -> None:
+    """The feedback file, opened as a student opens it (no server, no server's policy): nothing runs, all shows."""
+    page.goto(feedback.as_uri(), timeout=UI_TIMEOUT)
+    page.wait_for_load_state("load", timeout=UI_TIMEOUT)
+    assert page.evaluate(f"window.{MARKER}") is None and page.title() != MARKER
+    assert page.locator("meta[http-equiv='Content-Security-Policy']").count() == 1
+    assert page.locator("math").count() > 0 and page.locator("img[src^='data:image/png']").count() > 0
+    assert KEPT["text"] in page.inner_text("body")
+    page.close()
 
 
 def test_nbgrader_autograde_works_on_a_fresh_copy_and_warns_only_about_real_changes(tmp_path):

@@ -113,7 +113,8 @@ def _sources() -> str:
     return "\n".join(p.read_text() for p in sorted((ROOT / "solutions").glob("*/*.py")))
 
 
-@pytest.mark.parametrize("term", ["步长", "插零", "全卷积", "宽卷积", "棋盘效应", "小批量", "梯度检验", "反池化", "平方误差", "均方误差"])
+@pytest.mark.parametrize("term", ["步长", "插零", "全卷积", "宽卷积", "棋盘效应", "小批量", "梯度检验", "反池化", "平方误差", "均方误差",
+                                  "分组卷积", "深度可分离卷积", "空洞卷积", "扩张卷积", "双线性插值", "逐通道卷积", "梯度消失"])
 def test_chinese_terms_are_given(term):
     assert term in _sources()
 

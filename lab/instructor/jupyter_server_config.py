@@ -6,3 +6,6 @@
 # reads as errors. At INFO it shows what the command did; `--debug` still works for the console.
 c = get_config()  # noqa: F821 - provided by jupyter_server
 c.ServerApp.logging_config = {"loggers": {"ServerApp": {"level": "INFO"}}}
+# formgrader's grading view shows students' notebooks with the instructor's cookies: it is sent with a strict
+# Content-Security-Policy whose nonce only nbgrader's own scripts carry (grader/formgrader_csp.py).
+c.ServerApp.jpserver_extensions.update({"grader.formgrader_csp": True})

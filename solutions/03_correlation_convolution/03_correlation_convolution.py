@@ -262,6 +262,65 @@ except NotImplementedError:
 correlation_widget(cross_correlate2d, convolve2d)
 
 # %% [markdown]
+# ### Dilated convolution: the same taps, spread out (not graded)
+#
+# Notebook 02 counted the output size of a **dilated convolution** (空洞卷积, also 扩张卷积; "atrous"
+# or dilated convolution). Here is the operation itself. With dilation $d$ the taps of a
+# $kh \times kw$ kernel lie $d$ pixels apart:
+#
+# $$y[i, j] = \sum_{u=0}^{kh-1} \sum_{v=0}^{kw-1} x[i + d\,u,\; j + d\,v]\; k[u, v]$$
+#
+# That is an ordinary cross-correlation with a **dilated kernel**: put $d - 1$ zeros between
+# neighbouring taps (a 3×3 kernel at $d = 2$ becomes 5×5: its 9 entries and 16 zeros) and call your
+# `cross_correlate2d`. The output has $H - d(kh-1)$ rows, 02's formula at stride 1 without padding.
+# The weights stay the same, the view grows: three 3×3 layers with dilations 1, 2 and 4 (doubling, as
+# WaveNet does; DeepLab uses dilated layers for segmentation) let a unit see 15×15 pixels, three ordinary
+# 3×3 layers only 7×7, with 27 weights either way. The next cell checks the formula on a non-square kernel and then measures the view: it sends an
+# impulse through each stack of all-ones kernels and draws where it arrives (the outputs that see it), centred.
+
+# %%
+def dilate_kernel(k, d):
+    """The 2-D kernel k with d - 1 zeros between neighbouring taps: shape (d*(kh-1) + 1, d*(kw-1) + 1)."""
+    kh, kw = k.shape
+    spread = np.zeros((d * (kh - 1) + 1, d * (kw - 1) + 1))
+    spread[::d, ::d] = k                            # tap (u, v) moves to (d*u, d*v)
+    return spread
+
+
+try:
+    g = np.random.default_rng(0)
+    image, taps, d = g.standard_normal((9, 10)), g.standard_normal((3, 2)), 2
+    dilated = cross_correlate2d(image, dilate_kernel(taps, d))
+    Ho, Wo = 9 - d * (3 - 1), 10 - d * (2 - 1)     # H - d(kh-1), W - d(kw-1)
+    by_formula = sum(taps[u, v] * image[d * u:d * u + Ho, d * v:d * v + Wo] for u in range(3) for v in range(2))
+    print(f"3x2 kernel at dilation 2 on a 9x10 image: output {dilated.shape}, equal to the formula:",
+          np.allclose(dilated, by_formula))
+    impulse = np.zeros((31, 31))
+    impulse[15, 15] = 1.0
+    footprints = {}
+    for dilations in [(1, 1, 1), (1, 2, 4)]:
+        arrived = impulse
+        for d in dilations:                         # three 3x3 layers, one dilation each
+            arrived = cross_correlate2d(arrived, dilate_kernel(np.ones((3, 3)), d))
+        margin = (31 - arrived.shape[0]) // 2       # valid mode shrank the map: centre it on the 31x31 input
+        footprints[dilations] = np.zeros((31, 31), dtype=bool)
+        footprints[dilations][margin:31 - margin, margin:31 - margin] = arrived > 0   # the outputs that see the impulse
+except NotImplementedError:
+    print("Implement cross_correlate2d above, then run this cell again.")
+else:
+    fig, axes = plt.subplots(1, 2, figsize=(8, 4))
+    for ax, (dilations, seen) in zip(axes, footprints.items()):
+        rows, cols = np.nonzero(seen)
+        size = f"{np.ptp(rows) + 1}x{np.ptp(cols) + 1}"
+        print(f"three 3x3 layers, dilations {dilations}: 27 weights, a unit sees {size} pixels")
+        ax.imshow(seen, cmap="gray")
+        ax.set_title(f"dilations {dilations}: a unit sees {size}", fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    plt.show()
+
+# %% [markdown]
 # ## 4. The layer: channels, filters, bias, stride, padding
 #
 # A real layer reads a batch of images with several **channels** (an RGB photo has 3, the
@@ -397,6 +456,59 @@ else:
     plt.show()
 
 # %% [markdown]
+# ### Groups: filters that see only some of the channels (not graded)
+#
+# In `conv2d` every filter spans all $C$ input channels. A **grouped convolution** (分组卷积) with
+# $g$ groups splits the input channels into $g$ blocks of $C/g$ and the filters into $g$ blocks of
+# $F/g$; filter block $j$ sees channel block $j$ only. It is $g$ ordinary layers side by side (your
+# `conv2d` on each block, the outputs stacked), with weights of shape `(F, C/g, kh, kw)`: $g$ times
+# fewer. $g$ must divide both $C$ and $F$. It is also `conv2d` with a full `(F, C, kh, kw)` weight
+# whose entries outside the diagonal blocks are 0, which the next cell checks.
+#
+# **AlexNet's conv2** used two groups for a practical reason: the network was trained on two GPUs
+# of 3 GB each, each GPU held half of the filters, and those saw only the 48 channels on their own
+# GPU. Its 256 filters of 5×5 over 96 channels have $256 \cdot 48 \cdot 25 = 307{,}200$ weights and
+# 256 biases, **307,456** parameters; without groups it would have $256 \cdot 96 \cdot 25 + 256 =$
+# **614,656**. On its 27×27 maps (pad 2) the multiplications halve too: 223,948,800 instead of 447,897,600.
+#
+# With $g = C$ each filter sees a single channel: a **depthwise convolution** (逐通道卷积, also
+# 深度卷积). Followed by a 1×1 convolution that mixes the channels (a pointwise convolution, 逐点卷积),
+# it makes the **depthwise separable convolution** (深度可分离卷积) of Xception and MobileNet. In
+# conv2's shape that is $96 \cdot 25 + 96 \cdot 256 = 26{,}976$ weights instead of 614,400, a fraction
+# $1/256 + 1/25 \approx 4.4\%$. It is a smaller family of layers, not a faster way to compute the same
+# one: as a full layer its weight is $w[f, c] = p[f, c]\, k_c$, one spatial kernel $k_c$ per channel,
+# scaled by a pointwise weight $p[f, c]$ for each filter.
+
+# %%
+def grouped_conv2d(x, w, b, groups, stride=1, pad=0):
+    """conv2d in groups: x (N, C, H, W), w (F, C // groups, kh, kw), b (F,); filter block j sees channel block j."""
+    C, F = x.shape[1], w.shape[0]
+    if C % groups or F % groups:
+        raise ValueError(f"groups={groups} must divide both the C={C} channels and the F={F} filters")
+    c, f = C // groups, F // groups
+    return np.concatenate([conv2d(x[:, j * c:(j + 1) * c], w[j * f:(j + 1) * f], b[j * f:(j + 1) * f], stride, pad)
+                           for j in range(groups)], axis=1)
+
+
+try:
+    g = np.random.default_rng(1)
+    xg, wg, bg = g.standard_normal((2, 4, 6, 5)), g.standard_normal((6, 2, 3, 2)), g.standard_normal(6)
+    block_diagonal = np.zeros((6, 4, 3, 2))
+    block_diagonal[:3, :2], block_diagonal[3:, 2:] = wg[:3], wg[3:]     # zero outside the two blocks
+    print("2 groups == conv2d with block-diagonal weights:",
+          np.allclose(grouped_conv2d(xg, wg, bg, 2, 1, 1), conv2d(xg, block_diagonal, bg, 1, 1)))
+    spatial, pointwise = g.standard_normal((4, 1, 3, 3)), g.standard_normal((6, 4, 1, 1))
+    separable = conv2d(grouped_conv2d(xg, spatial, np.zeros(4), groups=4, pad=1), pointwise, np.zeros(6))
+    as_one_layer = pointwise * spatial[:, 0]                              # w[f, c] = p[f, c] * k_c, (6, 4, 3, 3)
+    print("depthwise then pointwise == conv2d with w[f, c] = p[f, c] k_c:",
+          np.allclose(separable, conv2d(xg, as_one_layer, np.zeros(6), pad=1)))
+except NotImplementedError:
+    print("Implement conv2d above (and bring your pad2d), then run this cell again.")
+for name, shapes in [("conv2, one group", [(256, 96, 5, 5), (256,)]), ("conv2, two groups", [(256, 48, 5, 5), (256,)]),
+                     ("depthwise separable, no biases", [(96, 1, 5, 5), (256, 96, 1, 1)])]:
+    print(f"AlexNet {name}: {sum(int(np.prod(s)) for s in shapes):,} parameters")
+
+# %% [markdown]
 # ## Exercises (not graded)
 #
 # 1. Without running code: what is `convolve2d(x, k)` when `k` is `[[0, 0, 0], [0, 0, 1], [0, 0, 0]]`,
@@ -409,6 +521,10 @@ else:
 #    true convolutions. What do you do with the weights?
 # 5. In `scipy.signal.correlate2d(x, k)` without a mode, what shape comes out for a 5×5 `x`
 #    and a 3×3 `k`? Which zero padding `pad` makes our `conv2d` give that shape?
+# 6. Send the impulse of the dilation cell through three 3×3 layers with dilations (2, 2, 2). How wide is
+#    the region that sees it, and how many of its pixels are reached? What goes wrong?
+# 7. AlexNet's conv4 maps 384 channels to 384 with 3×3 filters in two groups. How many parameters
+#    does it have, how many would it have without groups, and how many weights as a depthwise separable layer?
 #
 # <details><summary>Answers</summary>
 #
@@ -426,6 +542,11 @@ else:
 #    channels keep their order). Biases stay.
 # 5. `"full"` mode: $(5 + 3 - 1) \times (5 + 3 - 1) = 7 \times 7$; `pad = kh - 1 = 2` per side
 #    gives $5 + 4 - 3 + 1 = 7$.
+# 6. The offsets add up to even numbers $0, 2, \dots, 12$ only: the region is 13×13, but only its even rows and
+#    columns are reached, 49 of 169 pixels. The unit is blind between them (the "gridding" problem of
+#    dilated stacks), which is why dilations such as 1, 2, 4 that fill every gap are chosen.
+# 7. $384 \cdot 192 \cdot 9 + 384 = 663{,}936$ with two groups, $384 \cdot 384 \cdot 9 + 384 = 1{,}327{,}488$
+#    without; depthwise separable: $384 \cdot 9 + 384 \cdot 384 = 150{,}912$ weights.
 # </details>
 #
 # ## Summary
@@ -439,5 +560,9 @@ else:
 # - A layer `conv2d`: each filter spans all $C$ input channels and sums them into one map;
 #   $F$ filters give $F$ feature maps (特征图); one bias per filter; stride and per-side
 #   padding as in notebook 02; output `(N, F, Ho, Wo)`.
+# - Not graded: a dilated convolution is a cross-correlation with $d - 1$ zeros between the kernel's taps
+#   (same weights, a wider view); a grouped convolution (分组卷积) lets each block of filters see one block of
+#   channels ($g$ times fewer weights: AlexNet conv2 307,456 instead of 614,656), and depthwise plus pointwise
+#   is the depthwise separable convolution (深度可分离卷积).
 # - Next: pooling (04, 池化) shrinks the maps; the backward pass (05) brings convolution proper
 #   back: the input gradient is a full convolution with the kernel as it is.

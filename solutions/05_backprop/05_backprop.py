@@ -799,7 +799,59 @@ except NotImplementedError as stub:
 # %% [markdown]
 # (Random conv outputs have no ties, and the chance that a nudge of $10^{-5}$ swaps a window's winner is
 # tiny; if it ever happened, one entry would show an error near 1 — a kink, not a bug.)
+
+# %% [markdown]
+# ### The δ recursion: through the activation's derivative (not graded)
 #
+# Real networks put an **activation function** (激活函数) $f$ between their layers: layer $l$ computes its
+# net input $z_l$ (a dense layer's $\mathrm{net}$ of section 1, or a convolution's output) and passes on
+# $a_l = f(z_l)$, elementwise. Its error term is $\delta_l = \partial E/\partial z_l$, and the chain rule
+# reaches it in two steps. The layer above returns $\partial E/\partial a_l$ as its input gradient (the
+# `dx` of `dense_backward` or `conv2d_backward`). Then, because $a_l = f(z_l)$ entry by entry, each
+# entry is multiplied by the slope of $f$ at that entry:
+#
+# $$\delta^{(l)}_i = f'\!\left(z^{(l)}_i\right) \sum_j w^{(l+1)}_{ji}\, \delta^{(l+1)}_j
+#   \qquad\text{or, as vectors,}\qquad
+#   \delta_l = \left(W_{l+1}^\top \delta_{l+1}\right) \odot f'(z_l)$$
+#
+# where $\odot$ is the elementwise product (逐元素乘积, the Hadamard product). This is the **δ recursion**
+# (误差项的递推): in code, `delta = dense_backward(delta_next, a, w_next)[0] * f_prime(z)` for a dense
+# layer, and for a convolutional one `conv2d_backward(delta_next, a, w_next, ...)[0] * f_prime(z)`: the
+# transposed weights become the full convolution with the kernel as it is, the derivative stays an
+# elementwise product. With $\delta_l$ in hand, the layer's own gradients follow as before
+# (`conv2d_backward(delta, a_below, w)` gives `dw` and `db`). The slopes: $\tanh'(z) = 1 - \tanh^2 z$;
+# the sigmoid's $\sigma'(z) = \sigma(z)(1 - \sigma(z)) \le 1/4$; the ReLU's is 1 where $z > 0$ and 0
+# elsewhere (notebook 07's `relu_backward`). The next cell runs the recursion through two convolutions
+# with a tanh between them, and checks $\delta_1$ and the first layer's `dw` with your gradient check.
+
+# %%
+g = np.random.default_rng(6)                          # small weights: tanh is far from flat (no tiny slopes)
+x_in, w1, b1 = g.standard_normal((2, 2, 6, 5)), 0.2 * g.standard_normal((3, 2, 3, 3)), 0.1 * g.standard_normal(3)
+w2, b2 = 0.5 * g.standard_normal((2, 3, 3, 1)), g.standard_normal(2)
+g_top = g.standard_normal((2, 2, 4, 5))               # E = sum(z2 * g_top), so delta2 = g_top
+
+
+def loss_from_z1(z1):
+    """E as a function of the first layer's net input: tanh, then the second convolution."""
+    return np.sum(conv2d(np.tanh(z1), w2, b2) * g_top)
+
+
+try:
+    z1 = conv2d(x_in, w1, b1, 1, 1)                       # layer 1's net input, (2, 3, 6, 5)
+    a1 = np.tanh(z1)                                      # its activation
+    delta2 = g_top                                        # layer 2's error term
+    back = conv2d_backward(delta2, a1, w2)[0]             # dE/da1: through layer 2's weights
+    delta1 = back * (1 - a1 ** 2)                         # times tanh'(z1), elementwise: dE/dz1
+    dw1 = conv2d_backward(delta1, x_in, w1, 1, 1)[1]      # layer 1's weight gradient, from delta1
+    error_delta = relative_error(delta1, numerical_gradient(loss_from_z1, z1))
+    error_dw = relative_error(dw1, numerical_gradient(lambda w_: loss_from_z1(conv2d(x_in, w_, b1, 1, 1)), w1))
+    print(f"delta1 = (back-propagated error) * tanh'(z1): relative error {error_delta:.1e}")
+    print(f"dw1 from delta1: relative error {error_dw:.1e} ->", "ok (< 1e-6)" if max(error_delta, error_dw) < 1e-6 else "TOO LARGE")
+    print(f"without the derivative the error would be {relative_error(back, numerical_gradient(loss_from_z1, z1)):.1e}")
+except NotImplementedError as stub:
+    print(f"This cell needs all your functions: {stub}")
+
+# %% [markdown]
 # ## Exercises (not graded)
 #
 # 1. A 1×1 layer ($k = 1$): what do the padding by $k - 1$ and the 180° rotation in `dx` do? Write `dx` and `dw`
@@ -812,6 +864,8 @@ except NotImplementedError as stub:
 # 4. A max-pooling layer with 3×3 windows and stride 1 on a 5×5 input: at most how many windows can
 #    one input win, so how large can its gradient be compared with one error?
 # 5. Backward of `relu(x) = max(x, 0)`: what is it, and why does a gradient check at $x = 0$ fail?
+# 6. In a chain of 10 dense layers with a sigmoid after each, by at most what factor can the derivatives
+#    alone shrink the error term on its way from the top to the bottom? And with ReLUs?
 #
 # <details><summary>Answers</summary>
 #
@@ -829,6 +883,10 @@ except NotImplementedError as stub:
 # 5. `dx = dout * (x > 0)`: the error passes where the input was positive and stops elsewhere. At $x = 0$
 #    the two one-sided slopes are 0 and 1, and the central difference gives 1/2: a kink, so checks keep
 #    inputs away from 0.
+# 6. Each layer multiplies $\delta$ by $\sigma'(z) \le 1/4$, so by at most $4^{-10} \approx 9.5 \cdot 10^{-7}$ over
+#    ten layers (the weights may shrink or grow it further): the vanishing gradient (梯度消失) that made deep
+#    sigmoid networks hard to train. A ReLU's slope is 1 or 0: an error term passes at full size where $z > 0$
+#    and stops elsewhere.
 # </details>
 #
 # ## Summary
@@ -844,5 +902,7 @@ except NotImplementedError as stub:
 #   with the kernel rotated by 180°, `flip180(w)` — then the padding is cut off. A stride $s$ inserts $s - 1$ zeros between the entries of $\delta$.
 # - **Pooling**: max pooling sends each error to its window's remembered maximum, mean pooling shares it
 #   evenly ($1/(k_h k_w)$ each); where windows overlap, gradients **add up** (`+=`).
+# - Between layers, the **δ recursion**: $\delta_l = (W_{l+1}^\top \delta_{l+1}) \odot f'(z_l)$, the input gradient of
+#   the layer above times the activation's slope, elementwise.
 # - Next: the input gradient of a convolution *is* a layer of its own — the transposed convolution, or
 #   deconvolution (06, 反卷积), used to go from low to high resolution.

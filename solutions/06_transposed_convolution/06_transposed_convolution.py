@@ -27,8 +27,10 @@
 
 # %% readonly grade_id="setup"
 import numpy as np
+import matplotlib.pyplot as plt
 
 from cnn_course.checks import check
+from cnn_course.data import grayscale_photo
 from cnn_course.widgets.checkerboard import checkerboard_widget
 
 # %% [markdown]
@@ -464,6 +466,59 @@ record_hidden("test_overlap_count_hidden", overlap_count)
 checkerboard_widget(overlap_count, conv_transpose2d, upsample_nearest, conv2d)
 
 # %% [markdown]
+# ### Bilinear upsampling beside nearest (not graded)
+#
+# The remedy needs a resize that is itself free of checkerboards. Nearest upsampling is one: it copies
+# each value into its $s \times s$ block, which is a transposed convolution with a kernel of ones,
+# $k = s$, so every output is reached exactly once. It leaves flat blocks with hard steps between
+# them. **Bilinear interpolation** (双线性插值) is the other common choice: each new pixel lies on a
+# straight line, in each direction, between its two nearest old pixels. At scale 2, with pixel
+# centres lined up as in PyTorch's `interpolate(..., mode="bilinear", align_corners=False)`, a new
+# pixel lies a quarter of a pixel from one old centre and three quarters from the next, so per axis
+# it is $\tfrac34$ of the nearer value plus $\tfrac14$ of the other. That too is a transposed
+# convolution with a fixed kernel: $t\,t^\top$ with $t = (\tfrac14, \tfrac34, \tfrac34, \tfrac14)$,
+# stride 2, pad 3, on the input padded with one copy of its border (`np.pad(..., mode="edge")`, so
+# that the edges are held, not pulled to 0). Here $k = 4$ is a multiple of $s = 2$, and at every
+# output the taps that arrive add up to $\tfrac34 + \tfrac14 = 1$ per axis: a constant image stays constant.
+#
+# The cell runs your `conv_transpose2d` three ways on a constant image and on a small photo: a
+# 3×3 kernel of equal weights at stride 2 (a learned layer's start), nearest, and bilinear, each
+# doubling the size.
+
+# %%
+tent = np.array([0.25, 0.75, 0.75, 0.25])                  # bilinear weights along one axis, scale 2
+upsamplers = {
+    "transposed, 3x3 equal weights": lambda m: conv_transpose2d(m[None, None], np.full((1, 1, 3, 3), 1 / 2.25),
+                                                                np.zeros(1), stride=2, pad=1, output_padding=1)[0, 0],
+    "nearest, a kernel of ones (k = s = 2)": lambda m: conv_transpose2d(m[None, None], np.ones((1, 1, 2, 2)),
+                                                                        np.zeros(1), stride=2)[0, 0],
+    "bilinear, t tᵀ (k = 4, s = 2)": lambda m: conv_transpose2d(np.pad(m, 1, mode="edge")[None, None],
+                                                                 np.outer(tent, tent)[None, None], np.zeros(1),
+                                                                 stride=2, pad=3)[0, 0],
+}
+small = {"constant": np.ones((6, 6)), "photo": grayscale_photo(24)}
+try:
+    grown = {(name, kind): up(m) for name, up in upsamplers.items() for kind, m in small.items()}
+    print("nearest as a transposed convolution == your upsample_nearest:",
+          np.allclose(grown["nearest, a kernel of ones (k = s = 2)", "photo"], upsample_nearest(small["photo"], 2)))
+    for name in upsamplers:
+        const = grown[name, "constant"][2:-2, 2:-2]        # the interior of the constant image
+        print(f"{name}: {small['photo'].shape} -> {grown[name, 'photo'].shape}; "
+              f"a constant 1 comes out between {const.min():.3f} and {const.max():.3f}")
+except NotImplementedError as missing:
+    print(f"Not yet: {str(missing) or 'a function above is still a stub'}. Implement it, then run this cell again.")
+else:
+    fig, axes = plt.subplots(2, 3, figsize=(10, 6.5))
+    for column, name in enumerate(upsamplers):
+        for row, kind in enumerate(small):
+            axes[row, column].imshow(grown[name, kind], cmap="gray", vmin=0, vmax=1.8 if kind == "constant" else 1)
+            axes[row, column].set_title(f"{name}\n{kind}" if row == 0 else kind, fontsize=10)
+            axes[row, column].set_xticks([])
+            axes[row, column].set_yticks([])
+    fig.tight_layout()
+    plt.show()
+
+# %% [markdown]
 # ## Exercises (not graded)
 #
 # 1. A decoder must turn a 7×7 map into 14×14 with a 3×3 kernel and stride 2. Which `pad` and
@@ -475,6 +530,9 @@ checkerboard_widget(overlap_count, conv_transpose2d, upsample_nearest, conv2d)
 #    and check that `conv_transpose2d(y, w, np.zeros(1), stride=2, pad=1)` equals $C^\top\mathbf{y}$. What is
 #    $C$'s shape? For which layers is $C^\top C$ the identity, so that the transposed convolution really undoes
 #    the convolution?
+# 6. Upsample the photo by 4 bilinearly with `conv_transpose2d`: which kernel $t$ (length 8) and which pad? Check
+#    that a constant image stays constant. Then find 1-D weights $(w_0, w_1, w_2)$ for which a 3-tap kernel at
+#    stride 2 turns a constant into a constant in the interior, although its overlap counts are uneven.
 #
 # <details><summary>Answers</summary>
 #
@@ -489,6 +547,12 @@ checkerboard_widget(overlap_count, conv_transpose2d, upsample_nearest, conv2d)
 #    columns, so at least as many outputs as inputs: a layer that shrinks the map never qualifies. With
 #    stride 1 and no padding only $k = 1$ with $w = \pm 1$ works ($C = \pm I$); in general the transposed
 #    convolution inverts the convolution only when $C$ has orthonormal columns, which learned kernels almost never give.
+# 6. New pixels lie at offsets $\tfrac18, \tfrac38, \tfrac58, \tfrac78$ of a pixel between two old centres, so
+#    $t = (1, 3, 5, 7, 7, 5, 3, 1)/8$ at stride 4, with pad 6 on the edge-padded input (its 1-pixel border
+#    grows to 4, plus $(k - s)/2 = 2$; the output is then $4H$). The kernel's taps meeting at any output add up to 1, so a constant stays constant. For 3 taps,
+#    even outputs receive $w_0 + w_2$ and odd ones $w_1$: any kernel with $w_1 = w_0 + w_2$, such as
+#    $(\tfrac12, 1, \tfrac12)$ (linear interpolation), is balanced. The uneven counts make a checkerboard unless
+#    the weights cancel them exactly; a fixed kernel is chosen so, a learned one must find it and rarely does.
 # </details>
 #
 # ## Summary
@@ -501,5 +565,6 @@ checkerboard_widget(overlap_count, conv_transpose2d, upsample_nearest, conv2d)
 #   convolution with the kernel as it is.
 # - It multiplies by the transpose of the convolution's matrix: $\langle C x, y\rangle = \langle x, C^\top y\rangle$,
 #   which makes it the input-gradient of a convolution.
-# - Uneven overlap ($k \bmod s \ne 0$) paints checkerboards; resize-then-convolve avoids them.
+# - Uneven overlap ($k \bmod s \ne 0$) paints checkerboards; resize-then-convolve avoids them. Nearest and
+#   bilinear (双线性插值) resizing are transposed convolutions with fixed, evenly overlapping kernels.
 # - These layers give networks outputs at the input's resolution, end to end (segmentation, U-Net decoders, GAN generators).
