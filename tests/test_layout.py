@@ -111,3 +111,12 @@ def test_gradebooks_get_nbgrader_schema_head_without_its_subprocess(tmp_path):
         pass
     with sqlite3.connect(tmp_path / "gradebook.db") as db:
         assert db.execute("select version_num from alembic_version").fetchall() == [(alembic_head(),)]
+
+
+def test_make_lab_and_instructor_start_jupyter_as_root_only_when_root():
+    import os
+
+    for target in ("lab", "instructor"):
+        recipe = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True).stdout
+        line = next(line for line in recipe.splitlines() if "jupyter lab" in line)
+        assert ("--allow-root" in line) == (os.geteuid() == 0), line
