@@ -477,7 +477,7 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                     merge_shard(shard, out, s.assignment, s.student)  # one writer: the main process
                     _keep_submission(s, out)
                     results.append((s.student, s.assignment, read_result(out / "gradebook.db", out, s.assignment,
-                                                                         s.student), "graded"))
+                                                                         s.student), "graded" + _late(out, s)))
                 else:
                     results.append((s.student, s.assignment, None, f"NOT GRADED: {problem}"))
                 shutil.rmtree(shard, ignore_errors=True)
@@ -499,6 +499,18 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
         print("grader grade: interrupted; grades.csv has every student finished so far", file=sys.stderr)
         return 130
     return 1 if failed else 0
+
+
+def _late(out: Path, s: Submission) -> str:
+    """`` (late by 2 h 05 min, penalty 20)`` for the summary when the gradebook has ``s`` late, else ``""``."""
+    from nbgrader.api import Gradebook
+
+    from .grades import _late_by
+
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
+        submission = gb.find_submission(s.assignment, s.student)
+        seconds, penalty = submission.total_seconds_late, submission.late_submission_penalty
+    return f" ({_late_by(seconds)}" + (f", penalty {penalty:g})" if penalty else ")") if seconds > 0 else ""
 
 
 def _keep_submission(s: Submission, out: Path) -> None:

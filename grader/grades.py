@@ -90,6 +90,7 @@ class Row:
 
 
 def _late_by(seconds: float) -> str:
+    """``late by 2 h 05 min`` (``late by 7 min`` under an hour)."""
     hours, minutes = divmod(round(seconds / 60), 60)
     return f"late by {hours} h {minutes:02d} min" if hours else f"late by {minutes} min"
 

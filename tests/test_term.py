@@ -9,8 +9,10 @@ are graded in all.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -83,12 +85,20 @@ def term(tmp_path_factory):
         gb.update_or_create_assignment(A05, duedate=carol_at - datetime.timedelta(hours=2))
 
     formats = ["--format", "canvas", "--format", "moodle"]
-    assert grader_main(["grade", str(course / "submitted"), "--out", str(course), *formats]) == 0
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = grader_main(["grade", str(course / "submitted"), "--out", str(course), *formats])
+    assert code == 0, printed.getvalue()
+    first = {line.split()[0]: line for line in printed.getvalue().splitlines()[1:] if line.strip()}
     bob_first = stamp(course, "bob", A02)
     hand_in("bob", A02, solved_notebook(course, A02))
     exchange_step("collect", config, assignment_id=A02)
     assert stamp(course, "bob", A02) > bob_first
-    assert grader_main(["grade", str(course / "submitted"), "--out", str(course), *formats]) == 0
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):  # no --force: bob's newer submission is graded, nothing else
+        code = grader_main(["grade", str(course / "submitted"), "--out", str(course), *formats])
+    assert code == 0, printed.getvalue()
+    second = {line.split()[0]: line for line in printed.getvalue().splitlines()[1:] if line.strip()}
 
     for assignment in (A02, A05):
         exchange_step("release_feedback", config, assignment_id=assignment)
@@ -97,7 +107,7 @@ def term(tmp_path_factory):
     exported = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "export"], cwd=course,
                               capture_output=True, text=True, timeout=300)
     assert exported.returncode == 0, exported.stderr[-2000:]
-    return {"course": course, "homes": homes, "config": config,
+    return {"course": course, "homes": homes, "config": config, "printed": (first, second),
             "times": {(s, a): stamp(course, s, a) for s, a in (("alice", A02), ("bob", A02), ("carol", A05))}}
 
 
@@ -177,3 +187,11 @@ def test_nbgrader_export_lists_the_released_assignments_with_the_late_penalty(te
         (A05, "bob"): ("", "0.0", "0.0", "0.0", "30.0"),
         (A05, "carol"): (str(times["carol", A05]), "30.0", "30.0", "0.0", "30.0"),
         (A05, "dave"): ("", "0.0", "0.0", "0.0", "30.0")}
+
+
+def test_grade_says_what_is_late_and_grades_only_the_newer_submission_again(term):
+    first, second = term["printed"]
+    assert first["carol"].endswith(f"graded (late by 2 h 00 min, penalty {M05})")
+    assert first["bob"].split()[-1] == "graded" and "0 / 20" in first["bob"]
+    assert "already graded" in second["alice"] and "already graded" in second["carol"]
+    assert second["bob"].split()[-1] == "graded" and "20 / 20" in second["bob"]
