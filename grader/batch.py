@@ -178,7 +178,7 @@ def _already_graded(out: Path, s: Submission) -> bool:
         return read_regular(s.path, s.top, limit=MAX_SUBMISSION_BYTES) == kept.read_bytes()
     except RefusedFile:
         return True  # reported when it is read to be graded
-    
+
 
 def _grade_job(shard: str, path: str, assignment: str, student: str, template: str,
                timeout: int | None, below: str | None = None) -> str | None:

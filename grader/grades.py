@@ -104,8 +104,7 @@ def table(root: Path, problems: dict[tuple[str, str], str] | None = None
     whatever the gradebook holds. The students
     are the gradebook's (``nbgrader db student add`` makes one who never submitted ``missing``) and those.
     """
-    from nbgrader.api import Assignment, BaseCell, Grade, Gradebook, MissingEntry, Student, SubmittedAssignment, \
-        SubmittedNotebook
+    from nbgrader.api import Assignment, BaseCell, Grade, Gradebook, MissingEntry, Student, SubmittedAssignment, SubmittedNotebook
 
     problems = problems or {}
     released = released_assignments(root)

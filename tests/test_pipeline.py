@@ -4,7 +4,6 @@ Running every notebook top to bottom (untouched and solved) is test_bundle's, in
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import re

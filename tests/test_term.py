@@ -117,7 +117,7 @@ def test_shell_grading_keeps_nbgraders_record_and_formgrader_agrees(term):
     from nbgrader.coursedir import CourseDirectory
 
     course, config = term["course"], term["config"]
-    for (student, assignment), moment in term["times"].items():
+    for student, assignment in term["times"]:
         for step in ("autograded", "feedback"):
             folder = course / step / student / assignment
             assert (folder / "timestamp.txt").read_text() == \
