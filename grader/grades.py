@@ -101,8 +101,8 @@ def table(root: Path, problems: dict[tuple[str, str], str] | None = None
 
     ``problems``: this run's submissions that could not be graded, ``{(student, assignment): why}``
     (assignment ``?`` when unknown, ``""`` for a problem that is no assignment's); they are ``not_graded``
-    whatever the gradebook holds. The students
-    are the gradebook's (``nbgrader db student add`` makes one who never submitted ``missing``) and those.
+    whatever the gradebook holds. The students are the gradebook's (``nbgrader db student add`` makes one
+    who never submitted ``missing``) and those of ``problems``.
     """
     from nbgrader.api import Assignment, BaseCell, Grade, Gradebook, MissingEntry, Student, SubmittedAssignment, SubmittedNotebook
 
