@@ -503,8 +503,8 @@ def assign_late_penalties(gb, assignment: str, student: str, root: Path) -> None
     submission = gb.find_submission(assignment, student)
     seconds = submission.total_seconds_late
     for notebook in submission.notebooks:
-        notebook.late_submission_penalty = None
         gb.db.refresh(notebook)  # its score, with the grades just written
+        notebook.late_submission_penalty = None  # on time (or newly so: an extension, a newer submission)
         if seconds > 0:
             penalty = judge.plugin_inst.late_submission_penalty(student, notebook.score, seconds)
             if penalty is not None:
