@@ -427,22 +427,38 @@ def verdict_message(cell) -> str:
     return text or f"{errors[0].get('ename')}: {errors[0].get('evalue')}"
 
 
-def read_result(db: Path, root: Path, assignment: str, student: str) -> Result:
-    """Scores from the gradebook, messages from the autograded notebook."""
+#: Bytes of an autograded notebook :func:`read_result` reads messages from. Grading keeps at most
+#: ``SandboxedExecute.output_budget`` bytes of outputs; a bigger file (graded by an older version)
+#: is not parsed whole into memory: its scores are read, its messages are not.
+MAX_AUTOGRADED_BYTES = 64 * 2**20
+
+
+def read_result(db: Path, root: Path, assignment: str, student: str, messages: dict[str, str] | None = None) -> Result:
+    """Scores from the gradebook, messages from the autograded notebook (or ``messages``, by test name).
+
+    ``messages`` given (a grading worker sent them), the notebook is not read.
+    """
     from nbgrader.api import Gradebook
 
     autograded = Path(root) / "autograded" / student / assignment / f"{assignment}.ipynb"
     if not autograded.exists():
         raise GradingError("nbgrader produced no autograded notebook")
-    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nbformat.read(autograded, as_version=4).cells}
+    missing = "cell missing"
+    if messages is None:
+        size = autograded.stat().st_size
+        if size > MAX_AUTOGRADED_BYTES:
+            messages, missing = {}, f"messages not read: the autograded notebook is {size >> 20} MB"
+        else:
+            messages = {c.metadata.get("nbgrader", {}).get("grade_id"): verdict_message(c)
+                        for c in nbformat.read(autograded, as_version=4).cells}
+    order = list(messages)
     result = Result(student, assignment)
     with Gradebook(f"sqlite:///{db}") as gb:
         notebook = gb.find_submission_notebook(assignment, assignment, student)
-        for grade in sorted(notebook.grades, key=lambda g: list(cells).index(g.name) if g.name in cells else 0):
+        for grade in sorted(notebook.grades, key=lambda g: order.index(g.name) if g.name in order else 0):
             score = grade.score or 0.0
-            cell = cells.get(grade.name)
             result.tests.append(TestResult(grade.name, float(score), float(grade.max_score),
-                                           verdict_message(cell) if cell is not None else "cell missing"))
+                                           messages.get(grade.name, missing)))
         result.score = float(notebook.score)
         result.max_score = float(notebook.max_score)
     return result

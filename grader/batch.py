@@ -181,19 +181,42 @@ def _already_graded(out: Path, s: Submission) -> bool:
 
 
 def _grade_job(shard: str, path: str, assignment: str, student: str, template: str,
-               timeout: int | None, below: str | None = None) -> str | None:
-    """Autograde and make feedback in a shard (in a worker process). Returns the problem, or None."""
+               timeout: int | None, below: str | None = None) -> dict:
+    """Autograde and make feedback in a shard (in a worker process).
+
+    Returns the answer line's content: ``{"problem": why it could not be graded, or None,
+    "messages": {test: its message}}`` (bounded: the main process never reads the notebook).
+    """
     from nbgrader.converters import GenerateFeedback
 
     try:
-        grade_shard(Path(shard), Path(path), assignment, student, Path(template), timeout=timeout,
-                    below=Path(below) if below else None)
+        result = grade_shard(Path(shard), Path(path), assignment, student, Path(template), timeout=timeout,
+                             below=Path(below) if below else None)
         _run(GenerateFeedback, Path(shard), assignment, student, force=True)
-        return None
+        return {"problem": None, "messages": {t.name: t.message[:MESSAGE_CHARS] for t in result.tests}}
     except GradingError as error:
-        return str(error)
+        return {"problem": str(error)}
+    except MemoryError:  # RLIMIT_AS, where no cgroup could be made
+        return {"problem": _memory_problem(_worker_memory())}
     except Exception as error:  # a job must never take the others down
-        return f"{type(error).__name__}: {error}"
+        return {"problem": f"{type(error).__name__}: {error}"}
+
+
+#: Characters of each test's message a worker sends back (a course verdict is a few hundred).
+MESSAGE_CHARS = 10_000
+#: Memory each grading worker may use (``CNN_COURSE_WORKER_MEMORY``, e.g. 1G, 768M): a cgroup, or
+#: RLIMIT_AS where none can be made. Its kernel has a limit of its own (``--memory``).
+WORKER_MEMORY = "CNN_COURSE_WORKER_MEMORY"
+
+
+def _worker_memory() -> int:
+    from .sandbox import _size
+
+    return _size(os.environ.get(WORKER_MEMORY, "1G"))
+
+
+def _memory_problem(limit: int) -> str:
+    return f"grading it took more memory than a grading process may use ({limit >> 20} MB)"
 
 
 def worker_main() -> None:
@@ -210,6 +233,7 @@ def worker_main() -> None:
     current = {}
 
     def stop(signum, frame):  # also the last finished shard: the main process may have died merging it
+        _leave_cgroups()
         if current.get("shard"):
             shard = Path(current["shard"])
             for _ in range(20):  # a file still being written (by a dying child) makes one pass fail
@@ -219,6 +243,7 @@ def worker_main() -> None:
                 time.sleep(0.1)
             with contextlib.suppress(OSError):
                 os.rmdir(shard.parent)  # .shards/, once empty (the last worker to finish removes it)
+        _release_cgroups(_own_cgroups())
         os._exit(143)
 
     signal.signal(signal.SIGTERM, stop)
@@ -234,26 +259,104 @@ def worker_main() -> None:
     for line in sys.stdin:
         job = json.loads(line)
         current["shard"] = job["shard"]
-        problem = _grade_job(**job)
-        answers.write(json.dumps({"problem": problem}) + "\n")
+        answers.write(json.dumps(_grade_job(**job)) + "\n")
         answers.flush()
 
 
+_CGROUPS = "CNN_COURSE_WORKER_CGROUPS"  # the worker's own cgroups, for it to leave and remove when it is stopped
+
+
+def _own_cgroups() -> list[Path]:
+    """In a worker: the cgroups it was started in."""
+    return [Path(group) for group in os.environ.get(_CGROUPS, "").split(":") if group]
+
+
+def _leave_cgroups() -> None:
+    """Move this process to the groups that hold its own (a group with a process in it cannot be removed)."""
+    for group in _own_cgroups():
+        with contextlib.suppress(OSError):
+            (group.parent / "cgroup.procs").write_text(str(os.getpid()))
+
+
+def _release_cgroups(groups: list[Path]) -> None:
+    """Remove a worker's groups once its kernel's launcher (still in them) has cleaned up and gone (10 s at most)."""
+    from .sandbox import _remove_cgroup
+
+    deadline = time.monotonic() + 10
+    for group in groups:
+        while time.monotonic() < deadline:
+            try:
+                if not (group / "cgroup.procs").read_text().split():
+                    break
+            except OSError:
+                break
+            time.sleep(0.1)
+        _remove_cgroup(group)  # whatever is still in it is killed
+
+
 class _Worker:
-    """One worker process of :class:`_Pool` and the job it is grading."""
+    """One worker process of :class:`_Pool` and the job it is grading.
+
+    It runs under a memory limit (:data:`WORKER_MEMORY`): its own cgroups (made beside the main
+    process's, removed after it), or RLIMIT_AS where none can be made here.
+    """
+
+    _made = 0
 
     def __init__(self):
+        from .sandbox import WORKER_CGROUP_PREFIX, Limits, make_cgroups
+
+        self.memory = _worker_memory()
+        _Worker._made += 1
+        self.cgroups = make_cgroups(f"{WORKER_CGROUP_PREFIX}{os.getpid()}-{_Worker._made}",
+                                    Limits(memory=self.memory, processes=512))
         code = "import sys; from grader.batch import worker_main; worker_main()"
+        env = dict(os.environ, **{_CGROUPS: ":".join(map(str, self.cgroups))})
         self.process = subprocess.Popen([sys.executable, "-I", "-c", code, str(os.getpid())], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, bufsize=0)
+                                        stdout=subprocess.PIPE, bufsize=0, env=env, preexec_fn=self._limit)
         self.buffer = b""
         self.job = None
         self.started = 0.0
         self.reason = None  # why we killed it, if we did
 
+    def _limit(self) -> None:
+        """In the forked child, before exec: join the cgroups, or limit the address space."""
+        for group in self.cgroups:
+            (group / "cgroup.procs").write_text(str(os.getpid()))
+        if not self.cgroups:  # address space, not memory used: numpy and threads reserve more than they use
+            import resource
+            hard = resource.getrlimit(resource.RLIMIT_AS)[1]  # kept: the kernel's launcher raises its own soft limit
+            space = max(4 * self.memory, 4 << 30)
+            resource.setrlimit(resource.RLIMIT_AS, (space if hard == resource.RLIM_INFINITY else min(space, hard), hard))
+
     def send(self, job, args: dict) -> None:
         self.job, self.started = job, time.monotonic()
         self.process.stdin.write((json.dumps(args) + "\n").encode())
+
+    def death(self) -> str:
+        """Why it died (once it has): killed by us, by its memory limit, or else its exit code."""
+        code = self.process.wait()
+        if self.reason:
+            return self.reason
+        if self._out_of_memory():
+            return _memory_problem(self.memory)
+        return f"the grading process died (exit code {code})"
+
+    def _out_of_memory(self) -> bool:
+        if self.process.returncode != -signal.SIGKILL:  # the OOM killer's signal
+            return False
+        for group in self.cgroups:  # v1 memory.oom_control and v2 memory.events count the OOM killer's kills
+            for name in ("memory.oom_control", "memory.events"):
+                with contextlib.suppress(OSError, ValueError):
+                    counts = dict(line.split() for line in (group / name).read_text().splitlines())
+                    if int(counts.get("oom_kill", 0)) > 0:
+                        return True
+        return False
+
+    def release(self) -> None:
+        """Remove its cgroups, once it and its kernel's launcher are gone."""
+        _release_cgroups(self.cgroups)
+        self.cgroups = []
 
     def stop(self) -> None:
         """Ask it to end (it removes its shard), and make sure it does."""
@@ -264,6 +367,7 @@ class _Worker:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.release()
 
 
 class _Pool:
@@ -280,10 +384,15 @@ class _Pool:
         self.workers: list[_Worker] = []
 
     def run(self, jobs: dict, on_done) -> None:
-        """Run every job (``{key: kwargs of _grade_job}``); call ``on_done(key, problem)`` as each ends."""
+        """Run every job (``{key: kwargs of _grade_job}``); call ``on_done(key, answer)`` as each ends.
+
+        ``answer``: what :func:`_grade_job` returned, or ``{"problem": why the worker died}``.
+        """
         pending = list(jobs)
         while pending or any(w.job is not None for w in self.workers):
-            self.workers = [w for w in self.workers if w.job is not None or w.process.poll() is None]
+            for worker in [w for w in self.workers if w.job is None and w.process.poll() is not None]:
+                worker.release()
+                self.workers.remove(worker)
             while pending and len(self.workers) < self.size:
                 self.workers.append(_Worker())
             for worker in self.workers:
@@ -295,16 +404,17 @@ class _Pool:
                         pending.insert(0, key)
                         worker.job = None
                         worker.process.kill()
-                        worker.process.wait()
+                        worker.process.wait()  # released on the next round
             busy = {w.process.stdout.fileno(): w for w in self.workers if w.job is not None}
             ready = select.select(list(busy), [], [], 1.0)[0] if busy else []
             for fd in ready:
                 worker = busy[fd]
                 chunk = os.read(fd, 65536)
                 if not chunk:  # the worker died: only its own submission is lost
-                    code = worker.process.wait()
+                    why = worker.death()
                     shutil.rmtree(jobs[worker.job]["shard"], ignore_errors=True)
-                    on_done(worker.job, worker.reason or f"the grading process died (exit code {code})")
+                    worker.release()
+                    on_done(worker.job, {"problem": why})
                     worker.job = None
                     self.workers.remove(worker)
                     continue
@@ -312,7 +422,7 @@ class _Pool:
                 if b"\n" in worker.buffer:
                     line, worker.buffer = worker.buffer.split(b"\n", 1)
                     key, worker.job = worker.job, None
-                    on_done(key, json.loads(line)["problem"])
+                    on_done(key, json.loads(line))
             for worker in self.workers:
                 if worker.job is not None and not worker.reason and time.monotonic() - worker.started > self.limit:
                     worker.reason = f"grading took longer than {self.limit:.0f} s and was stopped"
@@ -471,15 +581,16 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                 shutil.rmtree(args["shard"], ignore_errors=True)
             progress = tqdm(total=len(todo), desc="grading", unit="notebook", file=sys.stderr, disable=not todo)
 
-            def done(s: Submission, problem: str | None) -> None:
+            def done(s: Submission, answer: dict) -> None:
                 shard = Path(jobs_args[s]["shard"])
-                if problem is None:
+                if answer["problem"] is None:
                     merge_shard(shard, out, s.assignment, s.student)  # one writer: the main process
                     _keep_submission(s, out)
-                    results.append((s.student, s.assignment, read_result(out / "gradebook.db", out, s.assignment,
-                                                                         s.student), "graded" + _late(out, s)))
+                    results.append((s.student, s.assignment, read_result(
+                        out / "gradebook.db", out, s.assignment, s.student, messages=answer["messages"]),
+                        "graded" + _late(out, s)))
                 else:
-                    results.append((s.student, s.assignment, None, f"NOT GRADED: {problem}"))
+                    results.append((s.student, s.assignment, None, f"NOT GRADED: {answer['problem']}"))
                 shutil.rmtree(shard, ignore_errors=True)
                 write_tables(out, _problems(results), formats)  # every finished student is kept
                 progress.update(1)

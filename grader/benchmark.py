@@ -6,6 +6,9 @@ bare nbclient execution of the same copy in a fresh process, and ``grader grade`
 of copies (sandboxed), sequential and with ``--jobs 2``, against plain ``nbgrader autograde``
 (nbgrader's default configuration: unsandboxed, one process) of the same submissions; then
 the widgets' time per slider move (redraw, PNG, texts; the browser's own drawing excluded).
+
+``--floods``: instead, the peak memory of a grading worker and of ``grade``'s main process while
+grading one submission of each class that floods the grader with output (:data:`FLOODS`).
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -174,3 +178,127 @@ def widget_update_times(moves_per_control: int = 12) -> str:
                          f"{statistics.median(times):.0f} ms, 95th percentile {times[int(0.95 * (len(times) - 1))]:.0f} ms, "
                          f"max {times[-1]:.0f} ms")
     return "widgets (time per control change, the browser's drawing excluded):\n  " + "\n  ".join(lines)
+
+
+# --- floods: what a submission can send the grader, and what that costs its memory ---------------------
+
+#: Cells that send about ``mb`` MB to the grader, by class (issue 14): each is what the output caps
+#: used to miss. ``{mb}`` and ``{RECORD_MIME}`` are filled in; a list is several cells.
+FLOODS = {
+    "print": ["import sys\nline = 'x' * 999 + '\\n'\nfor _ in range({mb} * 1000):\n    sys.stdout.write(line)\n"],
+    "display metadata": ["from IPython.display import display\nfor _ in range({mb}):\n"
+                         "    display({{'text/plain': 'x'}}, metadata={{'m': 'x' * 2**20}}, raw=True)\n"],
+    "raw errors": ["kernel = get_ipython().kernel\nfor _ in range({mb}):\n    kernel.session.send(kernel.iopub_socket, "
+                   "'error', {{'ename': 'E', 'evalue': 'x' * 2**20, 'traceback': []}}, parent=kernel.get_parent())\n"],
+    "records past the cap": ["from IPython.display import display\nprint('x' * 1_000_000)\nfor _ in range(2):\n"
+                             "    display({{'{RECORD_MIME}': {{'id': 'x', 'blob': 'x' * 2**20}}}}, raw=True)\n"],
+    "display updates": ["from IPython.display import display\n"
+                        "handles = [display({{'text/plain': str(i)}}, raw=True, display_id=True) for i in range({mb})]\n"
+                        "for handle in handles:\n    handle.update({{'text/plain': 'x' * 2**20}}, raw=True)\n"],
+    "cells under the cap": ["print('x' * 999_000)\n"],
+    "widgets": ["import ipywidgets\nkeep = [ipywidgets.Text(value='x' * 2**17) for _ in range({mb} * 8)]\n"],
+}
+#: Classes whose cell is repeated to send ``mb`` MB (each copy sends about this many MB).
+REPEATED = {"records past the cap": 3, "cells under the cap": 1}
+
+
+def flood_cells(kind: str, mb: int) -> list[str]:
+    """Sources of the cells that flood the grader with about ``mb`` MB of class ``kind``."""
+    from cnn_course.record import RECORD_MIME
+
+    cells = [source.format(mb=mb, RECORD_MIME=RECORD_MIME) for source in FLOODS[kind]]
+    return cells * max(1, mb // REPEATED[kind]) if kind in REPEATED else cells
+
+
+def flood_notebook(nb: nbformat.NotebookNode, kind: str, mb: int) -> nbformat.NotebookNode:
+    """``nb`` (a solved notebook) with the flood cells of ``kind`` right after its imports (the setup cell)."""
+    setup = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
+    nb.cells[setup + 1:setup + 1] = [nbformat.v4.new_code_cell(source) for source in flood_cells(kind, mb)]
+    return nb
+
+
+class PeakMemory:
+    """Peak resident memory (VmHWM) of a process and of each of its descendants, sampled from /proc.
+
+    ``with PeakMemory(pid) as peaks:`` samples every ``interval`` seconds in a thread until the
+    block ends; ``peaks.of(pid)`` and ``peaks.largest(word)`` (the largest among processes whose
+    command line holds ``word``) are in MB. A process's growth in its last ``interval`` is missed.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.1):
+        self.pid, self.interval = pid, interval
+        self.peaks: dict[int, tuple[str, float]] = {}
+        self._done = threading.Event()
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            try:
+                self._sample_once()
+            except OSError:  # a process that ended while /proc was read: the next round sees the rest
+                pass
+            self._done.wait(self.interval)
+
+    def _sample_once(self) -> None:
+        for pid in self._tree():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+            known, peak = self.peaks.get(pid, ("", 0.0))
+            self.peaks[pid] = (command or known, max(kb / 1024, peak))  # an exiting process has no command line
+
+    def _tree(self) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                children.setdefault(int(stat.read_text().rsplit(")", 1)[1].split()[1]), []).append(int(stat.parent.name))
+        tree, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            tree.append(pid)
+            todo += children.get(pid, [])
+        return tree
+
+    def of(self, pid: int) -> float:
+        return self.peaks.get(pid, ("", 0.0))[1]
+
+    def largest(self, word: str) -> float:
+        return max([mb for command, mb in self.peaks.values() if word in command] or [0.0])
+
+
+def flood_memory(mb: int = 600, assignment: str = "02_padding_stride", kinds: list | None = None) -> int:
+    """Grade one submission of each flood class (about ``mb`` MB each; or of ``kinds``, None the solved
+    notebook alone) and print the peak memory of each side."""
+    from .autograde import read_submission
+
+    print(f"{'flood (' + str(mb) + ' MB sent)':<24} {'worker peak':>12} {'main peak':>10} {'seconds':>8}  status")
+    kinds = [None, *FLOODS] if kinds is None else kinds
+    for kind in kinds:
+        with tempfile.TemporaryDirectory() as work:
+            klass = Path(work) / "class"
+            klass.mkdir()
+            nb = read_submission(solution_notebook(assignment))
+            nbformat.write(flood_notebook(nb, kind, mb) if kind else nb, klass / f"flooder__{assignment}.ipynb")
+            started = time.perf_counter()
+            grade = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(klass), "--out", str(Path(work) / "out")],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            with PeakMemory(grade.pid) as peaks:
+                printed, _ = grade.communicate()
+            row = next((line for line in printed.splitlines() if line.startswith("flooder ")), "?")
+            print(f"{kind or 'none (solved)':<24} {peaks.largest('worker_main'):>9.0f} MB {peaks.of(grade.pid):>7.0f} MB "
+                  f"{time.perf_counter() - started:>8.1f}  {' '.join(row.split()[2:])}", flush=True)
+    print(f"\nPeak resident memory (VmHWM, sampled every 0.1 s) of the grading worker and of `grader grade`'s main "
+          f"process while grading one solved {assignment} with each flood's cells added (about {mb} MB sent); the "
+          f"kernel's own memory is its sandbox's (--memory), not counted here.")
+    return 0

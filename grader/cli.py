@@ -6,6 +6,7 @@
     python -m grader export [--format F]     write the grade tables (grades.csv, Canvas's, Moodle's) from the gradebook
     python -m grader bundle [--out DIR]      build what students get: notebooks, cnn_course wheel, README
     python -m grader benchmark [NOTEBOOK]    time notebook execution, grading and widgets
+    python -m grader benchmark --floods      the grader's peak memory under output floods
 """
 from __future__ import annotations
 
@@ -110,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=None, help="folder to write (replaced; default dist/student-bundle)")
     p = commands.add_parser("benchmark", help="time notebook execution and grading on this machine")
     p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="only these notebooks (default: all)")
+    p.add_argument("--floods", action="store_true",
+                   help="instead, the grader's peak memory under each kind of output flood a submission can send")
     args = parser.parse_args(argv)
     if args.command == "release":
         return release()
@@ -148,6 +151,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {bundle(Path(args.out) if args.out else DEFAULT_OUT)}")
         return 0
     if args.command == "benchmark":
-        from .benchmark import main as benchmark
-        return benchmark(args.notebooks or None)
+        from . import benchmark
+        return benchmark.flood_memory() if args.floods else benchmark.main(args.notebooks or None)
     return 2  # pragma: no cover - argparse rejects unknown commands

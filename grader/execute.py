@@ -8,13 +8,17 @@ folder of its own (TCP cannot cross the sandbox's network namespace).
 """
 from __future__ import annotations
 
+import json
 import time
+from queue import Empty
 
 import nbformat
+import zmq
+from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
-from traitlets import CaselessStrEnum, Integer, Unicode, default
+from traitlets import Bool, CaselessStrEnum, DottedObjectName, Integer, Type, Unicode, default
 
 from cnn_course.record import RECORD_MIME
 
@@ -23,21 +27,66 @@ from .sandbox import KERNEL_NAME, KERNELSPEC_DIR, Limits, ipc_prefix
 #: Seconds each later cell of a notebook may run once one of its cells has timed out: a function
 #: that hangs, called by several test cells, costs one full cell timeout, not one per cell.
 AFTER_TIMEOUT = 5
-#: Characters of output kept per cell. A cell that prints without end would otherwise fill the
-#: grader's memory (about 100 MB per second of printing) until its timeout.
-OUTPUT_LIMIT = 1_000_000
-#: Characters of widget messages (comm state and buffers) kept per notebook: a loop that creates
-#: widgets without end would otherwise grow the grader's copy of their states (35 MB/s, measured).
-WIDGET_LIMIT = 10_000_000
-#: Records (``cnn_course.record``) kept per cell past the limit: one is the test's, two already
-#: make the cell's verdict "more than one record" (a forgery), so more are never needed.
-RECORDS_PAST_LIMIT = 2
+#: Bytes of kernel messages (their JSON, plus binary buffers) a notebook's outputs, display updates,
+#: errors, records and widget states may use. A course notebook uses under 300 kB; without a
+#: budget, a notebook that prints, displays, raises or makes widgets without end (or 600 cells each
+#: under a per-cell cap) fills the grader's memory (3-4 GB measured for 600 MB sent).
+OUTPUT_BUDGET = 16 * 2**20
+#: Bytes of that budget one cell may use: a chatty cell is cut, later cells keep their outputs.
+CELL_OUTPUT_LIMIT = 2**20
+#: Past the budget a test cell still keeps its record (``cnn_course.record``), if it is at most this
+#: big (a course record is under 150 kB), and records past the budget use at most RECORD_RESERVE
+#: bytes per notebook; a second record is kept as a stub (two make the verdict "more than one record").
+RECORD_LIMIT = 2 * 2**20
+RECORD_RESERVE = 8 * 2**20
+#: Characters of an error's name and of its value kept once the budget is spent (its last line only).
+ERROR_LINE_LIMIT = 1_000
+#: Bytes of one part of an output message the grader accepts: a larger part closes the connection
+#: (it is made again after the cell: the part and what the kernel sent meanwhile are lost), so that
+#: no single output message is decoded into the grader's memory (a print loop sends 150 MB ones).
+MESSAGE_LIMIT = 8 * 2**20
+#: Messages the grader's sockets queue before the kernel's side has to hold them (in the kernel's memory).
+QUEUE_LIMIT = 16
+#: Seconds to wait for a cell's last outputs once the kernel has replied (nbclient's default is 4:
+#: too short for a flooding cell on a loaded machine). Outputs still missing then are not kept.
+IOPUB_TIMEOUT = 10
+#: The kinds of message nbclient makes outputs, display updates or widget state of; others are dropped.
+OUTPUT_KINDS = {"stream", "display_data", "execute_result", "update_display_data", "error", "clear_output",
+                "comm_open", "comm_msg", "comm_close"}
+
+
+def message_size(msg: dict) -> int:
+    """Bytes of a kernel message as the grader keeps it: its content as JSON, plus its binary buffers."""
+    size = len(json.dumps(msg.get("content"), default=str))
+    return size + sum(memoryview(buffer).nbytes for buffer in msg.get("buffers") or [])
+
+
+class SandboxKernelClient(AsyncKernelClient):
+    """A kernel client whose output (iopub) socket refuses oversized message parts and queues few messages."""
+
+    def connect_iopub(self, identity: bytes | None = None) -> zmq.Socket:
+        # Context options are the defaults of the sockets it makes next: this one only.
+        self.context.setsockopt(zmq.MAXMSGSIZE, MESSAGE_LIMIT)
+        self.context.setsockopt(zmq.RCVHWM, QUEUE_LIMIT)
+        try:
+            return super().connect_iopub(identity)
+        finally:
+            self.context.setsockopt(zmq.MAXMSGSIZE, -1)  # ZeroMQ's defaults
+            self.context.setsockopt(zmq.RCVHWM, 1000)
+
+    def reconnect_iopub(self) -> None:
+        """A new output socket: ZeroMQ never reconnects one that refused an oversized message."""
+        if self._iopub_channel is not None:
+            self._iopub_channel.close()
+            self._iopub_channel = None  # made again on first use
 
 
 class SandboxKernelManager(AsyncKernelManager):
     """A kernel manager that finds the sandbox kernelspec and talks over per-kernel IPC sockets."""
 
     transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+    client_class = DottedObjectName("grader.execute.SandboxKernelClient")
+    client_factory = Type(SandboxKernelClient, klass=AsyncKernelClient)
 
     def _ip_default(self) -> str:
         return ipc_prefix() if self.transport == "ipc" else super()._ip_default()
@@ -48,29 +97,47 @@ class SandboxKernelManager(AsyncKernelManager):
 
 
 class SandboxedExecute(Execute):
-    """nbgrader's ``Execute`` in the sandbox kernel, with a wall-clock cap per notebook.
+    """nbgrader's ``Execute`` in the sandbox kernel, with a wall-clock cap and an output budget per notebook.
 
     Each cell may run ``timeout`` seconds (``Execute.timeout``); the whole notebook at most
     ``wall`` seconds (later cells are stopped at once); after one cell timed out, later cells
     get at most ``after_timeout`` seconds each.
+
+    Every message the kernel sends that would be kept (outputs, their metadata, display updates,
+    errors, records, widget messages) is counted as it arrives against ``output_budget`` bytes per
+    notebook, of which one cell may use ``cell_output_limit``. Past either, the cell keeps a note
+    saying so and only what its verdict needs: a test cell's record (at most ``RECORD_LIMIT``
+    bytes; a bigger one is kept as a stub that scores 0 as malformed) and its last error's last line.
     """
 
     kernel_name = Unicode(KERNEL_NAME, help="kernelspec in grader/kernelspec/").tag(config=True)
     wall = Integer(help="seconds the whole notebook may run (default: CNN_COURSE_NOTEBOOK_WALL or 300)").tag(config=True)
     after_timeout = Integer(AFTER_TIMEOUT, help="seconds per cell once a cell has timed out").tag(config=True)
-    output_limit = Integer(OUTPUT_LIMIT, help="characters of output kept per cell; past them only errors and "
-                                              "records are kept, and a note says the output was cut").tag(config=True)
-    widget_limit = Integer(WIDGET_LIMIT, help="characters of widget messages kept per notebook; later ones are "
-                                              "ignored (the widgets' saved state stops there)").tag(config=True)
+    output_budget = Integer(OUTPUT_BUDGET, help="bytes of kernel messages (outputs and their metadata, display "
+                                                "updates, errors, records, widget messages) kept per notebook; "
+                                                "past them a cell keeps a note, its test record and its last "
+                                                "error's last line").tag(config=True)
+    cell_output_limit = Integer(CELL_OUTPUT_LIMIT, help="bytes of the output budget one cell may use").tag(config=True)
+    # nbgrader raises out of the whole notebook when a cell's last outputs are late (a flooding
+    # cell on a loaded machine): here the cell keeps what arrived, and grading goes on.
+    raise_on_iopub_timeout = Bool(False, help="stop grading when a cell's outputs are late").tag(config=True)
+    iopub_timeout = Integer(IOPUB_TIMEOUT, help="seconds to wait for a cell's outputs after its reply").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs["kernel_manager_class"] = SandboxKernelManager  # nbgrader's own default would lose the sandbox
         super().__init__(*args, **kwargs)
         self._deadline: float | None = None
         self._timed_out = False
-        self._output_sizes: dict[int, int] = {}
-        self._records_past_limit: dict[int, int] = {}
-        self._widget_size = 0
+        self._reset_budget()
+
+    def _reset_budget(self) -> None:
+        self._used = 0  # bytes of the budget used by the notebook
+        self._notebook_full = False
+        self._cell_used: dict[int, int] = {}
+        self._closed: set[int] = set()  # cells that keep nothing more (they have their note)
+        self._reserve_used = 0  # bytes of records kept past the budget
+        self._records_past: dict[int, int] = {}
+        self._cut_errors: dict[int, dict] = {}  # the error line a cell keeps past the budget
 
     @default("wall")
     def _wall_default(self) -> int:
@@ -78,32 +145,127 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._deadline, self._timed_out = time.monotonic() + self.wall, False
-        self._output_sizes, self._records_past_limit, self._widget_size = {}, {}, 0
+        self._reset_budget()
         return super().preprocess(nb, resources, km)
 
-    def handle_comm_msg(self, outs, msg, cell_index):
-        """Widget messages, up to ``widget_limit`` characters per notebook; later ones are ignored."""
-        self._widget_size += len(str(msg.get("content", {}).get("data"))) + sum(map(len, msg.get("buffers") or []))
-        if self._widget_size <= self.widget_limit:
-            super().handle_comm_msg(outs, msg, cell_index)
+    def _admit(self, cell_index: int, size: int) -> bool:
+        """Count ``size`` bytes against the budget: True when they fit (and are now used).
 
-    def output(self, outs, msg, display_id, cell_index):
-        """Keep a cell's outputs up to ``output_limit`` characters; past them, errors and a few records only."""
-        content = msg.get("content") or {}
-        data = content.get("data") or {}
-        size = len(content.get("text") or "") + sum(len(str(value)) for value in data.values())
-        before = self._output_sizes.get(cell_index, 0)
-        self._output_sizes[cell_index] = before + size
-        if before + size <= self.output_limit or msg.get("msg_type") == "error":
-            return super().output(outs, msg, display_id, cell_index)
-        if before <= self.output_limit:  # the first output past the limit: say so, once
-            outs.append(nbformat.v4.new_output(
-                "stream", name="stderr",
-                text=f"[output cut: this cell printed more than {self.output_limit:,} characters; the rest was not kept]\n"))
-        if RECORD_MIME in data and self._records_past_limit.get(cell_index, 0) < RECORDS_PAST_LIMIT:
-            self._records_past_limit[cell_index] = self._records_past_limit.get(cell_index, 0) + 1
-            return super().output(outs, msg, display_id, cell_index)
+        A message too big for its cell closes that cell; one that fits a cell but not what is left of
+        the notebook's budget closes the notebook: nothing more fits, in any later cell.
+        """
+        cell_used = self._cell_used.get(cell_index, 0)
+        if self._notebook_full or cell_index in self._closed or cell_used + size > self.cell_output_limit:
+            return False
+        if self._used + size > self.output_budget:
+            self._notebook_full = True
+            return False
+        self._cell_used[cell_index], self._used = cell_used + size, self._used + size
+        return True
+
+    def _close(self, cell, cell_index: int) -> None:
+        """The first message past the budget: the cell says so, once, and keeps nothing more."""
+        if cell_index in self._closed:
+            return
+        self._closed.add(cell_index)
+        what = (f"this notebook's outputs passed the {self.output_budget:,} bytes grading keeps" if self._notebook_full
+                else f"this cell's outputs passed the {self.cell_output_limit:,} bytes a cell may keep")
+        cell.outputs.append(nbformat.v4.new_output("stream", name="stderr",
+                                                   text=f"[output cut: {what}; the rest was not kept]\n"))
+
+    def process_message(self, msg, cell, cell_index):
+        """Every message of a cell: counted against the budget before nbclient keeps anything of it."""
+        msg_type = msg.get("msg_type")
+        content = msg.get("content")
+        if not isinstance(content, dict):
+            return None
+        if msg_type in ("status", "execute_input"):  # control flow: only their state and count are read
+            count = content.get("execution_count")
+            slim = {"execution_state": str(content.get("execution_state"))[:10]}
+            if isinstance(count, int):
+                slim["execution_count"] = count
+            return self._process({**msg, "content": slim}, cell, cell_index)
+        if msg_type not in OUTPUT_KINDS:
+            return None
+        if cell_index not in self._closed and self._admit(cell_index, message_size(msg)):
+            return self._process(msg, cell, cell_index)
+        self._close(cell, cell_index)
+        if msg_type == "error":
+            self._keep_error_line(cell, cell_index, content)
+        elif msg_type in ("display_data", "execute_result") and RECORD_MIME in (content.get("data") or {}):
+            self._keep_record(cell, cell_index, content["data"][RECORD_MIME])
         return None
+
+    def _process(self, msg, cell, cell_index):
+        try:
+            return super().process_message(msg, cell, cell_index)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:  # a message that is not what it says
+            self.log.debug("dropped a malformed %s message: %s", msg.get("msg_type"), error)
+            return None
+
+    def _keep_error_line(self, cell, cell_index: int, content: dict) -> None:
+        """An error past the budget: its name and value, cut short, in place of an earlier one kept so."""
+        ename, evalue = str(content.get("ename", "Error"))[:100], str(content.get("evalue", ""))[:ERROR_LINE_LIMIT]
+        line = nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+        earlier = self._cut_errors.get(cell_index)
+        cell.outputs[:] = [o for o in cell.outputs if o is not earlier]
+        self._cut_errors[cell_index] = line
+        cell.outputs.append(line)
+
+    def _keep_record(self, cell, cell_index: int, payload) -> None:
+        """A test cell's record past the budget: the first if small enough, then a stub for a second."""
+        from .preprocessors import _is_test_cell
+
+        count = self._records_past.get(cell_index, 0)
+        if not _is_test_cell(cell) or count >= 2:
+            return
+        self._records_past[cell_index] = count + 1
+        if count == 0:
+            size = len(json.dumps(payload, default=str))
+            if size <= RECORD_LIMIT and self._reserve_used + size <= RECORD_RESERVE:
+                self._reserve_used += size
+            else:  # too big to keep: judged malformed (0 points)
+                payload = {"id": cell.metadata.nbgrader.get("grade_id"), "not_kept": f"a record of {size:,} bytes"}
+        else:  # only the count matters: a second record makes the verdict "more than one record"
+            payload = {"not_kept": "a second record"}
+        cell.outputs.append(nbformat.v4.new_output("display_data", data={RECORD_MIME: payload}))
+
+    def on_cell_executed(self, **kwargs):
+        """nbgrader adds the reply's error to the cell when no output carried it: counted, or cut to its last line."""
+        reply = kwargs.get("execute_reply") or {}
+        content = reply.get("content") or {}
+        if content.get("status") == "error":
+            fields = {key: content.get(key) for key in ("ename", "evalue", "traceback")}
+            cell_index = kwargs.get("cell_index", -1)
+            if not self._admit(cell_index, len(json.dumps(fields, default=str))):
+                ename, evalue = str(fields["ename"])[:100], str(fields["evalue"])[:ERROR_LINE_LIMIT]
+                reply = {**reply, "content": {**content, "ename": ename, "evalue": evalue,
+                                              "traceback": [f"{ename}: {evalue}"]}}
+                kwargs["execute_reply"] = reply
+        return super().on_cell_executed(**kwargs)
+
+    async def _async_poll_for_reply(self, msg_id, cell, timeout, task_poll_output_msg, task_poll_kernel_alive):
+        reply = await super()._async_poll_for_reply(msg_id, cell, timeout, task_poll_output_msg, task_poll_kernel_alive)
+        if task_poll_output_msg.cancelled():  # its last outputs did not come within iopub_timeout
+            if isinstance(self.kc, SandboxKernelClient):
+                await self._async_reconnect_iopub()  # in case an oversized message closed it
+            cell.outputs.append(nbformat.v4.new_output(
+                "stream", name="stderr", text=f"[output cut: the cell's last outputs did not arrive within "
+                                              f"{self.iopub_timeout} s of its end; they were not kept]\n"))
+        return reply
+
+    async def _async_reconnect_iopub(self) -> None:
+        """A new output socket, once it receives: the next cell's first outputs must not be lost."""
+        self.kc.reconnect_iopub()
+        deadline = time.monotonic() + self.iopub_timeout
+        while time.monotonic() < deadline:
+            request = self.kc.kernel_info()  # its busy/idle status comes on the output socket
+            try:
+                while (await self.kc.iopub_channel.get_msg(timeout=1))["parent_header"].get("msg_id") != request:
+                    pass  # what the kernel still sends of the last cell is dropped
+                return
+            except Empty:
+                continue
 
     def _get_timeout(self, cell):
         timeout = super()._get_timeout(cell)

@@ -60,6 +60,9 @@ INSIDE_IPC = "/run/cnn-course-ipc"
 PREFIX = "cnn-course-sandbox-"      # per-kernel work folders in the temporary folder
 IPC_PREFIX = "cnn-course-ipc-"      # per-kernel IPC socket folders (see ipc_prefix)
 CGROUP_PREFIX = "cnn-course-"
+#: Cgroups of grading workers (``grader.batch``): ``cnn-course-worker-<pid of grade>-<n>``. A kernel's
+#: groups are made beside its worker's, not inside: the worker's limit counts the worker alone.
+WORKER_CGROUP_PREFIX = f"{CGROUP_PREFIX}worker-"
 MPL_INSIDE = "/tmp/home/.matplotlib"
 
 
@@ -182,12 +185,16 @@ def _font_list() -> Path | None:
 
 
 def _own_cgroup(controller: str) -> str | None:
-    """This process's cgroup path for a v1 ``controller`` ("" for v2), from /proc/self/cgroup."""
+    """This process's cgroup path for a v1 ``controller`` ("" for v2), from /proc/self/cgroup.
+
+    Inside a grading worker's group, the group that holds it: where the worker's own group was made.
+    """
     try:
         for line in Path("/proc/self/cgroup").read_text().splitlines():
             _, controllers, path = line.split(":", 2)
             if controller in controllers.split(","):
-                return path
+                parent, _, name = path.rpartition("/")
+                return (parent or "/") if name.startswith(WORKER_CGROUP_PREFIX) else path
     except OSError:
         return None
     return None
@@ -288,7 +295,7 @@ def sweep() -> None:
             continue
         parent = Path("/sys/fs/cgroup") / controller / own.lstrip("/")
         for group in parent.glob(f"{CGROUP_PREFIX}*") if parent.is_dir() else []:
-            pid = group.name[len(CGROUP_PREFIX):]
+            pid = group.name.removeprefix(WORKER_CGROUP_PREFIX).removeprefix(CGROUP_PREFIX).split("-")[0]
             if pid.isdigit() and not _alive(int(pid)):
                 _remove_cgroup(group)
 
@@ -428,6 +435,8 @@ class Launch:
             (group / "cgroup.procs").write_text(str(os.getpid()))
         import resource
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))  # a grading worker's own soft limit is not the kernel's
         if not self.cgroups:  # coarser fallback: address space and (as 65534 only) a per-user process count
             space = max(2 * self.limits.memory, 4 << 30)
             resource.setrlimit(resource.RLIMIT_AS, (space, space))

@@ -252,7 +252,7 @@ def _leftovers() -> set[str]:
 
 
 def _owner_alive(path: str) -> bool:
-    match = re.search(r"cnn-course-(?:sandbox-|ipc-)?(\d+)", Path(path).name)
+    match = re.search(r"cnn-course-(?:sandbox-|ipc-|worker-)?(\d+)", Path(path).name)
     return bool(match) and Path(f"/proc/{match.group(1)}").exists()
 
 
@@ -428,6 +428,64 @@ def test_a_hanging_function_scores_zero_for_itself_only(graded_class):
     assert total(row) == 15
 
 
+# --- a class that floods the grader with output ----------------------------------------------------
+
+#: MB each flooder sends (issue 14 measured 600: 3-4 GB workers, a 1.8 GB main process).
+FLOOD_MB = 200
+#: Memory a grading worker may use in this run: the budget keeps floods far below it.
+WORKER_LIMIT_MB = 600
+#: Neither the budget nor the output socket's cap bounds a kernel's execute *reply*: only the worker's limit does.
+REPLY_FLOOD = "get_ipython().payload_manager.write_payload({'source': 'x', 'data': 'x' * (450 << 20)})\n"
+
+
+@pytest.fixture(scope="module")
+def flooded_class(tmp_path_factory):
+    """Two honest students, one flooder per class of ``grader.benchmark.FLOODS`` and one reply flooder, graded
+    once with ``grade --jobs 2`` while the peak memory (VmHWM) of grade's processes is sampled from /proc."""
+    from grader.benchmark import FLOODS, PeakMemory, flood_notebook
+
+    work = tmp_path_factory.mktemp("floods")
+    klass, out = work / "class", work / "course"
+    klass.mkdir()
+    students = {"alice": notebook("solved"), "bob": notebook("blank"), "replier": notebook("solved", REPLY_FLOOD)}
+    for kind in FLOODS:
+        students["flood-" + kind.replace(" ", "-")] = flood_notebook(notebook("solved"), kind, FLOOD_MB)
+    for name, nb in students.items():
+        nbformat.write(nb, klass / f"{name}__{A}.ipynb")
+    env = dict(os.environ, CNN_COURSE_WORKER_MEMORY=f"{WORKER_LIMIT_MB}M", CNN_COURSE_KERNEL_MEMORY="3G")
+    grade = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(klass), "--out", str(out), "--jobs", "2"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    with PeakMemory(grade.pid) as peaks:
+        stdout, stderr = grade.communicate(timeout=900)
+    return dict(table=grade_rows(out), printed=stdout + stderr, peaks=peaks, main=grade.pid, floods=list(FLOODS))
+
+
+FLOODED = pytest.mark.xdist_group("flooded-class")
+
+
+@FLOODED
+def test_output_floods_leave_the_grading_processes_memory_bounded(flooded_class):
+    peaks = flooded_class["peaks"]
+    assert peaks.largest("worker_main") < 700, peaks.peaks
+    assert peaks.of(flooded_class["main"]) < 700, peaks.peaks
+
+
+@FLOODED
+def test_a_flooder_is_graded_on_its_code_and_its_classmates_are_graded_right(flooded_class):
+    table = flooded_class["table"]
+    assert total(table["alice"]) == 20 and total(table["bob"]) == 0, flooded_class["printed"]
+    for kind in flooded_class["floods"]:  # solved notebooks: the flood costs them nothing
+        row = table["flood-" + kind.replace(" ", "-")]
+        assert (row["status"], total(row)) == ("graded", 20), (kind, row["status"])
+
+
+@FLOODED
+def test_a_flood_no_budget_foresaw_costs_only_its_own_submission(flooded_class):
+    row = flooded_class["table"]["replier"]
+    assert (row["status"], row["reason"]) == (
+        "not_graded", f"grading it took more memory than a grading process may use ({WORKER_LIMIT_MB} MB)")
+
+
 # --- units: the pieces the class run relies on -----------------------------------------------------
 
 
@@ -543,8 +601,9 @@ def test_a_launcher_whose_parent_died_while_it_started_starts_nothing(tmp_path):
 
 def test_printing_or_making_widgets_without_end_keeps_bounded_outputs_and_the_record(tmp_path):
     """A flood of printing (or of widgets) would fill the grader's memory until the cell's timeout (2 GB in
-    15 s, measured): past ``output_limit`` characters a cell keeps only a note, its errors and its first
-    records; past ``widget_limit`` characters of widget messages a notebook keeps no more widget state."""
+    15 s, measured): past ``cell_output_limit`` bytes a cell keeps only a note, its last error and a test
+    cell's record; widget messages count too. The flooding cell's last outputs may come late on a loaded
+    machine (nbgrader then raised CellTimeoutError out of the whole notebook): the cell keeps what came."""
     import json
 
     from cnn_course.record import RECORD_MIME
@@ -555,7 +614,8 @@ def test_printing_or_making_widgets_without_end_keeps_bounded_outputs_and_the_re
               f"display({{'{RECORD_MIME}': {{'id': 'kept'}}, 'text/plain': 'record'}}, raw=True)\n")
     widgets = "import ipywidgets\nkeep = []\nwhile True:\n    keep.append(ipywidgets.IntSlider(description='w' * 200))\n"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code in (flood, chatty, widgets)])
-    step = SandboxedExecute(timeout=3, output_limit=200_000, widget_limit=200_000)
+    nb.cells[1].metadata.nbgrader = {"grade": True, "solution": False, "grade_id": "kept", "points": 1}
+    step = SandboxedExecute(timeout=3, cell_output_limit=200_000)
     nb, _ = step.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
     for cell in nb.cells[:2]:
         text = sum(len(o.get("text", "")) for o in cell.outputs)
@@ -565,3 +625,77 @@ def test_printing_or_making_widgets_without_end_keeps_bounded_outputs_and_the_re
     assert [o for o in nb.cells[1].outputs if RECORD_MIME in (o.get("data") or {})]  # the test's record too
     saved = json.dumps(nb.metadata.get("widgets", {}))
     assert 10_000 < len(saved) < 2 * 200_000, len(saved)  # some widgets kept, then no more
+
+
+def test_one_output_budget_counts_every_kind_of_message_and_keeps_what_verdicts_need():
+    """Fake kernel messages of every kind into the hooks nbclient calls: past ``output_budget`` bytes per
+    notebook (or ``cell_output_limit`` per cell) nothing is kept but a note, a test cell's record of
+    bounded size and an error's cut last line."""
+    import json
+
+    from cnn_course.record import RECORD_MIME
+    from grader.execute import ERROR_LINE_LIMIT, RECORD_LIMIT, SandboxedExecute
+
+    step = SandboxedExecute(output_budget=200_000, cell_output_limit=20_000)
+    step.clear_before_next_output = False  # as execute_cell leaves it
+    nb = nbformat.v4.new_notebook()
+
+    def cell(test: str | None = None):
+        new = nbformat.v4.new_code_cell("")
+        if test:
+            new.metadata.nbgrader = {"grade": True, "solution": False, "grade_id": test, "points": 1}
+        nb.cells.append(new)
+        return len(nb.cells) - 1
+
+    def send(index: int, msg_type: str, content: dict, buffers=()) -> None:
+        step.process_message({"msg_type": msg_type, "header": {"msg_type": msg_type}, "parent_header": {"msg_id": "m"},
+                              "content": content, "buffers": list(buffers)}, nb.cells[index], index)
+
+    def kept() -> int:
+        return len(json.dumps([c.outputs for c in nb.cells])) + len(json.dumps(step.widget_state, default=str)) \
+            + sum(len(b["data"]) for own in step.widget_buffers.values() for b in own.values())
+
+    record = {"id": "t", "function": "f", "outcomes": [{"value": "x" * 1000}]}
+    step.process_message({"msg_type": "status", "header": {}, "parent_header": {},
+                          "content": {"execution_state": "busy", "execution_count": "9" * 10**6}}, nb.cells[cell()], 0)
+    assert nb.cells[0].get("execution_count") is None  # a forged count is not kept
+    flooders = [
+        ("stream", lambda i: {"name": "stdout", "text": "x" * 999}),
+        ("display_data", lambda i: {"data": {"text/plain": "x"}, "metadata": {"huge": "m" * 5000}, "transient": {}}),
+        ("error", lambda i: {"ename": "E" * 500, "evalue": "v" * 5000, "traceback": ["t" * 3000] * 3}),
+        ("display_data", lambda i: {"data": {RECORD_MIME: record, "text/plain": "r"}, "metadata": {}}),
+        ("comm_open", lambda i: {"comm_id": f"c{i}", "target_name": "jupyter.widget", "data": {
+            "state": {"_model_name": "M", "_model_module": "m", "value": "w" * 3000}, "buffer_paths": [["b"]]}}),
+    ]
+    for msg_type, content in flooders:
+        index = cell()
+        for i in range(40):
+            send(index, msg_type, content(i), buffers=[b"\0" * 2000] if msg_type == "comm_open" else ())
+        assert any("[output cut: this cell's outputs passed" in o.get("text", "") for o in nb.cells[index].outputs)
+        assert kept() < 20_000 * len(flooders) + 20_000, (msg_type, kept())
+    errors = [o for o in nb.cells[3].outputs if o.output_type == "error"]
+    assert len(errors[-1].evalue) <= ERROR_LINE_LIMIT and len("".join(errors[-1].traceback)) < 2 * ERROR_LINE_LIMIT
+    assert len([o for o in nb.cells[4].outputs if RECORD_MIME in o.get("data", {})]) < 40  # not a test cell
+    # The display shown first is updated with big data: counted too. Many cells, each under the cell limit.
+    shown = cell()
+    send(shown, "display_data", {"data": {"text/plain": "a"}, "metadata": {}, "transient": {"display_id": "d"}})
+    for _ in range(20):
+        send(shown, "update_display_data", {"data": {"text/plain": "u" * 5000}, "metadata": {}, "transient": {"display_id": "d"}})
+    for _ in range(300):
+        send(cell(), "stream", {"name": "stdout", "text": "y" * 19_000})
+    assert kept() < 200_000 + 300 * 200, kept()  # the budget, and a note per cell past it
+    assert any("this notebook's outputs passed the 200,000 bytes" in o.get("text", "") for o in nb.cells[-1].outputs)
+    # Past the budget, test cells keep their record (one; a stub for a second or an oversized one), raw errors a line.
+    honest, forger, oversized = cell("t"), cell("t"), cell("t")
+    send(honest, "display_data", {"data": {RECORD_MIME: record, "text/plain": "r" * 10**5}, "metadata": {"m": "m" * 10**5}})
+    send(honest, "error", {"ename": "VerdictPending", "evalue": "recorded", "traceback": ["t" * 10**5]})
+    for _ in range(3):
+        send(forger, "display_data", {"data": {RECORD_MIME: record}, "metadata": {}})
+    send(oversized, "display_data", {"data": {RECORD_MIME: {"id": "t", "blob": "z" * (RECORD_LIMIT + 1)}}, "metadata": {}})
+    records = {i: [o.data[RECORD_MIME] for o in nb.cells[i].outputs if RECORD_MIME in o.get("data", {})]
+               for i in (honest, forger, oversized)}
+    assert records[honest] == [record] and nb.cells[honest].outputs[-2].data.keys() == {RECORD_MIME}
+    assert [o.ename for o in nb.cells[honest].outputs if o.output_type == "error"] == ["VerdictPending"]
+    assert len(records[forger]) == 2 and records[forger][0] == record
+    assert records[oversized][0]["id"] == "t" and "blob" not in records[oversized][0]
+    assert kept() < 200_000 + 300 * 200 + 10_000, kept()
