@@ -27,7 +27,7 @@ from tests.course_copies import fresh_copy, solved_notebook
 from tests.test_instructor_lab import as_student
 from tests.test_submission_files import exchange_step
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("term")]  # its module fixture is made once
 A02, A05 = "02_padding_stride", "05_backprop"
 M02, M05 = 20, 30  # their points
 
