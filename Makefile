@@ -4,6 +4,8 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 LAB_ARGS ?=
+# Jupyter refuses to start as root unless told: as root (a container, a VM's only account), tell it.
+ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab instructor test test-fast notebooks bundle benchmark help
 
@@ -28,14 +30,14 @@ $(STAMP): pyproject.toml
 # nbgrader's instructor extensions off (lab/student/, found first on JUPYTER_CONFIG_PATH).
 lab: $(STAMP)
 	JUPYTER_CONFIG_PATH="$(CURDIR)/lab/student$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
-	  $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)/notebooks" $(LAB_ARGS)
+	  $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)/notebooks" $(ROOT_ARGS) $(LAB_ARGS)
 
 # The instructor face: the course root (nbgrader_config.py) with formgrader; lab/instructor/ quiets its dialogs.
 # First a warning (with the chmod that fixes it) when other accounts can read solutions/, grader/ or the grades.
 instructor: $(STAMP)
 	@$(PY) -m grader.permissions "$(CURDIR)"
 	JUPYTER_CONFIG_PATH="$(CURDIR)/lab/instructor$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
-	  $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
+	  $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ROOT_ARGS) $(LAB_ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)

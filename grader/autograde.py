@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 
 from .config import COURSE_ROOT, SOURCE_DIRECTORY, course_config, use_alembic_head
-from .student_files import RefusedFile, make_folder_private, make_private, open_regular
+from .student_files import NBGRADER_FILES, RefusedFile, make_folder_private, make_private, open_regular, read_regular
 
 LEARNER = "learner"
 
@@ -347,6 +347,43 @@ def quiet_stderr():
         os.close(saved)
 
 
+#: Bytes one of nbgrader's files of a submission (a timestamp, a secret) may have: more is no such file.
+MAX_RECORD_BYTES = 1024
+
+
+def submission_record(path: Path, below: Path | None) -> dict[str, bytes]:
+    """nbgrader's files of the submission whose notebook is ``path`` (``timestamp.txt``, ``submission_secret.txt``).
+
+    They are the notebook's neighbours in its own folder (``submitted/<student>/<assignment>/``), never in
+    ``below`` itself (a flat folder of many students' notebooks). Each a regular file reached without a
+    link, at most :data:`MAX_RECORD_BYTES`; one that is not is left out (nbgrader then has no time for it).
+    """
+    path = Path(path)
+    if below is None or Path(os.path.abspath(path.parent)) == Path(os.path.abspath(below)):
+        return {}
+    record = {}
+    for name in NBGRADER_FILES:
+        if not os.path.lexists(path.parent / name):
+            continue
+        try:
+            data = read_regular(path.parent / name, below, limit=MAX_RECORD_BYTES)
+        except RefusedFile:
+            continue
+        if len(data) <= MAX_RECORD_BYTES:
+            record[name] = data
+    return record
+
+
+def submission_time(record: dict[str, bytes]):
+    """The UTC time (naive, as nbgrader's gradebook has it) in a :func:`submission_record`, or None."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        return parse_utc(record["timestamp.txt"].decode("utf-8").strip())
+    except (KeyError, ValueError, UnicodeDecodeError, OverflowError):
+        return None
+
+
 def grade_shard(shard: Path, submission: Path, assignment: str, student: str, template: Path,
                 source_root: Path = COURSE_ROOT, timeout: int | None = None, below: Path | None = None) -> Result:
     """Autograde one submission in folder ``shard`` (created; left in place for merging).
@@ -367,6 +404,8 @@ def grade_shard(shard: Path, submission: Path, assignment: str, student: str, te
         nbformat.write(notebook, target)
     else:
         target.write_bytes(data)
+    for name, content in submission_record(submission, below).items():  # nbgrader's whole record: its time, its secret
+        (target.parent / name).write_bytes(content)
     shutil.copyfile(template, shard / "gradebook.db")
     with quiet_stderr():
         _run(Autograde, shard, assignment, student, source_root=source_root, timeout=timeout, force=True,
@@ -462,6 +501,49 @@ def merge_shard(shard: Path, root: Path, assignment: str, student: str) -> None:
                 mine.needs_manual_grade = grade.needs_manual_grade if mine.manual_score is None else False
             for comment in their_nb.comments:
                 gb.find_comment(comment.name, their_nb.name, assignment, student).auto_comment = comment.auto_comment
-            our_nb = gb.find_submission_notebook(their_nb.name, assignment, student)
-            our_nb.late_submission_penalty = their_nb.late_submission_penalty
         gb.db.commit()
+        assign_late_penalties(gb, assignment, student, Path(root))
+
+
+def assign_late_penalties(gb, assignment: str, student: str, root: Path) -> None:
+    """Each notebook's late penalty in the course gradebook ``gb``, as nbgrader's ``AssignLatePenalties`` sets it.
+
+    In a shard the gradebook has no due date; the course's has it (``nbgrader db assignment add --duedate``,
+    formgrader's Edit), with the student's extension. The plugin and its settings are the course's
+    (``LateSubmissionPlugin.penalty_method`` in ``root``'s nbgrader_config.py, :func:`nbgrader_settings`).
+    """
+    from nbgrader.preprocessors import AssignLatePenalties
+
+    judge = AssignLatePenalties(config=nbgrader_settings(root))
+    judge.init_plugin()
+    submission = gb.find_submission(assignment, student)
+    seconds = submission.total_seconds_late
+    for notebook in submission.notebooks:
+        gb.db.refresh(notebook)  # its score, with the grades just written
+        notebook.late_submission_penalty = None  # on time (or newly so: an extension, a newer submission)
+        if seconds > 0:
+            penalty = judge.plugin_inst.late_submission_penalty(student, notebook.score, seconds)
+            if penalty is not None:
+                notebook.late_submission_penalty = judge._check_late_penalty(notebook, penalty)
+    gb.db.commit()
+
+
+def nbgrader_settings(root: Path):
+    """The settings nbgrader's own commands read in course folder ``root``: the ``nbgrader_config.py`` of
+    Jupyter's config path (``~/.jupyter``, ``/etc/jupyter`` ...), then ``root``'s own, the later winning."""
+    from jupyter_core.paths import jupyter_config_path
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    files = [Path(folder) / "nbgrader_config.py" for folder in [*reversed(jupyter_config_path()), str(root)]]
+    key = tuple((str(f), f.stat().st_mtime_ns) for f in files if f.is_file())
+    if key not in _SETTINGS:  # read once per grading run (once per merged submission otherwise)
+        settings = Config()
+        for file in files:
+            if file.is_file():
+                settings.merge(PyFileConfigLoader(file.name, path=str(file.parent)).load_config())
+        _SETTINGS[key] = settings
+    return _SETTINGS[key]
+
+
+_SETTINGS: dict[tuple, object] = {}

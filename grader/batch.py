@@ -12,13 +12,15 @@ SUBMISSIONS may be
 The assignment is recognised from the notebook's graded cells, whatever the file is called.
 Results go to the course folder ``--out`` (default: the repository, so that nbgrader's
 formgrader and commands see the same gradebook): ``gradebook.db``, ``submitted/``,
-``autograded/``, ``feedback/<student>/<assignment>/<assignment>.html``, ``grades.csv``.
-Students already graded keep their results (and manual grades) unless ``--force``.
+``autograded/``, ``feedback/<student>/<assignment>/<assignment>.html``, ``grades.csv`` and the other
+grade tables (``grader.grades``). nbgrader's record of a submission (``timestamp.txt``,
+``submission_secret.txt``) goes with it into autograded/ and feedback/, its time into the gradebook.
+A submission already graded, as formgrader tells it, keeps its results (and manual grades) unless
+``--force``; a newer one is graded again (manual grades kept).
 """
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import os
 import select
@@ -35,6 +37,7 @@ from pathlib import Path
 
 from . import permissions
 from .autograde import (
+    MAX_SUBMISSION_BYTES,
     GradingError,
     Result,
     _run,
@@ -45,9 +48,12 @@ from .autograde import (
     read_result,
     read_submission,
     register_assignments,
+    submission_record,
+    submission_time,
 )
 from .config import COURSE_ROOT
-from .student_files import RefusedFile, copy_regular, make_folder_private, refusal
+from .grades import write_tables
+from .student_files import NBGRADER_FILES, RefusedFile, copy_regular, make_folder_private, read_regular, refusal
 
 
 @dataclass(eq=False)  # hashable by identity: one job per submission
@@ -65,6 +71,25 @@ def _student_from_file(name: str) -> str:
         if separator in stem:
             return stem.split(separator, 1)[0]
     return stem
+
+
+def student_id_problem(student: str, name: str) -> str | None:
+    """Why ``student``, the id read from the file or folder name ``name``, cannot be a student's, or None.
+
+    The id names the student's folders (``autograded/<student>/``, ``feedback/<student>/``) and her
+    gradebook row: it must not be empty (``_x.ipynb``), hidden or a step up (a leading ``.``), a path
+    (``/``, ``\\``) or hold control characters (a newline in a folder name).
+    """
+    if not student:
+        return f"cannot tell the student from the file name '{printable(name)}' (name it <student>__<anything>.ipynb)"
+    named = f"the student id '{printable(student)}'" + (f" (from '{printable(name)}')" if student != name else "")
+    if student.startswith("."):
+        return f"{named} starts with '.'"
+    if any(ch in "/\\" for ch in student):
+        return f"{named} has a path separator"
+    if any(unicodedata.category(ch)[0] == "C" for ch in student):
+        return f"{named} has a control character"
+    return None
 
 
 def find_submissions(folder: Path, refused: dict[Path, str] | None = None) -> list[Submission]:
@@ -86,9 +111,14 @@ def find_submissions(folder: Path, refused: dict[Path, str] | None = None) -> li
             continue
         if not entry.is_dir() or entry.is_symlink() or entry in refused:
             if entry.suffix == ".ipynb":
-                found.append(Submission(_student_from_file(entry.name), entry, problem=reason(entry), top=folder))
+                student = _student_from_file(entry.name)
+                found.append(Submission(student or entry.name, entry, top=folder,
+                                        problem=student_id_problem(student, entry.name) or reason(entry)))
             elif entry.is_dir() or entry in refused:  # a student's folder that is a link
                 found.append(Submission(entry.name, entry, problem=reason(entry), top=folder))
+            continue
+        if student_id_problem(entry.name, entry.name):
+            found.append(Submission(entry.name, entry, problem=student_id_problem(entry.name, entry.name)))
             continue
         notebooks, links = [], []
         for parent, folders, files in os.walk(entry):  # never descends through a link
@@ -120,18 +150,34 @@ def identify(submissions: list[Submission]) -> list[Submission]:
     return submissions
 
 
-def _already_graded(out: Path, assignment: str, student: str) -> bool:
+def _already_graded(out: Path, s: Submission) -> bool:
+    """Whether ``s`` is what the course folder ``out`` holds graded, as formgrader decides it.
+
+    nbgrader (``get_autograded_students``): the student's ``autograded/`` folder exists, the gradebook has
+    her submission, and its time is the submission's ``timestamp.txt`` (both may be absent). A submission
+    with no time (an LMS's) is also compared by its bytes with the copy kept in ``submitted/``: a newer
+    submission, one way or the other, is graded again.
+    """
     from nbgrader.api import Gradebook, MissingEntry
 
     db = out / "gradebook.db"
-    if not db.exists() or not (out / "autograded" / student / assignment).exists():
+    if not db.exists() or not (out / "autograded" / s.student / s.assignment).exists():
         return False
     with Gradebook(f"sqlite:///{db}") as gb:
         try:
-            gb.find_submission(assignment, student)
-            return True
+            graded_at = gb.find_submission(s.assignment, s.student).timestamp
         except MissingEntry:
             return False
+    record = submission_record(s.path, s.top)
+    if submission_time(record) != graded_at:
+        return False
+    kept = out / "submitted" / s.student / s.assignment / f"{s.assignment}.ipynb"
+    if "timestamp.txt" in record or not kept.is_file() or kept.is_symlink() or os.path.samefile(kept, s.path):
+        return True
+    try:
+        return read_regular(s.path, s.top, limit=MAX_SUBMISSION_BYTES) == kept.read_bytes()
+    except RefusedFile:
+        return True  # reported when it is read to be graded
 
 
 def _grade_job(shard: str, path: str, assignment: str, student: str, template: str,
@@ -427,58 +473,6 @@ def spreadsheet_safe(text: str) -> str:
     return text
 
 
-def write_grades_csv(out: Path, statuses: dict[str, str] | None = None) -> Path:
-    """One row per student: status, total, then per assignment its score and each test's score.
-
-    ``statuses``: this run's status per student ("graded", or "NOT GRADED: why"); students it
-    names who are not in the gradebook (nothing could be graded) get a row with no scores, and
-    students of the gradebook it does not name (graded by an earlier run) "graded earlier".
-    Written to a temporary file and renamed: an interrupted write never leaves half a file.
-    """
-    from nbgrader.api import Assignment, BaseCell, Grade, Gradebook, Student, SubmittedAssignment, SubmittedNotebook
-
-    statuses = statuses or {}
-    path = out / "grades.csv"
-    columns, rows = [], {}
-    if (out / "gradebook.db").exists():
-        with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
-            maximum = {}
-            for assignment in sorted(gb.assignments, key=lambda a: a.name):
-                columns.append((assignment.name, None))
-                maximum[assignment.name] = assignment.max_score
-                columns += [(assignment.name, cell.name) for notebook in assignment.notebooks
-                            for cell in notebook.grade_cells]
-            # One query for every grade (per-cell lookups cost O(students x cells) queries, each time
-            # the file is rewritten, which is after every student).
-            scores: dict[str, dict[tuple[str, str | None], float]] = {s.id: {} for s in gb.students}
-            for student, assignment, cell, score in (
-                    gb.db.query(Student.id, Assignment.name, BaseCell.name, Grade.score).select_from(Grade)
-                    .join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
-                    .join(SubmittedAssignment, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
-                    .join(Student, SubmittedAssignment.student_id == Student.id)
-                    .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
-                    .join(BaseCell, Grade.cell_id == BaseCell.id)):
-                own = scores.setdefault(student, {})
-                own[assignment, cell] = score
-                own[assignment, None] = own.get((assignment, None), 0.0) + score
-            for student, own in scores.items():
-                submitted = [a for a, cell in columns if cell is None and (a, None) in own]
-                rows[student] = ([f"{sum(own[a, None] for a in submitted):g}", f"{sum(maximum[a] for a in submitted):g}"]
-                                 + [f"{own[key]:g}" if key in own else "" for key in columns])
-    header = ["student_id", "status", "total", "max_total"] + [
-        a if cell is None else f"{a}/{cell}" for a, cell in columns]
-    blank = [""] * (len(header) - 2)
-    partial = path.with_name(f".grades.{os.getpid()}.csv")
-    with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for student in sorted(set(rows) | set(statuses)):
-            writer.writerow([spreadsheet_safe(cell) for cell in
-                             [student, statuses.get(student, "graded earlier")] + rows.get(student, blank)])
-    os.replace(partial, path)
-    return path
-
-
 def _summary(results: list[tuple[str, str, Result | None, str]]) -> str:
     width = max([len(printable(s)) for s, *_ in results] + [7])
     lines = [f"{'student':<{width}}  {'assignment':<24} {'score':>13}  status"]
@@ -488,13 +482,16 @@ def _summary(results: list[tuple[str, str, Result | None, str]]) -> str:
     return "\n".join(lines)
 
 
-def _statuses(results: list[tuple[str, str, Result | None, str]]) -> dict[str, str]:
-    """Each student's status for grades.csv: one line, per assignment when there are several."""
-    by_student: dict[str, list[tuple[str, str]]] = {}
+def _problems(results: list[tuple[str, str, Result | None, str]]) -> dict[tuple[str, str], str]:
+    """This run's submissions that could not be graded, for the grade tables: ``{(student, assignment): why}``."""
+    problems: dict[tuple[str, str], str] = {}
+    graded = {(student, assignment) for student, assignment, _, status in results if not status.startswith("NOT GRADED")}
     for student, assignment, _, status in results:
-        by_student.setdefault(student, []).append((assignment, status))
-    return {student: items[0][1] if len(items) == 1 else "; ".join(f"{a}: {st}" for a, st in sorted(items))
-            for student, items in by_student.items()}
+        if status.startswith("NOT GRADED: "):
+            why = status.removeprefix("NOT GRADED: ")
+            key = (student, "" if (student, assignment) in graded else assignment)  # her second notebook, say
+            problems[key] = f"{problems[key]}; {why}" if key in problems else why
+    return problems
 
 
 @contextlib.contextmanager
@@ -515,12 +512,15 @@ def _stopped_by_signals():
             signal.signal(signum, handler)
 
 
-def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: int | None = None) -> int:
+def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: int | None = None,
+          formats: tuple[str, ...] = ()) -> int:
     """Grade every submission under ``source`` into course folder ``out``; print a summary.
 
     Returns 0 when every submission was graded (or had been), 1 when some could not be (each
-    has a row in grades.csv whose ``status`` says why), 2 when ``source`` is unusable.
-    grades.csv is rewritten after each student, so an interrupted run keeps every finished one.
+    has a row in grades.csv whose ``status`` is ``not_graded`` and whose ``reason`` says why), 2 when
+    ``source`` is unusable. The grade tables (``grader.grades``: grades.csv, grades-detail.csv, and
+    grades-<format>.csv for each of ``formats``) are rewritten after each student, so an interrupted run
+    keeps every finished one.
     """
     from tqdm import tqdm
 
@@ -549,14 +549,18 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                 if not zipfile.is_zipfile(source_path):
                     print(f"grader grade: {source}: neither a folder nor a zip file", file=sys.stderr)
                     return 2
-                refused = _unzip(source_path, Path(unzipped))
+                try:
+                    refused = _unzip(source_path, Path(unzipped))
+                except (RefusedZip, zipfile.BadZipFile) as error:
+                    print(f"grader grade: {source}: not extracted: {error}", file=sys.stderr)
+                    return 2
                 source_path = Path(unzipped)
             submissions = identify(find_submissions(source_path, refused))
             todo = []
             for s in submissions:
                 if s.problem:
                     results.append((s.student, s.assignment or "?", None, f"NOT GRADED: {s.problem}"))
-                elif not force and _already_graded(out, s.assignment, s.student):
+                elif not force and _already_graded(out, s):
                     results.append((s.student, s.assignment, read_result(out / "gradebook.db", out, s.assignment,
                                                                          s.student), "already graded (--force regrades)"))
                 else:
@@ -568,9 +572,11 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                     results.append((s.student, s.assignment, None, f"NOT GRADED: second notebook {s.path.name}"))
                 seen.add((s.student, s.assignment))
             templates = _prepare_course(out, {s.assignment for s in todo})
-            jobs_args = {s: dict(shard=str(shards / f"{s.student}--{s.assignment}"), path=str(s.path),
+            # Shards by number: a student id may be as long as a file name may be (NAME_MAX), and longer with a suffix.
+            jobs_args = {s: dict(shard=str(shards / str(number)), path=str(s.path),
                                  assignment=s.assignment, student=s.student, template=str(templates[s.assignment]),
-                                 timeout=timeout, below=str(s.top) if s.top else None) for s in todo}
+                                 timeout=timeout, below=str(s.top) if s.top else None)
+                         for number, s in enumerate(todo)}
             for args in jobs_args.values():
                 shutil.rmtree(args["shard"], ignore_errors=True)
             progress = tqdm(total=len(todo), desc="grading", unit="notebook", file=sys.stderr, disable=not todo)
@@ -581,11 +587,12 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                     merge_shard(shard, out, s.assignment, s.student)  # one writer: the main process
                     _keep_submission(s, out)
                     results.append((s.student, s.assignment, read_result(
-                        out / "gradebook.db", out, s.assignment, s.student, messages=answer["messages"]), "graded"))
+                        out / "gradebook.db", out, s.assignment, s.student, messages=answer["messages"]),
+                        "graded" + _late(out, s)))
                 else:
                     results.append((s.student, s.assignment, None, f"NOT GRADED: {answer['problem']}"))
                 shutil.rmtree(shard, ignore_errors=True)
-                write_grades_csv(out, _statuses(results))  # every finished student is kept
+                write_tables(out, _problems(results), formats)  # every finished student is kept
                 progress.update(1)
 
             pool.run(jobs_args, done)
@@ -595,7 +602,7 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
         finally:
             pool.close()
             shutil.rmtree(shards, ignore_errors=True)
-    csv_path = write_grades_csv(out, _statuses(results))
+    csv_path = write_tables(out, _problems(results), formats)
     print(_summary(results))
     failed = sum(1 for *_, status in results if status.startswith("NOT GRADED"))
     print(f"\n{len(results) - failed} graded, {failed} not graded." + f" Grades: {csv_path}; feedback: {out / 'feedback'}")
@@ -605,18 +612,51 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
     return 1 if failed else 0
 
 
+def _late(out: Path, s: Submission) -> str:
+    """`` (late by 2 h 05 min, penalty 20)`` for the summary when the gradebook has ``s`` late, else ``""``."""
+    from nbgrader.api import Gradebook
+
+    from .grades import _late_by
+
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
+        submission = gb.find_submission(s.assignment, s.student)
+        seconds, penalty = submission.total_seconds_late, submission.late_submission_penalty
+    return f" ({_late_by(seconds)}" + (f", penalty {penalty:g})" if penalty else ")") if seconds > 0 else ""
+
+
 def _keep_submission(s: Submission, out: Path) -> None:
-    """Keep a copy of what was graded in ``out/submitted/``, as nbgrader does (not onto itself), the instructor's alone.
+    """Keep a copy of what was graded in ``out/submitted/``, as nbgrader does (not onto itself), the instructor's alone:
+    the notebook, and nbgrader's files of it (:func:`~grader.autograde.submission_record`).
 
     Copied as read for grading: a regular file, never through a link (a file swapped for one since is not kept).
     """
     copy = out / "submitted" / s.student / s.assignment / f"{s.assignment}.ipynb"
     if copy.exists() and not copy.is_symlink() and os.path.samefile(copy, s.path):
-        return  # grading nbgrader's own submitted/ tree in place
+        return  # grading nbgrader's own submitted/ tree in place (its record is there)
     with contextlib.suppress(RefusedFile):
         copy_regular(s.path, copy, below=s.top)
+    record = submission_record(s.path, s.top)
+    for name in NBGRADER_FILES:  # the submission's record, and no older one's (formgrader compares its time)
+        kept = copy.parent / name
+        if kept.is_symlink() or kept.exists():
+            kept.unlink()
+        if name in record:
+            with open(os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600), "wb") as handle:
+                handle.write(record[name])
     for folder in (copy.parent, copy.parent.parent, out / "submitted"):
         make_folder_private(folder)
+
+
+#: What a zip of a class may hold, uncompressed, and its number of entries. A class of 1000 students
+#: with a few files each is under 10 000 entries; 4 GB is 40 notebooks at the 100 MB a submission may be
+#: (MAX_SUBMISSION_BYTES), or 1000 course notebooks with every output (a few MB each). Past either, it is
+#: a zip bomb, not a class: extracting it would fill the temporary folder's disk or take hours of inodes.
+MAX_ZIP_BYTES = 4 * 2**30
+MAX_ZIP_ENTRIES = 10_000
+
+
+class RefusedZip(Exception):
+    """A zip of submissions that is not extracted; the message says why, in one line."""
 
 
 def _unzip(archive_path: Path, folder: Path) -> dict[Path, str]:
@@ -625,10 +665,20 @@ def _unzip(archive_path: Path, folder: Path) -> dict[Path, str]:
     zipfile never makes a link (an entry that is one becomes a file holding the link's target), but
     such an entry is a student's link all the same: find_submissions reports it by this reason, and
     nothing reads it. An entry's Unix mode is in the high 16 bits of its ``external_attr``.
+    :class:`RefusedZip` before anything is extracted when the zip holds more than :data:`MAX_ZIP_ENTRIES`
+    entries or :data:`MAX_ZIP_BYTES` uncompressed (as its entries declare it; zipfile never extracts
+    more of an entry than it declares, it fails on the checksum instead).
     """
     refused = {}
     with zipfile.ZipFile(archive_path) as archive:
-        for info in archive.infolist():
+        entries = archive.infolist()
+        size = sum(info.file_size for info in entries)
+        if len(entries) > MAX_ZIP_ENTRIES:
+            raise RefusedZip(f"{len(entries)} entries, more than the {MAX_ZIP_ENTRIES} a class's zip may have")
+        if size > MAX_ZIP_BYTES:
+            raise RefusedZip(f"{size / 2**20:.0f} MB uncompressed, more than the {MAX_ZIP_BYTES / 2**20:.0f} MB "
+                             f"a class's zip may hold")
+        for info in entries:
             path = Path(archive.extract(info, folder))  # zipfile's own sanitising of names (no ../)
             mode = info.external_attr >> 16
             if mode and not info.is_dir():

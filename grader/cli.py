@@ -4,6 +4,7 @@
     python -m grader check PATH.ipynb        grade one notebook with the hidden tests (self-study)
     python -m grader grade SUBMISSIONS       autograde a class, write grades.csv and feedback
     python -m grader report [COURSE]         what the class got wrong: report.html, mistakes.csv, summary
+    python -m grader export [--format F]     write the grade tables (grades.csv, Canvas's, Moodle's) from the gradebook
     python -m grader bundle [--out DIR]      build what students get: notebooks, cnn_course wheel, README
     python -m grader benchmark [NOTEBOOK]    time notebook execution, grading and widgets
     python -m grader benchmark --floods      the grader's peak memory under output floods
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from .autograde import LEARNER, GradingError, Result, assignment_of, cached_template, grade_shard, read_submission
 from .config import CELL_TIMEOUT, COURSE_ROOT
+from .grades import FORMATS
 
 
 def format_table(result: Result, notebook: str) -> str:
@@ -96,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="memory one kernel may use, e.g. 2G (default), 512M; more is killed and not graded")
     p.add_argument("--wall", type=int, default=None, metavar="S",
                    help="seconds a whole notebook may run (default 300); later cells are stopped and score 0")
+    p.add_argument("--format", action="append", choices=FORMATS, default=[], metavar="FORMAT",
+                   help="also write grades-FORMAT.csv for an LMS: canvas, moodle (repeatable; grades.csv and "
+                        "grades-detail.csv are always written)")
     p.add_argument("--no-sandbox", action="store_true",
                    help="run student code WITHOUT the bubblewrap sandbox, with your user's rights: it can read "
                         "the answers, change any grade and any of your files; only for trusted submissions")
@@ -103,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("course", nargs="?", default=str(COURSE_ROOT),
                    help="the course folder `grade --out` wrote, or formgrader's (default: the repository)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
+    p = commands.add_parser("export", help="write the grade tables from the gradebook (after manual grading, say)")
+    p.add_argument("--format", action="append", choices=FORMATS, default=[], metavar="FORMAT",
+                   help="also write grades-FORMAT.csv: canvas, moodle (repeatable)")
+    p.add_argument("--out", default=str(COURSE_ROOT), help="the course folder (default: the repository)")
     p = commands.add_parser("bundle", help="build the student bundle: notebooks, the cnn_course wheel, README")
     p.add_argument("--out", default=None, help="folder to write (replaced; default dist/student-bundle)")
     p = commands.add_parser("benchmark", help="time notebook execution and grading on this machine")
@@ -129,13 +138,25 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         else:
             os.environ.pop(sandbox.SWITCH, None)
-        return grade(args.submissions, Path(args.out), jobs=args.jobs, force=args.force, timeout=args.timeout)
+        return grade(args.submissions, Path(args.out), jobs=args.jobs, force=args.force, timeout=args.timeout,
+                     formats=tuple(args.format))
     if args.command == "report":
         from .report import report
 
         code, text = report(Path(args.course).expanduser().resolve(), args.json)
         print(text, file=sys.stderr if code else sys.stdout)
         return code
+    if args.command == "export":
+        from .grades import write_tables
+
+        if not (Path(args.out) / "gradebook.db").exists():
+            print(f"grader export: {args.out}: no gradebook.db (nothing graded there yet)", file=sys.stderr)
+            return 2
+        csv_path = write_tables(Path(args.out).resolve(), formats=tuple(args.format))
+        for path in [csv_path, csv_path.with_name("grades-detail.csv")] + [
+                csv_path.with_name(f"grades-{kind}.csv") for kind in args.format if kind != "csv"]:
+            print(f"wrote {path}")
+        return 0
     if args.command == "bundle":
         from .bundle import DEFAULT_OUT, bundle
         print(f"wrote {bundle(Path(args.out) if args.out else DEFAULT_OUT)}")

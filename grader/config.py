@@ -192,6 +192,8 @@ def configure_instructor(c: Config, root: str | Path = COURSE_ROOT) -> Config:
     # Collect copies only the assignment's notebooks, never through a student's link, into private folders.
     c.ExchangeFactory.collect = "grader.exchange.SafeCollect"
     c.ExchangeFactory.release_feedback = "grader.exchange.SafeReleaseFeedback"
+    # `nbgrader export`: the released assignments only, to nbgrader-grades.csv (grades.csv is `grader grade`'s).
+    c.ExportApp.plugin_class = "grader.nbgrader_export.ReleasedCsvExport"
     if c.CourseDirectory.db_url.startswith("sqlite:///"):  # another database is the instructor's to set up
         register_assignments(Path(c.CourseDirectory.db_url.removeprefix("sqlite:///")), Path(c.CourseDirectory.root))
     return c

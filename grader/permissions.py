@@ -23,7 +23,8 @@ from pathlib import Path
 from .config import COURSE_ROOT, SOURCE_DIRECTORY
 
 #: What students must not read, relative to the course folder: hidden tests, the reference, grades, work.
-SECRETS = (SOURCE_DIRECTORY, "grader", "gradebook.db", "grades.csv", "submitted", "autograded", "feedback")
+SECRETS = (SOURCE_DIRECTORY, "grader", "gradebook.db", "grades.csv", "grades-detail.csv", "grades-canvas.csv",
+           "grades-moodle.csv", "nbgrader-grades.csv", "submitted", "autograded", "feedback")
 
 
 @functools.cache

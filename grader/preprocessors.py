@@ -38,9 +38,13 @@ def _error_line(output) -> str:
     return f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".strip().rstrip(":")
 
 
-def timeout_message(timeout: float | None) -> str:
+def _ran_too_long(timeout: float | None) -> str:
     limit = f" ({timeout:g} s)" if timeout else ""
-    return f"this cell ran longer than the time limit{limit} and was stopped: an endless loop?"
+    return f"ran longer than the time limit{limit} and was stopped"
+
+
+def timeout_message(timeout: float | None) -> str:
+    return f"this cell {_ran_too_long(timeout)}: an endless loop?"
 
 
 def explain_error(output, earlier_failures: list[tuple[str, dict]], timeout: float | None) -> str:
@@ -58,7 +62,8 @@ def explain_error(output, earlier_failures: list[tuple[str, dict]], timeout: flo
             or (earlier_failures[-1] if earlier_failures else None)
         if culprit:
             cell, error = culprit
-            why = timeout_message(timeout) if error.get("ename") in TIMEOUT_ERRORS else f"stopped with {_error_line(error)}"
+            why = (f"{_ran_too_long(timeout)} (an endless loop?)" if error.get("ename") in TIMEOUT_ERRORS
+                   else f"stopped with {_error_line(error)}")
             return (f"{name} is not defined: the cell {cell!r} {why}, so {name} was never defined. "
                     f"Fix that cell and run it without errors")
         return (f"{name} is not defined: did its cell run without errors? "

@@ -54,3 +54,16 @@ def with_sources(nb: nbformat.NotebookNode, sources: dict[str, str]) -> nbformat
     if missing:
         raise KeyError(f"no cell with grade_id {sorted(missing)}")
     return nb
+
+
+def grade_rows(course: Path) -> dict[str, dict[str, str]]:
+    """``{student_id: row}`` of a course folder's grades.csv, each row with its grades-detail.csv columns too
+    (``<assignment>/<test>``)."""
+    import csv
+
+    rows: dict[str, dict[str, str]] = {}
+    for name in ("grades.csv", "grades-detail.csv"):
+        with (Path(course) / name).open() as handle:
+            for row in csv.DictReader(handle):
+                rows.setdefault(row["student_id"], {}).update(row)
+    return rows

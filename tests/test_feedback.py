@@ -127,3 +127,12 @@ def test_feedback_has_no_empty_output_for_the_widget(feedback):
     # Every Out[n] prompt left is followed by something to see.
     shown = re.findall(r'Out\[\d+\]:</div>\s*<div class="[^"]*output_subarea[^"]*">(.*?)</div>', html, re.S)
     assert all(re.sub(r"<[^>]+>", "", part).strip() or "<img" in part for part in shown), shown
+
+
+def test_formgraders_grading_view_wraps_long_lines_too():
+    from tests.test_html_safety import grading_view
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('x' * 500)", outputs=[
+        nbformat.v4.new_output("stream", name="stdout", text="hint " * 100)])])
+    css = re.findall(r"<style[^>]*>(.*?)</style>", grading_view(nb), re.S)
+    assert any(re.search(r"div\.output_area pre[^{]*\{[^}]*white-space:\s*pre-wrap", block) for block in css)

@@ -128,5 +128,8 @@ def test_a_timeout_and_an_undefined_function_are_explained():
     assert ("same_padding is not defined: the cell 'same_padding' stopped with SyntaxError: invalid syntax"
             in text(syntax))
     assert "scores 0 of 3 points" in text(syntax)
+    looped = verdict_outputs("test_same_padding_hidden", undefined, 3, [("same_padding", _error("KeyboardInterrupt", ""))], 60)
+    assert ("same_padding is not defined: the cell 'same_padding' ran longer than the time limit (60 s) and was "
+            "stopped (an endless loop?), so same_padding was never defined") in text(looped)
     unknown = verdict_outputs("test_same_padding_hidden", undefined, 3, [], 60)
     assert "did its cell run without errors? (a SyntaxError there leaves it undefined)" in text(unknown)

@@ -18,7 +18,8 @@ import pytest
 
 from grader import sandbox
 from grader.autograde import cached_template, grade_id_of
-from grader.batch import _summary, printable, spreadsheet_safe, write_grades_csv
+from grader.batch import _summary, printable, spreadsheet_safe
+from grader.grades import write_tables
 from grader.preprocessors import RestoreGradingMetadata
 from tests.course_copies import solved_notebook
 
@@ -123,11 +124,14 @@ def test_numbers_and_plain_names_are_left_as_they_are():
 
 
 def test_grades_csv_quotes_formulas_in_names_and_statuses(tmp_path):
-    statuses = {'=HYPERLINK("http://evil","click")': "graded", "bob": "NOT GRADED: second notebook @SUM(1).ipynb",
-                "carol": "=1+1"}
-    with write_grades_csv(tmp_path, statuses).open() as handle:
-        cells = [cell for row in csv.reader(handle) for cell in row]
-    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")], cells
+    problems = {('=HYPERLINK("http://evil","click")', "?"): "not a notebook", ("bob", ""): "second notebook @SUM(1).ipynb",
+                ("carol", "?"): "=1+1"}
+    write_tables(tmp_path, problems, formats=("canvas", "moodle"))
+    for name in ("grades.csv", "grades-detail.csv", "grades-canvas.csv", "grades-moodle.csv"):
+        with (tmp_path / name).open() as handle:
+            cells = [cell for row in csv.reader(handle) for cell in row]
+        assert '=HYPERLINK("http://evil","click")' not in cells and "'=HYPERLINK(\"http://evil\",\"click\")" in cells
+        assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")], (name, cells)
 
 
 def test_the_summary_prints_control_characters_escaped():

@@ -40,10 +40,11 @@ def course(tmp_path_factory):
     return course
 
 
-def as_student(step: str, course: Path, home: Path) -> None:
+def as_student(step: str, course: Path, home: Path, assignment: str = ASSIGNMENT, student: str | None = None) -> None:
     """A student of the same machine runs nbgrader's ``step`` (fetch_assignment, submit, fetch_feedback) in ``home``.
 
     In this process, with the exchange classes nbgrader's commands use (a command would cost seconds of start-up).
+    nbgrader names the student by the account's name, or ``student`` (``--student``).
     """
     from nbgrader.auth import Authenticator
     from nbgrader.coursedir import CourseDirectory
@@ -52,9 +53,12 @@ def as_student(step: str, course: Path, home: Path) -> None:
 
     config = Config()
     config.CourseDirectory.course_id = "cnn-course"
-    config.CourseDirectory.assignment_id = ASSIGNMENT
+    config.CourseDirectory.assignment_id = assignment
+    if student:
+        config.CourseDirectory.student_id = student
     config.Exchange.root = str(course / "exchange")
     config.Exchange.assignment_dir = str(home)
+    config.Exchange.cache = str(home / ".nbgrader-cache")  # a student's own (not this account's ~/.local)
     coursedir = CourseDirectory(config=config)
     kind = {"fetch_assignment": default.ExchangeFetchAssignment, "submit": default.ExchangeSubmit,
             "fetch_feedback": default.ExchangeFetchFeedback}[step]

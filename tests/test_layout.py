@@ -38,8 +38,8 @@ def test_ci_runs_make_test_and_tolerates_no_tests_collected():
 
 
 def test_instructor_working_folders_are_ignored_by_git():
-    folders = ["submitted/x", "autograded/x", "feedback/x", "gradebook.db", "grades.csv", "release/x", ".venv/x",
-               "exchange/x", "dist/x"]
+    folders = ["submitted/x", "autograded/x", "feedback/x", "gradebook.db", "grades.csv", "grades-detail.csv",
+               "grades-canvas.csv", "nbgrader-grades.csv", "release/x", ".venv/x", "exchange/x", "dist/x"]
     ignored = subprocess.run(["git", "check-ignore", *folders], cwd=ROOT, capture_output=True, text=True).stdout.split()
     assert ignored == folders
 
@@ -111,3 +111,12 @@ def test_gradebooks_get_nbgrader_schema_head_without_its_subprocess(tmp_path):
         pass
     with sqlite3.connect(tmp_path / "gradebook.db") as db:
         assert db.execute("select version_num from alembic_version").fetchall() == [(alembic_head(),)]
+
+
+def test_make_lab_and_instructor_start_jupyter_as_root_only_when_root():
+    import os
+
+    for target in ("lab", "instructor"):
+        recipe = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True).stdout
+        line = next(line for line in recipe.splitlines() if "jupyter lab" in line)
+        assert ("--allow-root" in line) == (os.geteuid() == 0), line

@@ -116,6 +116,100 @@ def test_zip_entries_that_are_links_fifos_or_devices_are_refused_by_name(tmp_pat
     assert not any(p.is_symlink() for p in unzipped.rglob("*"))
 
 
+class ShardsOnly:
+    """Stands in for grader.batch._Pool: makes each job's shard as a worker would, grades nothing (fast tests)."""
+
+    def __init__(self, *args, **kwargs):
+        self.shards = []
+
+    def start(self):
+        pass
+
+    def close(self):
+        pass
+
+    def run(self, jobs, on_done):
+        for key, args in jobs.items():
+            try:
+                Path(args["shard"]).mkdir(parents=True)
+                self.shards.append(args["shard"])
+                on_done(key, {"problem": "not graded by this test"})
+            except OSError as error:
+                on_done(key, {"problem": f"{type(error).__name__}: {error}"})
+
+
+def grade_without_workers(source: Path, out: Path, monkeypatch) -> tuple[int, dict[str, dict]]:
+    """``grader grade source --out out`` with :class:`ShardsOnly` for its workers: its exit code and grades.csv rows."""
+    import csv
+
+    from grader import batch
+
+    monkeypatch.setattr(batch, "_Pool", ShardsOnly)
+    monkeypatch.setattr(batch, "_prepare_course", lambda out, assignments: {a: Path("template.db") for a in assignments})
+    code = batch.grade(str(source), out)
+    if not (out / "grades.csv").exists():
+        return code, {}
+    with (out / "grades.csv").open() as handle:
+        return code, {row["student_id"]: row for row in csv.DictReader(handle)}
+
+
+def test_a_student_id_that_is_empty_hidden_or_holds_control_characters_is_refused_by_name(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("_x.ipynb", "__y.ipynb", "alice__02.ipynb"):
+        (folder / name).write_bytes(RELEASED.read_bytes())
+    for name in ("eve\nmallory", "bell\x07", "back\\slash"):
+        (folder / name).mkdir()
+        (folder / name / f"{ASSIGNMENT}.ipynb").write_bytes(RELEASED.read_bytes())
+    problems = {s.student: s.problem for s in identify(find_submissions(folder))}
+    assert problems == {
+        "_x.ipynb": "cannot tell the student from the file name '_x.ipynb' (name it <student>__<anything>.ipynb)",
+        "__y.ipynb": "cannot tell the student from the file name '__y.ipynb' (name it <student>__<anything>.ipynb)",
+        "alice": None,
+        "eve\nmallory": "the student id 'eve\\nmallory' has a control character",
+        "bell\x07": "the student id 'bell\\x07' has a control character",
+        "back\\slash": "the student id 'back\\slash' has a path separator",
+    }
+
+
+def test_a_refused_student_id_is_a_row_not_an_autograded_folder_and_a_long_one_is_graded(tmp_path, monkeypatch):
+    """An id as long as a file name may be gets a shard all the same (today: 'File name too long')."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    long_id = "s" * 250  # a folder's name: up to NAME_MAX (255) bytes
+    (folder / "_x.ipynb").write_bytes(RELEASED.read_bytes())
+    (folder / long_id).mkdir()
+    (folder / long_id / f"{ASSIGNMENT}.ipynb").write_bytes(RELEASED.read_bytes())
+    code, rows = grade_without_workers(folder, tmp_path / "course", monkeypatch)
+    assert code == 1
+    assert "cannot tell the student from the file name '_x.ipynb'" in str(rows["_x.ipynb"])
+    assert "not graded by this test" in str(rows[long_id]) and "too long" not in str(rows[long_id])
+    assert not (tmp_path / "course" / "autograded").exists()
+
+
+def test_a_zip_bomb_is_refused_before_anything_is_extracted(tmp_path, monkeypatch, capsys):
+    """Bounds on the entries and the uncompressed bytes a class's zip may have (made small here)."""
+    from grader import batch
+
+    monkeypatch.setattr(batch, "MAX_ZIP_BYTES", 2**20)
+    monkeypatch.setattr(batch, "MAX_ZIP_ENTRIES", 5)
+    extracted = []
+    monkeypatch.setattr(zipfile.ZipFile, "extract", lambda self, *args: extracted.append(args))
+    big, many = tmp_path / "big.zip", tmp_path / "many.zip"
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("alice__02_padding_stride.ipynb", b" " * (2 * 2**20))  # 2 MB, a few KB compressed
+    with zipfile.ZipFile(many, "w") as archive:
+        for number in range(6):
+            archive.writestr(f"s{number}__02_padding_stride.ipynb", "{}")
+    assert grade_without_workers(big, tmp_path / "course", monkeypatch)[0] == 2
+    assert capsys.readouterr().err.strip().endswith(
+        "big.zip: not extracted: 2 MB uncompressed, more than the 1 MB a class's zip may hold")
+    assert grade_without_workers(many, tmp_path / "course", monkeypatch)[0] == 2
+    assert capsys.readouterr().err.strip().endswith(
+        "many.zip: not extracted: 6 entries, more than the 5 a class's zip may have")
+    assert not extracted
+
+
 # --- the exchange: collect ----------------------------------------------------------------------------
 
 
@@ -128,7 +222,10 @@ def instructor_config(course: Path, monkeypatch) -> Config:
 
 
 def exchange_step(step: str, config: Config, **settings) -> None:
-    """Run nbgrader's exchange ``step`` (collect, release_assignment, release_feedback) as its commands do."""
+    """Run nbgrader's exchange ``step`` (collect, release_assignment, release_feedback) as its commands do.
+
+    ``settings``: of CourseDirectory (``assignment_id`` is 02 unless given, ``student_id``).
+    """
     from nbgrader.auth import Authenticator
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.exchange import ExchangeFactory
