@@ -26,6 +26,7 @@ import pytest
 from grader import sandbox
 from grader.autograde import cached_template
 from tests.course_copies import grade_rows
+from tests.test_hostile_metadata import TAMPERED, tampered
 
 ROOT = Path(__file__).resolve().parent.parent
 A = "02_padding_stride"
@@ -277,7 +278,7 @@ def _descendants_and_orphans(pid: int) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def graded_class(tmp_path_factory):
+def graded_class(tmp_path_factory, built_course):
     """Grade the class once, in a subprocess; return what the tests need to look at."""
     ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: escaped orphans become our children
     work = tmp_path_factory.mktemp("hostile")
@@ -293,6 +294,7 @@ def graded_class(tmp_path_factory):
     for name, (kind, plain, cells) in HOSTILE.items():
         code = plain.replace("TARGETS", repr(targets)).replace("PORT", str(listener.getsockname()[1]))
         honest[name] = notebook(kind, code, cells)
+    honest.update(tampered(built_course))
     for name, nb in honest.items():
         nbformat.write(nb, klass / f"{name}__{A}.ipynb")
     template = cached_template(A)
@@ -337,7 +339,7 @@ def feedback_text(out: Path, student: str) -> str:
 @CLASS
 def test_every_student_has_a_row_and_honest_ones_are_graded_right(graded_class):
     table, run = graded_class["table"], graded_class["run"]
-    assert set(table) == {"alice", "bob", "carol", *HOSTILE}, run.stdout + run.stderr
+    assert set(table) == {"alice", "bob", "carol", *HOSTILE, *TAMPERED}, run.stdout + run.stderr
     assert run.returncode == 1  # some (the hog, the killer) could not be graded: said by the exit code
     assert total(table["alice"]) == float(table["alice"]["max_total"]) == 20
     assert total(table["bob"]) == 0
@@ -402,6 +404,14 @@ def test_killing_the_parent_reaches_nothing_outside_the_sandbox(graded_class):
     # the parent is its init: the kernel lives on, the killer is graded on its (correct) code.
     row = graded_class["table"]["killer"]
     assert row["status"] == "graded" and total(row) == 20
+
+
+@CLASS
+def test_tampered_metadata_is_graded_against_the_release(graded_class):
+    """Each tampered notebook (tests/test_hostile_metadata.py) holds the right answers: 20 of 20, none NOT GRADED."""
+    table = graded_class["table"]
+    assert {name: (table[name]["status"], total(table[name])) for name in TAMPERED} == {
+        name: ("graded", 20) for name in TAMPERED}
 
 
 @CLASS
