@@ -26,6 +26,7 @@ import tomllib
 from pathlib import Path
 
 import numpy as np
+
 from cnn_course import record, selfcheck
 
 from .build import assignments, release
