@@ -6,7 +6,8 @@ The bundle (``dist/student-bundle/`` by default) holds:
   (never a working copy someone has typed into);
 - ``wheels/cnn_course_student-<version>-py3-none-any.whl``: the student package ``cnn_course``
   (widgets, visible checks, recording, fixtures) and the course's ``data/`` files as its package data,
-  built by setuptools from a generated minimal project: never ``grader/``, solutions or hidden tests;
+  built by setuptools from a generated minimal project: never ``grader/``, solutions or hidden tests; it also
+  installs JupyterLab setting defaults (``LAB_DEFAULTS``: no news pop-up) into the environment;
 - ``cnn_course/hidden/NN_topic.json`` in that wheel: each hidden case's arguments with salted digests of its
   rounded answer and of the typical mistakes' answers (:func:`hidden_answers`), so that
   ``python -m cnn_course check`` gives a verdict without the answers (``cnn_course.selfcheck`` says why it is safe);
@@ -33,6 +34,10 @@ from .build import assignments, release
 from .config import COURSE_ROOT, RELEASE_DIRECTORY
 
 DISTRIBUTION = "cnn-course-student"
+#: Where JupyterLab reads packages' setting defaults, under the environment's prefix (jupyterlab_server's overrides.d).
+LAB_OVERRIDES = "share/jupyter/lab/settings/overrides.d"
+#: The bundle's lab: no "official Jupyter news?" question nor update check popping up over every widget.
+LAB_DEFAULTS = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
 DEFAULT_OUT = COURSE_ROOT / "dist" / "student-bundle"
 #: Where the course's data/ goes inside the package (cnn_course.data falls back to it when installed).
 PACKAGED_DATA = "course_data"
@@ -103,6 +108,10 @@ dependencies = [{deps}]
 
 [tool.setuptools.packages.find]
 include = ["cnn_course*"]
+
+# JupyterLab's defaults for this environment (overrides.d, one file per package): no news pop-up over the widgets
+[tool.setuptools.data-files]
+"{LAB_OVERRIDES}" = ["lab/{DISTRIBUTION}.json"]
 
 [tool.setuptools.package-data]
 "*" = ["*.json", "hidden/*.json", "{PACKAGED_DATA}/**/*"]
@@ -179,6 +188,8 @@ def build_wheel(out: Path, source_root: Path = COURSE_ROOT) -> Path:
             (work / "cnn_course" / "hidden" / f"{assignment}.json").write_text(json.dumps(hidden_answers(assignment)))
         if (source_root / "data").is_dir():
             shutil.copytree(source_root / "data", work / "cnn_course" / PACKAGED_DATA, ignore=_JUNK)
+        (work / "lab").mkdir()
+        (work / "lab" / f"{DISTRIBUTION}.json").write_text(json.dumps(LAB_DEFAULTS, indent=1))
         (work / "pyproject.toml").write_text(_pyproject(project["version"], student_dependencies(project)))
         out.mkdir(parents=True, exist_ok=True)
         done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out),

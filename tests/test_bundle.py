@@ -153,6 +153,16 @@ def fresh_run(built, built_course, tmp_path_factory) -> dict:
     return report
 
 
+def test_the_bundles_lab_asks_no_news_question(fresh_run):
+    """JupyterLab's news pop-up would cover every widget: the wheel installs defaults that turn it off."""
+    from jupyterlab_server.settings_utils import _get_overrides
+
+    settings = fresh_run["venv"] / "share" / "jupyter" / "lab" / "settings"
+    overrides, error = _get_overrides(str(settings))  # as JupyterLab reads them (jupyterlab_server)
+    assert not error, error
+    assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+
+
 def test_a_fresh_venv_with_only_the_bundle_runs_every_notebook(fresh_run):
     # the wheel's package and data, not this checkout's (and grader is not importable: FRESH_RUN)
     assert fresh_run["cnn_course"].startswith(str(fresh_run["venv"])), fresh_run["cnn_course"]
