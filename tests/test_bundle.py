@@ -23,7 +23,7 @@ import pytest
 
 from grader import reference
 from grader.autograde import course_assignments
-from grader.bundle import bundle
+from grader.bundle import DISTRIBUTION, LAB_OVERRIDES, bundle
 from grader.cases import CASE_SETS
 from grader.catalogue import wrong_for
 from tests.course_copies import solved_notebook, with_sources
@@ -74,8 +74,11 @@ def test_the_bundle_has_the_notebooks_the_wheel_requirements_and_a_readme(built)
     wheel = next(built.glob("wheels/*.whl"))
     with zipfile.ZipFile(wheel) as archive:
         packages = {name.split("/")[0] for name in archive.namelist()}
-        assert "cnn_course" in packages and all(p.endswith(".dist-info") for p in packages - {"cnn_course"}), packages
+        assert "cnn_course" in packages and all(p.endswith((".dist-info", ".data")) for p in packages - {"cnn_course"}), packages
         files = set(archive.namelist())
+    # the only file installed outside the package: JupyterLab's setting defaults (no news pop-up)
+    assert [name.split(".data/data/", 1)[-1] for name in files if ".data/" in name] == [
+        f"{LAB_OVERRIDES}/{DISTRIBUTION}.json"]
     assert {f"cnn_course/fixtures/{a}.json" for a in course_assignments()} <= files
     assert "cnn_course/course_data/README.md" in files  # the course's data/, found by data_path when installed
 
