@@ -216,7 +216,41 @@ def report(function_name: str, rows: list[tuple[str, str | None, dict, str | Non
             lines.append(f"  ok    {note}")
         else:
             lines.append(f"  FAIL  {note}\n        {call + ': ' if call else ''}{message}")
-    return not failed, lines
+    return not failed, render(lines)
+
+
+# --- how report lines read ------------------------------------------------------------------------
+
+HINT = ". Hint: "
+SAME_HINT = "(the same mistake as above)"
+_NUMPY_SCALAR = re.compile(r"\bnp\.(?:float|int|uint|bool|complex)\w*\(([^()]*)\)")
+
+
+def plain_numbers(text: str) -> str:
+    """``np.float64(1.5)`` -> ``1.5``: numpy 2 writes scalars' reprs so; people read numbers."""
+    return _NUMPY_SCALAR.sub(r"\1", text)
+
+
+def render(lines: list[str]) -> list[str]:
+    """Report lines as people read them: plain numbers, and each distinct hint once per test, on a line of its own.
+
+    A failed case's ``problem. Hint: hint`` becomes ``problem`` with ``Hint: hint`` on the next line, the
+    first time that hint is given; later cases it explains say :data:`SAME_HINT` instead. Only how lines
+    look changes here: which hint a case gets is decided before (:func:`judge_cases`). Wrapping is left to the
+    display (at word boundaries: :func:`failure_html`, feedback's stylesheet), so a hint stays one line of text.
+    """
+    given, shown = set(), []
+    for line in lines:
+        head, newline, message = plain_numbers(line).partition("\n")
+        problem, hint_said, hint = message.partition(HINT)
+        if newline and hint_said:
+            indent = message[:len(message) - len(message.lstrip())]
+            said = f"{problem}. {SAME_HINT}" if hint in given else f"{problem}.\n{indent}Hint: {hint}"
+            given.add(hint)
+            shown.append(f"{head}\n{said}")
+        else:
+            shown.append(head + newline + message)
+    return shown
 
 
 class CheckFailed(AssertionError):
@@ -231,11 +265,15 @@ class CheckFailed(AssertionError):
 
 
 def failure_html(lines: list[str]) -> str:
-    """A red box with the report: the summary in bold, then each case and its hint."""
+    """A red box with the report: the summary in bold, then each case and its hint.
+
+    Long lines wrap at word boundaries (JupyterLab's outputs break words anywhere: ``word-break: break-all``).
+    """
     head, rest = html.escape(lines[0]), html.escape("\n".join(lines[1:]))
     return ("<div style='border-left:5px solid #c62828;background:#fdecea;color:#7f1010;padding:0.5em 0.9em;"
             "margin:0.2em 0'><div style='font-weight:bold'>✗ " + head + "</div>"
-            + (f"<pre style='background:transparent;color:inherit;margin:0.3em 0 0 0;white-space:pre-wrap'>{rest}</pre>"
+            + (f"<pre style='background:transparent;color:inherit;margin:0.3em 0 0 0;white-space:pre-wrap;"
+               f"word-break:normal;overflow-wrap:break-word'>{rest}</pre>"
                if rest else "") + "</div>")
 
 

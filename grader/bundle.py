@@ -6,12 +6,19 @@ The bundle (``dist/student-bundle/`` by default) holds:
   (never a working copy someone has typed into);
 - ``wheels/cnn_course_student-<version>-py3-none-any.whl``: the student package ``cnn_course``
   (widgets, visible checks, recording, fixtures) and the course's ``data/`` files as its package data,
-  built by setuptools from a generated minimal project: never ``grader/``, solutions or hidden tests;
-- ``requirements.txt``: what a kernel needs to run the notebooks (the wheel, found in ``wheels/``, and ipykernel);
+  built by setuptools from a generated minimal project: never ``grader/``, solutions or hidden tests; it also
+  installs JupyterLab setting defaults (``LAB_DEFAULTS``: no news pop-up) into the environment;
+- ``cnn_course/hidden/NN_topic.json`` in that wheel: each hidden case's arguments with salted digests of its
+  rounded answer and of the typical mistakes' answers (:func:`hidden_answers`), so that
+  ``python -m cnn_course check`` gives a verdict without the answers (``cnn_course.selfcheck`` says why it is safe);
+- ``requirements.txt``: what a kernel needs to run the notebooks (the wheel, found in ``wheels/``, ipykernel, and
+  nbclient for ``python -m cnn_course check``);
 - ``README.md``: how a student installs it and starts.
 """
 from __future__ import annotations
 
+import json
+import secrets
 import shutil
 import subprocess
 import sys
@@ -19,10 +26,18 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from .build import release
+import numpy as np
+
+from cnn_course import record, selfcheck
+
+from .build import assignments, release
 from .config import COURSE_ROOT, RELEASE_DIRECTORY
 
 DISTRIBUTION = "cnn-course-student"
+#: Where JupyterLab reads packages' setting defaults, under the environment's prefix (jupyterlab_server's overrides.d).
+LAB_OVERRIDES = "share/jupyter/lab/settings/overrides.d"
+#: The bundle's lab: no "official Jupyter news?" question nor update check popping up over every widget.
+LAB_DEFAULTS = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
 DEFAULT_OUT = COURSE_ROOT / "dist" / "student-bundle"
 #: Where the course's data/ goes inside the package (cnn_course.data falls back to it when installed).
 PACKAGED_DATA = "course_data"
@@ -53,6 +68,17 @@ Open `notebooks/NN_topic/NN_topic.ipynb`, read, move the sliders, replace each
 `raise NotImplementedError()` with your code and run the test cell below it. A failing test says
 what differs and, when it recognises the mistake, names it. Hidden tests grade your work when you
 hand it in; they score each test cell all or nothing.
+
+## Check your work with the hidden tests
+
+```sh
+.venv/bin/python -m cnn_course check notebooks/02_padding_stride/02_padding_stride.ipynb
+```
+
+runs your notebook (it is not changed) and judges it with the visible tests and with the hidden cases
+that can be checked without giving their answers away (this bundle holds only a fingerprint of each
+answer). Cases whose answer is a single small number or an error are marked `?`, "could not be verified":
+a fingerprint of a value with few possibilities would give it away. Your instructor's grading decides those.
 """
 
 REQUIREMENTS = """\
@@ -60,6 +86,8 @@ REQUIREMENTS = """\
 --find-links wheels
 {distribution}=={version}
 ipykernel>=6
+# runs a notebook for `python -m cnn_course check` (JupyterLab brings it too)
+nbclient>=0.7
 """
 
 
@@ -81,8 +109,12 @@ dependencies = [{deps}]
 [tool.setuptools.packages.find]
 include = ["cnn_course*"]
 
+# JupyterLab's defaults for this environment (overrides.d, one file per package): no news pop-up over the widgets
+[tool.setuptools.data-files]
+"{LAB_OVERRIDES}" = ["lab/{DISTRIBUTION}.json"]
+
 [tool.setuptools.package-data]
-"*" = ["*.json", "{PACKAGED_DATA}/**/*"]
+"*" = ["*.json", "hidden/*.json", "{PACKAGED_DATA}/**/*"]
 """
 
 
@@ -90,6 +122,55 @@ def student_dependencies(project: dict) -> list[str]:
     """The course's requirements that the student package and notebooks import (numpy, matplotlib, ipywidgets, tqdm)."""
     wanted = ("numpy", "matplotlib", "ipywidgets", "tqdm")
     return [d for d in project["dependencies"] if d.split(">")[0].split("=")[0].split("<")[0].strip() in wanted]
+
+
+def _digested(outcome: dict, digits: int) -> dict:
+    """An outcome as ``{"digits", "salt", "digest"}``: what the wheel holds instead of it (a fresh salt each)."""
+    salt = secrets.token_hex(8)
+    return {"digits": digits, "salt": salt, "digest": selfcheck.digest(selfcheck.outcome_text(outcome, digits), salt)}
+
+
+def hidden_answers(assignment: str) -> dict:
+    """The hidden case sets of one notebook as the student wheel ships them: arguments, digests, hints.
+
+    A right answer is left out (``"answer": None``) when it raises, when a digest of it could be
+    brute-forced (fewer than ``selfcheck.MIN_BITS``) or when no rounding is safe for it; a set judged by
+    a rule instead of equality (07's training) is marked unverifiable. Typical mistakes' answers are always
+    digested with their hints: they say only that the answer is something else.
+    """
+    from .cases import for_notebook
+    from .verdict import custom_judge, expected_outcome, variant_outcomes
+
+    case_sets = {}
+    for case_set in for_notebook(assignment):
+        if case_set.visible:
+            continue
+        entry = {"function": case_set.function, "cases": []}
+        if custom_judge(case_set):
+            entry["unverifiable"] = "it is judged by a rule with the reference code, not by comparing answers"
+            entry["cases"] = [{"note": case.note, "args": None, "variants": []} for case in case_set.cases()]
+            case_sets[case_set.id] = entry
+            continue
+        for case in case_set.cases():
+            right = expected_outcome(case_set.function, case.args, case.names)
+            answer = None
+            if "error" not in right:
+                value = record.decode(right["value"])
+                digits = selfcheck.safe_digits(value)
+                if digits is not None and selfcheck.answer_bits(value, digits) >= selfcheck.MIN_BITS:
+                    answer = _digested(right, digits)
+                    if isinstance(value, np.ndarray):
+                        answer["shown"] = {"shape": list(value.shape), "dtype": value.dtype.str}
+            digits = answer["digits"] if answer else selfcheck.DIGITS[0]
+            right_text = selfcheck.outcome_text(right, digits)
+            # a mistake whose rounded answer is the right one's cannot be told apart from it: left out
+            variants = [{"hint": hint, **_digested(outcome, digits)}
+                        for hint, outcome in variant_outcomes(case_set.function, case.args)
+                        if selfcheck.outcome_text(outcome, digits) != right_text]
+            entry["cases"].append({"note": case.note, "args": record.encode(case.args), "answer": answer,
+                                   "variants": variants})
+        case_sets[case_set.id] = entry
+    return {"notebook": assignment, "case_sets": case_sets}
 
 
 def build_wheel(out: Path, source_root: Path = COURSE_ROOT) -> Path:
@@ -102,8 +183,13 @@ def build_wheel(out: Path, source_root: Path = COURSE_ROOT) -> Path:
     with tempfile.TemporaryDirectory(prefix="cnn-course-wheel-") as work:
         work = Path(work)
         shutil.copytree(source_root / "cnn_course", work / "cnn_course", ignore=_JUNK)
+        (work / "cnn_course" / "hidden").mkdir()
+        for assignment in assignments(source_root):
+            (work / "cnn_course" / "hidden" / f"{assignment}.json").write_text(json.dumps(hidden_answers(assignment)))
         if (source_root / "data").is_dir():
             shutil.copytree(source_root / "data", work / "cnn_course" / PACKAGED_DATA, ignore=_JUNK)
+        (work / "lab").mkdir()
+        (work / "lab" / f"{DISTRIBUTION}.json").write_text(json.dumps(LAB_DEFAULTS, indent=1))
         (work / "pyproject.toml").write_text(_pyproject(project["version"], student_dependencies(project)))
         out.mkdir(parents=True, exist_ok=True)
         done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out),

@@ -23,9 +23,10 @@ import pytest
 
 from grader import reference
 from grader.autograde import course_assignments
-from grader.bundle import bundle
+from grader.bundle import DISTRIBUTION, LAB_OVERRIDES, bundle
 from grader.cases import CASE_SETS
-from tests.course_copies import solved_notebook
+from grader.catalogue import wrong_for
+from tests.course_copies import solved_notebook, with_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("bundle")]  # its module fixture is made once
@@ -73,8 +74,11 @@ def test_the_bundle_has_the_notebooks_the_wheel_requirements_and_a_readme(built)
     wheel = next(built.glob("wheels/*.whl"))
     with zipfile.ZipFile(wheel) as archive:
         packages = {name.split("/")[0] for name in archive.namelist()}
-        assert "cnn_course" in packages and all(p.endswith(".dist-info") for p in packages - {"cnn_course"}), packages
+        assert "cnn_course" in packages and all(p.endswith((".dist-info", ".data")) for p in packages - {"cnn_course"}), packages
         files = set(archive.namelist())
+    # the only file installed outside the package: JupyterLab's setting defaults (no news pop-up)
+    assert [name.split(".data/data/", 1)[-1] for name in files if ".data/" in name] == [
+        f"{LAB_OVERRIDES}/{DISTRIBUTION}.json"]
     assert {f"cnn_course/fixtures/{a}.json" for a in course_assignments()} <= files
     assert "cnn_course/course_data/README.md" in files  # the course's data/, found by data_path when installed
 
@@ -146,10 +150,20 @@ def fresh_run(built, built_course, tmp_path_factory) -> dict:
     assert run.returncode == 0, run.stderr[-3000:]
     print(f"fresh venv: install {installed - started:.0f} s, run {time.monotonic() - installed:.0f} s")
     report = json.loads(run.stdout.splitlines()[-1])
-    report["venv"] = venv
+    report.update(venv=venv, python=python, env=env, solved_folder=solved)
     for kind, folder in (("untouched", "notebooks"), ("solved", "solved")):
         report[kind] = {a: nbformat.read(executed / folder / f"{a}.ipynb", as_version=4) for a in course_assignments()}
     return report
+
+
+def test_the_bundles_lab_asks_no_news_question(fresh_run):
+    """JupyterLab's news pop-up would cover every widget: the wheel installs defaults that turn it off."""
+    from jupyterlab_server.settings_utils import _get_overrides
+
+    settings = fresh_run["venv"] / "share" / "jupyter" / "lab" / "settings"
+    overrides, error = _get_overrides(str(settings))  # as JupyterLab reads them (jupyterlab_server)
+    assert not error, error
+    assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
 
 
 def test_a_fresh_venv_with_only_the_bundle_runs_every_notebook(fresh_run):
@@ -208,3 +222,32 @@ def test_run_all_on_the_untouched_student_version_goes_through(assignment, fresh
             and re.search(r"\b(Implement|implement|Train|first)\b", json.dumps([o.get("text", "") for o in cell.outputs]))}
     missing = {cell: kinds for cell, kinds in missing.items() if WIDGET_MIME in kinds or cell not in said}
     assert not missing, f"pictures or widgets the untouched student version does not show: {missing}"
+
+
+def cnn_course_check(fresh_run, notebook: Path) -> dict:
+    """``python -m cnn_course check NOTEBOOK --json`` in the fresh venv (no repository, no grader)."""
+    run = subprocess.run([str(fresh_run["python"]), "-m", "cnn_course", "check", str(notebook), "--json"],
+                         cwd=notebook.parent, env=fresh_run["env"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return {test["name"]: test for test in json.loads(run.stdout)["tests"]}
+
+
+def test_a_bundle_learner_gets_a_hidden_verdict_without_the_answers(fresh_run, tmp_path):
+    """Solved: every hidden set passes or says it cannot be verified; a typical mistake fails with its hint."""
+    solved = fresh_run["solved_folder"] / "03_correlation_convolution" / "03_correlation_convolution.ipynb"
+    tests = cnn_course_check(fresh_run, solved)  # 03 brings pad2d from ../02_padding_stride, as in the lab
+    assert {name for name in tests if name.endswith("_hidden")} == {
+        s.id for s in CASE_SETS.values() if s.notebook == "03_correlation_convolution" and not s.visible}
+    assert all(test["passed"] is not False for test in tests.values()), tests
+    assert tests["test_conv2d_hidden"]["passed"] is True
+
+    folder = tmp_path / "02_padding_stride"
+    folder.mkdir()
+    nb = nbformat.read(fresh_run["solved_folder"] / "02_padding_stride" / "02_padding_stride.ipynb", as_version=4)
+    mistake = next(w for w in wrong_for("pad2d") if w.label == "pad added at the bottom/right only")
+    nbformat.write(with_sources(nb, {"pad2d": mistake.source}), folder / "02_padding_stride.ipynb")
+    tests = cnn_course_check(fresh_run, folder / "02_padding_stride.ipynb")
+    assert tests["test_pad2d_hidden"]["passed"] is False
+    assert "pad applied once in total" in "\n".join(tests["test_pad2d_hidden"]["lines"])
+    assert tests["test_conv_output_size_hidden"]["passed"] is None  # small numbers: not shipped
+    assert "could not be verified" in "\n".join(tests["test_conv_output_size_hidden"]["lines"])

@@ -88,6 +88,7 @@ def lab_page(lab):
         page.wait_for_url("**/lab**", timeout=UI_TIMEOUT)
         page.wait_for_function("() => window.jupyterapp", timeout=UI_TIMEOUT)
         page.evaluate("async () => { await window.jupyterapp.restored; }")  # every plugin active, layout restored
+        page.set_viewport_size(VIEWPORT)  # a laptop's window: every widget must fit it
         yield page
 
 
@@ -179,6 +180,8 @@ def test_student_uses_the_widget_in_jupyterlab(page, tmp_path):
                            arg=[picture.element_handle(), old_src], timeout=UI_TIMEOUT)
     assert note.count() == 1 and "Traceback" not in output.inner_text()
 
+    problems = _fit_problems(widget_cell.locator(".jp-OutputArea-output:has(.widget-slider)"))
+    assert not problems, problems
     widget_cell.scroll_into_view_if_needed()
     shot = tmp_path / "lab-widget.png"
     output.screenshot(path=str(shot))
@@ -186,6 +189,40 @@ def test_student_uses_the_widget_in_jupyterlab(page, tmp_path):
     page.screenshot(path=str(tmp_path / "lab-page.png"))
     assert shot.stat().st_size > 10_000
     assert not errors, errors
+
+
+#: The window a student works in: a widget's controls and picture must fit it together, labels uncut.
+VIEWPORT = {"width": 1400, "height": 900}
+
+#: In the page: what of one widget (an output holding controls) does not fit. A label, readout, button or
+#: HTML text whose content is wider than its box is cut (ipywidgets ends it with an ellipsis); the widget
+#: must be no taller than the notebook's visible area and no wider than its output area; a button without
+#: text (07's drawing grid) needs a name for keyboard and screen-reader users.
+_FIT_PROBLEMS = """el => {
+    const problems = [];
+    const cut = e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible';
+    for (const e of el.querySelectorAll('.widget-label, .widget-readout, .widget-label-basic, button, '
+                                        + '.widget-html-content, .widget-inline-hbox')) {
+        if (e.offsetParent !== null && cut(e)) problems.push(`cut off: "${(e.textContent || '').trim().slice(0, 60)}" `
+                                                              + `(${e.scrollWidth} px in ${e.clientWidth} px)`);
+    }
+    const unnamed = [...el.querySelectorAll('button.widget-button, button.widget-toggle-button')].filter(b => !(b.textContent || '').trim()
+        && !b.getAttribute('title') && !b.getAttribute('aria-label'));
+    if (unnamed.length) problems.push(`${unnamed.length} button(s) with no label, title or aria-label`);
+    const box = el.querySelector('.widget-vbox') || el;
+    const scroller = el.closest('.jp-WindowedPanel-outer') || el.closest('.jp-Notebook');
+    const height = box.getBoundingClientRect().height;
+    if (height > scroller.clientHeight)
+        problems.push(`widget ${Math.round(height)} px tall, the notebook shows ${scroller.clientHeight} px`);
+    if (box.scrollWidth > el.clientWidth + 1) problems.push(`widget ${box.scrollWidth} px wide in ${el.clientWidth} px`);
+    return problems;
+}"""
+
+
+def _fit_problems(widgets) -> list[str]:
+    """What does not fit in each widget of a locator of widget outputs (empty when everything fits)."""
+    return [f"widget {index + 1}: {problem}" for index in range(widgets.count())
+            for problem in widgets.nth(index).evaluate(_FIT_PROBLEMS)]
 
 
 def _assignments() -> list[str]:
@@ -273,6 +310,10 @@ def test_run_all_then_every_widget_answers_a_slider_move(page, assignment, tmp_p
                                arg=[picture.element_handle(), before], timeout=UI_TIMEOUT)
         times.append(page.evaluate("performance.now()") - started)
     page.screenshot(path=str(tmp_path / f"{assignment}.png"), full_page=True)
+    for index in range(widgets.count()):  # for a person to look at
+        widgets.nth(index).screenshot(path=str(tmp_path / f"{assignment}-widget{index + 1}.png"))
     print(f"{assignment}: {len(times)} widget(s), slider move to new picture: "
           + ", ".join(f"{t:.0f} ms" for t in times))
     assert not page.errors, page.errors
+    problems = _fit_problems(widgets)
+    assert not problems, f"{assignment} in a {VIEWPORT['width']}x{VIEWPORT['height']} window: {problems}"

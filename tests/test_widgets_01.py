@@ -252,3 +252,13 @@ def test_demo_uses_the_namespace_functions():
 
     w = L.demo(types.SimpleNamespace(dense_param_count=dense, local_param_count=local, conv_param_count=conv))
     assert all(level == "ok" for level, _ in w.verdicts.values())
+
+
+def test_the_not_drawn_yet_note_stays_inside_the_figure():
+    c = L.param_chart_widget(*STUBS)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(c.figure).get_renderer()
+    box = c.missing.get_window_extent(renderer)
+    assert c.missing.get_text().startswith("not drawn yet")
+    assert box.x0 >= 0 and box.x1 <= c.figure.bbox.width, box

@@ -48,3 +48,11 @@ def test_a_wrong_overlap_count_is_shown_as_wrong_and_a_crash_is_a_message():
     assert w.verdict[0] == "bad" and "your overlap_count" in w.verdict[1]
     w = checkerboard_widget(lambda n, k, stride: undefined_name)  # noqa: F821
     assert w.verdict[0] == "bad" and "NameError" in w.verdict[1]
+
+
+def test_functions_from_earlier_notebooks_say_which_notebook_they_come_from():
+    w = checkerboard_widget(R.overlap_count, R.conv_transpose2d, R.upsample_nearest, stub)
+    shown = "\n".join(t.get_text() for t in w.axes[3].texts)
+    assert "conv2d comes from notebook 03_correlation_convolution" in " ".join(shown.split())
+    assert "implement conv2d above" not in " ".join(shown.split())
+    assert all(len(line) <= 24 or " " not in line for line in shown.splitlines())  # wrapped inside its panel

@@ -122,3 +122,12 @@ def test_drawing_a_digit(trained):
     assert widget.state["prediction"] == expected and widget.state["label"] is None
     widget.controls["drawing"].value = False                # back to the test images
     assert widget.state["label"] == int(y[widget.controls["index"].value])
+
+
+def test_every_pixel_of_the_drawing_grid_says_where_it_is_and_whether_it_is_on(trained):
+    params, x, y = trained
+    widget = tiny_cnn_widget(R.tiny_cnn_forward, params, x, y)
+    assert widget.pixels[0].tooltip == "pixel row 1, column 1: off"
+    assert widget.pixels[9].tooltip == "pixel row 2, column 2: off"
+    widget.pixels[9].value = True
+    assert widget.pixels[9].tooltip == "pixel row 2, column 2: on"

@@ -27,6 +27,9 @@ from typing import Any, Callable
 from ..record import under_autograde
 
 OK_COLOR, BAD_COLOR, NOTE_COLOR = "#2e7d32", "#c62828", "#555555"
+#: The text under a picture: lines as tall as text (ipywidgets makes each HTML line a 28 px control row), so a
+#: widget's controls, picture and text fit a laptop's window together.
+TEXT_STYLE = "line-height:1.35;margin:0.2em 0"
 
 
 class NotReady(Exception):
@@ -76,7 +79,8 @@ class FigureWidget:
     Inputs:
     - controls: dict name -> ipywidgets value widget (sliders, dropdowns, toggles...), in display order
     - figsize: (width, height) of the figure in inches; it is shown at ``figsize * dpi`` pixels
-    - rows: optional list of lists of control names, one HBox per list (default: all in one wrapping row)
+    - rows: optional list of lists of control names, one HBox per list (default: all in one wrapping row);
+      an item may instead be a ready-made box of the controls (e.g. sliders beside a grid of boxes)
     - extra: optional ipywidgets placed under the controls (e.g. a Play button)
 
     Attributes used by tests: ``controls``, ``image`` (``ipywidgets.Image``, PNG bytes), ``text``
@@ -96,14 +100,17 @@ class FigureWidget:
         self.controls = dict(controls)
         self.figure = Figure(figsize=figsize, dpi=self.dpi)
         width_px = int(figsize[0] * self.dpi)
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{width_px}px", max_width="100%"))
+        # no margin: a figure wider than the output area is scaled to its width, and not 4 px past it
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{width_px}px", max_width="100%",
+                                                                       margin="0"))
         self.text = widgets.HTML()
         self.state: dict = {}
         self.last_update_ms = 0.0
         self._quiet = False
         groups = rows or [list(self.controls)]
-        control_rows = [widgets.HBox([self.controls[name] for name in group],
-                                     layout=widgets.Layout(flex_flow="row wrap")) for group in groups]
+        control_rows = [group if isinstance(group, widgets.Widget) else
+                        widgets.HBox([self.controls[name] for name in group], layout=widgets.Layout(flex_flow="row wrap"))
+                        for group in groups]
         parts = control_rows + list(extra or []) + [self.image, self.text]
         if legend:
             parts.append(widgets.HTML(legend))
@@ -153,7 +160,7 @@ class FigureWidget:
         # fast PNG compression: the image travels over a local socket, encoding time is what users wait for
         self.figure.savefig(buffer, format="png", dpi=self.dpi * self.render_scale, pil_kwargs={"compress_level": 1})
         self.image.value = buffer.getvalue()
-        self.text.value = text
+        self.text.value = f"<div style='{TEXT_STYLE}'>{text}</div>" if text else ""
         self.last_update_ms = (time.perf_counter() - began) * 1000
 
     def _repr_mimebundle_(self, **kwargs):

@@ -23,6 +23,9 @@ import numpy as np
 from ..checks import compare
 from . import FigureWidget, NotReady, call_student, describe_error, message_html
 
+#: Functions this picture uses that notebook 06 brings from earlier notebooks (cnn_course.earlier), not written here.
+EARLIER = {"upsample_nearest": "04_pooling_unpooling", "conv2d": "03_correlation_convolution"}
+
 __all__ = ["transposed_taps", "CheckerboardWidget", "checkerboard_widget", "demo"]
 
 
@@ -76,6 +79,9 @@ class CheckerboardWidget(FigureWidget):
         try:
             return call_student(self.functions[name], *args, name=name, **kwargs), None
         except NotReady as note:
+            if name in EARLIER:  # not written here: brought from an earlier notebook
+                return None, ("note", f"{name} comes from notebook {EARLIER[name]}: write it there, save it, then "
+                                      "run the cell above that brings it here")
             return None, ("note", str(note))
         except Exception as error:  # a bug is a message, never a traceback
             return None, ("bad", f"your {name} raised {describe_error(error)}")
@@ -126,7 +132,7 @@ class CheckerboardWidget(FigureWidget):
         ax.set_yticks([])
         ax.set_title(title, fontsize=11)
         if image is None:
-            ax.text(0.5, 0.5, "\n".join(_wrap(note[1] if note else "", 28)), ha="center", va="center", fontsize=9,
+            ax.text(0.5, 0.5, "\n".join(_wrap(note[1] if note else "", 24)), ha="center", va="center", fontsize=9,
                     color="#555555", transform=ax.transAxes)
             return
         ax.imshow(_interior(image), cmap="magma", vmin=0, vmax=top, interpolation="nearest")

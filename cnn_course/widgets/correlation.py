@@ -123,29 +123,35 @@ class CorrelationWidget(FigureWidget):
                                       layout=widgets.Layout(width="260px")),
             "kernel": widgets.Dropdown(options=list(KERNELS) + [CUSTOM], value=kernel, description="kernel",
                                        style=style, layout=widgets.Layout(width="340px")),
+            # buttons as wide as their labels (ipywidgets' default width cuts "cross-correlation 互相关")
             "operation": widgets.ToggleButtons(options=[("cross-correlation 互相关", "cross-correlation"),
                                                         ("convolution 卷积", "convolution")],
-                                               value=operation, description="slide as", style=style),
+                                               value=operation, description="slide as",
+                                               style={**style, "button_width": "190px"}),
             "mode": widgets.ToggleButtons(options=[("photo", "photo"), ("impulse 冲激", "impulse")], value=mode,
-                                          description="input", style=style),
+                                          description="input", style={**style, "button_width": "120px"}),
         }
         self.boxes = {}
         for i in range(3):
-            for j in range(3):
-                label = "your 3×3" if (i, j) == (0, 0) else " " if j == 0 else ""
+            for j in range(3):  # no descriptions: a 3x3 grid of equal boxes; the tooltip names the tap
                 self.boxes[f"k{i}{j}"] = widgets.FloatText(
-                    value=0.0, description=label, step=0.5,
-                    style={"description_width": "70px" if j == 0 else "0px"},
-                    layout=widgets.Layout(width="140px" if j == 0 else "70px"))
+                    value=0.0, step=0.5, tooltip=f"kernel row {i}, column {j}",
+                    layout=widgets.Layout(width="64px", margin="1px"))
         controls.update(self.boxes)
         self.verdicts: dict[str, tuple[str, str]] = {}
         self._cache: dict = {}
         self._shown_kernel: str | None = None
         self._boxes_seen: tuple | None = None
         self._fill_boxes(KERNELS.get(kernel, np.zeros((3, 3))))
-        rows = [["zoom", "kernel"], ["operation"], ["mode"], ["k00", "k01", "k02"], ["k10", "k11", "k12"],
-                ["k20", "k21", "k22"]]
-        super().__init__(controls, figsize=(8.0, 5.3), rows=rows, legend=LEGEND)
+        line = widgets.Layout(flex_flow="row wrap")
+        left = widgets.VBox([widgets.HBox([controls["zoom"], controls["kernel"]], layout=line),
+                             widgets.HBox([controls["operation"]], layout=line),
+                             widgets.HBox([controls["mode"]], layout=line)])
+        grid = widgets.VBox([widgets.HTML("your 3×3 kernel"),
+                             widgets.GridBox([self.boxes[f"k{i}{j}"] for i in range(3) for j in range(3)],
+                                             layout=widgets.Layout(grid_template_columns="repeat(3, 66px)"))],
+                            layout=widgets.Layout(margin="0 0 0 16px"))
+        super().__init__(controls, figsize=(8.0, 4.8), rows=[widgets.HBox([left, grid])], legend=LEGEND)
         self._make_panels()
         self.update()
 

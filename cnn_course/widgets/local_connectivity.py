@@ -247,7 +247,7 @@ class ConnectionsWidget(FigureWidget):
         import ipywidgets as widgets
 
         self.functions = {"dense": dense_param_count, "local": local_param_count, "conv": conv_param_count}
-        layout, style = widgets.Layout(width="250px"), {"description_width": "95px"}
+        layout, style = widgets.Layout(width="270px"), {"description_width": "112px"}
         spec = {"row": ("neuron row", 0, 8, row), "col": ("neuron column", 0, 8, col), "n": ("image n×n", 3, 9, n),
                 "k": ("kernel k×k", 1, 5, k), "stride": ("stride s", 1, 3, stride)}
         self.sliders = {key: widgets.IntSlider(value=v, min=lo, max=hi, description=label, layout=layout, style=style,
@@ -257,9 +257,9 @@ class ConnectionsWidget(FigureWidget):
         self._initial = {"row": row, "col": col}
         self._tables_key: tuple | None = None
         self._tables: dict = {}
-        super().__init__(self.sliders, figsize=(9.0, 5.4), rows=[["row", "col"], ["n", "k", "stride"]], legend=LEGEND)
+        super().__init__(self.sliders, figsize=(9.0, 4.7), rows=[["row", "col"], ["n", "k", "stride"]], legend=LEGEND)
         self.axes = self.figure.subplots(2, 3, gridspec_kw={"height_ratios": [1.0, 0.8]})
-        self.figure.subplots_adjust(left=0.01, right=0.99, top=0.85, bottom=0.01, wspace=0.06, hspace=0.3)
+        self.figure.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.01, wspace=0.06, hspace=0.3)
         for ax in self.axes[0]:
             ax.set_anchor("N")      # pictures right under their titles; spare room goes below
         for ax in self.axes[1]:
@@ -435,8 +435,8 @@ class ParamChartWidget(FigureWidget):
         ax.tick_params(labelsize=11)
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=10, loc="upper left")
-        self.missing = ax.text(0.98, 0.04, "", transform=ax.transAxes, ha="right", va="bottom", fontsize=11,
-                               color=BAD_COLOR)
+        self.missing = ax.text(0.98, 0.04, "", transform=ax.transAxes, ha="right", va="bottom", fontsize=10,
+                               color=BAD_COLOR)  # one function per line: inside the axes, however many are missing
         self.bar_rects = bars.bar(range(3), [1, 1, 1], color=[LINE_STYLE[kind][0] for kind in KINDS]).patches
         self.bar_labels = [bars.text(i, 1, "", ha="center", va="bottom", fontsize=11) for i in range(3)]
         bars.set_ylim(1, 1e15)
@@ -451,7 +451,7 @@ class ParamChartWidget(FigureWidget):
             self.lines[kind].set_data(sizes, curves[kind] if curves[kind] is not None else np.full(len(sizes), np.nan))
         self.marker.set_xdata([n, n])
         missing = [FUNCTIONS[kind] for kind in KINDS if curves[kind] is None]
-        self.missing.set_text("not drawn yet: " + ", ".join(missing) if missing else "")
+        self.missing.set_text("not drawn yet:\n" + "\n".join(missing) if missing else "")
         at_alexnet = {key: value for key, value in ALEXNET.items() if key != "n"} == \
             {"k": k, "filters": filters, "channels": channels, "stride": stride}
         self.ax_lines.set_title(f"C={channels}, F={filters} filters of {k}×{k}, stride {stride}"

@@ -342,7 +342,7 @@ class PoolingWidget(FigureWidget):
 
         self.functions = {"max_pool2d": max_pool2d, "mean_pool2d": mean_pool2d, "max_unpool2d": max_unpool2d,
                           "upsample_nearest": upsample_nearest}
-        layout, style = widgets.Layout(width="250px"), {"description_width": "95px"}
+        layout, style = widgets.Layout(width="235px"), {"description_width": "90px"}
         spec = {"seed": ("random seed", 0, 99, seed), "h": ("map rows H", 2, 8, h), "w": ("map cols W", 2, 10, w),
                 "kh": ("window kh", 1, 4, kh), "kw": ("window kw", 1, 4, kw),
                 "sh": ("stride sh", 1, 4, sh), "sw": ("stride sw", 1, 4, sw)}
@@ -352,12 +352,14 @@ class PoolingWidget(FigureWidget):
         self.kind = widgets.Dropdown(options=MAP_KINDS, value=kind, description="feature map", layout=layout, style=style)
         self.typed = widgets.Textarea(value=text, description="typed map", continuous_update=False,
                                       placeholder="one row per line, e.g.\n1 1 2 4\n5 6 7 8",
-                                      layout=widgets.Layout(width="250px", height="110px"), style=style)
+                                      layout=widgets.Layout(width="235px", height="100px"), style=style)
         self.verdicts: dict = {}
         controls = {"seed": self.sliders["seed"], "kind": self.kind, "typed": self.typed}
         controls.update({key: self.sliders[key] for key in ("h", "w", "kh", "kw", "sh", "sw")})
-        super().__init__(controls, figsize=(9.2, 5.9),
-                         rows=[["seed", "kind", "h", "w"], ["kh", "kw", "sh", "sw"], ["typed"]], legend=LEGEND)
+        line = widgets.Layout(flex_flow="row wrap")
+        sliders = widgets.VBox([widgets.HBox([controls[name] for name in names], layout=line)
+                                for names in (["seed", "kind", "h"], ["w", "kh", "kw"], ["sh", "sw"])])
+        super().__init__(controls, figsize=(9.2, 4.7), rows=[widgets.HBox([sliders, self.typed])], legend=LEGEND)
         grid = self.figure.add_gridspec(2, 5, height_ratios=[1, 1])
         self.ax_pool = self.figure.add_subplot(grid[0, :])       # input, max-pooled, mean-pooled
         self.ax_unpool = self.figure.add_subplot(grid[1, :2])

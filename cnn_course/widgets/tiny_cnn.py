@@ -63,6 +63,11 @@ def forward_views(forward: Callable, image: np.ndarray, params) -> dict:
     return {"relu": a[0], "pool": p[0], "probs": softmax(scores[0])}
 
 
+def pixel_label(row: int, col: int, on: bool) -> str:
+    """A drawing pixel's name (its tooltip, which browsers give screen readers): where it is, whether it is on."""
+    return f"pixel row {row + 1}, column {col + 1}: {'on' if on else 'off'}"
+
+
 class TinyCnnWidget(FigureWidget):
     """Pick a test digit; see its feature maps, pooled maps and predicted probabilities."""
 
@@ -81,16 +86,20 @@ class TinyCnnWidget(FigureWidget):
         }
         h, w = self.images.shape[-2:]
         cell = widgets.Layout(width="24px", height="24px", padding="0", margin="0")
-        self.pixels = [widgets.ToggleButton(value=False, layout=cell, tooltip=f"row {i}, column {j}")
+        self.pixels = [widgets.ToggleButton(value=False, layout=cell, tooltip=pixel_label(i, j, False))
                        for i in range(h) for j in range(w)]
         for pixel in self.pixels:
             pixel.observe(self._pixel_changed, names="value")
-        copy, clear = widgets.Button(description="copy the test image"), widgets.Button(description="clear")
+        wide = widgets.Layout(width="auto")  # the default button width cuts "copy the test image"
+        copy = widgets.Button(description="copy the test image", layout=wide)
+        clear = widgets.Button(description="clear", layout=wide)
         copy.on_click(lambda _: self.set_drawing(self.images[self.controls["index"].value, 0] > 0.35))
         clear.on_click(lambda _: self.set_drawing(np.zeros((h, w), dtype=bool)))
         grid = widgets.GridBox(self.pixels, layout=widgets.Layout(
             grid_template_columns=f"repeat({w}, 24px)", grid_gap="1px", width=f"{w * 25}px"))
-        extra = [widgets.HBox([grid, widgets.VBox([copy, clear])])]
+        # Named for keyboard and screen-reader users: each pixel says where it is and whether it is on.
+        heading = widgets.HTML(f"your drawing, {h}×{w} pixels: Tab to a pixel, Space turns it on or off")
+        extra = [heading, widgets.HBox([grid, widgets.VBox([copy, clear])])]
         legend = swatch_legend([(LOW, "map value 0 (the ReLU cut it)"), (HIGH, "the strongest response of this digit"),
                                 (RIGHT, "the right digit"), (WRONG, "a wrong prediction"),
                                 (DRAWN, "the prediction for your drawing"), (OTHER, "other classes")])
@@ -117,6 +126,8 @@ class TinyCnnWidget(FigureWidget):
             self.controls["drawing"].value = True      # drawing on: shows it
 
     def _pixel_changed(self, change) -> None:
+        index = self.pixels.index(change["owner"])
+        change["owner"].tooltip = pixel_label(*divmod(index, self.images.shape[-1]), bool(change["new"]))
         if not self._quiet and self.controls["drawing"].value:
             self.update()
 

@@ -363,8 +363,8 @@ else:
 #
 # Try: (a) move the neuron: in the convolution the colours are the same at every position (one
 # shared filter), in the locally connected layer they change (weights of its own), and the
-# fully-connected neuron sees every pixel; (b) make the image bigger: the top-right and bottom-left
-# panels grow, the convolution's does not; (c) a kernel as large as the image: the locally
+# fully-connected neuron sees every pixel; (b) make the image bigger: what the fully-connected and the
+# locally connected layers store (bottom left and bottom middle) grows, the convolution's (bottom right) does not; (c) a kernel as large as the image: the locally
 # connected layer becomes the fully-connected one; (d) stride 2: fewer positions, fewer weight sets.
 
 # %%

@@ -97,10 +97,13 @@ def dilate2d_hidden() -> list[Case]:
 
 
 def _transposed_visible() -> list[Case]:
-    one = dict(x=_grid(1, 1, 2, 2), w=np.ones((1, 1, 3, 3)), b=np.zeros(1))
+    # One kernel of ones (the overlaps read as counts); the others 1..9, so a flipped kernel shows in most checks.
+    ones = dict(x=_grid(1, 1, 2, 2), w=np.ones((1, 1, 3, 3)), b=np.zeros(1))
+    one = dict(x=_grid(1, 1, 2, 2), w=_grid(1, 1, 3, 3), b=np.zeros(1))
     return [
-        Case(dict(one), "2x2 input, 3x3 kernel of ones, stride 1: overlapping copies add up -> 4x4"),
-        Case(dict(one, stride=2), "stride 2: the copies overlap on one row and one column -> 5x5"),
+        Case(dict(ones), "2x2 input, 3x3 kernel of ones, stride 1: overlapping copies add up -> 4x4"),
+        Case(dict(one), "2x2 input, 3x3 kernel 1..9, stride 1: each input value stamps the kernel as it is -> 4x4"),
+        Case(dict(one, stride=2), "stride 2, kernel 1..9: the copies overlap on one row and one column -> 5x5"),
         Case(dict(one, stride=2, pad=1), "stride 2, pad 1: one row/column cut from each side -> 3x3"),
         Case(dict(one, stride=2, pad=1, output_padding=1), "output_padding 1: one more row and column -> 4x4"),
         Case(dict(x=_grid(1, 2, 2, 2), w=_grid(2, 3, 2, 2) / 10, b=np.array([1.0, -1.0, 0.5])),

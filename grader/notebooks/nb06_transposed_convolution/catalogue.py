@@ -307,6 +307,13 @@ WRONG = [
                 c[i * stride:i * stride + k] += 1
             return np.outer(c, c)
     ''', hint="1-D counts"),
+    wrong("overlap_count", "length n * stride", '''
+        def overlap_count(n, k, stride):
+            counts = np.zeros(n * stride, dtype=np.int64)
+            for i in range(n):
+                counts[i * stride:i * stride + k] += 1
+            return counts
+    ''', hint="(n-1)*stride + k positions"),
 ]
 
 

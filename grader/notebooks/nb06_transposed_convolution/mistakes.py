@@ -44,6 +44,19 @@ def _overlap_conv_windows(n, k, stride):
         counts[start:start + k] += 1
     return counts
 
+#: A wrong length, said beyond the shapes: where the last tap lands.
+OVERLAP_LENGTH = ("the output has (n-1)*stride + k positions (transposed_output_size(n, k, stride)): "
+                  "the last input's k taps start at (n-1)*stride")
+
+
+def _overlap_length(n, k, stride, length):
+    """The right counts in an array of the wrong ``length``: taps past its end lost, missing positions 0."""
+    counts = np.zeros(max(length, 0), dtype=np.int64)
+    for u in range(k):
+        counts[u:u + (n - 1) * stride + 1:stride] += 1
+    return counts
+
+
 VARIANTS = {
     "transposed_output_size": [
         ("no ValueError: output_padding must be smaller than stride (and >= 0), stride >= 1, pad >= 0",
@@ -108,5 +121,11 @@ VARIANTS = {
          "k taps from each of the n inputs, over (n-1)*stride + k outputs", _overlap_conv_windows),
         ("counts are integers (int64), not floats",
          lambda n, k, stride: R.overlap_count(n, k, stride).astype(np.float64)),
+        (OVERLAP_LENGTH + "; your array is one short: (n-1)*stride + k - 1",
+         lambda n, k, stride: _overlap_length(n, k, stride, (n - 1) * stride + k - 1)),
+        (OVERLAP_LENGTH + "; your array has n*stride positions",
+         lambda n, k, stride: _overlap_length(n, k, stride, n * stride)),
+        (OVERLAP_LENGTH + "; your array has n*stride + k positions",
+         lambda n, k, stride: _overlap_length(n, k, stride, n * stride + k)),
     ],
 }
