@@ -24,6 +24,7 @@ import os
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,7 @@ from pathlib import Path
 
 from . import permissions
 from .autograde import (
+    MAX_SUBMISSION_BYTES,
     GradingError,
     Result,
     _run,
@@ -81,6 +83,10 @@ def find_submissions(folder: Path, refused: dict[Path, str] | None = None) -> li
         return refused.get(path) or refusal(path.relative_to(folder).as_posix(), os.lstat(path).st_mode)
 
     found = []
+    for path, why in sorted(refused.items()):
+        if path.suffix == ".ipynb" and not os.path.lexists(path):  # a zip entry that could not be unzipped
+            parts = path.relative_to(folder).parts
+            found.append(Submission(parts[0] if len(parts) > 1 else _student_from_file(parts[0]), path, problem=why))
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith((".", "__MACOSX")):
             continue
@@ -107,9 +113,24 @@ def find_submissions(folder: Path, refused: dict[Path, str] | None = None) -> li
     return found
 
 
+#: What a student's name (a file or folder name she chose) may not hold: formgrader writes it unescaped into
+#: its pages (``<li>{{ student_id }}</li>``, ``var student_id = "{{ student_id }}"``), nbgrader into glob patterns.
+_UNSAFE_IN_NAMES = frozenset('<>"\\[]*?')
+
+
+def name_problem(student: str) -> str | None:
+    """Why ``student`` cannot be a gradebook's student id, or None: markup, quotes, glob or control characters."""
+    bad = sorted({ch for ch in student if ch in _UNSAFE_IN_NAMES or unicodedata.category(ch)[0] == "C"})
+    if not bad:
+        return None
+    return (f"the student name {printable(student)} holds {' '.join(printable(ch) for ch in bad)}, which "
+            f"formgrader's pages or nbgrader's file patterns would misread; rename the file or folder")
+
+
 def identify(submissions: list[Submission]) -> list[Submission]:
     """Recognise each notebook's assignment; unreadable or unknown ones get a problem, not an exception."""
     for submission in submissions:
+        submission.problem = submission.problem or name_problem(submission.student)
         if submission.problem:
             continue
         try:
@@ -568,9 +589,10 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                     results.append((s.student, s.assignment, None, f"NOT GRADED: second notebook {s.path.name}"))
                 seen.add((s.student, s.assignment))
             templates = _prepare_course(out, {s.assignment for s in todo})
-            jobs_args = {s: dict(shard=str(shards / f"{s.student}--{s.assignment}"), path=str(s.path),
+            # shards are numbered: a student's name may be as long as a file name may be, or hold what a path may not
+            jobs_args = {s: dict(shard=str(shards / f"{number}--{s.assignment}"), path=str(s.path),
                                  assignment=s.assignment, student=s.student, template=str(templates[s.assignment]),
-                                 timeout=timeout, below=str(s.top) if s.top else None) for s in todo}
+                                 timeout=timeout, below=str(s.top) if s.top else None) for number, s in enumerate(todo)}
             for args in jobs_args.values():
                 shutil.rmtree(args["shard"], ignore_errors=True)
             progress = tqdm(total=len(todo), desc="grading", unit="notebook", file=sys.stderr, disable=not todo)
@@ -629,11 +651,24 @@ def _unzip(archive_path: Path, folder: Path) -> dict[Path, str]:
     refused = {}
     with zipfile.ZipFile(archive_path) as archive:
         for info in archive.infolist():
-            path = Path(archive.extract(info, folder))  # zipfile's own sanitising of names (no ../)
+            try:
+                if info.file_size > MAX_SUBMISSION_BYTES:  # the header's size is the most zipfile extracts
+                    raise ValueError(f"{info.file_size / 2**20:.0f} MB, larger than a submitted notebook may be")
+                path = Path(archive.extract(info, folder))  # zipfile's own sanitising of names (no ../)
+            except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, ValueError, EOFError) as error:
+                # a name too long for the disk, a file where a folder should be, a bad CRC, a password ...
+                name = _entry_path(info.filename)
+                refused[folder / name] = f"{name} could not be unzipped ({getattr(error, 'strerror', None) or error})"
+                continue
             mode = info.external_attr >> 16
-            if mode and not info.is_dir():
+            if stat.S_IFMT(mode) and not info.is_dir():  # no file type (Windows, Java, Python): a regular file
                 reason = refusal(path.relative_to(folder).as_posix(), mode)
                 if reason:
                     refused[path] = reason
     return refused
+
+
+def _entry_path(name: str) -> str:
+    """A zip entry's name as a relative path, roughly as zipfile extracts it (for naming it in a reason)."""
+    return "/".join(part for part in name.replace("\\", "/").split("/") if part not in ("", ".", "..")) or "?"
 
