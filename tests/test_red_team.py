@@ -91,3 +91,23 @@ def test_a_badly_named_folder_in_inbound_does_not_stop_collect_for_the_class(tmp
     assert f"Not collected: mallory+{ASSIGNMENT}+not a date+x (not a name nbgrader submit makes" in caplog.text
     assert f"Not collected: <img src=x onerror=alert(1)>+{ASSIGNMENT}+" in caplog.text
     assert f"Not collected: +{ASSIGNMENT}+2026-12-01 10:00:00.000000 UTC+abc123 (no student name)" in caplog.text
+
+
+def test_formgrader_pages_escape_a_student_id_from_the_gradebook_or_the_url():
+    """nbgrader renders its pages with autoescape off: ``/formgrader/manage_students/<id>`` wrote the id (from a
+    link a student sends, or a gradebook row) into ``<script>var student_id = "..."</script>`` and the page."""
+    from jinja2 import Environment, FileSystemLoader
+    from nbgrader.server_extensions.formgrader import handlers
+    from nbgrader.server_extensions.formgrader.base import BaseHandler
+
+    from grader.formgrader_csp import protect_grading_view
+
+    protect_grading_view()
+    handler = BaseHandler.__new__(BaseHandler)  # render only: no request
+    env = Environment(loader=FileSystemLoader([handlers.template_path]))  # as formgrader makes it
+    handler.application = type("App", (), {"settings": {"nbgrader_jinja2_env": env}})()
+    student = 'x";document.title="pwned";"<img src=x onerror=alert(1)>'
+    page = handler.render("manage_students_assignments.tpl", student_id=student, base_url="", url_prefix="",
+                          windows=False, mathjax_url="")
+    assert 'var student_id = "x";' not in page and "<img src=x" not in page
+    assert "x&#34;;document.title=&#34;pwned&#34;;&#34;&lt;img src=x onerror=alert(1)&gt;" in page
