@@ -111,3 +111,39 @@ def test_formgrader_pages_escape_a_student_id_from_the_gradebook_or_the_url():
                           windows=False, mathjax_url="")
     assert 'var student_id = "x";' not in page and "<img src=x" not in page
     assert "x&#34;;document.title=&#34;pwned&#34;;&#34;&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_markdown_too_big_to_render_is_shown_as_text_and_no_page_renders_more_than_its_budget(monkeypatch):
+    """mistune takes 3-20 s and ~300 MB per MB of markdown (5 MB: 44 s, 1.7 GB): a submission of 100 MB of it
+    would take formgrader's server (rendering in its own process, with no memory limit) down.
+    The limits are made small here, to keep the test fast."""
+    import nbformat
+    from bs4 import BeautifulSoup
+    from nbformat.v4 import new_markdown_cell, new_output
+
+    import grader.feedback as feedback
+    from tests.test_html_safety import feedback_page, grading_view
+
+    assert feedback.MARKDOWN_CELL_LIMIT <= 200_000 and feedback.MARKDOWN_PAGE_LIMIT <= 2_000_000
+    monkeypatch.setattr(feedback, "MARKDOWN_CELL_LIMIT", 20_000)
+    monkeypatch.setattr(feedback, "MARKDOWN_PAGE_LIMIT", 100_000)
+    rendered = []
+    plain = feedback.markdown_to_html
+    monkeypatch.setattr(feedback, "markdown_to_html", lambda source, *a: rendered.append(len(source)) or plain(source, *a))
+    nb = nbformat.read(RELEASED, as_version=4)
+    big = "*a _b [c](d) <img src=x onerror=alert(1)> " * 2_000
+    nb.cells.append(new_markdown_cell(big))
+    nb.cells += [new_markdown_cell("*a* " * 4_000) for _ in range(10)]  # 16 kB each: the page's budget runs out
+    output_cell = nbformat.v4.new_code_cell("1")
+    output_cell.outputs = [new_output("display_data", data={"text/markdown": "**b** " * 10_000})]
+    nb.cells.append(output_cell)
+    for make_page in (grading_view, feedback_page):
+        page = make_page(nb)
+        assert max(rendered) <= 20_000 and sum(rendered) <= 100_000
+        rendered.clear()
+        soup = BeautifulSoup(page, "html.parser")
+        text = soup.get_text()
+        assert f"{len(big):,} characters of markdown, shown as text" in text and "<img src=x onerror=alert(1)>" in text
+        assert "60,000 characters of markdown, shown as text" in text and "16,000 characters of markdown, shown as text" in text
+        assert not soup.find("img", onerror=True)
+        assert soup.find("em"), "small cells are still rendered"
