@@ -121,6 +121,8 @@ _UNSAFE_IN_NAMES = frozenset('<>"\\[]*?')
 def name_problem(student: str) -> str | None:
     """Why ``student`` cannot be a gradebook's student id, or None: markup, quotes, glob or control characters."""
     bad = sorted({ch for ch in student if ch in _UNSAFE_IN_NAMES or unicodedata.category(ch)[0] == "C"})
+    if not bad and student != student.strip():  # nbgrader strips it: then no notebook matches the name
+        return f"the student name {printable(student)!r} begins or ends with a space; rename the file or folder"
     if not bad:
         return None
     return (f"the student name {printable(student)} holds {' '.join(printable(ch) for ch in bad)}, which "

@@ -51,7 +51,7 @@ def test_a_zip_entry_that_cannot_be_unzipped_costs_its_own_row_only_and_plain_zi
 
 
 @pytest.mark.parametrize("name", ['x";alert(1);"', "<img src=x onerror=alert(1)>", "[x]", "a*", "eve\n20 of 20 graded",
-                                  "\u202egnp.ipynb"])
+                                  "\u202egnp.ipynb", "bob "])
 def test_a_student_name_formgrader_would_run_or_nbgrader_would_glob_is_refused_by_name(tmp_path, name):
     """formgrader writes a student id unescaped into its pages (``var student_id = "{{ student_id }}"``)
     and nbgrader into its path patterns: such a name gets a reason, not a gradebook row."""
