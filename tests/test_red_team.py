@@ -147,3 +147,31 @@ def test_markdown_too_big_to_render_is_shown_as_text_and_no_page_renders_more_th
         assert "60,000 characters of markdown, shown as text" in text and "16,000 characters of markdown, shown as text" in text
         assert not soup.find("img", onerror=True)
         assert soup.find("em"), "small cells are still rendered"
+
+
+@pytest.mark.slow
+def test_grading_a_zip_with_entries_that_cannot_be_unzipped_keeps_every_row(class_folder, graded_sequential, tmp_path,
+                                                                            capsys):
+    """The whole batch used to stop at the first such entry. Here nothing is executed: alice was graded already."""
+    import shutil
+
+    from grader.cli import main as grader_main
+    from tests.test_pipeline import grades
+
+    out = tmp_path / "course"
+    shutil.copytree(graded_sequential, out)
+    zipped, long_name = tmp_path / "class.zip", "b" * 300
+    with zipfile.ZipFile(zipped, "w") as archive:  # writestr: entries with no Unix file type, as Python, Java write them
+        archive.writestr("alice__02_padding_stride.ipynb", (class_folder / "alice__02_padding_stride.ipynb").read_bytes())
+        archive.writestr(f"{long_name}__02.ipynb", NOTEBOOK)
+        archive.writestr("carol", "a file where carol's folder must be")
+        archive.writestr("carol/02.ipynb", NOTEBOOK)
+        archive.writestr("x\";alert(1);\"__02.ipynb", NOTEBOOK)
+    capsys.readouterr()
+    assert grader_main(["grade", str(zipped), "--out", str(out)]) == 1
+    printed = capsys.readouterr().out
+    assert "alice" in printed and "already graded" in printed.split("alice", 1)[1].splitlines()[0]
+    table = grades(out)
+    assert table[long_name]["status"].startswith(f"NOT GRADED: {long_name}__02.ipynb could not be unzipped")
+    assert table["carol"]["status"] == "NOT GRADED: carol/02.ipynb could not be unzipped (Not a directory)"
+    assert table['x";alert(1);"']["status"].startswith('NOT GRADED: the student name x";alert(1);" holds')
