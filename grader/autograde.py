@@ -266,7 +266,7 @@ def submission_bytes(path: Path, below: Path | None = None) -> bytes:
     """The bytes of the submitted notebook at ``path``, or a one-line GradingError saying why it is not read.
 
     Only a regular file is read, never through a link: none at ``path`` itself, nor (with ``below``, the
-    instructor's folder the submission was found in) in any folder between ``below`` and it.
+    instructor's folder the submission was found in) in any folder between ``below`` and it, nor (with ``below``) a hard link.
     """
     path = Path(path)
     if not os.path.lexists(path):
@@ -278,7 +278,10 @@ def submission_bytes(path: Path, below: Path | None = None) -> bytes:
     except RefusedFile as refused:
         raise GradingError(str(refused)) from None
     with handle:
-        size = os.fstat(handle.fileno()).st_size
+        info = os.fstat(handle.fileno())
+        if below is not None and info.st_nlink > 1:  # a class's file with two names: the other may be the solution
+            raise GradingError(f"{path.relative_to(below).as_posix()} is a hard link (the file has other names)")
+        size = info.st_size
         data = handle.read(MAX_SUBMISSION_BYTES + 1) if size <= MAX_SUBMISSION_BYTES else b""
     if size > MAX_SUBMISSION_BYTES or len(data) > MAX_SUBMISSION_BYTES:  # (or it grew while read)
         raise GradingError(f"{path}: {max(size, len(data)) / 2**20:.0f} MB, larger than the "

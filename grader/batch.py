@@ -26,6 +26,7 @@ import os
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -73,13 +74,20 @@ def _student_from_file(name: str) -> str:
     return stem
 
 
-def student_id_problem(student: str, name: str) -> str | None:
+#: What a student's id (a file or folder name she chose) may not hold: formgrader writes it unescaped into
+#: its pages (``<li>{{ student_id }}</li>``, ``var student_id = "{{ student_id }}"``), nbgrader into glob patterns.
+_UNSAFE_IN_NAMES = frozenset('<>"\\[]*?')
+
+
+def student_id_problem(student: str, name: str | None = None) -> str | None:
     """Why ``student``, the id read from the file or folder name ``name``, cannot be a student's, or None.
 
-    The id names the student's folders (``autograded/<student>/``, ``feedback/<student>/``) and her
-    gradebook row: it must not be empty (``_x.ipynb``), hidden or a step up (a leading ``.``), a path
-    (``/``, ``\\``) or hold control characters (a newline in a folder name).
+    The id names the student's folders (``autograded/<student>/``, ``feedback/<student>/``), her
+    gradebook row and formgrader's pages about her: it must not be empty (``_x.ipynb``), hidden or a
+    step up (a leading ``.``), a path (``/``, ``\\``), hold control characters (a newline in a folder
+    name), markup, quotes or glob characters, or begin or end with a space (nbgrader strips it).
     """
+    name = student if name is None else name
     if not student:
         return f"cannot tell the student from the file name '{printable(name)}' (name it <student>__<anything>.ipynb)"
     named = f"the student id '{printable(student)}'" + (f" (from '{printable(name)}')" if student != name else "")
@@ -89,6 +97,12 @@ def student_id_problem(student: str, name: str) -> str | None:
         return f"{named} has a path separator"
     if any(unicodedata.category(ch)[0] == "C" for ch in student):
         return f"{named} has a control character"
+    unsafe = sorted(set(student) & _UNSAFE_IN_NAMES)
+    if unsafe:
+        return (f"{named} holds {' '.join(unsafe)}, which formgrader's pages or nbgrader's file patterns would "
+                f"misread; rename the file or folder")
+    if student != student.strip():
+        return f"{named} begins or ends with a space; rename the file or folder"
     return None
 
 
@@ -106,6 +120,10 @@ def find_submissions(folder: Path, refused: dict[Path, str] | None = None) -> li
         return refused.get(path) or refusal(path.relative_to(folder).as_posix(), os.lstat(path).st_mode)
 
     found = []
+    for path, why in sorted(refused.items()):
+        if path.suffix == ".ipynb" and not os.path.lexists(path):  # a zip entry that could not be unzipped
+            parts = path.relative_to(folder).parts
+            found.append(Submission(parts[0] if len(parts) > 1 else _student_from_file(parts[0]), path, problem=why))
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith((".", "__MACOSX")):
             continue
@@ -140,6 +158,7 @@ def find_submissions(folder: Path, refused: dict[Path, str] | None = None) -> li
 def identify(submissions: list[Submission]) -> list[Submission]:
     """Recognise each notebook's assignment; unreadable or unknown ones get a problem, not an exception."""
     for submission in submissions:
+        submission.problem = submission.problem or student_id_problem(submission.student, submission.path.name)
         if submission.problem:
             continue
         try:
@@ -679,11 +698,24 @@ def _unzip(archive_path: Path, folder: Path) -> dict[Path, str]:
             raise RefusedZip(f"{size / 2**20:.0f} MB uncompressed, more than the {MAX_ZIP_BYTES / 2**20:.0f} MB "
                              f"a class's zip may hold")
         for info in entries:
-            path = Path(archive.extract(info, folder))  # zipfile's own sanitising of names (no ../)
+            try:
+                if info.file_size > MAX_SUBMISSION_BYTES:  # the header's size is the most zipfile extracts
+                    raise ValueError(f"{info.file_size / 2**20:.0f} MB, larger than a submitted notebook may be")
+                path = Path(archive.extract(info, folder))  # zipfile's own sanitising of names (no ../)
+            except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, ValueError, EOFError) as error:
+                # a name too long for the disk, a file where a folder should be, a bad CRC, a password ...
+                name = _entry_path(info.filename)
+                refused[folder / name] = f"{name} could not be unzipped ({getattr(error, 'strerror', None) or error})"
+                continue
             mode = info.external_attr >> 16
-            if mode and not info.is_dir():
+            if stat.S_IFMT(mode) and not info.is_dir():  # no file type (Windows, Java, Python): a regular file
                 reason = refusal(path.relative_to(folder).as_posix(), mode)
                 if reason:
                     refused[path] = reason
     return refused
+
+
+def _entry_path(name: str) -> str:
+    """A zip entry's name as a relative path, roughly as zipfile extracts it (for naming it in a reason)."""
+    return "/".join(part for part in name.replace("\\", "/").split("/") if part not in ("", ".", "..")) or "?"
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import stat
+from datetime import datetime
 from pathlib import Path
 
 from nbgrader.exchange.default.collect import ExchangeCollect
@@ -24,7 +25,38 @@ from .student_files import NBGRADER_FILES, RefusedFile, copy_regular, make_folde
 
 
 class SafeCollect(ExchangeCollect):
-    """nbgrader's collect, copying only regular notebook files of the assignment and nbgrader's own files."""
+    """nbgrader's collect, copying only regular notebook files of the assignment and nbgrader's own files.
+
+    Every student can make folders in inbound: one whose name nbgrader cannot read (no timestamp, a
+    date that is none) stopped the collect of the whole class, and a student id with markup in it
+    would be written unescaped into formgrader's pages. Such folders are named in the log and skipped.
+    """
+
+    def _path_to_record(self, path):
+        try:
+            return super()._path_to_record(path)
+        except Exception as error:  # nbgrader's ExchangeError, dateutil's ParserError, OverflowError ...
+            name = os.path.basename(path)
+            self.log.error("Not collected: %s (not a name nbgrader submit makes: %s)", name,
+                           str(error).splitlines()[0][:120] if str(error) else type(error).__name__)
+            return {"username": "", "filename": name, "timestamp": datetime.min,
+                    "unreadable": True}
+
+    def init_src(self):
+        from .batch import student_id_problem
+
+        super().init_src()
+        kept = []
+        for record in self.src_records:
+            if record.get("unreadable"):  # named above
+                continue
+            why = student_id_problem(record["username"]) if record["username"] else "no student name"
+            if why:
+                self.log.error("Not collected: %s (%s)", record["filename"],
+                               why.replace("; rename the file or folder", ""))
+            else:
+                kept.append(record)
+        self.src_records = kept
 
     def _notebook_names(self) -> set[str] | None:
         """File names of the assignment's notebooks in its source folder; None when there is no source here."""

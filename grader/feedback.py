@@ -216,6 +216,28 @@ def markdown_to_html(source: str, attachments=None) -> str:
     return MarkdownWithMath(renderer=renderer).render(str(source))
 
 
+#: Characters of markdown rendered per cell and per page: mistune takes 3-20 s and ~300 MB per MB of it
+#: (5 MB: 44 s, 1.7 GB), in formgrader's server process; a course notebook has under 100 kB in all.
+#: Past either, a cell (or ``text/markdown`` output) is shown as plain text, cut at the cell limit.
+MARKDOWN_CELL_LIMIT = 100_000
+MARKDOWN_PAGE_LIMIT = 1_000_000
+
+
+class MarkdownBudget:
+    """Renders markdown as inert HTML (:func:`inert_html`) up to the limits above; plain text past them."""
+
+    def __init__(self):
+        self.used = 0
+
+    def render(self, source: str, attachments=None) -> str:
+        if len(source) <= MARKDOWN_CELL_LIMIT and self.used + len(source) <= MARKDOWN_PAGE_LIMIT:
+            self.used += len(source)
+            return inert_html(markdown_to_html(source, attachments))
+        note = (f"[{len(source):,} characters of markdown, shown as text: a page renders at most "
+                f"{MARKDOWN_CELL_LIMIT:,} per cell and {MARKDOWN_PAGE_LIMIT:,} in all]")
+        return inert_html(f"<p>{html.escape(note)}</p><pre>{html.escape(source[:MARKDOWN_CELL_LIMIT])}</pre>")
+
+
 def _text(value) -> str:
     """A notebook text field (a string or a list of lines) as a string; anything else as an empty one."""
     if isinstance(value, list):
@@ -244,8 +266,8 @@ def _nbgrader_metadata(meta) -> dict:
     return kept
 
 
-def _output_data(data, output_metadata) -> tuple[dict, dict]:
-    """An output's representations and metadata made inert: (data, metadata).
+def _output_data(data, output_metadata, markdown: MarkdownBudget | None = None) -> tuple[dict, dict]:
+    """An output's representations and metadata made inert: (data, metadata). ``markdown``: the page's budget.
 
     Dropped types leave a one-line note where they would have been the only thing shown.
     """
@@ -266,7 +288,7 @@ def _output_data(data, output_metadata) -> tuple[dict, dict]:
     if "text/html" in kept:
         kept["text/html"] = clean_html(kept["text/html"])
     if "text/markdown" in kept:
-        kept["text/markdown"] = inert_html(markdown_to_html(kept["text/markdown"]))
+        kept["text/markdown"] = (markdown or MarkdownBudget()).render(kept["text/markdown"])
     if "image/svg+xml" in kept:  # an SVG may hold scripts: shown as a picture, where none run
         svg = base64.b64encode(kept.pop("image/svg+xml").encode()).decode()
         kept.setdefault("text/html", f'<img src="data:image/svg+xml;base64,{svg}">')
@@ -283,7 +305,7 @@ def _output_data(data, output_metadata) -> tuple[dict, dict]:
     return NotebookNode(kept), NotebookNode(metadata)
 
 
-def disarm_output(output):
+def disarm_output(output, markdown: MarkdownBudget | None = None):
     """A code cell's output rebuilt from its shown fields, made inert; None for an unknown kind of output."""
     from nbformat import NotebookNode
 
@@ -297,7 +319,7 @@ def disarm_output(output):
         return NotebookNode(output_type="error", ename=_text(output.get("ename")), evalue=_text(output.get("evalue")),
                             traceback=traceback)
     if kind in ("display_data", "execute_result"):
-        data, metadata = _output_data(output.get("data"), output.get("metadata"))
+        data, metadata = _output_data(output.get("data"), output.get("metadata"), markdown)
         disarmed = NotebookNode(output_type=kind, data=data, metadata=metadata)
         if kind == "execute_result":
             disarmed.execution_count = _count(output.get("execution_count"))
@@ -305,11 +327,13 @@ def disarm_output(output):
     return None
 
 
-def disarm_cell(cell, index: int, ids: set):
+def disarm_cell(cell, index: int, ids: set, markdown: MarkdownBudget | None = None):
     """A cell made inert: markdown and HTML cleaned and pre-rendered, outputs rebuilt, metadata cut to what pages read.
 
     ``ids`` holds the ids of the cells before it (an id must be a plain name and unique; a bad one is replaced).
+    ``markdown``: the page's markdown budget (:class:`MarkdownBudget`).
     """
+    markdown = markdown or MarkdownBudget()
     from nbformat import NotebookNode
 
     cell_id = cell.get("id")
@@ -320,7 +344,7 @@ def disarm_cell(cell, index: int, ids: set):
     metadata = NotebookNode(nbgrader=NotebookNode(nbgrader)) if nbgrader else NotebookNode()
     kind = cell.get("cell_type")
     if kind == "markdown":
-        cell.source = inert_html(markdown_to_html(_text(cell.get("source")), cell.get("attachments")))
+        cell.source = markdown.render(_text(cell.get("source")), cell.get("attachments"))
         cell.pop("attachments", None)
     elif kind == "raw":
         mimetype = cell.get("metadata", {}).get("raw_mimetype", "")
@@ -332,7 +356,7 @@ def disarm_cell(cell, index: int, ids: set):
         cell.source = _text(cell.get("source"))
         cell.execution_count = _count(cell.get("execution_count"))
         outputs = cell.get("outputs") if isinstance(cell.get("outputs"), list) else []
-        cell.outputs = [kept for kept in map(disarm_output, outputs) if kept is not None]
+        cell.outputs = [kept for kept in (disarm_output(output, markdown) for output in outputs) if kept is not None]
     else:  # an unknown kind of cell: nothing of it is shown
         cell.cell_type, cell.source = "raw", ""
         metadata.raw_mimetype = "text/plain"
@@ -360,8 +384,8 @@ def _disarm_notebook_metadata(metadata) -> dict:
 class DisarmStudentContent(Preprocessor):
     """The last preprocessor of both pages: nothing a student controls can run or break out of its place.
 
-    Markdown cells become one cleaned HTML block (:func:`inert_html`); raw HTML cells and ``text/html``
-    outputs are cleaned; ``text/markdown`` as markdown cells; SVG becomes an ``<img>`` (where scripts never
+    Markdown cells become one cleaned HTML block (:func:`inert_html`; plain text past :class:`MarkdownBudget`);
+    raw HTML cells and ``text/html`` outputs are cleaned; ``text/markdown`` as markdown cells; SVG becomes an ``<img>`` (where scripts never
     run); images keep strict base64 only; JavaScript and every other type are dropped with a note.
     Execution counts are ints, stream names stdout/stderr, cell ids and grade_ids plain names;
     metadata keeps only what the pages read (typed nbgrader fields, picture sizes, kernel names).
@@ -370,8 +394,8 @@ class DisarmStudentContent(Preprocessor):
 
     def preprocess(self, nb, resources):
         nb.metadata = _disarm_notebook_metadata(nb.get("metadata"))
-        ids = set()
-        nb.cells = [disarm_cell(cell, index, ids) for index, cell in enumerate(nb.cells)]
+        ids, markdown = set(), MarkdownBudget()
+        nb.cells = [disarm_cell(cell, index, ids, markdown) for index, cell in enumerate(nb.cells)]
         for key in ("student", "first_name", "last_name", "notebook_path"):  # formgrader's SubmissionHandler
             if isinstance(resources.get(key), str):
                 resources[key] = html.escape(resources[key])

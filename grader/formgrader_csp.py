@@ -13,6 +13,9 @@ inert; this policy is the second wall, for anything that got through anyway:
 - pictures only from the server and ``data:`` URLs; connections (formgrader's API calls) only to the
   server; no frames, plugins, forms or ``<base>``; the page cannot be framed by another site.
 
+formgrader's other pages get no policy (their inline scripts carry no nonce), but their values are escaped:
+nbgrader renders them with autoescape off, and a student id (from the URL or the gradebook) became script.
+
 Enabled by ``make instructor`` (``lab/instructor/jupyter_server_config.py``). Input: the running
 Jupyter server. Effect: nbgrader's ``SubmissionHandler`` (``/formgrader/submissions/<id>/``) sends the
 policy and passes the nonce to the page's template (``resources["csp_nonce"]``).
@@ -70,10 +73,30 @@ def _policy(handler) -> str:
     return grading_view_policy(_nonce(handler), url_path_join(handler.base_url or "/", csp_report_uri))
 
 
+def _escaping_render(plain_render):
+    """formgrader's ``BaseHandler.render``, its Jinja environment escaping every value (nbgrader's does not).
+
+    Its other pages write values unescaped into HTML and into scripts, e.g. ``var student_id = "{{ student_id }}"``
+    with the id from the URL (``/formgrader/manage_students/<id>``: a link a student sends the instructor) or
+    a gradebook row; escaped, ``"`` and ``<`` cannot end the string or start a tag. Every value of those
+    pages is text (their macros return markup, which is not escaped again). Set before a template compiles.
+    """
+    def render(handler, name, **namespace):
+        handler.settings["nbgrader_jinja2_env"].autoescape = True
+        return plain_render(handler, name, **namespace)
+
+    render._cnn_course_escaping = True
+    return render
+
+
 def protect_grading_view() -> None:
-    """Give nbgrader's SubmissionHandler the policy (its default headers) and its exporter the nonce. Idempotent."""
+    """Give nbgrader's SubmissionHandler the policy (its default headers) and its exporter the nonce,
+    and formgrader's pages escaping (:func:`_escaping_render`). Idempotent."""
+    from nbgrader.server_extensions.formgrader.base import BaseHandler
     from nbgrader.server_extensions.formgrader.handlers import SubmissionHandler
 
+    if not getattr(BaseHandler.render, "_cnn_course_escaping", False):
+        BaseHandler.render = _escaping_render(BaseHandler.render)
     SubmissionHandler.content_security_policy = property(_policy)
     SubmissionHandler.exporter = property(
         lambda handler: _ExporterWithNonce(handler.settings["nbgrader_exporter"], _nonce(handler)))

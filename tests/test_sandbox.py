@@ -69,7 +69,7 @@ def _targets(out: Path, klass: Path) -> list[str]:
         ROOT / "grader" / "reference.py", ROOT / "grader" / "mistakes.py", ROOT / "solutions" / A / f"{A}.py",
         ROOT / "cnn_course" / "checks.py", ROOT / "nbgrader_config.py", ROOT / "grader" / "hidden.py",
         out / "gradebook.db", out / "grades.csv", out / "feedback" / "alice" / A / f"{A}.html",
-        out / "submitted" / "alice" / A / f"{A}.ipynb", out / ".shards" / f"alice--{A}",
+        out / "submitted" / "alice" / A / f"{A}.ipynb", out / ".shards" / f"0--{A}" / "gradebook.db",
         klass / f"alice__{A}.ipynb", home / ".cache" / "cnn-course" / "gradebooks", home / ".bashrc", "/etc/shadow",
         home / ".cache")]
 

@@ -1,0 +1,180 @@
+"""Hostile submissions of the classes in issue 14 that its first tests did not try.
+
+Each test here failed before its fix: one odd zip entry stopped the whole batch, zips written by
+Windows, Java or Python were refused as "not a regular file", a student's name became a script in
+formgrader's students page or an nbgrader path pattern, a hard link to the solution scored 20/20, and
+one badly named folder in the exchange's inbound stopped collect for the whole class.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader.batch import _unzip, find_submissions, identify
+from tests.test_submission_files import ASSIGNMENT, RELEASED, SOLUTION, exchange_step, instructor_config, submit
+
+NOTEBOOK = RELEASED.read_bytes()
+
+
+def problems_of(folder: Path, refused: dict | None = None) -> dict[str, str | None]:
+    return {s.student: s.problem for s in identify(find_submissions(folder, refused))}
+
+
+def test_a_zip_entry_that_cannot_be_unzipped_costs_its_own_row_only_and_plain_zips_are_read(tmp_path):
+    """A name too long for the disk, a file where a folder must be, a bad CRC: a named reason for that student,
+    the others graded. Entries with no Unix file type (Windows, Java, Python's writestr) are regular files."""
+    zipped, long_name = tmp_path / "class.zip", "b" * 300
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("alice__02.ipynb", NOTEBOOK)  # mode 0o600, no file type: how Python writes it
+        windows = zipfile.ZipInfo("bob/02.ipynb")
+        windows.create_system, windows.external_attr = 0, 0x20  # MS-DOS "archive" attribute only
+        archive.writestr(windows, NOTEBOOK)
+        archive.writestr(f"{long_name}__02.ipynb", NOTEBOOK)
+        archive.writestr("carol", "a file where carol's folder must be")
+        archive.writestr("carol/02.ipynb", NOTEBOOK)
+        archive.writestr("dave__02.ipynb", NOTEBOOK)
+    data = bytearray(zipped.read_bytes())
+    at = data.rindex(b"dave__02.ipynb", 0, data.index(b"PK\x01\x02")) + len("dave__02.ipynb")
+    data[at + 100] ^= 0xFF  # dave's entry no longer matches its CRC
+    zipped.write_bytes(bytes(data))
+
+    unzipped = tmp_path / "unzipped"
+    problems = problems_of(unzipped, _unzip(zipped, unzipped))
+    assert problems["alice"] is None and problems["bob"] is None
+    assert problems[long_name].startswith(f"{long_name}__02.ipynb could not be unzipped (File name too long")
+    assert problems["carol"] == "carol/02.ipynb could not be unzipped (Not a directory)"
+    assert problems["dave"].startswith("dave__02.ipynb could not be unzipped (Bad CRC-32")
+
+
+@pytest.mark.parametrize("name", ['x";alert(1);"', "<img src=x onerror=alert(1)>", "[x]", "a*", "eve\n20 of 20 graded",
+                                  "\u202egnp.ipynb", "bob "])
+def test_a_student_name_formgrader_would_run_or_nbgrader_would_glob_is_refused_by_name(tmp_path, name):
+    """formgrader writes a student id unescaped into its pages (``var student_id = "{{ student_id }}"``)
+    and nbgrader into its path patterns: such a name gets a reason, not a gradebook row."""
+    (tmp_path / name).mkdir()
+    (tmp_path / name / "02.ipynb").write_bytes(NOTEBOOK)
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "02.ipynb").write_bytes(NOTEBOOK)
+    problems = problems_of(tmp_path)
+    assert problems["alice"] is None
+    assert problems[name].startswith("the student id ") and problems[name].endswith(
+        ("rename the file or folder", "has a control character")), problems[name]
+
+
+def test_a_hard_link_to_another_file_is_not_a_students_notebook(tmp_path):
+    """A hard link to the solution (one file, two names) scored 20/20 as the student's own."""
+    solution = tmp_path / "instructor" / "solution.ipynb"  # (the course's solution, on this file system)
+    solution.parent.mkdir()
+    solution.write_bytes(SOLUTION.read_bytes())
+    (tmp_path / "class" / "mallory").mkdir(parents=True)
+    os.link(solution, tmp_path / "class" / "mallory" / "02.ipynb")
+    assert problems_of(tmp_path / "class")["mallory"] == "mallory/02.ipynb is a hard link (the file has other names)"
+
+
+def test_a_badly_named_folder_in_inbound_does_not_stop_collect_for_the_class(tmp_path, monkeypatch, caplog):
+    """Inbound is writable by every student: a folder whose name nbgrader cannot parse aborted the whole collect."""
+    course = tmp_path / "course"
+    config = instructor_config(course, monkeypatch)
+    inbound = course / "exchange" / "cnn-course" / "inbound"
+    submit(inbound, "alice", {})
+    (inbound / f"mallory+{ASSIGNMENT}+not a date+x").mkdir()
+    (inbound / f"mallory+{ASSIGNMENT}+2026-13-45 99:99:99 UTC+x").mkdir()
+    submit(inbound, "<img src=x onerror=alert(1)>", {})  # a student id with markup: formgrader would run it
+    submit(inbound, "", {})  # no student: collected as a student called "02_padding_stride"
+    caplog.set_level(logging.INFO, logger="traitlets")
+    exchange_step("collect", config)
+    assert (course / "submitted" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes() == NOTEBOOK
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == ["alice"]
+    assert f"Not collected: mallory+{ASSIGNMENT}+not a date+x (not a name nbgrader submit makes" in caplog.text
+    assert f"Not collected: <img src=x onerror=alert(1)>+{ASSIGNMENT}+" in caplog.text
+    assert f"Not collected: +{ASSIGNMENT}+2026-12-01 10:00:00.000000 UTC+abc123 (no student name)" in caplog.text
+
+
+def test_formgrader_pages_escape_a_student_id_from_the_gradebook_or_the_url():
+    """nbgrader renders its pages with autoescape off: ``/formgrader/manage_students/<id>`` wrote the id (from a
+    link a student sends, or a gradebook row) into ``<script>var student_id = "..."</script>`` and the page."""
+    from jinja2 import Environment, FileSystemLoader
+    from nbgrader.server_extensions.formgrader import handlers
+    from nbgrader.server_extensions.formgrader.base import BaseHandler
+
+    from grader.formgrader_csp import protect_grading_view
+
+    protect_grading_view()
+    handler = BaseHandler.__new__(BaseHandler)  # render only: no request
+    env = Environment(loader=FileSystemLoader([handlers.template_path]))  # as formgrader makes it
+    handler.application = type("App", (), {"settings": {"nbgrader_jinja2_env": env}})()
+    student = 'x";document.title="pwned";"<img src=x onerror=alert(1)>'
+    page = handler.render("manage_students_assignments.tpl", student_id=student, base_url="", url_prefix="",
+                          windows=False, mathjax_url="")
+    assert 'var student_id = "x";' not in page and "<img src=x" not in page
+    assert "x&#34;;document.title=&#34;pwned&#34;;&#34;&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_markdown_too_big_to_render_is_shown_as_text_and_no_page_renders_more_than_its_budget(monkeypatch):
+    """mistune takes 3-20 s and ~300 MB per MB of markdown (5 MB: 44 s, 1.7 GB): a submission of 100 MB of it
+    would take formgrader's server (rendering in its own process, with no memory limit) down.
+    The limits are made small here, to keep the test fast."""
+    import nbformat
+    from bs4 import BeautifulSoup
+    from nbformat.v4 import new_markdown_cell, new_output
+
+    import grader.feedback as feedback
+    from tests.test_html_safety import feedback_page, grading_view
+
+    assert feedback.MARKDOWN_CELL_LIMIT <= 200_000 and feedback.MARKDOWN_PAGE_LIMIT <= 2_000_000
+    monkeypatch.setattr(feedback, "MARKDOWN_CELL_LIMIT", 20_000)
+    monkeypatch.setattr(feedback, "MARKDOWN_PAGE_LIMIT", 100_000)
+    rendered = []
+    plain = feedback.markdown_to_html
+    monkeypatch.setattr(feedback, "markdown_to_html", lambda source, *a: rendered.append(len(source)) or plain(source, *a))
+    nb = nbformat.read(RELEASED, as_version=4)
+    big = "*a _b [c](d) <img src=x onerror=alert(1)> " * 2_000
+    nb.cells.append(new_markdown_cell(big))
+    nb.cells += [new_markdown_cell("*a* " * 4_000) for _ in range(10)]  # 16 kB each: the page's budget runs out
+    output_cell = nbformat.v4.new_code_cell("1")
+    output_cell.outputs = [new_output("display_data", data={"text/markdown": "**b** " * 10_000})]
+    nb.cells.append(output_cell)
+    for make_page in (grading_view, feedback_page):
+        page = make_page(nb)
+        assert max(rendered) <= 20_000 and sum(rendered) <= 100_000
+        rendered.clear()
+        soup = BeautifulSoup(page, "html.parser")
+        text = soup.get_text()
+        assert f"{len(big):,} characters of markdown, shown as text" in text and "<img src=x onerror=alert(1)>" in text
+        assert "60,000 characters of markdown, shown as text" in text and "16,000 characters of markdown, shown as text" in text
+        assert not soup.find("img", onerror=True)
+        assert soup.find("em"), "small cells are still rendered"
+
+
+@pytest.mark.slow
+def test_grading_a_zip_with_entries_that_cannot_be_unzipped_keeps_every_row(class_folder, graded_sequential, tmp_path,
+                                                                            capsys):
+    """The whole batch used to stop at the first such entry. Here nothing is executed: alice was graded already."""
+    import shutil
+
+    from grader.cli import main as grader_main
+    from tests.test_pipeline import grades
+
+    out = tmp_path / "course"
+    shutil.copytree(graded_sequential, out)
+    zipped, long_name = tmp_path / "class.zip", "b" * 300
+    with zipfile.ZipFile(zipped, "w") as archive:  # writestr: entries with no Unix file type, as Python, Java write them
+        archive.writestr("alice__02_padding_stride.ipynb", (class_folder / "alice__02_padding_stride.ipynb").read_bytes())
+        archive.writestr(f"{long_name}__02.ipynb", NOTEBOOK)
+        archive.writestr("carol", "a file where carol's folder must be")
+        archive.writestr("carol/02.ipynb", NOTEBOOK)
+        archive.writestr("x\";alert(1);\"__02.ipynb", NOTEBOOK)
+    capsys.readouterr()
+    assert grader_main(["grade", str(zipped), "--out", str(out)]) == 1
+    printed = capsys.readouterr().out
+    assert "alice" in printed and "already graded" in printed.split("alice", 1)[1].splitlines()[0]
+    table = grades(out)
+    assert {table[name]["status"] for name in (long_name, "carol", 'x";alert(1);"')} == {"not_graded"}
+    assert table[long_name]["reason"].startswith(f"{long_name}__02.ipynb could not be unzipped")
+    assert table["carol"]["reason"] == "carol/02.ipynb could not be unzipped (Not a directory)"
+    assert table['x";alert(1);"']["reason"].startswith('the student id \'x";alert(1);"\' (from ')
+    assert "holds \", which formgrader's pages" in table['x";alert(1);"']["reason"]
