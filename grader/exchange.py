@@ -24,6 +24,28 @@ from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
 from .student_files import NBGRADER_FILES, RefusedFile, copy_regular, make_folder_private, refusal
 
 
+def _not_owned_by(path: str, username: str) -> str | None:
+    """Why the inbound folder ``path`` is not ``username``'s own submission, or None.
+
+    nbgrader submit runs as the student, so her folder is hers. Checked where ``username`` is an
+    account of this machine; elsewhere (a hub whose students all share one uid) nothing can be told.
+    """
+    import pwd
+
+    try:
+        uid = pwd.getpwnam(username).pw_uid
+    except (KeyError, UnicodeError, ValueError):
+        return None
+    owner = os.lstat(path).st_uid
+    if owner == uid:
+        return None
+    try:
+        owner_name = pwd.getpwuid(owner).pw_name
+    except KeyError:
+        owner_name = f"uid {owner}"
+    return f"it is in {username}'s name but was made by {owner_name}"
+
+
 class SafeCollect(ExchangeCollect):
     """nbgrader's collect, copying only regular notebook files of the assignment and nbgrader's own files.
 
@@ -33,14 +55,21 @@ class SafeCollect(ExchangeCollect):
     """
 
     def _path_to_record(self, path):
+        name = os.path.basename(path)
         try:
-            return super()._path_to_record(path)
+            record = super()._path_to_record(path)
         except Exception as error:  # nbgrader's ExchangeError, dateutil's ParserError, OverflowError ...
-            name = os.path.basename(path)
             self.log.error("Not collected: %s (not a name nbgrader submit makes: %s)", name,
                            str(error).splitlines()[0][:120] if str(error) else type(error).__name__)
-            return {"username": "", "filename": name, "timestamp": datetime.min,
-                    "unreadable": True}
+            return {"username": "", "filename": name, "timestamp": datetime.min, "unreadable": True}
+        impostor = _not_owned_by(path, record["username"])
+        if impostor:
+            # Another account made a folder in alice's name, dated later than hers: nbgrader would only
+            # warn and collect it in place of her own submission.
+            self.log.error("Not collected: %s (%s)", name, impostor)
+            # Not in her name: nbgrader keeps only the newest folder per name, and this one must not compete.
+            return {"username": "", "filename": name, "timestamp": datetime.min, "unreadable": True}
+        return record
 
     def init_src(self):
         from .batch import student_id_problem

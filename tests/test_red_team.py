@@ -178,3 +178,30 @@ def test_grading_a_zip_with_entries_that_cannot_be_unzipped_keeps_every_row(clas
     assert table["carol"]["reason"] == "carol/02.ipynb could not be unzipped (Not a directory)"
     assert table['x";alert(1);"']["reason"].startswith('the student id \'x";alert(1);"\' (from ')
     assert "holds \", which formgrader's pages" in table['x";alert(1);"']["reason"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root: the two folders are made as two accounts")
+def test_a_later_folder_in_a_classmates_name_does_not_replace_her_submission(tmp_path, monkeypatch, caplog):
+    """Eve makes ``inbound/nobody+02+<later>+x``: nbgrader only warned about the owner and collected Eve's
+    folder as the student's (nobody, uid 65534, an account of every Linux machine, stands for her here)."""
+    import logging
+    import pwd
+
+    from tests.test_submission_files import ASSIGNMENT, STUDENT_B, exchange_step, instructor_config, submit
+
+    victim = pwd.getpwuid(65534).pw_name
+    course = tmp_path / "course"
+    config = instructor_config(course, monkeypatch)
+    inbound = course / "exchange" / "cnn-course" / "inbound"
+    hers = submit(inbound, victim, {})
+    forged = hers.with_name(f"{victim}+{ASSIGNMENT}+2026-12-01 11:00:00.000000 UTC+eve")
+    forged.mkdir()
+    (forged / f"{ASSIGNMENT}.ipynb").write_text('{"forged": true}')
+    for path, owner in [(hers, 65534), *[(p, 65534) for p in hers.iterdir()], (forged, STUDENT_B),
+                        *[(p, STUDENT_B) for p in forged.iterdir()]]:
+        os.chown(path, owner, owner)
+    caplog.set_level(logging.INFO, logger="traitlets")
+    exchange_step("collect", config)
+    collected = course / "submitted" / victim / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    assert collected.read_bytes() == (hers / f"{ASSIGNMENT}.ipynb").read_bytes()
+    assert f"it is in {victim}'s name but was made by uid {STUDENT_B}" in caplog.text
