@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -479,17 +480,17 @@ def printable(text: str) -> str:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: A plain number as grades.csv writes scores and times ("20", "0.5", "-1", "1e-05"): nothing a spreadsheet runs.
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
+
+
 def spreadsheet_safe(text: str) -> str:
-    """A grades.csv cell that no spreadsheet runs: numbers as they are; text printable, and a leading
+    """A grades.csv cell that no spreadsheet runs: plain numbers as they are; text printable, and a leading
     formula character (``= + - @``, tab, CR) behind a single quote, as OWASP recommends."""
     text = str(text)
-    try:
-        float(text)
+    if _PLAIN_NUMBER.fullmatch(text):
         return text
-    except ValueError:
-        pass
-    text = printable(text) if not text.startswith(_FORMULA_START) else "'" + printable(text)
-    return text
+    return "'" + printable(text) if text.startswith(_FORMULA_START) else printable(text)
 
 
 def _summary(results: list[tuple[str, str, Result | None, str]]) -> str:

@@ -94,7 +94,7 @@ def test_grade_ids_of_any_type_are_read_without_error():
 
 
 @pytest.mark.parametrize("name", ['=HYPERLINK("http://x","y")', "@SUM(A1:A9)", "+cmd|' /C calc'!A0",
-                                  "-2+3", "\tx", "\rx"])
+                                  "-2+3", "\tx", "\rx", "\t1", "-inf", "+1"])
 def test_a_name_that_a_spreadsheet_would_run_is_quoted(name):
     safe = spreadsheet_safe(name)
     assert safe.startswith("'") and not any(ch in safe for ch in "\t\r\n")
