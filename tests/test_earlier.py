@@ -47,8 +47,17 @@ def test_bring_says_what_to_do_when_the_answer_is_missing(tmp_path, answers, wor
 
 
 def test_bring_without_the_earlier_notebook_names_where_it_looked(tmp_path):
-    with pytest.raises(EarlierWorkMissing, match="side by side"):
+    with pytest.raises(EarlierWorkMissing, match="side by side") as missing:
         bring("02_padding_stride", "pad2d", start=tmp_path / "03_next")
+    assert "../02_padding_stride/02_padding_stride.ipynb" in str(missing.value)
+    assert str(tmp_path) not in str(missing.value)  # never a folder of the machine the kernel runs on
+
+
+def test_under_grading_bring_says_what_to_do_and_shows_no_grader_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    with pytest.raises(EarlierWorkMissing, match="run its cell that calls bring") as missing:
+        bring("02_padding_stride", "pad2d", start=tmp_path / "03_next")
+    assert str(tmp_path) not in str(missing.value)
 
 
 @pytest.mark.slow

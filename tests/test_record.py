@@ -32,6 +32,11 @@ def test_numpy_scalars_become_python_numbers():
     assert type(record.decode(record.encode(np.float64(0.5)))) is float
 
 
+def test_calls_in_messages_show_numpy_scalars_as_plain_numbers():
+    shown = record.describe_args({"lr": np.float64(0.5), "stride": (np.int64(2), 1), "x": np.array(3.0)})
+    assert shown == "lr=0.5, stride=(2, 1), x=3.0"
+
+
 def test_objects_and_object_arrays_are_refused():
     class Anything:
         def __eq__(self, other):
