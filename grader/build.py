@@ -30,12 +30,10 @@ CELL_KINDS = {
     "tests": dict(solution=False, grade=True, locked=True),
     "readonly": dict(solution=False, grade=False, locked=True),
 }
-#: ``# %% earlier from="NN_topic" functions="f g"``: functions graded by an earlier notebook. The source
-#: cell holds no code: the solution notebook gets the earlier notebook's own answer cells (one source, so
-#: a fix there reaches every later notebook); the student version gets a cell that copies the student's
-#: own code from their earlier notebook (``cnn_course.earlier.bring``). Not graded, not locked.
+#: ``# %% earlier from="NN_topic"``: the student's own functions from an earlier notebook. The solution
+#: notebook holds working code; the student version gets a cell that copies the student's own code
+#: from their earlier notebook (``cnn_course.earlier.bring``). Not graded, not locked.
 EARLIER = "earlier"
-SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
 class BuildError(ValueError):
@@ -59,11 +57,8 @@ def notebook_from_source(path: Path) -> nbformat.NotebookNode:
         grade_id = meta.get("grade_id")
         where = f"{path.name}, cell {index + 1}"
         new_meta = {}
-        source = cell.source
         if kind == EARLIER:
-            earlier = _earlier_from(meta, cell.source, where)
-            new_meta["cnn_course"] = {"earlier": earlier}
-            source = _earlier_code(path.parent.parent, earlier, where)
+            new_meta["cnn_course"] = {"earlier": _earlier_from(meta, cell.source, where)}
         elif kind is not None:
             if kind not in CELL_KINDS:
                 raise BuildError(f"{where}: unknown cell kind {kind!r} (use one of {', '.join(CELL_KINDS)})")
@@ -81,6 +76,7 @@ def notebook_from_source(path: Path) -> nbformat.NotebookNode:
             new_meta["nbgrader"] = nbgrader
         elif grade_id or "points" in meta:
             raise BuildError(f"{where}: grade_id/points given but no cell kind (solution, tests, readonly)")
+        source = cell.source
         if cell.cell_type == "code":
             new = nbformat.v4.new_code_cell(source, metadata=new_meta)
         else:
@@ -95,37 +91,17 @@ def notebook_from_source(path: Path) -> nbformat.NotebookNode:
 
 def _earlier_from(meta: dict, source: str, where: str) -> dict:
     """``{"notebook": "02_padding_stride", "functions": ["pad2d"]}`` for an ``earlier`` cell."""
+    import ast
+
     from . import notebooks
 
     notebook = meta.get("from")
     if notebook not in notebooks.assignments():
         raise BuildError(f"{where}: an earlier cell needs from=\"NN_topic\" naming an earlier notebook, got {notebook!r}")
-    names = str(meta.get("functions") or "").split()
+    names = [node.name for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)]
     if not names:
-        raise BuildError(f"{where}: an earlier cell needs functions=\"f g\" naming the functions it brings from {notebook}")
-    graded = notebooks.functions(notebook)
-    for name in names:
-        if name not in graded:
-            raise BuildError(f"{where}: {notebook} does not grade {name} (it grades {', '.join(graded)}), "
-                             "so there is no answer of the student's to bring")
-    if any(line.strip() and not line.lstrip().startswith("#") for line in source.splitlines()):
-        raise BuildError(f"{where}: an earlier cell holds no code: it is built from {notebook}'s own answer cells")
+        raise BuildError(f"{where}: an earlier cell must define the functions it brings")
     return {"notebook": notebook, "functions": names}
-
-
-def _earlier_code(source_root: Path, earlier: dict, where: str) -> str:
-    """The answer cells of ``earlier["functions"]`` in the earlier notebook's source, without the solution markers."""
-    notebook = earlier["notebook"]
-    path = Path(source_root) / notebook / f"{notebook}.py"
-    answers = {cell.metadata.get("grade_id"): cell.source for cell in jupytext.read(path).cells
-               if cell.metadata.get("title") == "solution"}
-    missing = [name for name in earlier["functions"] if name not in answers]
-    if missing:
-        raise BuildError(f"{where}: {path.name} has no answer cell for {', '.join(missing)}")
-    code = ["\n".join(line for line in answers[name].splitlines() if line.strip() not in SOLUTION_MARKERS)
-            for name in earlier["functions"]]
-    return (f"# Built from the answer cells of {notebook} (students bring their own instead).\n"
-            + "\n\n\n".join(code))
 
 
 def earlier_stub(earlier: dict) -> str:
