@@ -101,3 +101,6 @@ def test_earlier_cells_become_a_bring_call_in_the_student_version(tmp_path):
     source.write_text('# %%\nimport numpy as np\n\n# %% earlier from="01_missing"\n' + MINE)
     with pytest.raises(build.BuildError, match="earlier notebook"):
         build.notebook_from_source(source)
+    source.write_text('# %%\nimport numpy as np\n\n# %% earlier from="02_padding_stride"\n' + MINE.replace("pad2d", "conv2d"))
+    with pytest.raises(build.BuildError, match="02_padding_stride does not grade conv2d"):
+        build.notebook_from_source(source)
