@@ -30,13 +30,21 @@ class EarlierWorkMissing(Exception):
 
 def notebook_path(notebook: str, start: Path | None = None) -> Path:
     """``../NN_topic/NN_topic.ipynb`` next to the current notebook's folder (or ``start``)."""
+    from .record import under_autograde
+
     here = Path(start or Path.cwd())
     for folder in (here.parent, here):
         candidate = folder / notebook / f"{notebook}.ipynb"
         if candidate.exists():
             return candidate
+    # Relative, never where the kernel runs: under grading that is the grader's own folder.
+    wanted = f"../{notebook}/{notebook}.ipynb"
+    if under_autograde():
+        raise EarlierWorkMissing(
+            f"this notebook was handed in without your own functions from {notebook}: a graded notebook cannot "
+            f"read another, so run its cell that calls bring (it copies them in from {wanted}), save, and hand it in again")
     raise EarlierWorkMissing(
-        f"cannot find your notebook {notebook}.ipynb in {here.parent / notebook}: keep the course's notebook "
+        f"cannot find your notebook {wanted} next to this notebook's folder: keep the course's notebook "
         f"folders side by side (as they were released) and save that notebook first")
 
 

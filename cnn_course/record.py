@@ -182,10 +182,19 @@ def describe_args(args: dict, limit: int = 120) -> str:
         elif callable(value):
             shown = getattr(value, "__name__", "<function>")
         else:
-            shown = repr(value)
+            shown = repr(_plain(value))
         parts.append(f"{name}={shown}")
     text = ", ".join(parts)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with numpy scalars as Python numbers, in tuples and lists too: ``0.5``, not ``np.float64(0.5)``."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_plain(v) for v in value)
+    return value
 
 
 def record_bundle(case_set_id: str, function_name: str, outcomes: list[dict]) -> dict:

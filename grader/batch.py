@@ -107,15 +107,18 @@ def student_id_problem(student: str, name: str | None = None) -> str | None:
     return None
 
 
-def find_submissions(folder: Path, refused: dict[Path, str] | None = None) -> list[Submission]:
+def find_submissions(folder: Path, refused: dict[Path, str] | None = None,
+                     skip: Path | None = None) -> list[Submission]:
     """Every (student, notebook) in an nbgrader tree, per-student folders, or a flat folder.
 
     No student's link is followed, nor a FIFO or device file read: a notebook that is one, or is
     reached through a link (a student's folder that is a link, say), gets a problem naming it
     ("mallory/02_padding_stride is a symbolic link"). ``refused``: paths refused although they are
     files here, with the reason (zip entries that were links, :func:`_unzip`). ``folder`` is the instructor's.
+    ``skip``: a folder below ``folder`` that holds no submission (the course folder ``grade --out`` writes).
     """
     refused = refused or {}
+    skip = skip.resolve() if skip else None
 
     def reason(path: Path) -> str | None:
         return refused.get(path) or refusal(path.relative_to(folder).as_posix(), os.lstat(path).st_mode)
@@ -126,7 +129,7 @@ def find_submissions(folder: Path, refused: dict[Path, str] | None = None) -> li
             parts = path.relative_to(folder).parts
             found.append(Submission(parts[0] if len(parts) > 1 else _student_from_file(parts[0]), path, problem=why))
     for entry in sorted(folder.iterdir()):
-        if entry.name.startswith((".", "__MACOSX")):
+        if entry.name.startswith((".", "__MACOSX")) or (skip and entry.resolve() == skip):
             continue
         if not entry.is_dir() or entry.is_symlink() or entry in refused:
             if entry.suffix == ".ipynb":
@@ -141,7 +144,8 @@ def find_submissions(folder: Path, refused: dict[Path, str] | None = None) -> li
             continue
         notebooks, links = [], []
         for parent, folders, files in os.walk(entry):  # never descends through a link
-            folders[:] = sorted(f for f in folders if f != ".ipynb_checkpoints")
+            folders[:] = sorted(f for f in folders if f != ".ipynb_checkpoints"
+                                and not (skip and (Path(parent) / f).resolve() == skip))
             for name in sorted(folders + files):
                 path = Path(parent) / name
                 if path.suffix == ".ipynb" and not (path.is_dir() and not path.is_symlink()):
@@ -551,6 +555,10 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
         print(f"grader grade: {source}: no such file or folder", file=sys.stderr)
         return 2
     out = out.resolve()
+    if source_path.is_dir() and out == source_path.resolve():
+        print(f"grader grade: --out {out} is the submissions folder: give the course folder that holds it, "
+              f"or another", file=sys.stderr)
+        return 2
     out.mkdir(parents=True, exist_ok=True)
     exposed = permissions.warning(out, COURSE_ROOT)  # the hidden tests and reference are the repository's
     if exposed:
@@ -575,7 +583,7 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                     print(f"grader grade: {source}: not extracted: {error}", file=sys.stderr)
                     return 2
                 source_path = Path(unzipped)
-            submissions = identify(find_submissions(source_path, refused))
+            submissions = identify(find_submissions(source_path, refused, skip=out))
             todo = []
             for s in submissions:
                 if s.problem:

@@ -101,6 +101,11 @@ def _earlier_from(meta: dict, source: str, where: str) -> dict:
     names = [node.name for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)]
     if not names:
         raise BuildError(f"{where}: an earlier cell must define the functions it brings")
+    graded = notebooks.functions(notebook)
+    for name in names:
+        if name not in graded:  # bring would find no answer cell of the student's for it
+            raise BuildError(f"{where}: {notebook} does not grade {name} (it grades {', '.join(graded)}), "
+                             "so a student has no answer of theirs to bring")
     return {"notebook": notebook, "functions": names}
 
 

@@ -121,6 +121,31 @@ def failure_message(outcome: dict, expected: dict, variants: list[tuple[str, dic
     return judge_cases([(outcome, expected, lambda: variants)])[0]
 
 
+def draws_per_change(widget, control, values) -> list[int]:
+    """How many times ``widget`` redraws as ``control`` takes each of ``values`` in turn (one count per
+    value that moves it: a value equal to the current one changes nothing and is skipped).
+
+    What a widget's latency depends on that a test can hold without a clock: one move of a control
+    draws once (a dependent control it adjusts must not draw again, see ``FigureWidget.quietly``).
+    """
+    counts, draw = [], widget.draw
+
+    def counted(**values):
+        counts[-1] += 1
+        return draw(**values)
+
+    widget.draw = counted
+    try:
+        for value in values:
+            if value == control.value:
+                continue
+            counts.append(0)
+            control.value = value
+    finally:
+        widget.draw = draw
+    return counts
+
+
 def pytest_collection_modifyitems(items):
     """Slow tests first: pytest-xdist hands out work in this order, so a long test never ends the run alone."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -15,8 +15,16 @@ ASSIGNMENTS = build.assignments()
 NOTEBOOKS = [p for a in ASSIGNMENTS for p in (ROOT / "solutions" / a / f"{a}.ipynb", ROOT / "notebooks" / a / f"{a}.ipynb")]
 
 
-def test_there_are_notebooks():
-    assert "02_padding_stride" in ASSIGNMENTS
+def test_every_list_of_assignments_agrees():
+    """Sources (solutions/NN/NN.py), built notebooks (what grading registers) and grader packages name the same notebooks."""
+    from grader import notebooks
+    from grader.autograde import course_assignments
+
+    assert ASSIGNMENTS, "no notebook source solutions/NN_topic/NN_topic.py found"
+    assert course_assignments() == ASSIGNMENTS, "a source has no built notebook (or the other way round): run `make notebooks`"
+    assert list(notebooks.assignments()) == ASSIGNMENTS, (
+        "every notebook needs its package grader/notebooks/nbNN_topic/ (reference, cases, mistakes, catalogue), "
+        "and every package its source solutions/NN_topic/NN_topic.py")
 
 
 @pytest.mark.parametrize("relative", [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
@@ -42,7 +50,11 @@ def _shipped(folder: str, root: Path = ROOT) -> set[Path]:
 def test_no_stray_generated_files(built_course):
     for folder in ("notebooks", "cnn_course/fixtures"):
         fresh = {p.relative_to(built_course) for p in (built_course / folder).rglob("*") if p.is_file()}
-        assert _shipped(folder) == fresh, "notebooks/ or fixtures hold committed files the build does not make"
+        shipped = _shipped(folder)
+        untracked = sorted(map(str, fresh - shipped))
+        assert not untracked, f"the build makes files git does not track: `git add {' '.join(untracked)}`"
+        stray = sorted(map(str, shipped - fresh))
+        assert not stray, f"git tracks files the build no longer makes (a renamed or removed notebook?): `git rm {' '.join(stray)}`"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
@@ -89,6 +101,9 @@ def _source(tmp_path, text):
 @pytest.mark.parametrize("text, words", [
     ('# %% answer grade_id="a"\nx = 1\n', "unknown cell kind 'answer'"),
     ('# %% tests grade_id="a"\nx = 1\n', "needs points=P"),
+    ('# %% tests grade_id="a" points=0\nx = 1\n', "needs points=P with P > 0"),  # a cell that can score nothing
+    ('# %% tests grade_id="a" points=-2\nx = 1\n', "needs points=P with P > 0"),
+    ('# %% tests grade_id="a" points="2"\nx = 1\n', "needs points=P with P > 0"),
     ('# %% solution\nx = 1\n', 'needs grade_id'),
     ('# %% readonly grade_id="a"\nx = 1\n\n# %% readonly grade_id="a"\ny = 1\n', "used twice"),
     ('# %% grade_id="a"\nx = 1\n', "no cell kind"),

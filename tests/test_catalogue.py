@@ -10,6 +10,7 @@ For every graded function, on a deterministic battery of calls:
 """
 from __future__ import annotations
 
+import copy
 import inspect
 import json
 from functools import lru_cache
@@ -43,8 +44,22 @@ def _messages(function: str, impl) -> list[tuple[dict, str | None]]:
 # --------------------------------------------------------------------------- completeness
 
 
+def _answer_cells_of_the_solution_notebooks() -> list[str]:
+    """The grade_id of every answer cell of ``solutions/*/*.ipynb``: what students are graded on."""
+    from pathlib import Path
+
+    ids = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "solutions").glob("*/*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            nbgrader = cell.get("metadata", {}).get("nbgrader", {})
+            if nbgrader.get("solution"):
+                ids.append(nbgrader["grade_id"])
+    return ids
+
+
 def test_spec_functions_are_all_covered():
-    assert sorted(FUNCTIONS) == sorted(reference.__all__)
+    assert sorted(FUNCTIONS) == sorted(_answer_cells_of_the_solution_notebooks()), (
+        "every answer cell of a notebook is a function its reference.py lists in __all__, and the other way round")
     assert sorted(mistakes.all_variants()) == sorted(FUNCTIONS)
     assert sorted(catalogue.CORRECT) == sorted(FUNCTIONS)
     assert {w.function for w in catalogue.WRONG} == set(FUNCTIONS)
@@ -177,6 +192,35 @@ def test_the_released_stub_fails_every_test_cell(function):
     assert verdicts and not [v.lines for v in verdicts if v.passed]
     assert all("not implemented" in v.summary.lower() or "NotImplementedError" in "\n".join(v.lines)
                for v in verdicts), [v.lines for v in verdicts]
+
+
+def _scribble_on(value) -> bool:
+    """Change one element of the first non-empty array in ``value`` (an array, or a tuple or list of them)."""
+    if isinstance(value, np.ndarray) and value.size and value.flags.writeable:
+        value.flat[0] = not value.flat[0] if value.dtype == bool else value.flat[0] + 1
+        return True
+    return isinstance(value, (tuple, list)) and any(_scribble_on(v) for v in value)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_a_right_answer_that_changes_its_arguments_fails_and_is_told(function):
+    """Inputs are never modified (the course contract): a right value is not enough."""
+    right = catalogue.CORRECT[function]
+
+    def scribbling(**args):
+        result = right(**args)
+        for value in args.values():
+            if _scribble_on(value):
+                break
+        return result
+
+    has_arrays = any(_scribble_on(copy.deepcopy(list(case.args.values())))
+                     for s in CASE_SETS.values() if s.function == function for case in s.cases())
+    if not has_arrays:
+        pytest.skip(f"{function} takes no array")
+    failed = ["\n".join(v.lines) for v in _graded(function, scribbling) if not v.passed]
+    assert failed, f"a {function} that modifies its arguments passes every test cell"
+    assert all("modified its argument" in text for text in failed), failed
 
 
 @pytest.mark.parametrize("wrong", catalogue.WRONG, ids=lambda w: f"{w.function}-{w.label}")

@@ -47,8 +47,17 @@ def test_bring_says_what_to_do_when_the_answer_is_missing(tmp_path, answers, wor
 
 
 def test_bring_without_the_earlier_notebook_names_where_it_looked(tmp_path):
-    with pytest.raises(EarlierWorkMissing, match="side by side"):
+    with pytest.raises(EarlierWorkMissing, match="side by side") as missing:
         bring("02_padding_stride", "pad2d", start=tmp_path / "03_next")
+    assert "../02_padding_stride/02_padding_stride.ipynb" in str(missing.value)
+    assert str(tmp_path) not in str(missing.value)  # never a folder of the machine the kernel runs on
+
+
+def test_under_grading_bring_says_what_to_do_and_shows_no_grader_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    with pytest.raises(EarlierWorkMissing, match="run its cell that calls bring") as missing:
+        bring("02_padding_stride", "pad2d", start=tmp_path / "03_next")
+    assert str(tmp_path) not in str(missing.value)
 
 
 @pytest.mark.slow
@@ -91,4 +100,7 @@ def test_earlier_cells_become_a_bring_call_in_the_student_version(tmp_path):
     assert 'bring(\'02_padding_stride\', \'pad2d\')' in stub and "np.pad" not in stub
     source.write_text('# %%\nimport numpy as np\n\n# %% earlier from="01_missing"\n' + MINE)
     with pytest.raises(build.BuildError, match="earlier notebook"):
+        build.notebook_from_source(source)
+    source.write_text('# %%\nimport numpy as np\n\n# %% earlier from="02_padding_stride"\n' + MINE.replace("pad2d", "conv2d"))
+    with pytest.raises(build.BuildError, match="02_padding_stride does not grade conv2d"):
         build.notebook_from_source(source)

@@ -32,6 +32,40 @@ def test_numpy_scalars_become_python_numbers():
     assert type(record.decode(record.encode(np.float64(0.5)))) is float
 
 
+def test_calls_in_messages_show_numpy_scalars_as_plain_numbers():
+    shown = record.describe_args({"lr": np.float64(0.5), "stride": (np.int64(2), 1), "x": np.array(3.0)})
+    assert shown == "lr=0.5, stride=(2, 1), x=3.0"
+
+
+def test_with_defaults_adds_only_the_defaults_a_call_leaves_out():
+    def f(x, stride=1, pad=0, *, dilation=1):
+        return x
+
+    assert record.with_defaults(f, {"x": 1, "pad": 2}) == {"x": 1, "pad": 2, "stride": 1, "dilation": 1}
+    assert record.with_defaults(max, {"x": 1}) == {"x": 1}  # no signature: the call as it is
+
+
+def test_long_calls_are_cut_to_the_limit_with_an_ellipsis():
+    shown = record.describe_args({"layers": tuple(range(100))}, limit=40)
+    assert len(shown) == 40 and shown.endswith("...")
+    assert record.describe_args({"n": 5}, limit=3) == "n=5"  # exactly at the limit: kept whole
+
+
+def test_a_pickled_array_in_a_record_is_never_unpickled():
+    import base64
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError):
+        record.decode({"__ndarray__": base64.b64encode(buffer.getvalue()).decode("ascii")})
+
+
+def test_an_argument_left_as_nan_is_unchanged():
+    outcome = record.run_case(lambda x, t: x.sum(), {"x": np.array([np.nan, 1.0]), "t": (float("nan"), 2)})
+    assert "modified" not in outcome
+
+
 def test_objects_and_object_arrays_are_refused():
     class Anything:
         def __eq__(self, other):

@@ -84,6 +84,38 @@ def test_links_fifos_and_linked_folders_are_refused_by_name(tmp_path):
     }
 
 
+def _class_with_its_course_folder_inside(tmp_path: Path) -> tuple[Path, Path]:
+    """``class/`` and ``class/out/`` holding what an earlier ``grade class --out class/out`` kept."""
+    folder = tmp_path / "class"
+    out = folder / "out"
+    kept = out / "submitted" / "alice" / ASSIGNMENT
+    kept.mkdir(parents=True)
+    (kept / f"{ASSIGNMENT}.ipynb").write_bytes(SOLUTION.read_bytes())
+    return folder, out
+
+
+def test_a_course_folder_inside_the_submissions_folder_is_no_student(tmp_path, capsys):
+    from grader.batch import grade
+
+    folder, out = _class_with_its_course_folder_inside(tmp_path)
+    assert [s.student for s in find_submissions(folder)] == ["out"]
+    assert [s.student for s in find_submissions(folder, skip=out)] == []
+    assert grade(str(folder), folder) == 2
+    assert "is the submissions folder" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_grade_out_inside_the_submissions_folder_grades_no_phantom_student(tmp_path):
+    from grader.batch import grade
+
+    folder, out = _class_with_its_course_folder_inside(tmp_path)
+    import csv
+
+    assert grade(str(folder), out) == 0  # nothing to grade
+    with open(out / "grades.csv", newline="") as grades:
+        assert [row[0] for row in csv.reader(grades)][1:] == []
+
+
 def test_reading_a_submission_never_goes_through_a_link_below_the_instructors_folder(tmp_path):
     (tmp_path / "mallory").symlink_to(SOLUTION.parent)
     with pytest.raises(GradingError, match=r"^mallory is a symbolic link$"):

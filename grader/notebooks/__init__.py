@@ -4,7 +4,8 @@
 - ``reference.py``: the notebook's graded functions, correct, validating, numpy only; its
   ``__all__`` lists them in the order the notebook teaches them (``grader.reference`` re-exports them);
 - ``cases.py``: its test cases, one visible and one hidden case set per graded function
-  (kernel-side: imports only numpy and ``grader.cases``, never a reference);
+  (kernel-side: imports only numpy, the standard library, ``grader.cases`` and ``cnn_course``,
+  never a reference: the sandbox binds nothing else of ``grader/``);
 - ``mistakes.py``: ``VARIANTS``, the typical wrong versions of each function with the hint that names them;
 - ``catalogue.py``: deliberately wrong and independent correct student code, with a battery of calls.
 
