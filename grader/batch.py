@@ -53,6 +53,7 @@ from .autograde import (
 )
 from .config import COURSE_ROOT
 from .grades import write_tables
+from .phases import phase, take
 from .student_files import NBGRADER_FILES, RefusedFile, copy_regular, make_folder_private, read_regular, refusal
 
 
@@ -186,13 +187,15 @@ def _grade_job(shard: str, path: str, assignment: str, student: str, template: s
 
     Returns the answer line's content: ``{"problem": why it could not be graded, or None,
     "messages": {test: its message}}`` (bounded: the main process never reads the notebook).
+    The worker adds the seconds it spent per phase (:mod:`grader.phases`).
     """
     from nbgrader.converters import GenerateFeedback
 
     try:
         result = grade_shard(Path(shard), Path(path), assignment, student, Path(template), timeout=timeout,
                              below=Path(below) if below else None)
-        _run(GenerateFeedback, Path(shard), assignment, student, force=True)
+        with phase("feedback"):
+            _run(GenerateFeedback, Path(shard), assignment, student, force=True)
         return {"problem": None, "messages": {t.name: t.message[:MESSAGE_CHARS] for t in result.tests}}
     except GradingError as error:
         return {"problem": str(error)}
@@ -259,7 +262,9 @@ def worker_main() -> None:
     for line in sys.stdin:
         job = json.loads(line)
         current["shard"] = job["shard"]
-        answers.write(json.dumps(_grade_job(**job)) + "\n")
+        with phase("worker"):
+            answer = _grade_job(**job)
+        answers.write(json.dumps({**answer, "phases": take()}) + "\n")
         answers.flush()
 
 
@@ -513,14 +518,15 @@ def _stopped_by_signals():
 
 
 def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: int | None = None,
-          formats: tuple[str, ...] = ()) -> int:
+          formats: tuple[str, ...] = (), profile: list | None = None) -> int:
     """Grade every submission under ``source`` into course folder ``out``; print a summary.
 
     Returns 0 when every submission was graded (or had been), 1 when some could not be (each
     has a row in grades.csv whose ``status`` is ``not_graded`` and whose ``reason`` says why), 2 when
     ``source`` is unusable. The grade tables (``grader.grades``: grades.csv, grades-detail.csv, and
     grades-<format>.csv for each of ``formats``) are rewritten after each student, so an interrupted run
-    keeps every finished one.
+    keeps every finished one. ``profile``: a list that gets, for each submission graded or tried, a dict
+    ``{"student", "assignment", "graded", "phases": {phase: seconds}}`` (:mod:`grader.phases`).
     """
     from tqdm import tqdm
 
@@ -583,16 +589,25 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
 
             def done(s: Submission, answer: dict) -> None:
                 shard = Path(jobs_args[s]["shard"])
+                take()  # the main process's phases of this student alone
                 if answer["problem"] is None:
-                    merge_shard(shard, out, s.assignment, s.student)  # one writer: the main process
-                    _keep_submission(s, out)
-                    results.append((s.student, s.assignment, read_result(
-                        out / "gradebook.db", out, s.assignment, s.student, messages=answer["messages"]),
-                        "graded" + _late(out, s)))
+                    with phase("merge"):
+                        merge_shard(shard, out, s.assignment, s.student)  # one writer: the main process
+                    with phase("submission copy"):
+                        _keep_submission(s, out)
+                    with phase("merge"):
+                        results.append((s.student, s.assignment, read_result(
+                            out / "gradebook.db", out, s.assignment, s.student, messages=answer["messages"]),
+                            "graded" + _late(out, s)))
                 else:
                     results.append((s.student, s.assignment, None, f"NOT GRADED: {answer['problem']}"))
-                shutil.rmtree(shard, ignore_errors=True)
-                write_tables(out, _problems(results), formats)  # every finished student is kept
+                with phase("merge"):
+                    shutil.rmtree(shard, ignore_errors=True)
+                with phase("tables"):
+                    write_tables(out, _problems(results), formats)  # every finished student is kept
+                if profile is not None:
+                    profile.append({"student": s.student, "assignment": s.assignment, "graded": not answer["problem"],
+                                    "phases": {**answer.get("phases", {}), **take()}})
                 progress.update(1)
 
             pool.run(jobs_args, done)

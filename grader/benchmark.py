@@ -133,6 +133,61 @@ def main(only: list[str] | None = None) -> int:
     return 0
 
 
+# --- profile: where a submission's grading time goes ---------------------------------------------------
+
+def student_notebook(assignment: str) -> Path:
+    """The released (unsolved) notebook: a submission whose every test fails."""
+    from .config import COURSE_ROOT, RELEASE_DIRECTORY
+
+    return COURSE_ROOT / RELEASE_DIRECTORY / assignment / f"{assignment}.ipynb"
+
+
+def make_class(folder: Path, assignments: list[str], size: int, wrong_every: int = 0) -> Path:
+    """A flat folder of ``size`` submissions cycling through ``assignments``: solved copies, and with
+    ``wrong_every`` = n every n-th one the released notebook (every test fails)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(size):
+        assignment = assignments[i % len(assignments)]
+        wrong = wrong_every and i % wrong_every == wrong_every - 1
+        source = student_notebook(assignment) if wrong else solution_notebook(assignment)
+        shutil.copyfile(source, folder / f"student{i:04d}__{assignment}.ipynb")
+    return folder
+
+
+def profile_rows(profile: list[dict]) -> dict[str, dict[str, float]]:
+    """{assignment: {phase: mean seconds per submission}} over the graded submissions of ``profile``."""
+    from .phases import PHASES
+
+    rows: dict[str, dict[str, float]] = {}
+    for assignment in sorted({p["assignment"] for p in profile}):
+        mine = [p["phases"] for p in profile if p["assignment"] == assignment and p["graded"]]
+        rows[assignment] = {name: statistics.mean(p.get(name, 0.0) for p in mine) for name in PHASES} if mine else {}
+    return rows
+
+
+def profile(only: list[str] | None = None, size: int = CLASS_SIZE) -> int:
+    """Grade ``size`` solved copies of each notebook (or of ``only``), one worker, and print each phase's
+    mean seconds per submission (:mod:`grader.phases`): measured in the grading code itself."""
+    from .batch import grade
+    from .phases import PHASES
+
+    chosen = only or assignments()
+    found: list[dict] = []
+    with tempfile.TemporaryDirectory() as work:
+        for assignment in chosen:
+            cached_template(assignment)  # made once per notebook version, not part of a submission's cost
+            klass = make_class(Path(work) / assignment, [assignment], size)
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                grade(str(klass), Path(work) / f"out-{assignment}", jobs=1, profile=found)
+    rows = profile_rows(found)
+    print(f"seconds per submission, mean of {size} solved copies, `grade --jobs 1` (one worker, one kernel at a time)")
+    print(f"{'phase':<16}" + "".join(f"{a[:2]:>7}" for a in chosen) + "  what")
+    for name, what in PHASES.items():
+        print(f"{name:<16}" + "".join(f"{rows[a].get(name, float('nan')):>7.2f}" for a in chosen) + f"  {what}")
+    print(f"{'total':<16}" + "".join(f"{sum(rows[a].values()):>7.2f}" for a in chosen))
+    return 0
+
+
 def widget_update_times(moves_per_control: int = 12) -> str:
     """Median and 95th-percentile time of a control change, for every picture module's ``demo`` widget.
 

@@ -22,6 +22,7 @@ from traitlets import Bool, CaselessStrEnum, DottedObjectName, Integer, Type, Un
 
 from cnn_course.record import RECORD_MIME
 
+from .phases import phase
 from .sandbox import KERNEL_NAME, KERNELSPEC_DIR, Limits, ipc_prefix
 
 #: Seconds each later cell of a notebook may run once one of its cells has timed out: a function
@@ -147,6 +148,28 @@ class SandboxedExecute(Execute):
         self._deadline, self._timed_out = time.monotonic() + self.wall, False
         self._reset_budget()
         return super().preprocess(nb, resources, km)
+
+    # Timed phases (grader.phases, ``benchmark --profile``): the kernel's start and stop, and each cell by kind.
+    # nbconvert's ``preprocess`` calls these synchronous names (nbclient binds each to its own coroutine).
+    def start_new_kernel(self, **kwargs):
+        with phase("kernel start"):
+            return super().start_new_kernel(**kwargs)
+
+    def start_new_kernel_client(self):
+        with phase("kernel start"):
+            return super().start_new_kernel_client()
+
+    def _cleanup_kernel(self):
+        with phase("kernel stop"):
+            return super()._cleanup_kernel()
+
+    def execute_cell(self, cell, cell_index, *args, **kwargs):
+        from .preprocessors import _is_test_cell
+
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        kind = "test cells" if _is_test_cell(cell) else "imports" if grade_id == "setup" else "execution"
+        with phase(kind):
+            return super().execute_cell(cell, cell_index, *args, **kwargs)
 
     def _admit(self, cell_index: int, size: int) -> bool:
         """Count ``size`` bytes against the budget: True when they fit (and are now used).
