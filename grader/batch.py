@@ -237,6 +237,9 @@ def worker_main() -> None:
 
     def stop(signum, frame):  # also the last finished shard: the main process may have died merging it
         _leave_cgroups()
+        pool = getattr(sys.modules.get("grader.execute"), "POOL", None)
+        if pool:  # its launcher would wait for our death, and we for its end (_release_cgroups)
+            pool.terminate()
         if current.get("shard"):
             shard = Path(current["shard"])
             for _ in range(20):  # a file still being written (by a dying child) makes one pass fail
@@ -259,6 +262,9 @@ def worker_main() -> None:
     from nbgrader.converters import Autograde, GenerateFeedback  # noqa: F401 - imported while the main process prepares
 
     from . import execute, preprocessors  # noqa: F401
+    if os.environ.get(WARM_POOL, "on") != "off":
+        execute.POOL = execute.WarmKernel()
+        execute.POOL.start()  # the first submission's kernel boots while the main process prepares
     for line in sys.stdin:
         job = json.loads(line)
         current["shard"] = job["shard"]
@@ -266,8 +272,12 @@ def worker_main() -> None:
             answer = _grade_job(**job)
         answers.write(json.dumps({**answer, "phases": take()}) + "\n")
         answers.flush()
+    if execute.POOL:
+        execute.POOL.stop()
 
 
+#: ``CNN_COURSE_WARM_POOL=off``: a worker starts each kernel when its submission needs it (no warm kernel).
+WARM_POOL = "CNN_COURSE_WARM_POOL"
 _CGROUPS = "CNN_COURSE_WORKER_CGROUPS"  # the worker's own cgroups, for it to leave and remove when it is stopped
 
 

@@ -9,6 +9,7 @@
     python -m grader benchmark [NOTEBOOK]    time notebook execution, grading and widgets
     python -m grader benchmark --floods      the grader's peak memory under output floods
     python -m grader benchmark --profile     seconds per grading phase, per notebook
+    python -m grader benchmark --scale 200   a class of 200: time, memory, linearity
 """
 from __future__ import annotations
 
@@ -121,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="instead, the grader's peak memory under each kind of output flood a submission can send")
     p.add_argument("--profile", action="store_true",
                    help="instead, where each submission's grading time goes: seconds per phase, per notebook")
+    p.add_argument("--scale", type=int, metavar="N",
+                   help="instead, grade a class of N submissions (02, 05, 07) with --jobs 2, then as 10 classes "
+                        "of N/10: wall time, throughput, peak memory, linearity")
     args = parser.parse_args(argv)
     if args.command == "release":
         return release()
@@ -168,5 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         from . import benchmark
         if args.floods:
             return benchmark.flood_memory()
+        if args.scale:
+            return benchmark.scale(args.scale)
         return benchmark.profile(args.notebooks or None) if args.profile else benchmark.main(args.notebooks or None)
     return 2  # pragma: no cover - argparse rejects unknown commands
