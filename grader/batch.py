@@ -527,6 +527,13 @@ def _stopped_by_signals():
             signal.signal(signum, handler)
 
 
+#: The grade tables are rebuilt from the whole gradebook, in a time that grows with the class: after a
+#: student they are rewritten unless the last rewrite was less than this many times its own duration ago,
+#: so that they take at most 1/TABLES_SHARE of the writer's time (a small class: after every student; a
+#: class of hundreds: every few seconds). A finished run, or one stopped by Ctrl-C or SIGTERM, writes them.
+TABLES_SHARE = 10
+
+
 def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: int | None = None,
           formats: tuple[str, ...] = (), profile: list | None = None) -> int:
     """Grade every submission under ``source`` into course folder ``out``; print a summary.
@@ -534,8 +541,8 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
     Returns 0 when every submission was graded (or had been), 1 when some could not be (each
     has a row in grades.csv whose ``status`` is ``not_graded`` and whose ``reason`` says why), 2 when
     ``source`` is unusable. The grade tables (``grader.grades``: grades.csv, grades-detail.csv, and
-    grades-<format>.csv for each of ``formats``) are rewritten after each student, so an interrupted run
-    keeps every finished one. ``profile``: a list that gets, for each submission graded or tried, a dict
+    grades-<format>.csv for each of ``formats``) are rewritten as students finish (:data:`TABLES_SHARE`) and
+    at the end, so an interrupted run keeps every finished one. ``profile``: a list that gets, for each submission graded or tried, a dict
     ``{"student", "assignment", "graded", "phases": {phase: seconds}}`` (:mod:`grader.phases`).
     """
     from tqdm import tqdm
@@ -595,6 +602,7 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                          for number, s in enumerate(todo)}
             for args in jobs_args.values():
                 shutil.rmtree(args["shard"], ignore_errors=True)
+            tables_due = [0.0]  # when the grade tables are next rewritten
             progress = tqdm(total=len(todo), desc="grading", unit="notebook", file=sys.stderr, disable=not todo)
 
             def done(s: Submission, answer: dict) -> None:
@@ -613,8 +621,11 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                     results.append((s.student, s.assignment, None, f"NOT GRADED: {answer['problem']}"))
                 with phase("merge"):
                     shutil.rmtree(shard, ignore_errors=True)
-                with phase("tables"):
-                    write_tables(out, _problems(results), formats)  # every finished student is kept
+                if time.monotonic() >= tables_due[0]:  # every finished student is kept (see TABLES_SHARE)
+                    with phase("tables"):
+                        began = time.monotonic()
+                        write_tables(out, _problems(results), formats)
+                        tables_due[0] = time.monotonic() + (TABLES_SHARE - 1) * (time.monotonic() - began)
                 if profile is not None:
                     profile.append({"student": s.student, "assignment": s.assignment, "graded": not answer["problem"],
                                     "phases": {**answer.get("phases", {}), **take()}})
