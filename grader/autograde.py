@@ -23,6 +23,7 @@ from pathlib import Path
 import nbformat
 
 from .config import COURSE_ROOT, SOURCE_DIRECTORY, course_config, use_alembic_head
+from .phases import phase
 from .student_files import NBGRADER_FILES, RefusedFile, make_folder_private, make_private, open_regular, read_regular
 
 LEARNER = "learner"
@@ -397,20 +398,22 @@ def grade_shard(shard: Path, submission: Path, assignment: str, student: str, te
     """
     from nbgrader.converters import Autograde
 
-    data = submission_bytes(submission, below)
-    notebook = parse_submission(submission, data)
-    shard.mkdir(parents=True, exist_ok=True)
-    make_folder_private(shard)  # a student's notebook and a gradebook while grading: the instructor's alone
-    target = shard / "submitted" / student / assignment / f"{assignment}.ipynb"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if repair_duplicates(notebook):
-        nbformat.write(notebook, target)
-    else:
-        target.write_bytes(data)
-    for name, content in submission_record(submission, below).items():  # nbgrader's whole record: its time, its secret
-        (target.parent / name).write_bytes(content)
-    shutil.copyfile(template, shard / "gradebook.db")
-    with quiet_stderr():
+    with phase("shard"):
+        data = submission_bytes(submission, below)
+        notebook = parse_submission(submission, data)
+        shard.mkdir(parents=True, exist_ok=True)
+        make_folder_private(shard)  # a student's notebook and a gradebook while grading: the instructor's alone
+        target = shard / "submitted" / student / assignment / f"{assignment}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if repair_duplicates(notebook):
+            nbformat.write(notebook, target)
+        else:
+            target.write_bytes(data)
+        for name, content in submission_record(submission, below).items():  # nbgrader's record: its time, its secret
+            (target.parent / name).write_bytes(content)
+    with phase("template copy"):
+        shutil.copyfile(template, shard / "gradebook.db")
+    with quiet_stderr(), phase("nbgrader"):
         _run(Autograde, shard, assignment, student, source_root=source_root, timeout=timeout, force=True,
              create_student=True)
         return read_result(shard / "gradebook.db", shard, assignment, student)

@@ -55,6 +55,7 @@ from .autograde import (
 )
 from .config import COURSE_ROOT
 from .grades import write_tables
+from .phases import phase, take
 from .student_files import NBGRADER_FILES, RefusedFile, copy_regular, make_folder_private, read_regular, refusal
 
 
@@ -210,13 +211,15 @@ def _grade_job(shard: str, path: str, assignment: str, student: str, template: s
 
     Returns the answer line's content: ``{"problem": why it could not be graded, or None,
     "messages": {test: its message}}`` (bounded: the main process never reads the notebook).
+    The worker adds the seconds it spent per phase (:mod:`grader.phases`).
     """
     from nbgrader.converters import GenerateFeedback
 
     try:
         result = grade_shard(Path(shard), Path(path), assignment, student, Path(template), timeout=timeout,
                              below=Path(below) if below else None)
-        _run(GenerateFeedback, Path(shard), assignment, student, force=True)
+        with phase("feedback"):
+            _run(GenerateFeedback, Path(shard), assignment, student, force=True)
         return {"problem": None, "messages": {t.name: t.message[:MESSAGE_CHARS] for t in result.tests}}
     except GradingError as error:
         return {"problem": str(error)}
@@ -258,6 +261,9 @@ def worker_main() -> None:
 
     def stop(signum, frame):  # also the last finished shard: the main process may have died merging it
         _leave_cgroups()
+        pool = getattr(sys.modules.get("grader.execute"), "POOL", None)
+        if pool:  # its launcher would wait for our death, and we for its end (_release_cgroups)
+            pool.terminate()
         if current.get("shard"):
             shard = Path(current["shard"])
             for _ in range(20):  # a file still being written (by a dying child) makes one pass fail
@@ -280,13 +286,22 @@ def worker_main() -> None:
     from nbgrader.converters import Autograde, GenerateFeedback  # noqa: F401 - imported while the main process prepares
 
     from . import execute, preprocessors  # noqa: F401
+    if os.environ.get(WARM_POOL, "on") != "off":
+        execute.POOL = execute.WarmKernel()
+        execute.POOL.start()  # the first submission's kernel boots while the main process prepares
     for line in sys.stdin:
         job = json.loads(line)
         current["shard"] = job["shard"]
-        answers.write(json.dumps(_grade_job(**job)) + "\n")
+        with phase("worker"):
+            answer = _grade_job(**job)
+        answers.write(json.dumps({**answer, "phases": take()}) + "\n")
         answers.flush()
+    if execute.POOL:
+        execute.POOL.stop()
 
 
+#: ``CNN_COURSE_WARM_POOL=off``: a worker starts each kernel when its submission needs it (no warm kernel).
+WARM_POOL = "CNN_COURSE_WARM_POOL"
 _CGROUPS = "CNN_COURSE_WORKER_CGROUPS"  # the worker's own cgroups, for it to leave and remove when it is stopped
 
 
@@ -536,15 +551,23 @@ def _stopped_by_signals():
             signal.signal(signum, handler)
 
 
+#: The grade tables are rebuilt from the whole gradebook, in a time that grows with the class: after a
+#: student they are rewritten unless the last rewrite was less than this many times its own duration ago,
+#: so that they take at most 1/TABLES_SHARE of the writer's time (a small class: after every student; a
+#: class of hundreds: every few seconds). A finished run, or one stopped by Ctrl-C or SIGTERM, writes them.
+TABLES_SHARE = 10
+
+
 def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: int | None = None,
-          formats: tuple[str, ...] = ()) -> int:
+          formats: tuple[str, ...] = (), profile: list | None = None) -> int:
     """Grade every submission under ``source`` into course folder ``out``; print a summary.
 
     Returns 0 when every submission was graded (or had been), 1 when some could not be (each
     has a row in grades.csv whose ``status`` is ``not_graded`` and whose ``reason`` says why), 2 when
     ``source`` is unusable. The grade tables (``grader.grades``: grades.csv, grades-detail.csv, and
-    grades-<format>.csv for each of ``formats``) are rewritten after each student, so an interrupted run
-    keeps every finished one.
+    grades-<format>.csv for each of ``formats``) are rewritten as students finish (:data:`TABLES_SHARE`) and
+    at the end, so an interrupted run keeps every finished one. ``profile``: a list that gets, for each submission graded or tried, a dict
+    ``{"student", "assignment", "graded", "phases": {phase: seconds}}`` (:mod:`grader.phases`).
     """
     from tqdm import tqdm
 
@@ -607,20 +630,33 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                          for number, s in enumerate(todo)}
             for args in jobs_args.values():
                 shutil.rmtree(args["shard"], ignore_errors=True)
+            tables_due = [0.0]  # when the grade tables are next rewritten
             progress = tqdm(total=len(todo), desc="grading", unit="notebook", file=sys.stderr, disable=not todo)
 
             def done(s: Submission, answer: dict) -> None:
                 shard = Path(jobs_args[s]["shard"])
+                take()  # the main process's phases of this student alone
                 if answer["problem"] is None:
-                    merge_shard(shard, out, s.assignment, s.student)  # one writer: the main process
-                    _keep_submission(s, out)
-                    results.append((s.student, s.assignment, read_result(
-                        out / "gradebook.db", out, s.assignment, s.student, messages=answer["messages"]),
-                        "graded" + _late(out, s)))
+                    with phase("merge"):
+                        merge_shard(shard, out, s.assignment, s.student)  # one writer: the main process
+                    with phase("submission copy"):
+                        _keep_submission(s, out)
+                    with phase("merge"):
+                        results.append((s.student, s.assignment, read_result(
+                            out / "gradebook.db", out, s.assignment, s.student, messages=answer["messages"]),
+                            "graded" + _late(out, s)))
                 else:
                     results.append((s.student, s.assignment, None, f"NOT GRADED: {answer['problem']}"))
-                shutil.rmtree(shard, ignore_errors=True)
-                write_tables(out, _problems(results), formats)  # every finished student is kept
+                with phase("merge"):
+                    shutil.rmtree(shard, ignore_errors=True)
+                if time.monotonic() >= tables_due[0]:  # every finished student is kept (see TABLES_SHARE)
+                    with phase("tables"):
+                        began = time.monotonic()
+                        write_tables(out, _problems(results), formats)
+                        tables_due[0] = time.monotonic() + (TABLES_SHARE - 1) * (time.monotonic() - began)
+                if profile is not None:
+                    profile.append({"student": s.student, "assignment": s.assignment, "graded": not answer["problem"],
+                                    "phases": {**answer.get("phases", {}), **take()}})
                 progress.update(1)
 
             pool.run(jobs_args, done)

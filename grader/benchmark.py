@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import shutil
 import statistics
 import subprocess
@@ -133,6 +134,132 @@ def main(only: list[str] | None = None) -> int:
     return 0
 
 
+# --- profile: where a submission's grading time goes ---------------------------------------------------
+
+def student_notebook(assignment: str) -> Path:
+    """The released (unsolved) notebook: a submission whose every test fails."""
+    from .config import COURSE_ROOT, RELEASE_DIRECTORY
+
+    return COURSE_ROOT / RELEASE_DIRECTORY / assignment / f"{assignment}.ipynb"
+
+
+def make_class(folder: Path, assignments: list[str], size: int, wrong_every: int = 0) -> Path:
+    """A flat folder of ``size`` submissions cycling through ``assignments``: solved copies, and with
+    ``wrong_every`` = n every n-th one the released notebook (every test fails)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(size):
+        assignment = assignments[i % len(assignments)]
+        wrong = wrong_every and i % wrong_every == wrong_every - 1
+        source = student_notebook(assignment) if wrong else solution_notebook(assignment)
+        shutil.copyfile(source, folder / f"student{i:04d}__{assignment}.ipynb")
+    return folder
+
+
+def profile_rows(profile: list[dict]) -> dict[str, dict[str, float]]:
+    """{assignment: {phase: mean seconds per submission}} over the graded submissions of ``profile``."""
+    from .phases import PHASES
+
+    rows: dict[str, dict[str, float]] = {}
+    for assignment in sorted({p["assignment"] for p in profile}):
+        mine = [p["phases"] for p in profile if p["assignment"] == assignment and p["graded"]]
+        rows[assignment] = {name: statistics.mean(p.get(name, 0.0) for p in mine) for name in PHASES} if mine else {}
+    return rows
+
+
+def profile(only: list[str] | None = None, size: int = CLASS_SIZE) -> int:
+    """Grade ``size`` solved copies of each notebook (or of ``only``), one worker, without and with the warm
+    kernel pool (side by side, in this run), and print each phase's mean seconds per submission
+    (:mod:`grader.phases`): measured in the grading code itself."""
+    from .batch import WARM_POOL, grade
+    from .phases import PHASES
+
+    chosen = only or assignments()
+    columns = [(assignment, pool) for assignment in chosen for pool in ("off", "on")]
+    rows = {}
+    saved = os.environ.get(WARM_POOL)
+    try:
+        with tempfile.TemporaryDirectory() as work:
+            for assignment, pool in columns:
+                cached_template(assignment)  # made once per notebook version, not part of a submission's cost
+                klass = make_class(Path(work) / assignment, [assignment], size)
+                found: list[dict] = []
+                os.environ[WARM_POOL] = pool  # the workers' setting
+                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                    grade(str(klass), Path(work) / f"out-{assignment}-{pool}", jobs=1, profile=found)
+                rows[assignment, pool] = profile_rows(found)[assignment]
+    finally:
+        if saved is None:
+            os.environ.pop(WARM_POOL, None)
+        else:
+            os.environ[WARM_POOL] = saved
+    print(f"seconds per submission, mean of {size} solved copies, `grade --jobs 1` (one worker), "
+          f"warm kernel pool off and on")
+    print(f"{'phase':<16}" + "".join(f"{a[:2] + ' ' + pool:>8}" for a, pool in columns) + "  what")
+    for name, what in PHASES.items():
+        print(f"{name:<16}" + "".join(f"{rows[c].get(name, float('nan')):>8.2f}" for c in columns) + f"  {what}")
+    print(f"{'total':<16}" + "".join(f"{sum(rows[c].values()):>8.2f}" for c in columns))
+    return 0
+
+
+#: The notebooks of a class graded by ``benchmark --scale``: the quickest, a middle one and the longest.
+SCALE_NOTEBOOKS = ["02_padding_stride", "05_backprop", "07_tiny_cnn"]
+
+
+def _graded_run(klass: Path, out: Path, jobs: int) -> tuple[float, float, list[dict]]:
+    """``grader grade klass --out out --jobs N`` in a fresh process: (seconds, peak MB of the whole process
+    tree's resident memory, the per-submission profile)."""
+    code = ("import json, sys; from pathlib import Path; from grader.batch import grade; found = []; "
+            "grade(sys.argv[1], Path(sys.argv[2]), jobs=int(sys.argv[3]), profile=found); "
+            "Path(sys.argv[4]).write_text(json.dumps(found))")
+    saved = out.with_suffix(".profile.json")
+    started = time.perf_counter()
+    run = subprocess.Popen([sys.executable, "-c", code, str(klass), str(out), str(jobs), str(saved)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with PeakMemory(run.pid, interval=0.25) as peaks:
+        run.wait()
+    import json
+
+    return time.perf_counter() - started, peaks.tree_peak, json.loads(saved.read_text())
+
+
+def scale(size: int = 200, jobs: int = 2, parts: int = 10) -> int:
+    """Grade a class of ``size`` submissions (02, 05 and 07 in turn, every fourth one the unsolved notebook)
+    with ``--jobs``, then the same submissions as ``parts`` classes of ``size / parts``, each graded into a
+    course folder of its own; print wall time, throughput, the peak resident memory of the whole process
+    tree, the ratio of the two, and the per-student grade-table and merge time at the start and end."""
+    from .phases import PHASES
+
+    for assignment in SCALE_NOTEBOOKS:
+        cached_template(assignment)
+    with tempfile.TemporaryDirectory() as work:
+        work = Path(work)
+        klass = make_class(work / "class", SCALE_NOTEBOOKS, size, wrong_every=4)
+        whole, whole_peak, profile = _graded_run(klass, work / "whole", jobs)
+        names = sorted(p.name for p in klass.iterdir())
+        piece = size // parts
+        split, split_peak = 0.0, 0.0
+        for i in range(parts):
+            part = work / f"part{i}"
+            part.mkdir()
+            for name in names[i * piece:(i + 1) * piece]:
+                shutil.copyfile(klass / name, part / name)
+            seconds, peak, _ = _graded_run(part, work / f"part{i}-out", jobs)
+            split, split_peak = split + seconds, max(split_peak, peak)
+    print(f"{size} submissions ({', '.join(a[:2] for a in SCALE_NOTEBOOKS)} in turn, one in four unsolved), "
+          f"grade --jobs {jobs}:")
+    print(f"  one class of {size}: {whole:.0f} s, {size / whole * 60:.1f} submissions/min, "
+          f"peak resident memory of the process tree {whole_peak:.0f} MB")
+    print(f"  {parts} classes of {piece}: {split:.0f} s, peak {split_peak:.0f} MB; "
+          f"ratio {size} / {parts}x{piece}: {whole / split:.2f}")
+    head, tail = profile[:piece], profile[-piece:]
+    for name in ("tables", "merge"):
+        first = statistics.mean(p["phases"].get(name, 0.0) for p in head)
+        last = statistics.mean(p["phases"].get(name, 0.0) for p in tail)
+        print(f"  {name} per student: {first:.3f} s for the first {piece}, {last:.3f} s for the last {piece} "
+              f"({PHASES[name]})")
+    return 0
+
+
 def widget_update_times(moves_per_control: int = 12) -> str:
     """Median and 95th-percentile time of a control change, for every picture module's ``demo`` widget.
 
@@ -228,6 +355,7 @@ class PeakMemory:
     def __init__(self, pid: int, interval: float = 0.1):
         self.pid, self.interval = pid, interval
         self.peaks: dict[int, tuple[str, float]] = {}
+        self.tree_peak = 0.0  #: MB: the largest sum of the tree's resident memory (VmRSS) in one sample
         self._done = threading.Event()
 
     def __enter__(self) -> "PeakMemory":
@@ -248,6 +376,7 @@ class PeakMemory:
             self._done.wait(self.interval)
 
     def _sample_once(self) -> None:
+        resident = 0.0
         for pid in self._tree():
             try:
                 status = Path(f"/proc/{pid}/status").read_text()
@@ -255,8 +384,10 @@ class PeakMemory:
             except OSError:
                 continue
             kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+            resident += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0) / 1024
             known, peak = self.peaks.get(pid, ("", 0.0))
             self.peaks[pid] = (command or known, max(kb / 1024, peak))  # an exiting process has no command line
+        self.tree_peak = max(self.tree_peak, resident)
 
     def _tree(self) -> list[int]:
         children: dict[int, list[int]] = {}

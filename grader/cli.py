@@ -8,6 +8,8 @@
     python -m grader bundle [--out DIR]      build what students get: notebooks, cnn_course wheel, README
     python -m grader benchmark [NOTEBOOK]    time notebook execution, grading and widgets
     python -m grader benchmark --floods      the grader's peak memory under output floods
+    python -m grader benchmark --profile     seconds per grading phase, per notebook
+    python -m grader benchmark --scale 200   a class of 200: time, memory, linearity
 """
 from __future__ import annotations
 
@@ -118,6 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="only these notebooks (default: all)")
     p.add_argument("--floods", action="store_true",
                    help="instead, the grader's peak memory under each kind of output flood a submission can send")
+    p.add_argument("--profile", action="store_true",
+                   help="instead, where each submission's grading time goes: seconds per phase, per notebook")
+    p.add_argument("--scale", type=int, metavar="N",
+                   help="instead, grade a class of N submissions (02, 05, 07) with --jobs 2, then as 10 classes "
+                        "of N/10: wall time, throughput, peak memory, linearity")
     args = parser.parse_args(argv)
     if args.command == "release":
         return release()
@@ -163,5 +170,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "benchmark":
         from . import benchmark
-        return benchmark.flood_memory() if args.floods else benchmark.main(args.notebooks or None)
+        if args.floods:
+            return benchmark.flood_memory()
+        if args.scale:
+            return benchmark.scale(args.scale)
+        return benchmark.profile(args.notebooks or None) if args.profile else benchmark.main(args.notebooks or None)
     return 2  # pragma: no cover - argparse rejects unknown commands

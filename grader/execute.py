@@ -8,8 +8,15 @@ folder of its own (TCP cannot cross the sandbox's network namespace).
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 from queue import Empty
 
 import nbformat
@@ -22,7 +29,8 @@ from traitlets import Bool, CaselessStrEnum, DottedObjectName, Integer, Type, Un
 
 from cnn_course.record import RECORD_MIME
 
-from .sandbox import KERNEL_NAME, KERNELSPEC_DIR, Limits, ipc_prefix
+from .phases import phase
+from .sandbox import KERNEL_NAME, KERNELSPEC_DIR, PREFIX, Limits, ipc_prefix
 
 #: Seconds each later cell of a notebook may run once one of its cells has timed out: a function
 #: that hangs, called by several test cells, costs one full cell timeout, not one per cell.
@@ -96,6 +104,117 @@ class SandboxKernelManager(AsyncKernelManager):
         return KernelSpecManager(kernel_dirs=[str(KERNELSPEC_DIR)])
 
 
+#: What a warm kernel imports before it is handed over (names deleted: the student's namespace is a fresh one's).
+PRELOAD = "import numpy, matplotlib.pyplot, cnn_course; del numpy, matplotlib, cnn_course"
+#: The kernel arguments nbclient gives every kernel (``NotebookClient.ipython_hist_file``): a warm kernel gets them too.
+HISTORY_ARGUMENT = "--HistoryManager.hist_file=:memory:"
+
+
+class WarmKernel:
+    """A grading worker's next sandboxed kernel, started ahead of time, used for one submission only.
+
+    :meth:`start` launches it (the launcher, bwrap and ipykernel boot in their own processes while the
+    worker does other work) with :data:`PRELOAD` run at its start, as ``NBGRADER_EXECUTION=autograde``.
+    Its folder is an empty one of its own (the instructor's alone), not the shard's: the kernel sees no
+    file of any student (the sandbox makes it an empty tmpfs; a notebook is sent cell by cell, never read
+    from disk). :meth:`take` hands it over once (None when none is ready or it died, e.g. at the sandbox's
+    wall cap); :meth:`stop` ends it and removes its folder.
+    """
+
+    def __init__(self):
+        self.km: SandboxKernelManager | None = None
+        self.folder: Path | None = None
+        self.ending: list[tuple[SandboxKernelManager, Path]] = []  # used kernels told to stop, not yet reaped
+
+    def start(self) -> None:
+        from nbclient.util import run_sync
+
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-warm-"))  # swept if we die (sandbox.sweep)
+        self.km = SandboxKernelManager(kernel_name=KERNEL_NAME)
+        env = {**os.environ, "NBGRADER_EXECUTION": "autograde"}
+        try:
+            # Its launcher's and kernel's messages are dropped, as grading's are (autograde.quiet_stderr).
+            run_sync(self.km.start_kernel)(cwd=str(self.folder), env=env, stdout=subprocess.DEVNULL,
+                                           stderr=subprocess.DEVNULL,
+                                           extra_arguments=[HISTORY_ARGUMENT, f"--IPKernelApp.exec_lines={PRELOAD}"])
+        except Exception:  # no warm kernel: the next submission starts its own, as without a pool
+            self.stop()
+
+    def take(self) -> tuple["SandboxKernelManager", Path] | None:
+        """The started kernel's manager and its folder (the caller stops both), or None."""
+        from nbclient.util import run_sync
+
+        self.reap()  # the last submission's kernel: its launcher has long ended
+        km, folder, self.km, self.folder = self.km, self.folder, None, None
+        if km is None:
+            return None
+        if not run_sync(km.is_alive)():
+            _stop_kernel(km, folder)
+            return None
+        return km, folder
+
+    def end(self, km: "SandboxKernelManager", folder: Path) -> None:
+        """A used kernel: its launcher told to stop now (it kills the sandbox and cleans up on SIGTERM), not
+        waited for; it is reaped and its folder removed by :meth:`reap` (the next :meth:`take`, or :meth:`stop`)."""
+        pid = getattr(km.provisioner, "pid", None)
+        if pid is None:
+            _stop_kernel(km, folder)
+            return
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
+        self.ending.append((km, folder))
+
+    def reap(self) -> None:
+        """Wait for the used kernels' launchers to end (they have had a submission's time to), then clean up."""
+        from nbclient.util import run_sync
+
+        ending, self.ending = self.ending, []
+        for km, folder in ending:
+            process = getattr(km.provisioner, "process", None)
+            if process is not None:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:  # its clean-up hangs: as jupyter_client would, after its wait
+                    process.kill()
+                    process.wait()
+            run_sync(km.cleanup_resources)()
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def stop(self) -> None:
+        self.reap()
+        km, folder, self.km, self.folder = self.km, self.folder, None, None
+        _stop_kernel(km, folder)
+
+    def terminate(self) -> None:
+        """In a signal handler: SIGTERM to the kernels' launchers (each stops its sandbox and cleans up), folders removed."""
+        for km, folder in [(self.km, self.folder), *self.ending]:
+            pid = getattr(getattr(km, "provisioner", None), "pid", None)
+            if pid:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGTERM)
+            if folder:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _stop_kernel(km: "SandboxKernelManager | None", folder: Path | None) -> None:
+    from nbclient.util import run_sync
+
+    if km is not None:
+        try:
+            if run_sync(km.is_alive)():
+                run_sync(km.shutdown_kernel)(now=False)
+        except RuntimeError:
+            pass
+        finally:
+            run_sync(km.cleanup_resources)()
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+#: The warm kernel of this process, when it grades with a pool (:func:`grader.batch.worker_main`), else None.
+POOL: WarmKernel | None = None
+
+
 class SandboxedExecute(Execute):
     """nbgrader's ``Execute`` in the sandbox kernel, with a wall-clock cap and an output budget per notebook.
 
@@ -146,7 +265,49 @@ class SandboxedExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._deadline, self._timed_out = time.monotonic() + self.wall, False
         self._reset_budget()
-        return super().preprocess(nb, resources, km)
+        warm = self._warm_kernel() if km is None else None
+        if warm is None:
+            return super().preprocess(nb, resources, km)
+        try:
+            return super().preprocess(nb, resources, warm[0])
+        finally:
+            with phase("next kernel launch"):
+                POOL.start()  # the next submission's kernel boots while this one is stopped, judged, given feedback
+            with phase("kernel stop"):
+                if self.kc is not None:
+                    self.kc.stop_channels()
+                self.kc = None
+                POOL.end(*warm)  # never used again: a kernel is one student's
+
+    def _warm_kernel(self):
+        """This worker's warm kernel, when one is ready and this run starts the kernel a warm one is."""
+        if POOL is None or self.kernel_name != KERNEL_NAME or set(self.extra_arguments) - {HISTORY_ARGUMENT}:
+            return None
+        if os.environ.get("NBGRADER_EXECUTION") != "autograde":
+            return None
+        return POOL.take()
+
+    # Timed phases (grader.phases, ``benchmark --profile``): the kernel's start and stop, and each cell by kind.
+    # nbconvert's ``preprocess`` calls these synchronous names (nbclient binds each to its own coroutine).
+    def start_new_kernel(self, **kwargs):
+        with phase("kernel start"):
+            return super().start_new_kernel(**kwargs)
+
+    def start_new_kernel_client(self):
+        with phase("kernel start" if self.owns_km else "kernel handover"):
+            return super().start_new_kernel_client()
+
+    def _cleanup_kernel(self):
+        with phase("kernel stop"):
+            return super()._cleanup_kernel()
+
+    def execute_cell(self, cell, cell_index, *args, **kwargs):
+        from .preprocessors import _is_test_cell
+
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        kind = "test cells" if _is_test_cell(cell) else "imports" if grade_id == "setup" else "execution"
+        with phase(kind):
+            return super().execute_cell(cell, cell_index, *args, **kwargs)
 
     def _admit(self, cell_index: int, size: int) -> bool:
         """Count ``size`` bytes against the budget: True when they fit (and are now used).

@@ -21,6 +21,7 @@ from cnn_course.record import RECORD_MIME, read_records
 
 from .cases import CASE_SETS
 from .config import CELL_TIMEOUT
+from .phases import phase
 from .schema import Malformed, check_record
 from .verdict import judge
 
@@ -124,6 +125,10 @@ class JudgeRecords(NbGraderPreprocessor):  # nbgrader's base: enabled by default
         return execute.get("timeout", CELL_TIMEOUT)
 
     def preprocess(self, nb, resources):
+        with phase("judging"):
+            return self._judge(nb, resources)
+
+    def _judge(self, nb, resources):
         earlier_failures: list[tuple[str, dict]] = []
         timeout = self._timeout()
         for index, cell in enumerate(nb.cells):

@@ -225,10 +225,22 @@ def test_feedback_shows_hints_but_no_hidden_source_or_tracebacks(graded_sequenti
 
 
 @SMALL_CLASS
-def test_parallel_grading_matches_sequential(class_folder, graded_sequential, tmp_path):
-    out = tmp_path / "par"
-    assert grader_main(["grade", str(class_folder), "--out", str(out), "--jobs", "2"]) == 1
+def test_parallel_grading_matches_sequential_and_times_each_phase(class_folder, graded_sequential, tmp_path):
+    from grader.batch import grade
+    from grader.phases import PHASES
+
+    out, profile = tmp_path / "par", []
+    assert grade(str(class_folder), out, jobs=2, profile=profile) == 1
     assert grades(out) == grades(graded_sequential)
+    # benchmark --profile's figures come from the grading code itself: every phase a graded student goes through
+    graded = {p["student"]: p["phases"] for p in profile if p["graded"]}
+    assert set(graded) == {"alice", "bob", "carol"} and {p["student"] for p in profile} >= {"frank"}
+    for student, phases in graded.items():
+        assert set(phases) <= set(PHASES), student
+        ran = {name for name, seconds in phases.items() if seconds > 0}
+        assert ran >= {"shard", "imports", "execution", "test cells", "judging", "kernel stop",
+                       "nbgrader", "feedback", "merge", "tables"}, (student, phases)
+        assert ran & {"kernel start", "kernel handover"}, (student, phases)  # a kernel started, or a warm one
     import sqlite3
     with sqlite3.connect(out / "gradebook.db") as db:
         assert db.execute("pragma integrity_check").fetchone()[0] == "ok"

@@ -534,8 +534,11 @@ def test_a_dead_worker_costs_only_its_submission_and_killing_grade_leaves_nothin
             return {}
 
     deadline = time.monotonic() + 120
-    while not any(_descendants_and_orphans(w) for w in workers()) and time.monotonic() < deadline:
-        time.sleep(0.2)  # until a worker is grading (it has started a kernel)
+    # Until a worker is grading: a shard has its gradebook (each of the 2 workers has a job of the 4 by then),
+    # and the worker has a kernel (with the warm pool, a worker has one before its first job).
+    while not (any((out / ".shards").glob("*/gradebook.db")) and any(_descendants_and_orphans(w) for w in workers())) \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
     victim = next(w for w in workers() if _descendants_and_orphans(w))
     os.kill(victim, signal.SIGKILL)
     while len(graded()) < 3 and time.monotonic() < deadline:
@@ -597,3 +600,52 @@ def test_printing_or_making_widgets_without_end_keeps_bounded_outputs_and_the_re
     assert [o for o in nb.cells[1].outputs if RECORD_MIME in (o.get("data") or {})]  # the test's record too
     saved = json.dumps(nb.metadata.get("widgets", {}))
     assert 10_000 < len(saved) < 2 * 200_000, len(saved)  # some widgets kept, then no more
+
+
+LEAVER = """
+import builtins, os, subprocess, sys, numpy
+for path in ("left.txt", "/tmp/left.txt", "/tmp/home/left.txt", "/dev/shm/left.txt"):
+    with open(path, "w") as handle:
+        handle.write("amy was here")
+os.environ["LEFT_BY_AMY"] = "1"
+LEFT_BY_AMY = 1
+builtins.LEFT_BY_AMY = 1
+numpy.LEFT_BY_AMY = 1
+sys.modules["left_by_amy"] = sys
+subprocess.Popen(["sleep", "300"], start_new_session=True)
+print("LEFT", "ok")
+"""
+
+LOOKER = """
+import builtins, os, sys, numpy
+seen = [path for path in ("left.txt", "/tmp/left.txt", "/tmp/home/left.txt", "/dev/shm/left.txt") if os.path.exists(path)]
+seen += [what for what, there in (("env", "LEFT_BY_AMY" in os.environ), ("global", "LEFT_BY_AMY" in globals()),
+                                  ("builtin", hasattr(builtins, "LEFT_BY_AMY")), ("numpy", hasattr(numpy, "LEFT_BY_AMY")),
+                                  ("module", "left_by_amy" in sys.modules)) if there]
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        if open(f"/proc/{pid}/cmdline", "rb").read().startswith(b"sleep"):
+            seen.append("process")
+    except OSError:
+        pass
+print("SEEN", sorted(seen))
+"""
+
+
+@pytest.mark.slow
+def test_a_warm_kernel_is_one_students_the_next_sees_nothing_she_left(tmp_path):
+    from grader.batch import grade
+
+    klass, out, profile = tmp_path / "class", tmp_path / "course", []
+    klass.mkdir()
+    nbformat.write(notebook("solved", LEAVER), klass / f"amy__{A}.ipynb")
+    nbformat.write(notebook("solved", LOOKER), klass / f"ben__{A}.ipynb")
+    leftovers_before = _leftovers()
+    assert grade(str(klass), out, jobs=1, profile=profile) == 0  # one worker: ben's kernel was started during amy's
+    table = grade_rows(out)
+    assert total(table["amy"]) == total(table["ben"]) == 20
+    assert "LEFT ok" in re.sub(r"[\"',\s]+", " ", autograded_text(out, "amy"))
+    assert "SEEN []" in autograded_text(out, "ben")
+    for entry in profile:  # both graded in a kernel started ahead of time, none started while they waited
+        assert entry["phases"].get("kernel handover", 0) > 0 and entry["phases"].get("kernel start", 0) == 0, entry
+    assert _leftovers() - leftovers_before == set()
