@@ -87,6 +87,9 @@ _TEMPLATE_HINTS = (re.compile(r"your answer shares memory with its input \w+ \(a
                               r"e\.g\. 'stride must be >= 1, got 0'"))
 
 
+_HINT = re.compile(r"(?:^|\s)Hint: ([^\n]+)")
+
+
 def _is_hint(text: str) -> bool:
     return text in known_hints() or any(t.fullmatch(text) for t in _TEMPLATE_HINTS)
 
@@ -97,7 +100,7 @@ def verdict_mistakes(lines: list[str]) -> list[tuple[str, str]]:
     if len(lines) > 1 and lines[1].startswith("  " + PREFIX):
         found.append(("diagnosis", lines[1].strip()[len(PREFIX):]))
     for line in lines[1:]:
-        for part in line.split(". Hint: ")[1:]:
+        for part in _HINT.findall(line):  # "... . Hint: h" or a line of its own, "Hint: h" (checks.render)
             hint = part.strip()
             if _is_hint(hint) and ("hint", hint) not in found:
                 found.append(("hint", hint))

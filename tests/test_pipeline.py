@@ -238,8 +238,9 @@ def test_parallel_grading_matches_sequential_and_times_each_phase(class_folder, 
     for student, phases in graded.items():
         assert set(phases) <= set(PHASES), student
         ran = {name for name, seconds in phases.items() if seconds > 0}
+        # ("tables" is not among them: the grade tables are rewritten after a student only while that is cheap)
         assert ran >= {"shard", "imports", "execution", "test cells", "judging", "kernel stop",
-                       "nbgrader", "feedback", "merge", "tables"}, (student, phases)
+                       "nbgrader", "feedback", "merge"}, (student, phases)
         assert ran & {"kernel start", "kernel handover"}, (student, phases)  # a kernel started, or a warm one
     import sqlite3
     with sqlite3.connect(out / "gradebook.db") as db:
