@@ -20,7 +20,6 @@ changes the picture.
 from __future__ import annotations
 
 import html
-import io
 import time
 from typing import Any, Callable
 
@@ -84,6 +83,31 @@ def remove_drawn(ax) -> None:
     ax.set_aspect("auto")
     ax.relim()
     ax.set_autoscale_on(True)
+
+
+def png_bytes(rgb) -> bytes:
+    """A PNG of ``rgb`` (uint8 array, height x width x 3): every row "Up"-filtered, zlib level 1.
+
+    What users wait for is the encoding (the image travels over a local socket): Pillow's PNG
+    encoder picks a filter per row and took 2-4 times as long for images of about the same size.
+    """
+    import struct
+    import zlib
+
+    import numpy as np
+
+    height, width, _ = rgb.shape
+    rows = np.empty((height, 1 + 3 * width), dtype=np.uint8)
+    rows[:, 0] = 2  # PNG filter type "Up": each byte minus the one above it, modulo 256
+    rows[:, 1:] = rgb.reshape(height, -1)
+    rows[1:, 1:] -= rgb[:-1].reshape(height - 1, 3 * width)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits, RGB, deflate, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
+            + chunk(b"IEND", b""))
 
 
 class FigureWidget:
@@ -185,14 +209,10 @@ class FigureWidget:
 
     def png(self) -> bytes:
         """The figure as PNG bytes, ``figsize * dpi * render_scale`` pixels, RGB."""
-        from PIL import Image
+        import numpy as np
 
         self._canvas.draw()
-        pixels = Image.frombuffer("RGBA", self._canvas.get_width_height(), self._canvas.buffer_rgba()).convert("RGB")
-        buffer = io.BytesIO()
-        # fast compression: the image travels over a local socket, encoding time is what users wait for
-        pixels.save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+        return png_bytes(np.asarray(self._canvas.buffer_rgba())[..., :3])
 
     def _repr_mimebundle_(self, **kwargs):
         return self.box._repr_mimebundle_(**kwargs)
