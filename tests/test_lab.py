@@ -287,6 +287,21 @@ def _run_all(page, panel, assignment: str, tmp_path: Path) -> None:
     assert outputs.count() > 0
 
 
+#: Key presses per widget in the browser benchmark below (its median is what the lab test prints).
+PRESSES = 5
+#: In the page: from the next key press to the picture's new ``src`` (the PNG in place), in ms, as ``window.__pictureMs``.
+_TIME_NEXT_PICTURE = """img => {
+    window.__pictureMs = null;
+    let pressed = null;
+    document.addEventListener('keydown', () => { pressed = performance.now(); }, {capture: true, once: true});
+    new MutationObserver((changes, observer) => {
+        if (pressed === null) return;
+        window.__pictureMs = performance.now() - pressed;
+        observer.disconnect();
+    }).observe(img, {attributes: true, attributeFilter: ['src']});
+}"""
+
+
 @pytest.mark.parametrize("assignment", _assignments())
 def test_run_all_then_every_widget_answers_a_slider_move(page, assignment, tmp_path):
     """Run All on the untouched student notebook reaches the end; each widget's first slider redraws its picture."""
@@ -294,26 +309,28 @@ def test_run_all_then_every_widget_answers_a_slider_move(page, assignment, tmp_p
     _run_all(page, panel, assignment, tmp_path)
     widgets = panel.locator(".jp-OutputArea-output:has(.widget-slider)")
     assert widgets.count() >= 1, "no widget rendered"
-    times = []
+    medians = []
     for index in range(widgets.count()):
         widget = widgets.nth(index)
         picture = widget.locator("img").first
         picture.wait_for(timeout=UI_TIMEOUT)
-        before = picture.get_attribute("src")
         slider = widget.locator(".widget-slider").first
         slider.scroll_into_view_if_needed()
-        slider.locator(".noUi-handle").click()
-        started = page.evaluate("performance.now()")
-        page.keyboard.press("ArrowRight" if slider.locator(".noUi-handle").get_attribute("aria-valuenow")
-                            != slider.locator(".noUi-handle").get_attribute("aria-valuemax") else "ArrowLeft")
-        page.wait_for_function("([el, old]) => el.getAttribute('src') !== old",
-                               arg=[picture.element_handle(), before], timeout=UI_TIMEOUT)
-        times.append(page.evaluate("performance.now()") - started)
+        handle = slider.locator(".noUi-handle")
+        handle.click()
+        times = []
+        for _ in range(PRESSES):
+            key = "ArrowRight" if handle.get_attribute("aria-valuenow") != handle.get_attribute("aria-valuemax") \
+                else "ArrowLeft"
+            picture.evaluate(_TIME_NEXT_PICTURE)
+            page.keyboard.press(key)
+            times.append(page.wait_for_function("window.__pictureMs", timeout=UI_TIMEOUT).json_value())
+        medians.append(sorted(times)[len(times) // 2])
     page.screenshot(path=str(tmp_path / f"{assignment}.png"), full_page=True)
     for index in range(widgets.count()):  # for a person to look at
         widgets.nth(index).screenshot(path=str(tmp_path / f"{assignment}-widget{index + 1}.png"))
-    print(f"{assignment}: {len(times)} widget(s), slider move to new picture: "
-          + ", ".join(f"{t:.0f} ms" for t in times))
+    print(f"{assignment}: {len(medians)} widget(s), key press to new picture, median of {PRESSES}: "
+          + ", ".join(f"{t:.0f} ms" for t in medians))
     assert not page.errors, page.errors
     problems = _fit_problems(widgets)
     assert not problems, f"{assignment} in a {VIEWPORT['width']}x{VIEWPORT['height']} window: {problems}"

@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from ..checks import compare
-from . import FigureWidget, NotReady, call_student, describe_error, message_html
+from . import FigureWidget, NotReady, call_student, describe_error, message_html, remove_drawn
 
 #: Functions this picture uses that notebook 06 brings from earlier notebooks (cnn_course.earlier), not written here.
 EARLIER = {"upsample_nearest": "04_pooling_unpooling", "conv2d": "03_correlation_convolution"}
@@ -89,7 +89,7 @@ class CheckerboardWidget(FigureWidget):
     def draw(self, k: int, stride: int, n: int) -> tuple[str, dict]:
         ax_counts, ax_map, ax_tconv, ax_resize = self.axes
         for ax in self.axes:
-            ax.clear()
+            remove_drawn(ax)
         taps = transposed_taps(n, k, stride)
         counts, note = self._try("overlap_count", n, k, stride)
         if note is None:

@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from ..checks import compare
-from . import BAD_COLOR, FigureWidget, NotReady, call_student, describe_error, message_html, swatch_legend
+from . import BAD_COLOR, FigureWidget, NotReady, call_student, describe_error, message_html, remove_drawn, swatch_legend
 
 __all__ = ["kernel_positions", "formula_text", "judge_output_size", "draw_conv_arithmetic",
            "ConvArithmeticWidget", "conv_arithmetic_widget"]
@@ -138,7 +138,7 @@ def draw_conv_arithmetic(ax_in, ax_out, n: int, k: int, stride: int = 1, pad: in
     picture[unused] = COLORS["unused"]  # last: a pixel never reached stays pink, also inside the current span
 
     for ax in (ax_in, ax_out):
-        ax.clear()
+        remove_drawn(ax)
         ax.set_xlim(-0.5, extent - 0.5)
         ax.set_ylim(extent - 0.5, -0.5)
         ax.set_aspect("equal")
