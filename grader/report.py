@@ -432,14 +432,18 @@ def summary(assignments: list[Assignment], html_path: Path, csv_path: Path) -> s
     return "\n".join(lines)
 
 
+#: What ``report`` writes into the course folder: student data, git-ignored (tests/test_layout.py).
+REPORT_FILES = ("report.html", "mistakes.csv")
+
+
 def report(course: Path, as_json_output: bool = False) -> tuple[int, str]:
     """Write report.html and mistakes.csv in ``course``; ``(exit code, what to print)``."""
     try:
         assignments = collect(course)
     except FileNotFoundError as error:
         return 2, f"grader report: {error}"
-    html_path = write_html(assignments, course / "report.html")
-    csv_path = write_csv(assignments, course / "mistakes.csv")
+    html_path = write_html(assignments, course / REPORT_FILES[0])
+    csv_path = write_csv(assignments, course / REPORT_FILES[1])
     if as_json_output:
         return 0, json.dumps(as_json(assignments))
     return 0, summary(assignments, html_path, csv_path)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from grader.batch import _unzip, find_submissions, identify
+from tests.accounts import temporary_accounts, unused_names
 from tests.test_submission_files import ASSIGNMENT, RELEASED, SOLUTION, exchange_step, instructor_config, submit
 
 NOTEBOOK = RELEASED.read_bytes()
@@ -80,16 +81,17 @@ def test_a_badly_named_folder_in_inbound_does_not_stop_collect_for_the_class(tmp
     course = tmp_path / "course"
     config = instructor_config(course, monkeypatch)
     inbound = course / "exchange" / "cnn-course" / "inbound"
-    submit(inbound, "alice", {})
-    (inbound / f"mallory+{ASSIGNMENT}+not a date+x").mkdir()
-    (inbound / f"mallory+{ASSIGNMENT}+2026-13-45 99:99:99 UTC+x").mkdir()
+    alice, mallory = unused_names("alice", "mallory")  # ids of no account: root's folders are theirs
+    submit(inbound, alice, {})
+    (inbound / f"{mallory}+{ASSIGNMENT}+not a date+x").mkdir()
+    (inbound / f"{mallory}+{ASSIGNMENT}+2026-13-45 99:99:99 UTC+x").mkdir()
     submit(inbound, "<img src=x onerror=alert(1)>", {})  # a student id with markup: formgrader would run it
     submit(inbound, "", {})  # no student: collected as a student called "02_padding_stride"
     caplog.set_level(logging.INFO, logger="traitlets")
     exchange_step("collect", config)
-    assert (course / "submitted" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes() == NOTEBOOK
-    assert sorted(p.name for p in (course / "submitted").iterdir()) == ["alice"]
-    assert f"Not collected: mallory+{ASSIGNMENT}+not a date+x (not a name nbgrader submit makes" in caplog.text
+    assert (course / "submitted" / alice / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes() == NOTEBOOK
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == [alice]
+    assert f"Not collected: {mallory}+{ASSIGNMENT}+not a date+x (not a name nbgrader submit makes" in caplog.text
     assert f"Not collected: <img src=x onerror=alert(1)>+{ASSIGNMENT}+" in caplog.text
     assert f"Not collected: +{ASSIGNMENT}+2026-12-01 10:00:00.000000 UTC+abc123 (no student name)" in caplog.text
 
@@ -182,26 +184,25 @@ def test_grading_a_zip_with_entries_that_cannot_be_unzipped_keeps_every_row(clas
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root: the two folders are made as two accounts")
 def test_a_later_folder_in_a_classmates_name_does_not_replace_her_submission(tmp_path, monkeypatch, caplog):
-    """Eve makes ``inbound/nobody+02+<later>+x``: nbgrader only warned about the owner and collected Eve's
-    folder as the student's (nobody, uid 65534, an account of every Linux machine, stands for her here)."""
+    """Eve makes ``inbound/<her classmate>+02+<later>+x``: nbgrader only warned about the owner and collected
+    Eve's folder as the classmate's. Both are accounts made for this test."""
     import logging
-    import pwd
 
-    from tests.test_submission_files import ASSIGNMENT, STUDENT_B, exchange_step, instructor_config, submit
+    from tests.test_submission_files import ASSIGNMENT, exchange_step, instructor_config, submit
 
-    victim = pwd.getpwuid(65534).pw_name
-    course = tmp_path / "course"
-    config = instructor_config(course, monkeypatch)
-    inbound = course / "exchange" / "cnn-course" / "inbound"
-    hers = submit(inbound, victim, {})
-    forged = hers.with_name(f"{victim}+{ASSIGNMENT}+2026-12-01 11:00:00.000000 UTC+eve")
-    forged.mkdir()
-    (forged / f"{ASSIGNMENT}.ipynb").write_text('{"forged": true}')
-    for path, owner in [(hers, 65534), *[(p, 65534) for p in hers.iterdir()], (forged, STUDENT_B),
-                        *[(p, STUDENT_B) for p in forged.iterdir()]]:
-        os.chown(path, owner, owner)
-    caplog.set_level(logging.INFO, logger="traitlets")
-    exchange_step("collect", config)
-    collected = course / "submitted" / victim / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    assert collected.read_bytes() == (hers / f"{ASSIGNMENT}.ipynb").read_bytes()
-    assert f"it is in {victim}'s name but was made by uid {STUDENT_B}" in caplog.text
+    with temporary_accounts("victim", "eve") as (victim, eve):
+        course = tmp_path / "course"
+        config = instructor_config(course, monkeypatch)
+        inbound = course / "exchange" / "cnn-course" / "inbound"
+        hers = submit(inbound, victim.name, {})
+        forged = hers.with_name(f"{victim.name}+{ASSIGNMENT}+2026-12-01 11:00:00.000000 UTC+eve")
+        forged.mkdir()
+        (forged / f"{ASSIGNMENT}.ipynb").write_text('{"forged": true}')
+        for folder, owner in ((hers, victim), (forged, eve)):
+            for path in (folder, *folder.iterdir()):
+                os.chown(path, owner.uid, owner.gid)
+        caplog.set_level(logging.INFO, logger="traitlets")
+        exchange_step("collect", config)
+        collected = course / "submitted" / victim.name / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        assert collected.read_bytes() == (hers / f"{ASSIGNMENT}.ipynb").read_bytes()
+        assert f"it is in {victim.name}'s name but was made by {eve.name}" in caplog.text

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from contextlib import nullcontext
 from pathlib import Path
 
 import nbformat
@@ -27,6 +28,7 @@ from traitlets.config import Config
 from grader.autograde import GradingError, read_submission
 from grader.batch import find_submissions, identify
 from grader.config import configure, configure_instructor
+from tests.accounts import temporary_accounts, unused_names
 from tests.course_copies import fresh_copy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +38,6 @@ HIDDEN_TESTS = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.py"
 RELEASED = ROOT / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 SECRET = "/etc/shadow" if os.path.exists("/etc/shadow") else "/etc/passwd"  # what a student must not read
 AS_ROOT = os.geteuid() == 0
-STUDENT_A, STUDENT_B = 20001, 20002  # uids with no account: root can act as them without creating users
 
 
 def modes(folder: Path) -> dict[str, str]:
@@ -295,35 +296,37 @@ def test_collect_copies_only_the_notebook_and_nbgraders_files_never_through_a_li
     course = tmp_path / "course"
     config = instructor_config(course, monkeypatch)
     inbound = course / "exchange" / "cnn-course" / "inbound"
-    submit(inbound, "mallory", {"loot": Path(SECRET), "answers.py": HIDDEN_TESTS, "grades": course / "gradebook.db",
-                                "notes.txt": "my notes", "pipe": None, "01_local_connectivity.ipynb": "{}"})
-    submit(inbound, "trudy", {f"{ASSIGNMENT}.ipynb": SOLUTION, "timestamp.txt": Path(SECRET)})
-    (inbound / f"walter+{ASSIGNMENT}+2026-12-01 11:00:00.000000 UTC+def456").symlink_to(
-        next(inbound.glob("mallory+*")))  # a whole submission that is a link
-    os.chmod(next(inbound.glob("mallory+*")), 0o777)  # as a student may leave it
-    if AS_ROOT:  # a hard link to a file of another account (here the instructor's) is not the student's file
-        heidi = submit(inbound, "heidi", {})
-        (tmp_path / "instructors-file").write_text("{}")
-        (heidi / f"{ASSIGNMENT}.ipynb").unlink()
-        os.link(tmp_path / "instructors-file", heidi / f"{ASSIGNMENT}.ipynb")
-        for path in (heidi, heidi / "timestamp.txt", heidi / "submission_secret.txt"):
-            os.chown(path, STUDENT_A, STUDENT_A)
-    caplog.set_level(logging.INFO, logger="traitlets")  # nbgrader's log (grading in this process may have quieted it)
-    exchange_step("collect", config)
+    mallory, trudy, walter = unused_names("mallory", "trudy", "walter")  # ids of no account: root's folders are theirs
+    submit(inbound, mallory, {"loot": Path(SECRET), "answers.py": HIDDEN_TESTS, "grades": course / "gradebook.db",
+                              "notes.txt": "my notes", "pipe": None, "01_local_connectivity.ipynb": "{}"})
+    submit(inbound, trudy, {f"{ASSIGNMENT}.ipynb": SOLUTION, "timestamp.txt": Path(SECRET)})
+    (inbound / f"{walter}+{ASSIGNMENT}+2026-12-01 11:00:00.000000 UTC+def456").symlink_to(
+        next(inbound.glob(f"{mallory}+*")))  # a whole submission that is a link
+    os.chmod(next(inbound.glob(f"{mallory}+*")), 0o777)  # as a student may leave it
+    with temporary_accounts("heidi") if AS_ROOT else nullcontext([]) as accounts:
+        for heidi in accounts:  # a hard link to a file of another account (here the instructor's) is not hers
+            folder = submit(inbound, heidi.name, {})
+            (tmp_path / "instructors-file").write_text("{}")
+            (folder / f"{ASSIGNMENT}.ipynb").unlink()
+            os.link(tmp_path / "instructors-file", folder / f"{ASSIGNMENT}.ipynb")
+            for path in (folder, folder / "timestamp.txt", folder / "submission_secret.txt"):
+                os.chown(path, heidi.uid, heidi.gid)
+        caplog.set_level(logging.INFO, logger="traitlets")  # nbgrader's log (grading here may have quieted it)
+        exchange_step("collect", config)
 
     submitted = course / "submitted"
-    assert sorted(p.name for p in (submitted / "mallory" / ASSIGNMENT).iterdir()) == [
+    assert sorted(p.name for p in (submitted / mallory / ASSIGNMENT).iterdir()) == [
         f"{ASSIGNMENT}.ipynb", "submission_secret.txt", "timestamp.txt"]
-    assert (submitted / "mallory" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes() == RELEASED.read_bytes()
-    assert sorted(p.name for p in (submitted / "trudy" / ASSIGNMENT).iterdir()) == ["submission_secret.txt"]
-    assert not (submitted / "walter" / ASSIGNMENT).exists()
-    if AS_ROOT:
-        assert sorted(p.name for p in (submitted / "heidi" / ASSIGNMENT).iterdir()) == [
+    assert (submitted / mallory / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes() == RELEASED.read_bytes()
+    assert sorted(p.name for p in (submitted / trudy / ASSIGNMENT).iterdir()) == ["submission_secret.txt"]
+    assert not (submitted / walter / ASSIGNMENT).exists()
+    for heidi in accounts:
+        assert sorted(p.name for p in (submitted / heidi.name / ASSIGNMENT).iterdir()) == [
             "submission_secret.txt", "timestamp.txt"]
-        assert f"heidi's {ASSIGNMENT}.ipynb belongs to another account" in caplog.text
+        assert f"{heidi.name}'s {ASSIGNMENT}.ipynb belongs to another account" in caplog.text
     assert_private(submitted)
-    for named in (f"trudy's {ASSIGNMENT}.ipynb is a symbolic link", "trudy's timestamp.txt is a symbolic link",
-                  "walter's submission walter+", "mallory's loot (not a file of the assignment)"):
+    for named in (f"{trudy}'s {ASSIGNMENT}.ipynb is a symbolic link", f"{trudy}'s timestamp.txt is a symbolic link",
+                  f"{walter}'s submission {walter}+", f"{mallory}'s loot (not a file of the assignment)"):
         assert named in caplog.text, caplog.text
 
 
@@ -447,11 +450,13 @@ print(json.dumps(tried))
 """
 
 
-def as_account(uid: int, home: Path, attempts: list[tuple[str, Path]]) -> dict[str, str]:
-    """Each ``(action, path)`` tried as ``uid`` (a process of its own, no groups): 'allowed' or the error's name."""
+def as_account(account, home: Path, attempts: list[tuple[str, Path]]) -> dict[str, str]:
+    """Each ``(action, path)`` tried as ``account`` (a process of its own, its own group only): 'allowed' or the
+    error's name."""
     home.mkdir(exist_ok=True)
-    os.chown(home, uid, uid)
-    done = subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sys.executable, "-I",
+    os.chown(home, account.uid, account.gid)
+    done = subprocess.run(["setpriv", f"--reuid={account.uid}", f"--regid={account.gid}", "--clear-groups",
+                           sys.executable, "-I",
                            "-c", TRY, json.dumps([(a, str(p)) for a, p in attempts])],
                           capture_output=True, text=True, timeout=60, env={"HOME": str(home), "PATH": "/usr/bin"})
     assert done.returncode == 0, done.stderr
@@ -475,42 +480,42 @@ def test_with_two_student_accounts_neither_reads_nor_replaces_what_grading_keeps
     assert AS_ROOT, "CNN_COURSE_REQUIRE_SANDBOX=1: this test needs root"
     shared = reachable_folder()
     try:
-        course = fresh_copy(shared / "course")
-        os.chmod(course, 0o755)
-        config = instructor_config(course, monkeypatch)
-        with Gradebook(f"sqlite:///{course / 'gradebook.db'}"):
-            pass  # as `make instructor` leaves it
-        exchange_step("release_assignment", config)
-        inbound = course / "exchange" / "cnn-course" / "inbound"
-        alice = as_account(STUDENT_A, shared / "alice", [])  # A can reach the exchange ...
-        assert alice == {}
-        submission = submit(inbound, "alice", {})  # ... and submits: her own files, as nbgrader submit leaves them
-        for path in [submission, *submission.iterdir()]:
-            os.chown(path, STUDENT_A, STUDENT_A)
-            os.chmod(path, 0o777 if path.is_dir() else 0o666)
-        exchange_step("collect", config)
-        collected = course / "submitted" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-        feedback = course / "feedback" / "alice" / ASSIGNMENT
-        feedback.mkdir(parents=True)
-        (feedback / f"{ASSIGNMENT}.html").write_text("<p>A's feedback</p>")
-        for name in ("timestamp.txt", "submission_secret.txt"):
-            shutil.copyfile(collected.parent / name, feedback / name)
-        make_private(course / "feedback")  # as generate_feedback leaves it
-        exchange_step("release_feedback", config, student_id="alice")
-        command = warning(course).split("run: ", 1)[1]
-        subprocess.run(command, shell=True, check=True)
+        with temporary_accounts("alice", "bob") as (alice, bob):
+            course = fresh_copy(shared / "course")
+            os.chmod(course, 0o755)
+            config = instructor_config(course, monkeypatch)
+            with Gradebook(f"sqlite:///{course / 'gradebook.db'}"):
+                pass  # as `make instructor` leaves it
+            exchange_step("release_assignment", config)
+            inbound = course / "exchange" / "cnn-course" / "inbound"
+            assert as_account(alice, shared / "alice", []) == {}  # A can reach the exchange ...
+            submission = submit(inbound, alice.name, {})  # ... and submits: her own files, as nbgrader submit leaves them
+            for path in [submission, *submission.iterdir()]:
+                os.chown(path, alice.uid, alice.gid)
+                os.chmod(path, 0o777 if path.is_dir() else 0o666)
+            exchange_step("collect", config)
+            collected = course / "submitted" / alice.name / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+            feedback = course / "feedback" / alice.name / ASSIGNMENT
+            feedback.mkdir(parents=True)
+            (feedback / f"{ASSIGNMENT}.html").write_text("<p>A's feedback</p>")
+            for name in ("timestamp.txt", "submission_secret.txt"):
+                shutil.copyfile(collected.parent / name, feedback / name)
+            make_private(course / "feedback")  # as generate_feedback leaves it
+            exchange_step("release_feedback", config, student_id=alice.name)
+            command = warning(course).split("run: ", 1)[1]
+            subprocess.run(command, shell=True, check=True)
 
-        secrets = [collected, HIDDEN_TESTS.relative_to(ROOT), SOLUTION.relative_to(ROOT),
-                   Path("grader/notebooks/nb02_padding_stride/reference.py"), Path("gradebook.db"),
-                   feedback.relative_to(course) / f"{ASSIGNMENT}.html"]
-        attempts = [("read", course / p) for p in secrets] + [
-            ("list", course / "submitted"), ("write", collected), ("replace", collected), ("remove", collected)]
-        for uid, home in ((STUDENT_B, shared / "bob"), (STUDENT_A, shared / "alice")):
-            tried = as_account(uid, home, attempts)
-            assert set(tried.values()) == {"PermissionError"}, tried
-        assert collected.read_bytes() == RELEASED.read_bytes()
-        released = course / "exchange" / "cnn-course" / "feedback" / (
-            notebook_hash(secret="alice-secret", notebook_id=ASSIGNMENT) + ".html")
-        assert as_account(STUDENT_A, shared / "alice", [("read", released)]) == {f"read {released}": "allowed"}
+            secrets = [collected, HIDDEN_TESTS.relative_to(ROOT), SOLUTION.relative_to(ROOT),
+                       Path("grader/notebooks/nb02_padding_stride/reference.py"), Path("gradebook.db"),
+                       feedback.relative_to(course) / f"{ASSIGNMENT}.html"]
+            attempts = [("read", course / p) for p in secrets] + [
+                ("list", course / "submitted"), ("write", collected), ("replace", collected), ("remove", collected)]
+            for account, home in ((bob, shared / "bob"), (alice, shared / "alice")):
+                tried = as_account(account, home, attempts)
+                assert set(tried.values()) == {"PermissionError"}, tried
+            assert collected.read_bytes() == RELEASED.read_bytes()
+            released = course / "exchange" / "cnn-course" / "feedback" / (
+                notebook_hash(secret=f"{alice.name}-secret", notebook_id=ASSIGNMENT) + ".html")
+            assert as_account(alice, shared / "alice", [("read", released)]) == {f"read {released}": "allowed"}
     finally:
         shutil.rmtree(shared)

@@ -23,6 +23,7 @@ from traitlets.config import Config
 
 from grader.cli import main as grader_main
 from grader.config import configure, configure_instructor
+from tests.accounts import unused_names
 from tests.course_copies import fresh_copy, solved_notebook
 from tests.test_instructor_lab import as_student
 from tests.test_submission_files import exchange_step
@@ -30,6 +31,8 @@ from tests.test_submission_files import exchange_step
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("term")]  # its module fixture is made once
 A02, A05 = "02_padding_stride", "05_backprop"
 M02, M05 = 20, 30  # their points
+#: The students (the instructor submits in their names: no unix account may have them). One suffix keeps their order.
+ALICE, BOB, CAROL, DAVE = unused_names("alice", "bob", "carol", "dave")
 
 
 def rows(path: Path) -> list[list[str]]:
@@ -60,7 +63,7 @@ def term(tmp_path_factory):
     config.ExchangeCollect.update = True  # as `nbgrader collect --update`: a newer submission replaces the older
     for assignment in (A02, A05):
         exchange_step("release_assignment", config, assignment_id=assignment)
-    homes = {name: tmp_path_factory.mktemp(name) for name in ("alice", "bob", "carol", "dave")}
+    homes = {name: tmp_path_factory.mktemp(name) for name in (ALICE, BOB, CAROL, DAVE)}
 
     def hand_in(student: str, assignment: str, notebook: nbformat.NotebookNode | None) -> None:
         if not (homes[student] / assignment).exists():
@@ -70,16 +73,16 @@ def term(tmp_path_factory):
         as_student("submit", course, homes[student], assignment, student)
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:  # the roll, as formgrader's Manage Students has it
-        gb.update_or_create_student("alice", first_name="Alice", last_name="Liddell", email="alice@example.org",
+        gb.update_or_create_student(ALICE, first_name="Alice", last_name="Liddell", email="alice@example.org",
                                     lms_user_id="1001")
-        for name in ("bob", "carol", "dave"):
+        for name in (BOB, CAROL, DAVE):
             gb.update_or_create_student(name)
-    hand_in("alice", A02, solved_notebook(course, A02))
-    hand_in("bob", A02, None)  # the fetched notebook, untouched
-    hand_in("carol", A05, solved_notebook(course, A05))
+    hand_in(ALICE, A02, solved_notebook(course, A02))
+    hand_in(BOB, A02, None)  # the fetched notebook, untouched
+    hand_in(CAROL, A05, solved_notebook(course, A05))
     for assignment in (A02, A05):
         exchange_step("collect", config, assignment_id=assignment)
-    carol_at = stamp(course, "carol", A05)
+    carol_at = stamp(course, CAROL, A05)
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:  # formgrader's Edit of each due date
         gb.update_or_create_assignment(A02, duedate=carol_at + datetime.timedelta(days=7))
         gb.update_or_create_assignment(A05, duedate=carol_at - datetime.timedelta(hours=2))
@@ -90,10 +93,10 @@ def term(tmp_path_factory):
         code = grader_main(["grade", str(course / "submitted"), "--out", str(course), *formats])
     assert code == 0, printed.getvalue()
     first = {line.split()[0]: line for line in printed.getvalue().splitlines()[1:] if line.strip()}
-    bob_first = stamp(course, "bob", A02)
-    hand_in("bob", A02, solved_notebook(course, A02))
+    bob_first = stamp(course, BOB, A02)
+    hand_in(BOB, A02, solved_notebook(course, A02))
     exchange_step("collect", config, assignment_id=A02)
-    assert stamp(course, "bob", A02) > bob_first
+    assert stamp(course, BOB, A02) > bob_first
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):  # no --force: bob's newer submission is graded, nothing else
         code = grader_main(["grade", str(course / "submitted"), "--out", str(course), *formats])
@@ -102,13 +105,13 @@ def term(tmp_path_factory):
 
     for assignment in (A02, A05):
         exchange_step("release_feedback", config, assignment_id=assignment)
-    for student, assignment in (("alice", A02), ("bob", A02), ("carol", A05)):
+    for student, assignment in ((ALICE, A02), (BOB, A02), (CAROL, A05)):
         as_student("fetch_feedback", course, homes[student], assignment, student)
     exported = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "export"], cwd=course,
                               capture_output=True, text=True, timeout=300)
     assert exported.returncode == 0, exported.stderr[-2000:]
     return {"course": course, "homes": homes, "config": config, "printed": (first, second),
-            "times": {(s, a): stamp(course, s, a) for s, a in (("alice", A02), ("bob", A02), ("carol", A05))}}
+            "times": {(s, a): stamp(course, s, a) for s, a in ((ALICE, A02), (BOB, A02), (CAROL, A05))}}
 
 
 def test_shell_grading_keeps_nbgraders_record_and_formgrader_agrees(term):
@@ -124,49 +127,49 @@ def test_shell_grading_keeps_nbgraders_record_and_formgrader_agrees(term):
                 (course / "submitted" / student / assignment / "timestamp.txt").read_text()
             assert (folder / "submission_secret.txt").is_file()
     api = NbGraderAPI(CourseDirectory(config=config), Authenticator(config=config), config=config)
-    assert api.get_autograded_students(A02) == {"alice", "bob"}  # formgrader: none "needs autograding"
-    assert api.get_autograded_students(A05) == {"carol"}
+    assert api.get_autograded_students(A02) == {ALICE, BOB}  # formgrader: none "needs autograding"
+    assert api.get_autograded_students(A05) == {CAROL}
     shown = {(s["student"], a): (s["score"], s["timestamp"]) for a in (A02, A05) for s in api.get_submissions(a)
              if s["autograded"]}
     times = {key: moment.isoformat() for key, moment in term["times"].items()}
-    assert shown == {("alice", A02): (M02, times["alice", A02]), ("bob", A02): (M02, times["bob", A02]),
-                     ("carol", A05): (M05, times["carol", A05])}  # bob's newer, solved submission
+    assert shown == {(ALICE, A02): (M02, times[ALICE, A02]), (BOB, A02): (M02, times[BOB, A02]),
+                     (CAROL, A05): (M05, times[CAROL, A05])}  # bob's newer, solved submission
 
 
 def test_students_fetch_the_feedback_of_what_they_last_submitted(term):
     course, homes = term["course"], term["homes"]
-    for student, assignment in (("alice", A02), ("bob", A02), ("carol", A05)):
+    for student, assignment in ((ALICE, A02), (BOB, A02), (CAROL, A05)):
         fetched = list((homes[student] / assignment / "feedback").glob(f"*/{assignment}.html"))
         assert len(fetched) == 1, fetched
         assert fetched[0].read_text() == (course / "feedback" / student / assignment / f"{assignment}.html").read_text()
-    bob = next((homes["bob"] / A02 / "feedback").iterdir()).name  # named by the submission's time
-    assert bob == (course / "submitted" / "bob" / A02 / "timestamp.txt").read_text().strip()
+    bob = next((homes[BOB] / A02 / "feedback").iterdir()).name  # named by the submission's time
+    assert bob == (course / "submitted" / BOB / A02 / "timestamp.txt").read_text().strip()
 
 
 def test_the_grade_tables_hold_the_released_assignments_exactly(term):
     course, times = term["course"], term["times"]
-    alice, bob, carol = iso(times["alice", A02]), iso(times["bob", A02]), iso(times["carol", A05])
+    alice, bob, carol = iso(times[ALICE, A02]), iso(times[BOB, A02]), iso(times[CAROL, A05])
     late = f"{A05}: late by 2 h 00 min, penalty {M05}"
     assert rows(course / "grades.csv") == [
         ["student_id", "status", "reason", "total", "max_total", A02, f"{A02}_status", f"{A02}_submitted",
          f"{A02}_late", A05, f"{A05}_status", f"{A05}_submitted", f"{A05}_late"],
-        ["alice", "missing", "", "20", "50", "20", "graded", alice, "0", "0", "missing", "", "0"],
-        ["bob", "missing", "", "20", "50", "20", "graded", bob, "0", "0", "missing", "", "0"],
-        ["carol", "missing", late.split(": ", 1)[1], "0", "50", "0", "missing", "", "0", "0", "late", carol, "1"],
-        ["dave", "missing", "", "0", "50", "0", "missing", "", "0", "0", "missing", "", "0"]]
+        [ALICE, "missing", "", "20", "50", "20", "graded", alice, "0", "0", "missing", "", "0"],
+        [BOB, "missing", "", "20", "50", "20", "graded", bob, "0", "0", "missing", "", "0"],
+        [CAROL, "missing", late.split(": ", 1)[1], "0", "50", "0", "missing", "", "0", "0", "late", carol, "1"],
+        [DAVE, "missing", "", "0", "50", "0", "missing", "", "0", "0", "missing", "", "0"]]
     assert rows(course / "grades-canvas.csv") == [  # as Canvas imports them
         ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", A02, A05],
         ["Points Possible", "", "", "", "", "20", "30"],
-        ["Liddell, Alice", "1001", "alice", "alice", "", "20", "0"],
-        ["bob", "", "bob", "bob", "", "20", "0"],
-        ["carol", "", "carol", "carol", "", "0", "0"],
-        ["dave", "", "dave", "dave", "", "0", "0"]]
+        ["Liddell, Alice", "1001", ALICE, ALICE, "", "20", "0"],
+        [BOB, "", BOB, BOB, "", "20", "0"],
+        [CAROL, "", CAROL, CAROL, "", "0", "0"],
+        [DAVE, "", DAVE, DAVE, "", "0", "0"]]
     assert rows(course / "grades-moodle.csv") == [  # as Moodle's "Import grades from CSV" reads them
         ["First name", "Last name", "ID number", "Email address", A02, A05],
-        ["Alice", "Liddell", "alice", "alice@example.org", "20", "0"],
-        ["", "", "bob", "", "20", "0"],
-        ["", "", "carol", "", "0", "0"],
-        ["", "", "dave", "", "0", "0"]]
+        ["Alice", "Liddell", ALICE, "alice@example.org", "20", "0"],
+        ["", "", BOB, "", "20", "0"],
+        ["", "", CAROL, "", "0", "0"],
+        ["", "", DAVE, "", "0", "0"]]
     detail = rows(course / "grades-detail.csv")
     assert detail[0][:2] == ["student_id", A02] and f"{A02}/test_pad2d_hidden" in detail[0]
     assert A05 in detail[0] and not [c for c in detail[0] if c.startswith("01_")]  # released only
@@ -179,19 +182,19 @@ def test_nbgrader_export_lists_the_released_assignments_with_the_late_penalty(te
                                                      r["score"], r["max_score"])
                 for r in csv.DictReader((course / "nbgrader-grades.csv").open())}
     assert exported == {
-        (A02, "alice"): (str(times["alice", A02]), "20.0", "0.0", "20.0", "20.0"),
-        (A02, "bob"): (str(times["bob", A02]), "20.0", "0.0", "20.0", "20.0"),
-        (A02, "carol"): ("", "0.0", "0.0", "0.0", "20.0"),
-        (A02, "dave"): ("", "0.0", "0.0", "0.0", "20.0"),
-        (A05, "alice"): ("", "0.0", "0.0", "0.0", "30.0"),
-        (A05, "bob"): ("", "0.0", "0.0", "0.0", "30.0"),
-        (A05, "carol"): (str(times["carol", A05]), "30.0", "30.0", "0.0", "30.0"),
-        (A05, "dave"): ("", "0.0", "0.0", "0.0", "30.0")}
+        (A02, ALICE): (str(times[ALICE, A02]), "20.0", "0.0", "20.0", "20.0"),
+        (A02, BOB): (str(times[BOB, A02]), "20.0", "0.0", "20.0", "20.0"),
+        (A02, CAROL): ("", "0.0", "0.0", "0.0", "20.0"),
+        (A02, DAVE): ("", "0.0", "0.0", "0.0", "20.0"),
+        (A05, ALICE): ("", "0.0", "0.0", "0.0", "30.0"),
+        (A05, BOB): ("", "0.0", "0.0", "0.0", "30.0"),
+        (A05, CAROL): (str(times[CAROL, A05]), "30.0", "30.0", "0.0", "30.0"),
+        (A05, DAVE): ("", "0.0", "0.0", "0.0", "30.0")}
 
 
 def test_grade_says_what_is_late_and_grades_only_the_newer_submission_again(term):
     first, second = term["printed"]
-    assert first["carol"].endswith(f"graded (late by 2 h 00 min, penalty {M05})")
-    assert first["bob"].split()[-1] == "graded" and "0 / 20" in first["bob"]
-    assert "already graded" in second["alice"] and "already graded" in second["carol"]
-    assert second["bob"].split()[-1] == "graded" and "20 / 20" in second["bob"]
+    assert first[CAROL].endswith(f"graded (late by 2 h 00 min, penalty {M05})")
+    assert first[BOB].split()[-1] == "graded" and "0 / 20" in first[BOB]
+    assert "already graded" in second[ALICE] and "already graded" in second[CAROL]
+    assert second[BOB].split()[-1] == "graded" and "20 / 20" in second[BOB]
