@@ -169,6 +169,10 @@ def exchange_root(root: str | Path = COURSE_ROOT) -> Path:
     return Path(os.environ.get(EXCHANGE_ENV) or Path(root) / "exchange").resolve()
 
 
+#: Imported by formgrader's server extension before it reads the course's settings (nbgrader_config.py).
+FORMGRADER_HANDLERS = "nbgrader.server_extensions.formgrader.handlers"
+
+
 def configure_instructor(c: Config, root: str | Path = COURSE_ROOT) -> Config:
     """Settings for nbgrader's commands and formgrader in the course root, applied after ``configure``.
 
@@ -177,7 +181,10 @@ def configure_instructor(c: Config, root: str | Path = COURSE_ROOT) -> Config:
     needs for students who are other users of the same machine), and the course gradebook is made
     to know every assignment of ``solutions/`` (so Autograde works before anyone clicked Generate).
     Collect and release_feedback are the course's (``grader/exchange.py``: no student's link is
-    followed, collected folders are the instructor's alone).
+    followed, collected folders are the instructor's alone). In a Jupyter server whose formgrader reads these
+    settings (``make instructor``, plain ``jupyter lab`` or ``jupyter server`` in the course root, from .venv or
+    conda), formgrader's pages are escaped and its grading view gets its policy (``grader/formgrader_csp.py``):
+    nbgrader's own pages took a student's link as script under any Jupyter but ``make instructor``'s.
     """
     from .autograde import register_assignments
 
@@ -196,4 +203,7 @@ def configure_instructor(c: Config, root: str | Path = COURSE_ROOT) -> Config:
     c.ExportApp.plugin_class = "grader.nbgrader_export.ReleasedCsvExport"
     if c.CourseDirectory.db_url.startswith("sqlite:///"):  # another database is the instructor's to set up
         register_assignments(Path(c.CourseDirectory.db_url.removeprefix("sqlite:///")), Path(c.CourseDirectory.root))
+    if FORMGRADER_HANDLERS in sys.modules:  # formgrader is loading this course in a Jupyter server, however started
+        from .formgrader_csp import protect_grading_view
+        protect_grading_view()
     return c

@@ -13,6 +13,7 @@ Selected in ``grader.config.configure_instructor`` (``ExchangeFactory.collect``,
 """
 from __future__ import annotations
 
+import glob
 import os
 import stat
 from datetime import datetime
@@ -127,6 +128,17 @@ class SafeCollect(ExchangeCollect):
                 self.log.error("Not collected: %s's %s", student, str(refused).removeprefix(f"{src.name}/"))
 
 
+def unreleasable(feedback: Path) -> str | None:
+    """Why nbgrader cannot release the feedback folder ``feedback`` (it reads both files of it), or None."""
+    for name in NBGRADER_FILES:
+        path = feedback / name
+        if path.is_symlink() or not path.is_file():
+            fix = ("grade the submission again: grading records the time of grading when the student's is missing"
+                   if name == "timestamp.txt" else "nbgrader names the released file by the secret of the student's submission")
+            return f"its {name} is {'a link' if path.is_symlink() else 'missing'}; {fix}"
+    return None
+
+
 class SafeReleaseFeedback(ExchangeReleaseFeedback):
     """nbgrader's release_feedback; the released copies readable by the students who fetch them.
 
@@ -136,7 +148,21 @@ class SafeReleaseFeedback(ExchangeReleaseFeedback):
     """
 
     def copy_files(self):
-        super().copy_files()
+        """nbgrader's release, one student's feedback folder at a time: a folder it cannot release (no
+        ``submission_secret.txt``, a ``timestamp.txt`` that is missing or a link) is named and skipped, and
+        the rest of the class is released. nbgrader stopped the whole release at the first such folder."""
+        pattern = self.src_path
+        for folder in sorted(glob.glob(pattern)):
+            problem = unreleasable(Path(folder))
+            if problem:
+                self.log.error("Not released: %s (%s)", folder, problem)
+                continue
+            self.src_path = glob.escape(folder)
+            try:
+                super().copy_files()
+            except OSError as error:
+                self.log.error("Not released: %s (%s)", folder, error)
+        self.src_path = pattern
         for released in Path(self.dest_path).glob("*.html"):
             if not released.is_symlink() and released.stat().st_uid == os.getuid():
                 os.chmod(released, 0o664 if self.coursedir.groupshared else 0o644)

@@ -170,7 +170,12 @@ def strict_base64(payload) -> str | None:
 
 
 def _keep_attribute(element: str, attribute: str, value: str) -> str | None:
-    """nh3's last word on an attribute: ``data:`` URLs only as an image's source, with a clean payload."""
+    """nh3's last word on an attribute: ``data:`` URLs only as an image's source, with a clean payload; and an
+    image's source only a ``data:`` URL. A picture from a URL is fetched as the page loads, unasked: a tracking
+    pixel that tells a student when and where her work is read, or a request to the instructor's own Jupyter
+    server with her cookies (a link, at least, must be clicked)."""
+    if element == "img" and attribute == "src" and not value.lower().lstrip().startswith("data:"):
+        return None
     if value.lower().lstrip().startswith("data:"):
         match = _DATA_URL.fullmatch(value.strip())
         if element != "img" or attribute != "src" or not match or strict_base64(match.group(2)) is None:
@@ -183,7 +188,7 @@ def clean_html(markup: str) -> str:
 
     Input: any HTML (a student's). Output: HTML of text, tables, lists, links to http(s)/mailto
     (no relative URL: it would reach the Jupyter server with the grader's cookies), images as
-    ``data:`` URLs and MathML.
+    ``data:`` URLs only (no remote picture) and MathML.
     """
     import nh3
 

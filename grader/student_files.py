@@ -13,6 +13,7 @@ it is the instructor's alone (:func:`make_private`).
 """
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 import stat
@@ -204,6 +205,15 @@ def guard_nbgrader() -> None:
                 copy_regular(source / relative, dest / relative, below=top(self, source), group=self.coursedir.groupshared)
             except RefusedFile as refused:
                 self.log.warning("Not copied: %s", refused)
+        from nbgrader.converters import GenerateFeedback
+        stamp = dest / "timestamp.txt"
+        if isinstance(self, GenerateFeedback) and not os.path.lexists(stamp):  # release_feedback needs one
+            now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+            dest.mkdir(parents=True, exist_ok=True)
+            with open(os.open(stamp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600), "w") as handle:
+                handle.write(now)
+            self.log.warning("%s's %s had no submission time (timestamp.txt missing or refused): its feedback "
+                             "records the time of grading, %s", student_id, assignment_id, now)
 
     def set_permissions(self, assignment_id: str, student_id: str) -> None:
         plain_set_permissions(self, assignment_id, student_id)

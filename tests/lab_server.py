@@ -79,6 +79,28 @@ def make_lab(target: str, home: Path, root: Path = ROOT):
     Inputs: the make target, an empty folder for settings, logs and runtime files, the course folder.
     Always torn down: a clean shutdown, then the process group, then any kernel left behind.
     """
+    def command(lab_args: list[str]) -> list[str]:
+        made = ["make", target, f"LAB_ARGS={' '.join(lab_args)}"]
+        if Path(root).resolve() != ROOT:  # a copy of the course uses this checkout's environment, as it is
+            made += [f"VENV={ROOT / '.venv'}", "-o", str(ROOT / ".venv" / ".installed-stamp")]
+        return made
+
+    with serve(command, f"make {target}", home, root) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def plain_jupyter_lab(home: Path, root: Path):
+    """``jupyter lab`` of this checkout's environment, started in ``root`` with nothing of the course's Makefile (no
+    ``lab/`` settings): how the README's conda and pip lines, or an instructor's habit, start it. Yields its URL."""
+    with serve(lambda lab_args: [str(ROOT / ".venv" / "bin" / "jupyter"), "lab", *lab_args], "jupyter lab", home,
+               root) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serve(command, title: str, home: Path, root: Path):
+    """Run ``command(lab_args)`` in ``root`` on a free port; yield its base URL (see :func:`make_lab`)."""
     for name, settings in LAB_SETTINGS.items():
         path = home / "settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,26 +116,23 @@ def make_lab(target: str, home: Path, root: Path = ROOT):
                 "--LabApp.expose_app_in_browser=True"]  # window.jupyterapp: tests open and close notebooks in one page
     if os.geteuid() == 0:
         lab_args.append("--allow-root")
-    log_path = home / f"make-{target}.log"
+    log_path = home / f"{title.replace(' ', '-')}.log"
     log = log_path.open("wb")
-    command = ["make", target, f"LAB_ARGS={' '.join(lab_args)}"]
-    if Path(root).resolve() != ROOT:  # a copy of the course uses this checkout's environment, as it is
-        command += [f"VENV={ROOT / '.venv'}", "-o", str(ROOT / ".venv" / ".installed-stamp")]
-    process = subprocess.Popen(command, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log,
+    process = subprocess.Popen(command(lab_args), cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             if process.poll() is not None:
-                pytest.fail(f"`make {target}` exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+                pytest.fail(f"`{title}` exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
             try:
                 if get(f"{base}/api/status")[0] == 200:
                     break
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"`make {target}` did not answer within {START_TIMEOUT} s:\n{log_path.read_text()[-3000:]}")
+                pytest.fail(f"`{title}` did not answer within {START_TIMEOUT} s:\n{log_path.read_text()[-3000:]}")
             time.sleep(0.5)
         yield base
     finally:

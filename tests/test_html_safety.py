@@ -62,6 +62,10 @@ HOSTILE_CELLS = {
                        f"</style></mglyph></table></mtext></math>",
     "markdown-noscript": f"<noscript><p title=\"</noscript><img src=x onerror='{payload('markdown-noscript')}'>\"></noscript>"
                         f"<svg><p><style><img src=x onerror=\"{payload('markdown-svg-style')}\"></style></p></svg>",
+    # pictures fetched as the page loads: a tracking pixel, or a GET to the instructor's own server with her cookies
+    "markdown-remote-pictures": "![pixel](https://tracker.example/p.png?who=me) ![own](http://127.0.0.1:8888/api/kernels)"
+                                ' <img src="HTTPS://tracker.example/q.png"> <img src=" http://localhost/r.png">'
+                                ' <img src="//tracker.example/s.png"> <img srcset="https://tracker.example/t.png 2x">',
 }
 #: Outputs, as the kernel sends them: (data, metadata) of a display.
 HOSTILE_OUTPUTS = {
@@ -225,6 +229,15 @@ def test_what_a_student_legitimately_shows_is_kept(pages, page):
     text = soup.get_text()
     assert "application/javascript output not shown" in text and "text/vnd.mermaid" in text
     assert "bold" in text and "isolated" in text and "$x$" in text and "stream" in text
+
+
+@pytest.mark.parametrize("page", ["grading view", "feedback"])
+def test_no_picture_is_fetched_from_a_url(pages, page):
+    """Only embedded (``data:``) pictures: no request leaves the page as it loads (markdown images and <img> alike)."""
+    soup = BeautifulSoup(pages[page], "html.parser")
+    fetched = [str(img) for img in soup.find_all("img") if not img.get("src", "data:").startswith("data:")
+               or img.get("srcset")]
+    assert fetched == [] and "tracker.example" not in pages[page] and "127.0.0.1:8888" not in pages[page]
 
 
 def test_markdown_as_rendered_is_not_read_as_markdown_again():

@@ -362,3 +362,12 @@ def test_grading_messages_name_the_real_cause(tmp_path):
         assert "message should name the argument" in tests[f"test_conv_output_size_{kind}"]["message"]
         assert "the image must sit in the middle" in tests[f"test_pad2d_{kind}"]["message"]
         assert "all its checks must pass" in tests[f"test_pad2d_{kind}"]["message"]
+
+
+@SMALL_CLASS
+def test_a_submission_without_its_time_gets_the_time_of_grading_so_its_feedback_can_be_released(graded_sequential):
+    """The class's notebooks are loose files (an LMS zip): no ``timestamp.txt``. nbgrader's release_feedback died
+    at the first feedback folder without one, and nobody's feedback was released."""
+    for student in ("alice", "bob", "carol"):
+        stamp = graded_sequential / "feedback" / student / "02_padding_stride" / "timestamp.txt"
+        assert stamp.is_file() and not stamp.is_symlink() and stamp.read_text().endswith(" UTC"), student

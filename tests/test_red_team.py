@@ -206,3 +206,33 @@ def test_a_later_folder_in_a_classmates_name_does_not_replace_her_submission(tmp
         collected = course / "submitted" / victim.name / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         assert collected.read_bytes() == (hers / f"{ASSIGNMENT}.ipynb").read_bytes()
         assert f"it is in {victim.name}'s name but was made by {eve.name}" in caplog.text
+
+
+def test_release_feedback_names_each_folder_it_cannot_release_and_releases_the_rest(tmp_path, monkeypatch, caplog):
+    """A student deleted her ``timestamp.txt`` after submitting, or made it a link: nbgrader's release_feedback died
+    with FileNotFoundError at her folder, and nobody's feedback was released."""
+    from nbgrader.utils import notebook_hash
+
+    course = tmp_path / "course"
+    config = instructor_config(course, monkeypatch)
+    students = {"amy": {"timestamp.txt": "2026-12-01 10:00:00.000000 UTC", "submission_secret.txt": "amy-secret"},
+                "ben": {"submission_secret.txt": "ben-secret"},  # deleted her time
+                "cat": {"timestamp.txt": "2026-12-01 10:00:00.000000 UTC"},  # no secret: nothing to name it by
+                "dan": {"timestamp.txt": Path("/etc/passwd"), "submission_secret.txt": "dan-secret"},
+                "eli": {"timestamp.txt": "2026-12-01 10:00:00.000000 UTC", "submission_secret.txt": "eli-secret"}}
+    for student, files in students.items():
+        folder = course / "feedback" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / f"{ASSIGNMENT}.html").write_text(f"<p>{student}'s feedback</p>")
+        for name, content in files.items():
+            (folder / name).symlink_to(content) if isinstance(content, Path) else (folder / name).write_text(content)
+    caplog.set_level(logging.INFO, logger="traitlets")
+    exchange_step("release_feedback", config)
+    released = course / "exchange" / "cnn-course" / "feedback"
+    for student in ("amy", "eli"):
+        page = released / (notebook_hash(secret=f"{student}-secret", notebook_id=ASSIGNMENT) + ".html")
+        assert page.read_text() == f"<p>{student}'s feedback</p>"
+    assert len(list(released.iterdir())) == 2
+    for student, problem in (("ben", "its timestamp.txt is missing"), ("cat", "its submission_secret.txt is missing"),
+                             ("dan", "its timestamp.txt is a link")):
+        assert f"Not released: {course / 'feedback' / student / ASSIGNMENT} ({problem}" in caplog.text, caplog.text
