@@ -24,7 +24,16 @@ import nbformat
 
 from .config import COURSE_ROOT, SOURCE_DIRECTORY, course_config, use_alembic_head
 from .phases import phase
-from .student_files import NBGRADER_FILES, RefusedFile, make_folder_private, make_private, open_regular, read_regular
+from .student_files import (
+    MAX_SUBMISSION_BYTES,
+    NBGRADER_FILES,
+    RefusedFile,
+    make_folder_private,
+    make_private,
+    notebook_json_problem,
+    open_regular,
+    read_regular,
+)
 
 LEARNER = "learner"
 
@@ -258,11 +267,6 @@ def _graded_ids(source_root: Path) -> tuple[tuple[str, frozenset], ...]:
                  for assignment in course_assignments(source_root))
 
 
-#: Bytes a submitted notebook may have. A course notebook with every output is a few MB; reading
-#: a bigger file whole (JSON cannot be read in parts) would let one file fill the grader's memory.
-MAX_SUBMISSION_BYTES = 100 * 2**20
-
-
 def submission_bytes(path: Path, below: Path | None = None) -> bytes:
     """The bytes of the submitted notebook at ``path``, or a one-line GradingError saying why it is not read.
 
@@ -291,7 +295,11 @@ def submission_bytes(path: Path, below: Path | None = None) -> bytes:
 
 
 def parse_submission(path: Path, data: bytes) -> nbformat.NotebookNode:
-    """The notebook in ``data`` (the file ``path``'s bytes), or a one-line GradingError."""
+    """The notebook in ``data`` (the file ``path``'s bytes), or a one-line GradingError; never parsed past the
+    bounds of :func:`~grader.student_files.notebook_json_problem`."""
+    too_big = notebook_json_problem(data)
+    if too_big:
+        raise GradingError(f"{path}: {too_big}")
     try:
         return nbformat.reads(data.decode("utf-8"), as_version=4)
     except Exception as error:

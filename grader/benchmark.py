@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import shutil
 import statistics
@@ -329,6 +330,18 @@ FLOODS = {
 REPEATED = {"records past the cap": 3, "cells under the cap": 1}
 
 
+def json_bomb(nb: nbformat.NotebookNode, mb: int) -> bytes:
+    """``nb`` as a file of about ``mb`` MB (at most 90) whose notebook metadata is empty objects (``"y_pad": [{}, {},
+    ...]``) and one emoji: cheap to write, each ``{}`` a Python object once parsed (9 MB took 1.6 GB to parse)."""
+    text = json.dumps(nb, ensure_ascii=False)
+    count = min(mb, 90) * 2**20 // 3
+    return (text[:-1] + ', "y_pad": [' + ",".join(["{}"] * count) + '], "z": "\U0001F600"}').encode()
+
+
+#: Submissions whose file itself is the flood: parsing it, not running it, is what would cost the memory.
+FILE_FLOODS = {"JSON of empty objects": json_bomb}
+
+
 def flood_cells(kind: str, mb: int) -> list[str]:
     """Sources of the cells that flood the grader with about ``mb`` MB of class ``kind``."""
     from cnn_course.record import RECORD_MIME
@@ -414,13 +427,16 @@ def flood_memory(mb: int = 600, assignment: str = "02_padding_stride", kinds: li
     from .autograde import read_submission
 
     print(f"{'flood (' + str(mb) + ' MB sent)':<24} {'worker peak':>12} {'main peak':>10} {'seconds':>8}  status")
-    kinds = [None, *FLOODS] if kinds is None else kinds
+    kinds = [None, *FLOODS, *FILE_FLOODS] if kinds is None else kinds
     for kind in kinds:
         with tempfile.TemporaryDirectory() as work:
             klass = Path(work) / "class"
             klass.mkdir()
             nb = read_submission(solution_notebook(assignment))
-            nbformat.write(flood_notebook(nb, kind, mb) if kind else nb, klass / f"flooder__{assignment}.ipynb")
+            if kind in FILE_FLOODS:
+                (klass / f"flooder__{assignment}.ipynb").write_bytes(FILE_FLOODS[kind](nb, mb))
+            else:
+                nbformat.write(flood_notebook(nb, kind, mb) if kind else nb, klass / f"flooder__{assignment}.ipynb")
             started = time.perf_counter()
             grade = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(klass), "--out", str(Path(work) / "out")],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

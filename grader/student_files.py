@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import shutil
 import stat
 from pathlib import Path
@@ -91,12 +92,63 @@ def read_regular(path: str | Path, below: str | Path | None = None, limit: int |
         return handle.read() if limit is None else handle.read(limit + 1)
 
 
-def problem(path: str | Path, below: str | Path | None = None) -> str | None:
-    """Why the student's file ``path`` would be refused (:class:`RefusedFile`'s message), or None."""
+def notebook_problem(path: str | Path, below: str | Path | None = None) -> str | None:
+    """Why the student's notebook ``path`` is not read as one: not her regular file (:class:`RefusedFile`'s
+    message), larger than :data:`MAX_SUBMISSION_BYTES`, or JSON too costly to parse (:func:`notebook_json_problem`).
+    """
     try:
-        os.close(open_regular(path, below))
+        data = read_regular(path, below, limit=MAX_SUBMISSION_BYTES)
     except RefusedFile as refused:
         return str(refused)
+    if len(data) > MAX_SUBMISSION_BYTES:
+        return f"{Path(path).name} is larger than the {MAX_SUBMISSION_BYTES // 2**20} MB a submitted notebook may be"
+    too_big = notebook_json_problem(data)
+    return f"{Path(path).name}: {too_big}" if too_big else None
+
+
+#: Bytes a submitted notebook may have. A course notebook with every output is a few MB; reading
+#: a bigger file whole (JSON cannot be read in parts) would let one file fill the grader's memory.
+MAX_SUBMISSION_BYTES = 100 * 2**20
+#: What parsing a notebook may build. Python keeps each JSON value as an object: parsed and checked by
+#: nbformat, about 230 bytes per value (a notebook of 3 million empty ``{}``, 9 MB, took 1.6 GB). A course
+#: notebook has a few thousand values; 500 000 cost at most about 120 MB.
+MAX_JSON_VALUES = 500_000
+#: Containers inside containers: a notebook has fewer than 20 (widget state included).
+MAX_JSON_DEPTH = 100
+#: The file decoded as Python text (1, 2 or 4 bytes per character, by its widest character: one emoji makes
+#: a 100 MB file 400 MB of text, and its strings as much again once parsed).
+MAX_TEXT_BYTES = 128 * 2**20
+
+
+def notebook_json_problem(data: bytes) -> str | None:
+    """Why parsing ``data`` (a submitted notebook's bytes) could cost more memory than grading may spend, or None.
+
+    Measured as a stream (ijson's events, no value kept) and stopped as soon as a bound is passed, so the
+    check itself costs next to nothing: the 9 MB notebook of 3 million ``{}`` is refused in about 50 ms.
+    Malformed JSON is left for the parser, which says what is wrong with it.
+    """
+    import ijson
+
+    width = 4 if re.search(rb"[\xf0-\xf4]", data) else 2 if re.search(rb"[\xc4-\xef]", data) else 1
+    if width * len(data) > MAX_TEXT_BYTES:
+        widest = {4: "characters outside Unicode's first plane (an emoji)", 2: "characters beyond Latin-1"}
+        return (f"{len(data) / 2**20:.0f} MB holding {widest[width]}, {width * len(data) / 2**20:.0f} MB as text: more "
+                f"than the {MAX_TEXT_BYTES // 2**20} MB of text a notebook may be (clear its outputs)")
+    values = depth = 0
+    try:
+        for event, _ in ijson.basic_parse(data):
+            values += 1
+            if event in ("start_map", "start_array"):
+                depth += 1
+                if depth > MAX_JSON_DEPTH:
+                    return f"its JSON nests deeper than {MAX_JSON_DEPTH} levels (a notebook has fewer than 20)"
+            elif event in ("end_map", "end_array"):
+                depth -= 1
+            if values > MAX_JSON_VALUES:
+                return (f"its JSON holds more than {MAX_JSON_VALUES:,} values (a course notebook has a few thousand; "
+                        "clear its outputs and metadata)")
+    except ijson.JSONError:
+        return None  # not JSON: the parser's message says so
     return None
 
 
@@ -179,7 +231,7 @@ def guard_nbgrader() -> None:
         refused = []
         for folder, notebooks in list(self.assignments.items()):
             for notebook in list(notebooks):
-                reason = problem(notebook, top(self, notebook))
+                reason = notebook_problem(notebook, top(self, notebook))
                 if reason:
                     self.log.error("Not graded: %s", reason)
                     refused.append(reason)

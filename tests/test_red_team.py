@@ -16,7 +16,7 @@ import pytest
 
 from grader.batch import _unzip, find_submissions, identify
 from tests.accounts import temporary_accounts, unused_names
-from tests.test_submission_files import ASSIGNMENT, RELEASED, SOLUTION, exchange_step, instructor_config, submit
+from tests.test_submission_files import ASSIGNMENT, RELEASED, ROOT, SOLUTION, exchange_step, instructor_config, submit
 
 NOTEBOOK = RELEASED.read_bytes()
 
@@ -236,3 +236,58 @@ def test_release_feedback_names_each_folder_it_cannot_release_and_releases_the_r
     for student, problem in (("ben", "its timestamp.txt is missing"), ("cat", "its submission_secret.txt is missing"),
                              ("dan", "its timestamp.txt is a link")):
         assert f"Not released: {course / 'feedback' / student / ASSIGNMENT} ({problem}" in caplog.text, caplog.text
+
+
+# --- notebooks built to exhaust memory when parsed (issue 26) ----------------------------------------------------
+
+
+def _solved_02():
+    import nbformat
+
+    return nbformat.read(SOLUTION, as_version=4)
+
+
+def test_a_notebook_of_millions_of_empty_objects_is_refused_by_its_json_before_it_is_parsed():
+    """9 MB: the solved notebook, 3 million ``{}`` in its metadata and one emoji. Parsing it took 1.6 GB and 38 s."""
+    import time
+
+    from grader.benchmark import json_bomb
+    from grader.student_files import MAX_JSON_VALUES, notebook_json_problem
+
+    bomb = json_bomb(_solved_02(), 9)
+    started = time.perf_counter()
+    why = notebook_json_problem(bomb)
+    assert why and f"more than {MAX_JSON_VALUES:,} values" in why
+    assert time.perf_counter() - started < 5  # stopped at the bound, not at the end (about 0.05 s)
+    assert notebook_json_problem(b"[" * 101 + b"]" * 101).startswith("its JSON nests deeper than 100")
+    wide = b'{"a": "' + b"x" * (40 * 2**20) + '\U0001F600"}'.encode()  # 40 MB, 160 MB as text
+    assert "characters outside Unicode's first plane" in notebook_json_problem(wide)
+    assert notebook_json_problem(wide.replace("\U0001F600".encode(), b"y")) is None  # 40 MB of ASCII: 40 MB of text
+    for notebook in sorted(ROOT.glob("*/*/*.ipynb")):  # every notebook of the course, student and solution
+        assert notebook_json_problem(notebook.read_bytes()) is None, notebook
+
+
+def test_each_way_a_submission_is_read_refuses_the_bomb_with_a_reason_under_500_mb(tmp_path):
+    """grade and check (read_submission) and nbgrader's own autograde, formgrader's button (the guarded converters'
+    notebook_problem): a named reason, and the process that read it stays far under the README's 500 MB."""
+    import json
+    import subprocess
+    import sys
+
+    from grader.benchmark import json_bomb
+
+    bomb = tmp_path / "submitted" / "mallory" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    bomb.parent.mkdir(parents=True)
+    bomb.write_bytes(json_bomb(_solved_02(), 9))
+    probe = ("import json, sys\nfrom grader.autograde import GradingError, read_submission\n"
+             "from grader.student_files import notebook_problem\n"
+             "try:\n    read_submission(sys.argv[1])\n    said = None\nexcept GradingError as error:\n    said = str(error)\n"
+             "peak = next(line for line in open('/proc/self/status') if line.startswith('VmHWM:'))\n"
+             "print(json.dumps([said, notebook_problem(sys.argv[1], sys.argv[2]), int(peak.split()[1]) / 1024]))")
+    done = subprocess.run([sys.executable, "-c", probe, str(bomb), str(tmp_path / "submitted")], capture_output=True,
+                          text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    grade_said, nbgrader_said, peak_mb = json.loads(done.stdout)
+    assert "values (a course notebook has a few thousand" in grade_said
+    assert nbgrader_said.startswith(f"{ASSIGNMENT}.ipynb: its JSON holds more than")
+    assert peak_mb < 150, peak_mb  # (VmHWM: this process's own; ru_maxrss would count pytest's, kept over exec)
