@@ -162,11 +162,16 @@ EXCHANGE_ENV = "CNN_COURSE_EXCHANGE"
 
 
 def exchange_root(root: str | Path = COURSE_ROOT) -> Path:
-    """nbgrader's exchange folder: ``$CNN_COURSE_EXCHANGE`` if set, else ``exchange/`` in the course root.
+    """nbgrader's exchange folder: ``$CNN_COURSE_EXCHANGE`` if set, else ``<course folder>-exchange`` beside the
+    course folder (``/home/prof/cnn-course`` -> ``/home/prof/cnn-course-exchange``).
 
-    Input: the course root. Output: the folder (not created here).
+    Outside the course folder: students must reach the exchange, and so would reach the course folder (its
+    hidden tests, reference and git history) if it were inside; beside it, the course folder can be closed
+    (``chmod go-rwx``, what ``grader.permissions`` asks for). Input: the course root. Output: the folder (not
+    created here).
     """
-    return Path(os.environ.get(EXCHANGE_ENV) or Path(root) / "exchange").resolve()
+    course = Path(root).resolve()
+    return Path(os.environ.get(EXCHANGE_ENV) or course.parent / f"{course.name}-exchange").resolve()
 
 
 #: Imported by formgrader's server extension before it reads the course's settings (nbgrader_config.py).

@@ -1,10 +1,11 @@
 """Who besides the instructor can read the course's secrets, on a machine where students have accounts.
 
-The same-machine exchange (``exchange/`` in the course folder) needs every folder above it to be
-reachable by students; a clone made with the usual umask (022) then leaves the hidden tests
-(``solutions/``), the reference implementations (``grader/``) and the gradebook readable by all of
-them. ``make instructor`` (``python -m grader.permissions``) and ``grader grade`` say so, with the
-command that fixes it. They warn rather than change modes: these are the instructor's own files
+A clone made with the usual umask (022) leaves the hidden tests (``solutions/``, and every version of them in
+``.git``), the reference implementations (``grader/``), the tests and tools (which hold working answers) and
+the gradebook readable by every account. The same-machine exchange is beside the course folder
+(``grader.config.exchange_root``), so the course folder itself can be closed. ``make instructor``
+(``python -m grader.permissions``) and ``grader grade`` say what is readable, with the one command that
+fixes it. They warn rather than change modes: these are the instructor's own files
 (a git checkout, perhaps shared with teaching assistants through a group), and what to share is the
 instructor's decision. What grading writes (``submitted/``, ``autograded/``, ``feedback/``,
 ``grades.csv``, a gradebook it creates) is made the instructor's alone as it is written.
@@ -20,11 +21,16 @@ import stat
 import sys
 from pathlib import Path
 
-from .config import COURSE_ROOT, SOURCE_DIRECTORY
+from .config import COURSE_ROOT, SOURCE_DIRECTORY, exchange_root
 
-#: What students must not read, relative to the course folder: hidden tests, the reference, grades, work.
-SECRETS = (SOURCE_DIRECTORY, "grader", "gradebook.db", "grades.csv", "grades-detail.csv", "grades-canvas.csv",
-           "grades-moodle.csv", "nbgrader-grades.csv", "submitted", "autograded", "feedback")
+#: What students must not read, in the checkout: hidden tests and solutions (also in git's objects), the
+#: reference, and the tests and tools, which hold working implementations of graded functions.
+CHECKOUT_SECRETS = (".git", SOURCE_DIRECTORY, "grader", "tests", "tools")
+#: ... and in the course folder: grades, students' work, grading's folders, the class report.
+GRADING_SECRETS = ("gradebook.db", "grades.csv", "grades-detail.csv", "grades-canvas.csv", "grades-moodle.csv",
+                   "nbgrader-grades.csv", "submitted", "autograded", "feedback", ".shards", "grading",
+                   "report.html", "mistakes.csv")
+SECRETS = CHECKOUT_SECRETS + GRADING_SECRETS
 
 
 @functools.cache
@@ -61,7 +67,7 @@ def exposed(root: Path = COURSE_ROOT, source_root: Path | None = None) -> dict[P
     ``source_root``) that another account can read, itself or anything in it."""
     found = {}
     for name in SECRETS:
-        base = Path(source_root or root) if name in (SOURCE_DIRECTORY, "grader") else Path(root)
+        base = Path(source_root or root) if name in CHECKOUT_SECRETS else Path(root)
         path = base / name
         if not os.path.lexists(path):
             continue
@@ -81,9 +87,20 @@ def warning(root: Path = COURSE_ROOT, source_root: Path | None = None) -> str | 
     if not found:
         return None
     listed = ", ".join(f"{path} ({who})" for path, who in found.items())
-    command = "chmod -R go-rwx " + " ".join(shlex.quote(str(path)) for path in found)
     return (f"warning: other accounts on this machine can read the course's hidden tests, reference or grades: "
-            f"{listed}. If students have accounts here, run: {command}")
+            f"{listed}. If students have accounts here, run: {closing_command(root, source_root, found)}")
+
+
+def closing_command(root: Path, source_root: Path | None, found: dict[Path, str]) -> str:
+    """One command that closes everything ``found``: the course folder (and the checkout, when grading writes
+    elsewhere) made the instructor's alone, which closes all that is in it, files added later included. When the
+    exchange is inside one of them (``CNN_COURSE_EXCHANGE`` set so), students must still reach it: then each
+    secret is closed on its own."""
+    folders = list(dict.fromkeys(Path(os.path.abspath(f)) for f in (root, source_root or root)))
+    exchange = exchange_root(root)
+    if any(exchange.is_relative_to(folder.resolve()) for folder in folders):
+        return "chmod -R go-rwx " + " ".join(shlex.quote(str(path)) for path in found)
+    return "chmod go-rwx " + " ".join(shlex.quote(str(folder)) for folder in folders)
 
 
 def main() -> int:

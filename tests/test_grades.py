@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader.autograde import _copy_assignment, cached_template
+from grader.config import exchange_root
 from grader.grades import write_tables
 
 A02, A05 = "02_padding_stride", "05_backprop"
@@ -30,7 +31,7 @@ def course(tmp_path):
     from nbgrader.api import Gradebook
 
     shutil.copyfile(cached_template(A02), tmp_path / "gradebook.db")
-    (tmp_path / "exchange" / "cnn-course" / "outbound" / A05).mkdir(parents=True)
+    (exchange_root(tmp_path) / "cnn-course" / "outbound" / A05).mkdir(parents=True)
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb, \
             Gradebook(f"sqlite:///{cached_template(A05)}") as tb, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy's autoflush warnings from nbgrader's add_submission

@@ -24,6 +24,7 @@ import nbformat
 import pytest
 
 from grader.autograde import course_assignments
+from grader.config import exchange_root
 from tests.course_copies import fresh_copy, solved_notebook
 from tests.lab_server import TOKEN, UI_TIMEOUT, browser_or_skip, chromium_page, get, make_lab, plain_jupyter_lab
 from tests.test_html_safety import KEPT, MARKER, hostile_cells, widget_state
@@ -37,7 +38,7 @@ ASSIGNMENT = course_assignments()[0]  # any course notebook will do; the first k
 def course(tmp_path_factory):
     """A fresh copy of the course: no gradebook, no exchange, no submissions."""
     course = fresh_copy(tmp_path_factory.mktemp("course"))
-    assert not (course / "gradebook.db").exists() and not (course / "exchange").exists()
+    assert not (course / "gradebook.db").exists() and not exchange_root(course).exists()
     return course
 
 
@@ -57,7 +58,7 @@ def as_student(step: str, course: Path, home: Path, assignment: str = ASSIGNMENT
     config.CourseDirectory.assignment_id = assignment
     if student:
         config.CourseDirectory.student_id = student
-    config.Exchange.root = str(course / "exchange")
+    config.Exchange.root = str(exchange_root(course))
     config.Exchange.assignment_dir = str(home)
     config.Exchange.cache = str(home / ".nbgrader-cache")  # a student's own (not this account's ~/.local)
     coursedir = CourseDirectory(config=config)
@@ -100,7 +101,7 @@ def test_instructor_grades_with_formgraders_buttons(course, instructor_lab, tmp_
         row_of.wait_for(timeout=UI_TIMEOUT)
         row_of.locator("td.release a").click()
         assert ASSIGNMENT in _log_modal(page)
-        assert (course / "exchange" / "cnn-course" / "outbound" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists()
+        assert (exchange_root(course) / "cnn-course" / "outbound" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists()
 
         # A student fetches it, solves it and submits; the instructor collects.
         as_student("fetch_assignment", course, tmp_path)

@@ -56,7 +56,8 @@ def test_nbgrader_configuration(tmp_path):
     exec(config_file.read_text(), {"get_config": lambda: c, "__file__": str(config_file)})
     assert c.CourseDirectory.source_directory == str(tmp_path / "solutions")
     assert c.CourseDirectory.release_directory == str(tmp_path / "notebooks")
-    assert c.Exchange.root == str(tmp_path / "exchange") and (tmp_path / "exchange").is_dir()
+    exchange = tmp_path.parent / f"{tmp_path.name}-exchange"  # beside the course folder: that can be closed
+    assert c.Exchange.root == str(exchange) and exchange.is_dir() and exchange.stat().st_mode & 0o7777 == 0o1777
     assert c.Execute.timeout > 0 and c.OverwriteCells.add_missing_cells is True
     steps = c.Autograde.autograde_preprocessors
     # Student code runs in the sandbox kernel (nbgrader's Execute replaced), then the records are judged.

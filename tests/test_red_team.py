@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from grader.batch import _unzip, find_submissions, identify
+from grader.config import exchange_root
 from tests.accounts import temporary_accounts, unused_names
 from tests.test_submission_files import ASSIGNMENT, RELEASED, ROOT, SOLUTION, exchange_step, instructor_config, submit
 
@@ -80,7 +81,7 @@ def test_a_badly_named_folder_in_inbound_does_not_stop_collect_for_the_class(tmp
     """Inbound is writable by every student: a folder whose name nbgrader cannot parse aborted the whole collect."""
     course = tmp_path / "course"
     config = instructor_config(course, monkeypatch)
-    inbound = course / "exchange" / "cnn-course" / "inbound"
+    inbound = exchange_root(course) / "cnn-course" / "inbound"
     alice, mallory = unused_names("alice", "mallory")  # ids of no account: root's folders are theirs
     submit(inbound, alice, {})
     (inbound / f"{mallory}+{ASSIGNMENT}+not a date+x").mkdir()
@@ -193,7 +194,7 @@ def test_a_later_folder_in_a_classmates_name_does_not_replace_her_submission(tmp
     with temporary_accounts("victim", "eve") as (victim, eve):
         course = tmp_path / "course"
         config = instructor_config(course, monkeypatch)
-        inbound = course / "exchange" / "cnn-course" / "inbound"
+        inbound = exchange_root(course) / "cnn-course" / "inbound"
         hers = submit(inbound, victim.name, {})
         forged = hers.with_name(f"{victim.name}+{ASSIGNMENT}+2026-12-01 11:00:00.000000 UTC+eve")
         forged.mkdir()
@@ -228,7 +229,7 @@ def test_release_feedback_names_each_folder_it_cannot_release_and_releases_the_r
             (folder / name).symlink_to(content) if isinstance(content, Path) else (folder / name).write_text(content)
     caplog.set_level(logging.INFO, logger="traitlets")
     exchange_step("release_feedback", config)
-    released = course / "exchange" / "cnn-course" / "feedback"
+    released = exchange_root(course) / "cnn-course" / "feedback"
     for student in ("amy", "eli"):
         page = released / (notebook_hash(secret=f"{student}-secret", notebook_id=ASSIGNMENT) + ".html")
         assert page.read_text() == f"<p>{student}'s feedback</p>"

@@ -27,7 +27,7 @@ from traitlets.config import Config
 
 from grader.autograde import GradingError, read_submission
 from grader.batch import find_submissions, identify
-from grader.config import configure, configure_instructor
+from grader.config import configure, configure_instructor, exchange_root
 from tests.accounts import temporary_accounts, unused_names
 from tests.course_copies import fresh_copy
 
@@ -249,6 +249,7 @@ def test_a_zip_bomb_is_refused_before_anything_is_extracted(tmp_path, monkeypatc
 def instructor_config(course: Path, monkeypatch) -> Config:
     """The settings nbgrader_config.py gives nbgrader in ``course`` (the gradebook left empty: collect needs none)."""
     monkeypatch.setattr("grader.autograde.register_assignments", lambda *args: [])
+    course.mkdir(parents=True, exist_ok=True)
     config = configure(Config(), course, source_root=ROOT)
     configure_instructor(config, course)
     return config
@@ -295,7 +296,7 @@ def submit(inbound: Path, student: str, extras: dict[str, str | Path | None]) ->
 def test_collect_copies_only_the_notebook_and_nbgraders_files_never_through_a_link(tmp_path, monkeypatch, caplog):
     course = tmp_path / "course"
     config = instructor_config(course, monkeypatch)
-    inbound = course / "exchange" / "cnn-course" / "inbound"
+    inbound = exchange_root(course) / "cnn-course" / "inbound"
     mallory, trudy, walter = unused_names("mallory", "trudy", "walter")  # ids of no account: root's folders are theirs
     submit(inbound, mallory, {"loot": Path(SECRET), "answers.py": HIDDEN_TESTS, "grades": course / "gradebook.db",
                               "notes.txt": "my notes", "pipe": None, "01_local_connectivity.ipynb": "{}"})
@@ -393,34 +394,46 @@ def reachable_folder() -> Path:
     return folder
 
 
-def test_the_permission_check_names_what_others_can_read_and_its_command_fixes_it(tmp_path):
+def test_the_permission_check_names_what_others_can_read_and_its_command_fixes_it(tmp_path, monkeypatch):
+    """Everything that holds an answer is checked, git's objects, the tests and the tools included; the one command
+    printed closes the course folder (the exchange is beside it), or each secret when the exchange is inside it."""
     import shutil
 
     from grader.permissions import warning
 
-    course = reachable_folder()
-    try:
-        for name in ("solutions/02_padding_stride/02_padding_stride.py", "grader/reference.py", "gradebook.db",
-                     "notebooks/02_padding_stride/02_padding_stride.ipynb"):
-            (course / name).parent.mkdir(parents=True, exist_ok=True)
-            (course / name).write_text("secret")
-            os.chmod(course / name, 0o644)
-        os.chmod(course / "grader", 0o755)
-        shown = subprocess.run([sys.executable, "-m", "grader.permissions", str(course)], capture_output=True, text=True)
-        text = warning(course)
-        assert shown.returncode == 0 and shown.stderr.strip() == text  # what `make instructor` prints first
-        for name in ("solutions (everyone)", "grader (everyone)", "gradebook.db (everyone)"):
-            assert f"{course}/{name}" in text, text
-        assert "notebooks" not in text
-        command = text.split("run: ", 1)[1]
-        assert command.startswith("chmod -R go-rwx ")
-        subprocess.run(command, shell=True, check=True)
-        assert warning(course) is None
-        assert oct(stat.S_IMODE((course / "notebooks").stat().st_mode)) == "0o755"  # released notebooks untouched
-        recipe = subprocess.run(["make", "-n", "instructor"], cwd=ROOT, capture_output=True, text=True).stdout
-        assert f'-m grader.permissions "{ROOT}"' in recipe, recipe
-    finally:
-        shutil.rmtree(course)
+    for exchange_inside in (False, True):
+        course = reachable_folder()
+        if exchange_inside:
+            monkeypatch.setenv("CNN_COURSE_EXCHANGE", str(course / "exchange"))
+        try:
+            secrets = ("solutions/02_padding_stride/02_padding_stride.py", "grader/reference.py", "gradebook.db",
+                       ".git/objects/ab/cdef", "tests/oracle_naive.py", "tools/mutate.py", "report.html")
+            for name in (*secrets, "notebooks/02_padding_stride/02_padding_stride.ipynb"):
+                (course / name).parent.mkdir(parents=True, exist_ok=True)
+                (course / name).write_text("secret")
+                os.chmod(course / name, 0o644)
+            for folder in ("grader", ".git", ".git/objects", ".git/objects/ab", "tests", "tools"):
+                os.chmod(course / folder, 0o755)
+            shown = subprocess.run([sys.executable, "-m", "grader.permissions", str(course)], capture_output=True,
+                                   text=True)
+            text = warning(course)
+            assert shown.returncode == 0 and shown.stderr.strip() == text  # what `make instructor` prints first
+            for name in secrets:
+                assert f"{course}/{name.split('/')[0]} (everyone)" in text, text
+            assert "notebooks" not in text
+            command = text.split("run: ", 1)[1]
+            if exchange_inside:  # students must still reach the exchange: each secret closed on its own
+                assert command.startswith(f"chmod -R go-rwx {course}/"), command
+            else:
+                assert command == f"chmod go-rwx {course}", command
+            subprocess.run(command, shell=True, check=True)
+            assert warning(course) is None
+            assert oct(stat.S_IMODE((course / "notebooks").stat().st_mode)) == "0o755"  # released notebooks untouched
+        finally:
+            shutil.rmtree(course)
+            monkeypatch.delenv("CNN_COURSE_EXCHANGE", raising=False)
+    recipe = subprocess.run(["make", "-n", "instructor"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert f'-m grader.permissions "{ROOT}"' in recipe, recipe
 
 
 TRY = r"""
@@ -487,7 +500,7 @@ def test_with_two_student_accounts_neither_reads_nor_replaces_what_grading_keeps
             with Gradebook(f"sqlite:///{course / 'gradebook.db'}"):
                 pass  # as `make instructor` leaves it
             exchange_step("release_assignment", config)
-            inbound = course / "exchange" / "cnn-course" / "inbound"
+            inbound = exchange_root(course) / "cnn-course" / "inbound"
             assert as_account(alice, shared / "alice", []) == {}  # A can reach the exchange ...
             submission = submit(inbound, alice.name, {})  # ... and submits: her own files, as nbgrader submit leaves them
             for path in [submission, *submission.iterdir()]:
@@ -514,8 +527,55 @@ def test_with_two_student_accounts_neither_reads_nor_replaces_what_grading_keeps
                 tried = as_account(account, home, attempts)
                 assert set(tried.values()) == {"PermissionError"}, tried
             assert collected.read_bytes() == RELEASED.read_bytes()
-            released = course / "exchange" / "cnn-course" / "feedback" / (
+            released = exchange_root(course) / "cnn-course" / "feedback" / (
                 notebook_hash(secret=f"{alice.name}-secret", notebook_id=ASSIGNMENT) + ".html")
             assert as_account(alice, shared / "alice", [("read", released)]) == {f"read {released}": "allowed"}
+    finally:
+        shutil.rmtree(shared)
+
+
+@pytest.mark.skipif(not AS_ROOT and os.environ.get("CNN_COURSE_REQUIRE_SANDBOX") != "1",
+                    reason="acting as a student account needs root")
+def test_a_student_account_reads_nothing_of_a_fresh_clone_set_up_as_the_readme_says(monkeypatch):
+    """A fresh clone (umask 022: every file readable by all), set up as the README says: the instructor runs the
+    command the permission check prints, releases 02 to the exchange. A student account can then read no file
+    of the clone (hidden tests, reference, the tests' and tools' working answers, git's objects) and
+    ``git show HEAD:solutions/...`` fails; she can still fetch the released notebook from the exchange."""
+    import shutil
+
+    from grader.permissions import warning
+
+    assert AS_ROOT, "CNN_COURSE_REQUIRE_SANDBOX=1: this test needs root"
+    shared = reachable_folder()
+    hidden = f"HEAD:solutions/{ASSIGNMENT}/{ASSIGNMENT}.py"
+    try:
+        with temporary_accounts("student") as (student,):
+            course = shared / "cnn-course"
+            umask = os.umask(0o022)
+            try:
+                subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(ROOT), str(course)], check=True)
+            finally:
+                os.umask(umask)
+            config = instructor_config(course, monkeypatch)
+            exchange_step("release_assignment", config)
+
+            def git_show_as_student() -> subprocess.CompletedProcess:
+                return subprocess.run(["setpriv", f"--reuid={student.uid}", f"--regid={student.gid}", "--clear-groups",
+                                       "git", "-c", "safe.directory=*", f"--git-dir={course / '.git'}", "show", hidden],
+                                      capture_output=True, text=True, env={"HOME": str(shared), "PATH": "/usr/bin"})
+
+            assert "BEGIN HIDDEN TESTS" in git_show_as_student().stdout  # the hole, before the README's step
+            command = warning(course).split("run: ", 1)[1]
+            subprocess.run(command, shell=True, check=True)
+            assert warning(course) is None
+
+            every_file = [Path(folder) / name for folder, _, names in os.walk(course) for name in names]
+            assert len(every_file) > 100 and any(".git/objects" in str(p) for p in every_file)
+            tried = as_account(student, shared / "home", [("list", course)] + [("read", p) for p in every_file])
+            assert set(tried.values()) == {"PermissionError"}, {k: v for k, v in tried.items() if v != "PermissionError"}
+            shown = git_show_as_student()
+            assert shown.returncode != 0 and "BEGIN HIDDEN TESTS" not in shown.stdout
+            released = exchange_root(course) / "cnn-course" / "outbound" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+            assert as_account(student, shared / "home", [("read", released)]) == {f"read {released}": "allowed"}
     finally:
         shutil.rmtree(shared)
