@@ -130,13 +130,22 @@ def _digested(outcome: dict, digits: int) -> dict:
     return {"digits": digits, "salt": salt, "digest": selfcheck.digest(selfcheck.outcome_text(outcome, digits), salt)}
 
 
+def guessable(outcome: dict, digits: int) -> bool:
+    """Whether a digest of ``outcome`` could be brute-forced: a value of fewer than ``selfcheck.MIN_BITS``. An
+    error (its type and message) is not a guess at a number, and says nothing of the right answer."""
+    if "error" in outcome:
+        return False
+    return selfcheck.answer_bits(record.decode(outcome["value"]), digits) < selfcheck.MIN_BITS
+
+
 def hidden_answers(assignment: str) -> dict:
     """The hidden case sets of one notebook as the student wheel ships them: arguments, digests, hints.
 
     A right answer is left out (``"answer": None``) when it raises, when a digest of it could be
-    brute-forced (fewer than ``selfcheck.MIN_BITS``) or when no rounding is safe for it; a set judged by
-    a rule instead of equality (07's training) is marked unverifiable. Typical mistakes' answers are always
-    digested with their hints: they say only that the answer is something else.
+    brute-forced (fewer than ``selfcheck.MIN_BITS``, :func:`guessable`) or when no rounding is safe for it; a set
+    judged by a rule instead of equality (07's training) is marked unverifiable. Typical mistakes' answers are
+    digested with their hints, except those that could be brute-forced too: a mistake is often one step off the
+    answer ("forgot the + 1": 13 where the answer is 14), so its digest would give the answer away.
     """
     from .cases import for_notebook
     from .verdict import custom_judge, expected_outcome, variant_outcomes
@@ -157,16 +166,17 @@ def hidden_answers(assignment: str) -> dict:
             if "error" not in right:
                 value = record.decode(right["value"])
                 digits = selfcheck.safe_digits(value)
-                if digits is not None and selfcheck.answer_bits(value, digits) >= selfcheck.MIN_BITS:
+                if digits is not None and not guessable(right, digits):
                     answer = _digested(right, digits)
                     if isinstance(value, np.ndarray):
                         answer["shown"] = {"shape": list(value.shape), "dtype": value.dtype.str}
             digits = answer["digits"] if answer else selfcheck.DIGITS[0]
             right_text = selfcheck.outcome_text(right, digits)
-            # a mistake whose rounded answer is the right one's cannot be told apart from it: left out
+            # a mistake whose rounded answer is the right one's cannot be told apart from it: left out; so is one
+            # whose answer could be brute-forced (a small number): typical mistakes are one step off the answer
             variants = [{"hint": hint, **_digested(outcome, digits)}
                         for hint, outcome in variant_outcomes(case_set.function, case.args)
-                        if selfcheck.outcome_text(outcome, digits) != right_text]
+                        if selfcheck.outcome_text(outcome, digits) != right_text and not guessable(outcome, digits)]
             entry["cases"].append({"note": case.note, "args": record.encode(case.args), "answer": answer,
                                    "variants": variants})
         case_sets[case_set.id] = entry

@@ -95,6 +95,45 @@ def test_the_bundle_has_no_solution_hidden_test_or_reference_code(built):
     assert not leaked, leaked
 
 
+def small_answers(digits: int) -> list[str]:
+    """What an attacker tries first, as ``selfcheck.canonical`` writes it: every integer up to 3000 in size, pairs and
+    triples of small ones, booleans, and floats that are multiples of 1/8 up to 100."""
+    import itertools
+
+    from cnn_course.selfcheck import canonical
+
+    guesses = [canonical(v, digits) for v in (True, False, None, *range(-3000, 3001))]
+    guesses += [canonical(tuple(p), digits) for p in itertools.product(range(-12, 13), repeat=2)]
+    guesses += [canonical(tuple(p), digits) for p in itertools.product(range(-4, 5), repeat=3)]
+    guesses += [canonical(k / 8, digits) for k in range(-800, 801)]
+    return guesses
+
+
+def test_no_digest_in_the_wheel_gives_way_to_brute_force(built):
+    """The wheel ships digests of hidden answers and of their typical mistakes. Digests of mistakes one step off a
+    small answer ("forgot the + 1": 13 where conv_output_size's answer is 14) were brute-forced in seconds: 267 of
+    460. Now every digest resists the guesses an attacker tries first."""
+    import hashlib
+
+    wheel = next(built.glob("wheels/*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = [json.loads(archive.read(name)) for name in archive.namelist() if "/hidden/" in name]
+    digests = [entry for notebook in shipped for case_set in notebook["case_sets"].values() for case in case_set["cases"]
+               for entry in [case.get("answer"), *case["variants"]] if entry]
+    assert len(digests) > 500  # the check is no empty one
+    guesses = {digits: [g.encode() for g in small_answers(digits)] for digits in {e["digits"] for e in digests}}
+    recovered = []
+    for entry in digests:
+        salted = hashlib.sha256(f"{entry['salt']}\0".encode())
+        for guess in guesses[entry["digits"]]:
+            attempt = salted.copy()
+            attempt.update(guess)
+            if attempt.hexdigest() == entry["digest"]:
+                recovered.append((entry.get("hint", "the answer"), guess))
+                break
+    assert recovered == []
+
+
 FRESH_RUN = textwrap.dedent('''
     import json, sys
     from pathlib import Path
