@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 import tempfile
+import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ import nbformat
 from .config import COURSE_ROOT, SOURCE_DIRECTORY, course_config, use_alembic_head
 from .phases import phase
 from .student_files import (
+    CELL_ID,
     MAX_SUBMISSION_BYTES,
     NBGRADER_FILES,
     RefusedFile,
@@ -318,6 +320,21 @@ def grade_id_of(cell) -> str | None:
     return grade_id if isinstance(grade_id, str) and grade_id else None
 
 
+def repair_cell_ids(notebook: nbformat.NotebookNode) -> bool:
+    """Give each cell with a malformed, too long or repeated id a fresh one, as nbformat's own repair does for a
+    repeated one; return whether any changed. A student's hand-edited id made nbgrader refuse her whole notebook
+    (``NotebookValidationError: 'bad id!' does not match``). Ids mean nothing to grading (grade_ids do)."""
+    if (notebook.get("nbformat"), notebook.get("nbformat_minor", 0)) < (4, 5):
+        return False  # no cell ids before nbformat 4.5
+    seen, changed = set(), False
+    for cell in notebook.cells:
+        if not isinstance(cell.get("id"), str) or not CELL_ID.fullmatch(cell["id"]) or cell["id"] in seen:
+            cell["id"] = next(candidate for candidate in iter(lambda: uuid.uuid4().hex[:8], None) if candidate not in seen)
+            changed = True
+        seen.add(cell["id"])
+    return changed
+
+
 def repair_duplicates(notebook: nbformat.NotebookNode) -> list[str]:
     """Make a copy-pasted graded cell harmless; return the grade_ids that were repeated.
 
@@ -413,7 +430,7 @@ def grade_shard(shard: Path, submission: Path, assignment: str, student: str, te
         make_folder_private(shard)  # a student's notebook and a gradebook while grading: the instructor's alone
         target = shard / "submitted" / student / assignment / f"{assignment}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
-        if repair_duplicates(notebook):
+        if [repair_duplicates(notebook), repair_cell_ids(notebook)] != [[], False]:
             nbformat.write(notebook, target)
         else:
             target.write_bytes(data)

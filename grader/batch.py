@@ -87,8 +87,12 @@ def student_id_problem(student: str, name: str | None = None) -> str | None:
     The id names the student's folders (``autograded/<student>/``, ``feedback/<student>/``), her
     gradebook row and formgrader's pages about her: it must not be empty (``_x.ipynb``), hidden or a
     step up (a leading ``.``), a path (``/``, ``\\``), hold control characters (a newline in a folder
-    name), markup, quotes or glob characters, or begin or end with a space (nbgrader strips it).
+    name), markup, quotes or glob characters, or begin or end with a space (nbgrader strips it); and it must
+    not pass for another's: not outside Unicode's normal form NFKC (full-width letters, ligatures), no mix of
+    scripts with look-alike letters (``confusable-homoglyphs``: the Unicode consortium's confusables).
     """
+    from confusable_homoglyphs import confusables
+
     name = student if name is None else name
     if not student:
         return f"cannot tell the student from the file name '{printable(name)}' (name it <student>__<anything>.ipynb)"
@@ -105,6 +109,14 @@ def student_id_problem(student: str, name: str | None = None) -> str | None:
                 f"misread; rename the file or folder")
     if student != student.strip():
         return f"{named} begins or ends with a space; rename the file or folder"
+    # Refused, not normalised: mapped onto its normal form, a forged id would land in a classmate's row.
+    normal = unicodedata.normalize("NFKC", student)
+    if normal != student:
+        return (f"{named} is not in Unicode's normal form (NFKC: '{printable(normal)}'), so it reads like another id; "
+                f"rename the file or folder")
+    if confusables.is_dangerous(student):
+        return (f"{named} mixes scripts whose letters look alike (a Cyrillic о among Latin letters, a combining "
+                f"accent), so it could pass for another student's id; rename the file or folder")
     return None
 
 
@@ -746,6 +758,10 @@ def _unzip(archive_path: Path, folder: Path) -> dict[Path, str]:
             try:
                 if info.file_size > MAX_SUBMISSION_BYTES:  # the header's size is the most zipfile extracts
                     raise ValueError(f"{info.file_size / 2**20:.0f} MB, larger than a submitted notebook may be")
+                if "\\" in info.filename or ".." in info.filename.split("/"):
+                    # zipfile drops ".." (and keeps "\\" in a name, here): the entry would land under another
+                    # name, or as a hidden file no row would name
+                    raise ValueError(f"its name '{printable(info.filename)}' climbs out of its folder or uses '\\'")
                 path = Path(archive.extract(info, folder))  # zipfile's own sanitising of names (no ../)
             except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, ValueError, EOFError) as error:
                 # a name too long for the disk, a file where a folder should be, a bad CRC, a password ...

@@ -33,6 +33,8 @@ from pathlib import Path
 from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
+from .student_files import CELL_ID
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -148,7 +150,6 @@ SHOWN_TYPES = ("text/plain", "text/html", "text/markdown", "text/latex", "image/
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _DATA_URL = re.compile(r"data:(image/(?:png|jpeg|gif|svg\+xml|webp));base64,(.*)", re.S | re.I)
 _SAFE_ID = re.compile(r"[A-Za-z0-9_.-]{1,100}")  # a grade_id that needs no escaping anywhere
-_CELL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # nbformat's own rule
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_.+ -]{1,100}")  # kernel and language names (they pick a lexer)
 
 
@@ -342,7 +343,7 @@ def disarm_cell(cell, index: int, ids: set, markdown: MarkdownBudget | None = No
     from nbformat import NotebookNode
 
     cell_id = cell.get("id")
-    if "id" in cell and not (isinstance(cell_id, str) and _CELL_ID.fullmatch(cell_id) and cell_id not in ids):
+    if "id" in cell and not (isinstance(cell_id, str) and CELL_ID.fullmatch(cell_id) and cell_id not in ids):
         cell.id = f"cnn-cell-{index}"
     ids.add(cell.get("id"))
     nbgrader = _nbgrader_metadata(cell.get("metadata", {}).get("nbgrader"))

@@ -20,6 +20,8 @@ import shutil
 import stat
 from pathlib import Path
 
+#: nbformat's rule for a cell id (nbformat 4.5 and later); nbgrader refuses a notebook with any other.
+CELL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 #: Files of nbgrader's own that travel with a submission (collect -> autograde -> feedback -> release).
 NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
 

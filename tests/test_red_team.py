@@ -67,6 +67,39 @@ def test_a_student_name_formgrader_would_run_or_nbgrader_would_glob_is_refused_b
         ("rename the file or folder", "has a control character")), problems[name]
 
 
+@pytest.mark.parametrize("name, why", [("g\u043e\u043ed", "mixes scripts whose letters look alike"),  # Cyrillic о
+                                       ("good\u0301", "mixes scripts whose letters look alike"),  # a combining accent
+                                       ("\uff47\uff4f\uff4fd", "not in Unicode's normal form (NFKC: 'good')"),  # full-width
+                                       ("\ufb01sh", "not in Unicode's normal form (NFKC: 'fish')")])  # a ligature
+def test_a_student_id_that_passes_for_anothers_is_refused_with_a_row(tmp_path, name, why):
+    """``gооd`` (Cyrillic о), ``good`` with a combining accent and full-width ``ｇｏｏｄ`` made rows of their own that
+    read as ``good``'s: in the grades, formgrader and every export. Refused, never mapped onto ``good`` (a forged
+    id would then take a classmate's row); ordinary names in any one script are anyone's."""
+    for student in (name, "good", "jos\u00e9", "\u674e\u96f7", "\u043f\u0451\u0442\u0440"):  # josé, 李雷, пётр
+        (tmp_path / student).mkdir()
+        (tmp_path / student / "02.ipynb").write_bytes(NOTEBOOK)
+    problems = problems_of(tmp_path)
+    assert why in problems[name] and problems[name].endswith("rename the file or folder")
+    assert {student: problems[student] for student in problems if student != name} == dict.fromkeys(
+        ("good", "jos\u00e9", "\u674e\u96f7", "\u043f\u0451\u0442\u0440"))
+
+
+def test_a_zip_entry_whose_name_climbs_out_gets_a_row_naming_it(tmp_path):
+    """``..\\..\\X__x.ipynb`` was extracted as a hidden file of that name and then dropped with no row."""
+    zipped = tmp_path / "class.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("..\\..\\xavier__02.ipynb", NOTEBOOK)
+        archive.writestr("../../yuri__02.ipynb", NOTEBOOK)
+        archive.writestr("alice__02.ipynb", NOTEBOOK)
+    (tmp_path / "out").mkdir()
+    problems = problems_of(tmp_path / "out", _unzip(zipped, tmp_path / "out"))
+    assert problems["alice"] is None
+    assert problems["xavier"] == ("xavier__02.ipynb could not be unzipped (its name '..\\..\\xavier__02.ipynb' "
+                                  "climbs out of its folder or uses '\\')")
+    assert problems["yuri"].startswith("yuri__02.ipynb could not be unzipped (its name '../../yuri__02.ipynb'")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["alice__02.ipynb"]
+
+
 def test_a_hard_link_to_another_file_is_not_a_students_notebook(tmp_path):
     """A hard link to the solution (one file, two names) scored 20/20 as the student's own."""
     solution = tmp_path / "instructor" / "solution.ipynb"  # (the course's solution, on this file system)
@@ -292,3 +325,29 @@ def test_each_way_a_submission_is_read_refuses_the_bomb_with_a_reason_under_500_
     assert "values (a course notebook has a few thousand" in grade_said
     assert nbgrader_said.startswith(f"{ASSIGNMENT}.ipynb: its JSON holds more than")
     assert peak_mb < 150, peak_mb  # (VmHWM: this process's own; ru_maxrss would count pytest's, kept over exec)
+
+
+def test_a_hand_edited_cell_id_is_repaired_not_a_reason_to_refuse_the_notebook():
+    """A malformed (``bad id!``), too long or repeated cell id made nbgrader refuse the student's whole notebook
+    (``NotebookValidationError``: NOT GRADED). Each gets a fresh id; the others and every grade_id are kept."""
+    import json
+
+    import nbformat
+
+    from grader.autograde import parse_submission, repair_cell_ids
+
+    nb = nbformat.reads(RELEASED.read_text(), as_version=4)
+    kept = [cell.id for cell in nb.cells]
+    nb.cells[1].id, nb.cells[2].id, nb.cells[3].id = "bad id!", "x" * 65, nb.cells[0].id
+    notebook = parse_submission(Path("s.ipynb"), json.dumps(nb).encode())  # as handed in: nbformat.writes refuses it
+    try:
+        nbformat.validate(notebook)
+        invalid = False
+    except nbformat.ValidationError:
+        invalid = True
+    assert invalid, "the notebook as handed in is one nbgrader refuses"
+    assert repair_cell_ids(notebook) is True
+    nbformat.validate(notebook)
+    ids = [cell.id for cell in notebook.cells]
+    assert len(set(ids)) == len(ids) and ids[0] == kept[0] and ids[4:] == kept[4:]
+    assert repair_cell_ids(notebook) is False  # nothing left to repair
