@@ -430,7 +430,8 @@ def grade_shard(shard: Path, submission: Path, assignment: str, student: str, te
         make_folder_private(shard)  # a student's notebook and a gradebook while grading: the instructor's alone
         target = shard / "submitted" / student / assignment / f"{assignment}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
-        if [repair_duplicates(notebook), repair_cell_ids(notebook)] != [[], False]:
+        if repair_duplicates(notebook):
+            repair_cell_ids(notebook)  # (nbformat.write refuses a malformed one; else RestoreGradingMetadata repairs)
             nbformat.write(notebook, target)
         else:
             target.write_bytes(data)

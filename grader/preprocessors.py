@@ -174,18 +174,20 @@ class RestoreGradingMetadata(NbGraderPreprocessor):
     error. Here a cell whose grade_id the release has gets the release's metadata back (so its flags,
     points and checksum are the instructor's), and any other cell loses its nbgrader metadata: it stays
     in the notebook as a plain cell, whose code still runs. Copies of a graded cell are made plain too
-    (``repair_duplicates``). The notebook is then graded against the release's own cells.
+    (``repair_duplicates``), and hand-edited cell ids are made valid (``repair_cell_ids``: nbgrader refused the
+    notebook when writing it). The notebook is then graded against the release's own cells.
     """
 
     def preprocess(self, nb, resources):
         from nbgrader.api import Gradebook
 
-        from .autograde import repair_duplicates
+        from .autograde import repair_cell_ids, repair_duplicates
 
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gb:
             released = released_metadata(gb.find_notebook(info["notebook"], info["assignment"]))
         repair_duplicates(nb)
+        repair_cell_ids(nb)
         for index, cell in enumerate(nb.cells):
             meta = cell.get("metadata", {})
             if "nbgrader" not in meta:
