@@ -299,6 +299,13 @@ def test_a_notebook_of_millions_of_empty_objects_is_refused_by_its_json_before_i
     assert notebook_json_problem(wide.replace("\U0001F600".encode(), b"y")) is None  # 40 MB of ASCII: 40 MB of text
     for notebook in sorted(ROOT.glob("*/*/*.ipynb")):  # every notebook of the course, student and solution
         assert notebook_json_problem(notebook.read_bytes()) is None, notebook
+    # What a streaming parser chokes on, and text that is no JSON: never a crash, never slower than linear
+    started = time.perf_counter()
+    assert notebook_json_problem(b'{"a": ' + b"9" * 100_000 + b"}") is None  # ijson's C parser crashed on this
+    assert notebook_json_problem(b'["' + b'\\"' * 5_000_000) is None  # one quote that never closes: 10 MB
+    assert notebook_json_problem(b'["a\nb", ' + b"{}," * 600_000 + b"{}]") is None  # the parser stops at the newline
+    assert "more than 500,000 values" in notebook_json_problem(b'["\\"", ' + b"{}," * 600_000 + b"{}]")
+    assert time.perf_counter() - started < 5
 
 
 def test_each_way_a_submission_is_read_refuses_the_bomb_with_a_reason_under_500_mb(tmp_path):
