@@ -56,9 +56,11 @@ class TestResult:
 class Result:
     student: str
     assignment: str
-    score: float = 0.0
+    score: float = 0.0  # after the late penalty (grader.grades.final_score): the one score every surface shows
     max_score: float = 0.0
     tests: list[TestResult] = field(default_factory=list)
+    raw_score: float = 0.0  # before the penalty: what nbgrader's own pages show
+    late: str = ""  # "late by 10 s, penalty 15" when the submission is late
 
     def as_json(self, notebook: str) -> dict:
         return {"notebook": notebook, "score": self.score, "max_score": self.max_score,
@@ -491,8 +493,12 @@ def read_result(db: Path, root: Path, assignment: str, student: str, messages: d
             score = grade.score or 0.0
             result.tests.append(TestResult(grade.name, float(score), float(grade.max_score),
                                            messages.get(grade.name, missing)))
-        result.score = float(notebook.score)
+        result.raw_score = result.score = float(notebook.score)
         result.max_score = float(notebook.max_score)
+        submission = notebook.assignment
+        if submission.total_seconds_late:  # nbgrader's penalty is the assignment's (a course assignment is one notebook)
+            from .grades import final_score, late_note
+            result.score, result.late = final_score(submission), late_note(submission)
     return result
 
 

@@ -654,9 +654,9 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                     with phase("submission copy"):
                         _keep_submission(s, out)
                     with phase("merge"):
-                        results.append((s.student, s.assignment, read_result(
-                            out / "gradebook.db", out, s.assignment, s.student, messages=answer["messages"]),
-                            "graded" + _late(out, s)))
+                        result = read_result(out / "gradebook.db", out, s.assignment, s.student,
+                                             messages=answer["messages"])
+                        results.append((s.student, s.assignment, result, "graded" + _late(result)))
                 else:
                     results.append((s.student, s.assignment, None, f"NOT GRADED: {answer['problem']}"))
                 with phase("merge"):
@@ -688,16 +688,12 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
     return 1 if failed else 0
 
 
-def _late(out: Path, s: Submission) -> str:
-    """`` (late by 2 h 05 min, penalty 20)`` for the summary when the gradebook has ``s`` late, else ``""``."""
-    from nbgrader.api import Gradebook
-
-    from .grades import _late_by
-
-    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
-        submission = gb.find_submission(s.assignment, s.student)
-        seconds, penalty = submission.total_seconds_late, submission.late_submission_penalty
-    return f" ({_late_by(seconds)}" + (f", penalty {penalty:g})" if penalty else ")") if seconds > 0 else ""
+def _late(result: Result) -> str:
+    """`` (late by 10 s, penalty 15: 15 before it)`` for the summary when ``result`` is late, else ``""``."""
+    if not result.late:
+        return ""
+    before = f": {result.raw_score:g} before it" if result.raw_score != result.score else ""
+    return f" ({result.late}{before})"
 
 
 def _keep_submission(s: Submission, out: Path) -> None:

@@ -22,6 +22,7 @@ released assignments.
 from __future__ import annotations
 
 import csv
+import math
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -90,9 +91,28 @@ class Row:
 
 
 def _late_by(seconds: float) -> str:
-    """``late by 2 h 05 min`` (``late by 7 min`` under an hour)."""
-    hours, minutes = divmod(round(seconds / 60), 60)
-    return f"late by {hours} h {minutes:02d} min" if hours else f"late by {minutes} min"
+    """``late by 10 s``, ``late by 7 min 05 s``, ``late by 2 h 05 min``: exact, and never "0" for work that is late
+    (seconds are rounded up)."""
+    whole = math.ceil(seconds)
+    if whole < 60:
+        return f"late by {whole} s"
+    if whole < 3600:
+        return f"late by {whole // 60} min {whole % 60:02d} s"
+    hours, minutes = divmod(whole // 60, 60)
+    return f"late by {hours} h {minutes:02d} min"
+
+
+def final_score(submission) -> float:
+    """A submitted assignment's score as every surface of the course shows it: nbgrader's (manual grades over
+    automatic ones) less the late penalty nbgrader assigned, never below 0. nbgrader's own pages show the score
+    before the penalty."""
+    return max(0.0, float(submission.score or 0.0) - float(submission.late_submission_penalty or 0.0))
+
+
+def late_note(submission) -> str:
+    """``late by 10 s, penalty 15`` for a late submitted assignment, else ``""``."""
+    seconds, penalty = submission.total_seconds_late or 0.0, submission.late_submission_penalty or 0.0
+    return _late_by(seconds) + (f", penalty {penalty:g}" if penalty else "") if seconds > 0 else ""
 
 
 def table(root: Path, problems: dict[tuple[str, str], str] | None = None
@@ -136,12 +156,9 @@ def table(root: Path, problems: dict[tuple[str, str], str] | None = None
                 maximum[name] = float(assignment.max_score)
                 cells = tests[name] = [cell.name for nb in assignment.notebooks for cell in nb.grade_cells]
                 for submission in assignment.submissions:
-                    penalty = submission.late_submission_penalty or 0.0
-                    seconds = submission.total_seconds_late
-                    mark = Mark("late" if seconds > 0 else "graded", max(0.0, submission.score - penalty),
-                                submission.timestamp, seconds > 0)
-                    if seconds > 0:
-                        mark.reason = _late_by(seconds) + (f", penalty {penalty:g}" if penalty else "")
+                    late = submission.total_seconds_late > 0
+                    mark = Mark("late" if late else "graded", final_score(submission), submission.timestamp, late)
+                    mark.reason = late_note(submission)
                     student = submission.student.id
                     mark.tests = {cell: scores.get((student, name), {}).get(cell, 0.0) for cell in cells}
                     rows.setdefault(student, Row(student)).marks[name] = mark

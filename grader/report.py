@@ -38,6 +38,7 @@ import nbformat
 from cnn_course.diagnose import PREFIX
 
 from .config import COURSE_ROOT
+from .grades import final_score, late_note, released_assignments
 
 #: An autograded notebook larger than this is not read (a flooded one can be huge): its mistakes are not listed.
 NOTEBOOK_LIMIT = 32 * 1024 * 1024
@@ -58,6 +59,8 @@ class Student:
     mistakes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  #: test -> [(kind, text)]
     timeouts: list[str] = field(default_factory=list)  #: cells stopped at the time limit
     note: str = ""  #: why the verdicts could not be read, if they could not
+    late: str = ""  #: "late by 10 s, penalty 15" when the work was late (score is after the penalty)
+    missing: bool = False  #: on the roll, no submission of a released assignment: scores 0, as in grades.csv
 
 
 @dataclass
@@ -205,7 +208,7 @@ def collect(course: Path) -> list[Assignment]:
                 if not grades or all(grade.auto_score is None and grade.manual_score is None for grade in grades):
                     student.graded, student.reason = False, "submitted, but not autograded"
                 else:
-                    student.score = float(submission.score or 0)
+                    student.score, student.late = final_score(submission), late_note(submission)
                     student.passed = {grade.name: (grade.score or 0) >= grade.max_score for grade in grades}
                 assignment.students[student.id] = student
             assignments.append(assignment)
@@ -216,7 +219,14 @@ def collect(course: Path) -> list[Assignment]:
             reason = _reason_for(status, assignment.name, only=len(active) == 1)
             if reason is not None and (student not in assignment.students or not assignment.students[student].passed):
                 assignment.students[student] = Student(student, graded=False, reason=reason)
+    released = set(released_assignments(course))
+    with Gradebook(f"sqlite:///{db}") as gb:
+        roll = [student.id for student in gb.students]
     for assignment in active:
+        if assignment.name in released:
+            for student in roll:
+                assignment.students.setdefault(student, Student(student, graded=False, missing=True,
+                                                                reason="no submission"))
         for student in assignment.students.values():
             if student.graded:
                 path = course / "autograded" / student.id / assignment.name / f"{assignment.name}.ipynb"
@@ -229,6 +239,11 @@ def collect(course: Path) -> list[Assignment]:
 
 def _graded(assignment: Assignment) -> list[Student]:
     return [s for s in assignment.students.values() if s.graded]
+
+
+def _scored(assignment: Assignment) -> list[Student]:
+    """The students with a score, by id: the graded, and the missing (0), as the grade tables count them."""
+    return sorted((s for s in assignment.students.values() if s.graded or s.missing), key=lambda s: s.id)
 
 
 def ranked_mistakes(assignment: Assignment, test: str) -> list[tuple[str, str, list[str]]]:
@@ -254,9 +269,16 @@ def as_json(assignments: list[Assignment]) -> dict:
         out[assignment.name] = {
             "students": len(assignment.students), "graded": len(graded),
             "not_graded": {s.id: s.reason for s in sorted(assignment.students.values(), key=lambda s: s.id)
-                           if not s.graded},
-            "mean": round(sum(s.score for s in graded) / len(graded), 3) if graded else None,
-            "max_score": assignment.max_score, "tests": tests}
+                           if not s.graded and not s.missing},
+            "missing": [s.id for s in _scored(assignment) if s.missing],
+            # after any late penalty, missing work 0: the numbers of grades.csv and the exports
+            "mean": round(sum(s.score for s in _scored(assignment)) / len(_scored(assignment)), 3)
+            if _scored(assignment) else None,
+            "max_score": assignment.max_score,
+            "scores": {s.id: s.score for s in _scored(assignment)},
+            "late": {s.id: s.late for s in sorted(graded, key=lambda s: s.id) if s.late},
+            "timeouts": {s.id: s.timeouts for s in sorted(graded, key=lambda s: s.id) if s.timeouts},
+            "tests": tests}
     return {"assignments": out}
 
 
@@ -306,7 +328,7 @@ def charts(assignment: Assignment) -> tuple[str, str]:
     scores = Figure(figsize=(6, 2.6))
     axes = scores.subplots()
     top = max(assignment.max_score, 1.0)
-    axes.hist([s.score for s in graded], bins=min(20, int(top) + 1), range=(0, top), color="#1565c0")
+    axes.hist([s.score for s in _scored(assignment)], bins=min(20, int(top) + 1), range=(0, top), color="#1565c0")
     axes.set_xlabel(f"score (of {assignment.max_score:g})")
     axes.yaxis.get_major_locator().set_params(integer=True)
     axes.set_ylabel("students")
@@ -360,7 +382,11 @@ def write_html(assignments: list[Assignment], path: Path, source_root: Path = CO
             body.append("</table>")
         else:
             body.append("<p>None named.</p>")
-        not_graded = sorted((s for s in assignment.students.values() if not s.graded), key=lambda s: s.id)
+        not_graded = sorted((s for s in assignment.students.values() if not s.graded and not s.missing),
+                            key=lambda s: s.id)
+        missing = [s for s in _scored(assignment) if s.missing]
+        body.append("<h3>Missing (no submission, 0)</h3>" + (
+            "<p>" + ", ".join(e(s.id) for s in missing) + "</p>" if missing else "<p>Nobody.</p>"))
         body.append("<h3>NOT GRADED</h3>" + ("<ul>" + "".join(f"<li>{e(s.id)}: {e(s.reason)}</li>" for s in not_graded)
                                              + "</ul>" if not_graded else "<p>Nobody.</p>"))
         stopped = [(s.id, t) for s in sorted(graded, key=lambda s: s.id) for t in s.timeouts]
@@ -422,7 +448,8 @@ def summary(assignments: list[Assignment], html_path: Path, csv_path: Path) -> s
         mean = "-" if data["mean"] is None else f"{data['mean']:g}"
         timeouts = sum(len(s.timeouts) for s in _graded(assignment))
         lines.append(f"{printable(assignment.name)}: {data['students']} students, {data['graded']} graded, "
-                     f"{len(data['not_graded'])} NOT GRADED, mean {mean} / {assignment.max_score:g}, "
+                     f"{len(data['not_graded'])} NOT GRADED, {len(data['missing'])} missing, "
+                     f"mean {mean} / {assignment.max_score:g}, "
                      f"{timeouts} time-out(s)")
         counted = Counter({(test, text): len(who) for test, t in data["tests"].items()
                            for text, who in t["mistakes"].items()})

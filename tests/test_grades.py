@@ -103,3 +103,12 @@ def test_grader_export_writes_the_tables_from_the_gradebook(course, tmp_path, ca
                                                str(course / "grades-detail.csv"), "wrote", str(course / "grades-moodle.csv")]
     assert grader_main(["export", "--out", str(tmp_path / "none")]) == 2
     assert "no gradebook.db (nothing graded there yet)" in capsys.readouterr().err
+
+
+def test_lateness_is_printed_exactly_and_never_as_zero():
+    """A submission 10 s late that lost all its points was "late by 0 min"."""
+    from grader.grades import _late_by
+
+    assert [_late_by(s) for s in (0.2, 10, 59.4, 65, 3599, 7200, 7530)] == [
+        "late by 1 s", "late by 10 s", "late by 1 min 00 s", "late by 1 min 05 s", "late by 59 min 59 s",
+        "late by 2 h 00 min", "late by 2 h 05 min"]

@@ -194,7 +194,36 @@ def test_nbgrader_export_lists_the_released_assignments_with_the_late_penalty(te
 
 def test_grade_says_what_is_late_and_grades_only_the_newer_submission_again(term):
     first, second = term["printed"]
-    assert first[CAROL].endswith(f"graded (late by 2 h 00 min, penalty {M05})")
+    assert first[CAROL].endswith(f"graded (late by 2 h 00 min, penalty {M05}: {M05} before it)")
+    assert f" 0 / {M05} " in first[CAROL]  # the score after the penalty, as grades.csv has it
     assert first[BOB].split()[-1] == "graded" and "0 / 20" in first[BOB]
-    assert "already graded" in second[ALICE] and "already graded" in second[CAROL]
+    assert "already graded" in second[ALICE] and "already graded" in second[CAROL] and f" 0 / {M05} " in second[CAROL]
     assert second[BOB].split()[-1] == "graded" and "20 / 20" in second[BOB]
+
+
+def test_every_surface_shows_one_score_per_student_and_assignment(term):
+    """grades.csv, the exports, grade's summary and the report (JSON) agree, the late penalty taken off everywhere."""
+    import json
+
+    from grader.report import report
+
+    course = term["course"]
+    table = {r["student_id"]: r for r in csv.DictReader((course / "grades.csv").open())}
+    code, printed = report(course, as_json_output=True)
+    assert code == 0
+    reported = json.loads(printed)["assignments"]
+    for assignment in (A02, A05):
+        for student, score in reported[assignment]["scores"].items():
+            assert float(table[student][assignment]) == score, (student, assignment)
+    assert reported[A05]["scores"][CAROL] == 0 and reported[A05]["late"] == {CAROL: f"late by 2 h 00 min, penalty {M05}"}
+    # the whole class: who never handed in a released assignment is there, with 0, as in grades.csv
+    assert reported[A02]["missing"] == [CAROL, DAVE] and reported[A05]["missing"] == [ALICE, BOB, DAVE]
+    assert set(reported[A02]["scores"]) == set(reported[A05]["scores"]) == {ALICE, BOB, CAROL, DAVE}
+    assert reported[A02]["mean"] == 10 and reported[A05]["mean"] == 0  # (20 + 20 + 0 + 0) / 4, as the exports'
+    assert "<h3>Missing (no submission, 0)</h3><p>" + f"{CAROL}, {DAVE}</p>" in (course / "report.html").read_text()
+    _, latest = term["printed"]  # the second run: bob's newer submission graded, the others already graded
+    lines = {student: line for student, line in latest.items() if student in (ALICE, BOB, CAROL, DAVE)}
+    assert set(lines) == {ALICE, BOB, CAROL}
+    for student, line in lines.items():
+        _, assignment, score, *_ = line.split()
+        assert float(score) == float(table[student][assignment]), line
