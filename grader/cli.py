@@ -5,6 +5,7 @@
     python -m grader grade SUBMISSIONS       autograde a class, write grades.csv and feedback
     python -m grader report [COURSE]         what the class got wrong: report.html, mistakes.csv, summary
     python -m grader export [--format F]     write the grade tables (grades.csv, Canvas's, Moodle's) from the gradebook
+    python -m grader roster ROSTER.csv       the class roll from an LMS roster (Canvas, Moodle or nbgrader columns)
     python -m grader bundle [--out DIR]      build what students get: notebooks, cnn_course wheel, README
     python -m grader benchmark [NOTEBOOK]    time notebook execution, grading and widgets
     python -m grader benchmark --floods      the grader's peak memory under output floods
@@ -114,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", action="append", choices=FORMATS, default=[], metavar="FORMAT",
                    help="also write grades-FORMAT.csv: canvas, moodle (repeatable)")
     p.add_argument("--out", default=str(COURSE_ROOT), help="the course folder (default: the repository)")
+    p = commands.add_parser("roster", help="add the class roll to the gradebook from an LMS roster (CSV)")
+    p.add_argument("roster", help="a CSV with Canvas's, Moodle's or nbgrader's columns (grader/roster.py)")
+    p.add_argument("--course", default=str(COURSE_ROOT), help="the course folder (default: the repository)")
     p = commands.add_parser("bundle", help="build the student bundle: notebooks, the cnn_course wheel, README")
     p.add_argument("--out", default=None, help="folder to write (replaced; default dist/student-bundle)")
     p = commands.add_parser("benchmark", help="time notebook execution and grading on this machine")
@@ -164,6 +168,12 @@ def main(argv: list[str] | None = None) -> int:
                 csv_path.with_name(f"grades-{kind}.csv") for kind in args.format if kind != "csv"]:
             print(f"wrote {path}")
         return 0
+    if args.command == "roster":
+        from .roster import import_roster
+
+        code, text = import_roster(Path(args.course), Path(args.roster))
+        print(text, file=sys.stderr if code == 2 else sys.stdout)
+        return code
     if args.command == "bundle":
         from .bundle import DEFAULT_OUT, bundle
         print(f"wrote {bundle(Path(args.out) if args.out else DEFAULT_OUT)}")
