@@ -28,7 +28,6 @@ import io
 import json
 import os
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -246,6 +245,19 @@ def _scored(assignment: Assignment) -> list[Student]:
     return sorted((s for s in assignment.students.values() if s.graded or s.missing), key=lambda s: s.id)
 
 
+def mistakes_by_function(assignment: Assignment) -> list[tuple[str, list[str], str, str, list[str]]]:
+    """``(function, tests, kind, text, students)``: each mistake once per function, its visible and hidden tests
+    merged (a student who made it in both counts once), most students first."""
+    merged: dict[tuple[str, str, str], tuple[dict, dict]] = {}
+    for test in assignment.tests:
+        for kind, text, students in ranked_mistakes(assignment, test):
+            tests, who = merged.setdefault((function_of(test), kind, text), ({}, {}))
+            tests[test] = None
+            who.update(dict.fromkeys(students))
+    rows = [(function, list(tests), kind, text, sorted(who)) for (function, kind, text), (tests, who) in merged.items()]
+    return sorted(rows, key=lambda r: (-len(r[4]), r[0], r[3]))
+
+
 def ranked_mistakes(assignment: Assignment, test: str) -> list[tuple[str, str, list[str]]]:
     """``(kind, text, students)`` of one test, most students first (ties: by text)."""
     who: dict[tuple[str, str], list[str]] = {}
@@ -299,8 +311,29 @@ def teaching_section(assignment: str, function: str, source_root: Path = COURSE_
                 heading, text = found.group(1).strip(), []
             text.append(re.sub(r"^#{1,2}\s+.+$", "", cell.source, count=1, flags=re.M).strip())
         elif meta.get("grade_id") == function:
-            return (heading or function), "\n\n".join(t for t in text if t)[:900]
+            return (heading or function), _first_paragraphs("\n\n".join(t for t in text if t), EXCERPT_CHARACTERS)
     return None
+
+
+#: Characters of a notebook section the report quotes: whole paragraphs, at least one.
+EXCERPT_CHARACTERS = 900
+
+
+def _first_paragraphs(markdown: str, limit: int) -> str:
+    """The paragraphs of ``markdown`` that fit in ``limit`` characters (never a formula or a sentence cut)."""
+    kept = []
+    for paragraph in re.split(r"\n\s*\n", markdown):
+        if kept and sum(map(len, kept)) + len(paragraph) > limit:
+            break
+        kept.append(paragraph)
+    return "\n\n".join(kept)
+
+
+def excerpt_html(markdown: str) -> str:
+    """A notebook excerpt as the feedback shows markdown: formulas as MathML, then markdown, then cleaned."""
+    from .feedback import clean_html, markdown_to_html, maths_to_mathml
+
+    return clean_html(markdown_to_html(maths_to_mathml(markdown)))
 
 
 def function_of(test: str) -> str:
@@ -363,21 +396,18 @@ def write_html(assignments: list[Assignment], path: Path, source_root: Path = CO
                     f"{'-' if mean is None else f'{mean:g}'} of {assignment.max_score:g}</p>"
                     f"<h3>Scores</h3><img class='chart' alt='score distribution' src='{scores}'>"
                     f"<h3>Pass rate of each test cell</h3><img class='chart' alt='pass rate per test' src='{rates}'>")
-        rows = []
-        for test in assignment.tests:
-            for kind, text, students in ranked_mistakes(assignment, test):
-                rows.append((len(students), test, kind, text, students))
-        rows.sort(key=lambda r: (-r[0], r[1], r[3]))
+        rows = mistakes_by_function(assignment)
         body.append("<h3>Mistakes, by how many students made them</h3>")
         if rows:
-            body.append("<table><tr><th>students</th><th>test</th><th>mistake</th><th>who</th><th>taught in</th></tr>")
-            for count, test, kind, text, students in rows:
-                function = function_of(test)
+            body.append("<table><tr><th>students</th><th>function (tests)</th><th>mistake</th><th>who</th>"
+                        "<th>taught in</th></tr>")
+            for function, tests, kind, text, students in rows:
                 section = teaching_section(assignment.name, function, source_root)
                 link = (f"<a href='#{_anchor('teach', assignment.name, function)}'>{e(section[0])}</a>"
                         if section else "")
                 label = "diagnosis: " if kind == "diagnosis" else ""
-                body.append(f"<tr><td>{count}</td><td>{e(test)}</td><td>{e(label + text)}</td>"
+                body.append(f"<tr><td>{len(students)}</td><td>{e(function)} <small>({e(', '.join(tests))})</small>"
+                            f"</td><td>{e(label + text)}</td>"
                             f"<td>{e(', '.join(students))}</td><td>{link}</td></tr>")
             body.append("</table>")
         else:
@@ -401,7 +431,8 @@ def write_html(assignments: list[Assignment], path: Path, source_root: Path = CO
             if section:
                 body.append(f"<div class='teach' id='{_anchor('teach', assignment.name, function)}'>"
                             f"<h4>{e(section[0])} <small>({e(function)}, notebook {e(assignment.name)})</small></h4>"
-                            f"<pre>{e(section[1])}</pre><p><a href='{e(_notebook_uri(assignment.name, source_root))}'>"
+                            f"<div class='excerpt'>{excerpt_html(section[1])}</div>"
+                            f"<p><a href='{e(_notebook_uri(assignment.name, source_root))}'>"
                             f"the notebook</a></p></div>")
         body.append("</section>")
     page = ("<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
@@ -451,10 +482,8 @@ def summary(assignments: list[Assignment], html_path: Path, csv_path: Path) -> s
                      f"{len(data['not_graded'])} NOT GRADED, {len(data['missing'])} missing, "
                      f"mean {mean} / {assignment.max_score:g}, "
                      f"{timeouts} time-out(s)")
-        counted = Counter({(test, text): len(who) for test, t in data["tests"].items()
-                           for text, who in t["mistakes"].items()})
-        for (test, text), count in counted.most_common(3):
-            lines.append(f"  {count} x {printable(test)}: {printable(text)[:110]}")
+        for function, _, _, text, who in mistakes_by_function(assignment)[:3]:
+            lines.append(f"  {len(who)} x {printable(function)}: {printable(text)[:110]}")
     lines.append(f"Report: {html_path}; mistakes: {csv_path}")
     return "\n".join(lines)
 

@@ -146,7 +146,8 @@ def test_report_page_csv_and_summary(reported):
     assert {"test_receptive_field_visible", "test_receptive_field_hidden"} <= set(stopped)
     assert f"{len(stopped)} time-out(s)" in printed
     page = (reported / "report.html").read_text()
-    assert page.count("src='data:image/png;base64,") == 2 and "http" not in page.replace("http-equiv", "")
+    mathml = 'xmlns="http://www.w3.org/1998/Math/MathML"'  # a namespace's name, nothing fetched
+    assert page.count("src='data:image/png;base64,") == 2 and "http" not in page.replace("http-equiv", "").replace(mathml, "")
     assert all(f"<li>heidi: {cell}</li>" in page for cell in stopped)
     with open(reported / "mistakes.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -218,3 +219,29 @@ def test_student_strings_are_escaped_in_the_page_and_defused_in_the_csv(tmp_path
     with open(write_csv([assignment], tmp_path / "mistakes.csv"), newline="") as handle:
         rows = list(csv.reader(handle))
     assert [row[0] for row in rows[1:]] == ["'=HYPERLINK(\"http://x\")"] * 2
+
+
+def test_a_mistake_is_one_row_per_function_with_its_visible_and_hidden_tests_merged():
+    """Each mistake was listed twice, once for the visible test and once for the hidden one."""
+    from grader.report import Assignment, Student, mistakes_by_function
+
+    assignment = Assignment("02_padding_stride", 20, ["test_pad2d_visible", "test_pad2d_hidden", "test_conv2d_hidden"])
+    both = {"test_pad2d_visible": [("hint", "padding ignored")], "test_pad2d_hidden": [("hint", "padding ignored")]}
+    assignment.students = {"bob": Student("bob", mistakes=both),
+                           "carol": Student("carol", mistakes={"test_pad2d_hidden": [("hint", "padding ignored")],
+                                                               "test_conv2d_hidden": [("hint", "padding ignored")]})}
+    assert mistakes_by_function(assignment) == [
+        ("pad2d", ["test_pad2d_visible", "test_pad2d_hidden"], "hint", "padding ignored", ["bob", "carol"]),
+        ("conv2d", ["test_conv2d_hidden"], "hint", "padding ignored", ["carol"])]
+
+
+def test_the_teaching_excerpt_is_rendered_with_its_maths_and_cut_at_a_paragraph():
+    """The "taught in" excerpts were raw markdown and LaTeX, cut off mid-formula."""
+    from grader.report import EXCERPT_CHARACTERS, excerpt_html, teaching_section
+
+    for assignment, function in (("02_padding_stride", "conv_output_size"), ("05_backprop", "numerical_gradient")):
+        heading, text = teaching_section(assignment, function)
+        assert len(text) <= EXCERPT_CHARACTERS or "\n\n" not in text
+        assert text.count("$") % 2 == 0, "a formula cut in two"
+        rendered = excerpt_html(text)
+        assert "<math" in rendered and "$" not in rendered and "<script" not in rendered, rendered[:300]
