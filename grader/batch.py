@@ -54,7 +54,7 @@ from .autograde import (
     submission_time,
 )
 from .config import COURSE_ROOT
-from .grades import write_tables
+from .grades import record_replaced, write_tables
 from .phases import phase, take
 from .student_files import NBGRADER_FILES, RefusedFile, copy_regular, make_folder_private, read_regular, refusal
 
@@ -185,6 +185,33 @@ def identify(submissions: list[Submission]) -> list[Submission]:
         except GradingError as error:
             submission.problem = str(error).replace(str(submission.path), submission.path.name)
     return submissions
+
+
+def _on_time_replaced(out: Path, s: Submission) -> str | None:
+    """When ``s`` is late and ``out``'s gradebook holds the student's graded on-time submission of the assignment:
+    what grading ``s`` replaces ("an on-time submission that scored 10 / 20"). Else None.
+
+    nbgrader keeps one submission per student and assignment, the newest (``collect --update``, autograde):
+    a resubmission after the due date replaces the on-time score, penalty and all.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from .grades import final_score
+
+    db = out / "gradebook.db"
+    if not db.exists():
+        return None
+    new_time = submission_time(submission_record(s.path, s.top))
+    with Gradebook(f"sqlite:///{db}") as gb:
+        try:
+            previous = gb.find_submission(s.assignment, s.student)
+        except MissingEntry:
+            return None
+        due = previous.duedate
+        if (due is None or new_time is None or new_time <= due or previous.timestamp is None
+                or previous.timestamp > due or previous.timestamp == new_time):
+            return None
+        return f"an on-time submission that scored {final_score(previous):g} / {previous.max_score:g}"
 
 
 def _already_graded(out: Path, s: Submission) -> bool:
@@ -571,7 +598,7 @@ TABLES_SHARE = 10
 
 
 def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: int | None = None,
-          formats: tuple[str, ...] = (), profile: list | None = None) -> int:
+          formats: tuple[str, ...] = (), profile: list | None = None, keep_on_time: bool = False) -> int:
     """Grade every submission under ``source`` into course folder ``out``; print a summary.
 
     Returns 0 when every submission was graded (or had been), 1 when some could not be (each
@@ -580,6 +607,10 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
     grades-<format>.csv for each of ``formats``) are rewritten as students finish (:data:`TABLES_SHARE`) and
     at the end, so an interrupted run keeps every finished one. ``profile``: a list that gets, for each submission graded or tried, a dict
     ``{"student", "assignment", "graded", "phases": {phase: seconds}}`` (:mod:`grader.phases`).
+
+    Resubmissions: the newest counts, as in nbgrader; a late one that replaces a graded on-time one says so in
+    the summary, ``grades.csv``'s reason and the report (``grader.grades.RESUBMISSIONS``). ``keep_on_time``: such
+    a late resubmission is not graded, and the on-time score stays.
     """
     from tqdm import tqdm
 
@@ -603,6 +634,7 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
     make_folder_private(shards)
     refused: dict[Path, str] = {}
     results: list[tuple[str, str, Result | None, str]] = []
+    replaced: dict[Submission, str | None] = {}  # a late resubmission's: the on-time one it replaces
     pool = _Pool(jobs, limit=Limits.from_env().wall + 120)
     interrupted = False
     with tempfile.TemporaryDirectory(prefix="cnn-course-unzip-") as unzipped, _stopped_by_signals():
@@ -626,8 +658,13 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                 elif not force and _already_graded(out, s):
                     results.append((s.student, s.assignment, read_result(out / "gradebook.db", out, s.assignment,
                                                                          s.student), "already graded (--force regrades)"))
+                elif (replacing := _on_time_replaced(out, s)) and keep_on_time:
+                    results.append((s.student, s.assignment, read_result(out / "gradebook.db", out, s.assignment,
+                                                                         s.student),
+                                    f"kept {replacing}: the late resubmission is not graded (--keep-on-time)"))
                 else:
                     todo.append(s)
+                    replaced[s] = replacing
             seen = set()
             for s in list(todo):  # two notebooks of one student for one assignment: grade the first only
                 if (s.student, s.assignment) in seen:
@@ -656,7 +693,10 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                     with phase("merge"):
                         result = read_result(out / "gradebook.db", out, s.assignment, s.student,
                                              messages=answer["messages"])
-                        results.append((s.student, s.assignment, result, "graded" + _late(result)))
+                        note = f"replaced {replaced[s]}" if replaced.get(s) else None
+                        if note:  # kept across runs: a later regrade of the late one does not undo it
+                            record_replaced(out, s.student, s.assignment, note)
+                        results.append((s.student, s.assignment, result, "graded" + _late(result, note)))
                 else:
                     results.append((s.student, s.assignment, None, f"NOT GRADED: {answer['problem']}"))
                 with phase("merge"):
@@ -688,12 +728,13 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
     return 1 if failed else 0
 
 
-def _late(result: Result) -> str:
-    """`` (late by 10 s, penalty 15: 15 before it)`` for the summary when ``result`` is late, else ``""``."""
+def _late(result: Result, replaced: str | None = None) -> str:
+    """`` (late by 10 s, penalty 15: 15 before it; replaced an on-time submission that scored 10 / 20)`` for the
+    summary when ``result`` is late, else ``""``."""
     if not result.late:
         return ""
     before = f": {result.raw_score:g} before it" if result.raw_score != result.score else ""
-    return f" ({result.late}{before})"
+    return f" ({result.late}{before}" + (f"; {replaced}" if replaced else "") + ")"
 
 
 def _keep_submission(s: Submission, out: Path) -> None:

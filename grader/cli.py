@@ -95,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
                         "repository, where nbgrader's formgrader and commands find them; all git-ignored)")
     p.add_argument("--jobs", type=int, default=1, help="grade in N parallel processes (default 1)")
     p.add_argument("--force", action="store_true", help="regrade students already graded")
+    p.add_argument("--keep-on-time", action="store_true",
+                   help="a late resubmission does not replace a graded on-time one (default: the newest counts, as "
+                        "in nbgrader, and the summary, grades.csv and the report say when it replaced an on-time one)")
     p.add_argument("--timeout", type=int, default=None, metavar="S",
                    help=f"seconds one cell may run before it is stopped and scores 0 (default {CELL_TIMEOUT})")
     p.add_argument("--memory", default=None, metavar="SIZE",
@@ -149,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         else:
             os.environ.pop(sandbox.SWITCH, None)
-        return grade(args.submissions, Path(args.out), jobs=args.jobs, force=args.force, timeout=args.timeout,
+        return grade(args.submissions, Path(args.out), jobs=args.jobs, force=args.force, keep_on_time=args.keep_on_time,
+                     timeout=args.timeout,
                      formats=tuple(args.format))
     if args.command == "report":
         from .report import report

@@ -22,6 +22,7 @@ released assignments.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 from dataclasses import dataclass, field
@@ -128,6 +129,7 @@ def table(root: Path, problems: dict[tuple[str, str], str] | None = None
 
     problems = problems or {}
     released = released_assignments(root)
+    replaced = replaced_on_time(root)
     rows: dict[str, Row] = {}
     maximum: dict[str, float] = {}
     tests: dict[str, list[str]] = {}
@@ -158,7 +160,8 @@ def table(root: Path, problems: dict[tuple[str, str], str] | None = None
                 for submission in assignment.submissions:
                     late = submission.total_seconds_late > 0
                     mark = Mark("late" if late else "graded", final_score(submission), submission.timestamp, late)
-                    mark.reason = late_note(submission)
+                    mark.reason = "; ".join(filter(None, (late_note(submission),
+                                                          replaced.get((submission.student.id, name)))))
                     student = submission.student.id
                     mark.tests = {cell: scores.get((student, name), {}).get(cell, 0.0) for cell in cells}
                     rows.setdefault(student, Row(student)).marks[name] = mark
@@ -182,6 +185,38 @@ def _number(value: float | None) -> str:
 
 def _time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""  # ISO 8601, UTC (nbgrader stores UTC)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Written to a temporary file and renamed (never half written), readable by the instructor alone."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    os.replace(partial, path)
+
+
+#: The course folder's record of late resubmissions that replaced a graded on-time one (written by ``grade``):
+#: ``{assignment: {student: "replaced an on-time submission that scored 10 / 20"}}``.
+RESUBMISSIONS = "resubmissions.json"
+
+
+def replaced_on_time(root: Path) -> dict[tuple[str, str], str]:
+    """``{(student, assignment): note}`` of :data:`RESUBMISSIONS` (empty when there is none, or it is unreadable)."""
+    try:
+        data = json.loads((Path(root) / RESUBMISSIONS).read_text())
+        return {(student, assignment): str(note) for assignment, notes in data.items() for student, note in notes.items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def record_replaced(root: Path, student: str, assignment: str, note: str) -> None:
+    """Remember that ``student``'s late resubmission of ``assignment`` replaced an on-time one (``note`` says what)."""
+    notes = replaced_on_time(root)
+    notes[student, assignment] = note
+    data: dict[str, dict[str, str]] = {}
+    for (who, which), text in sorted(notes.items()):
+        data.setdefault(which, {})[who] = text
+    write_private(Path(root) / RESUBMISSIONS, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 
 
 def _write(path: Path, header: list[str], rows: list[list[str]]) -> Path:

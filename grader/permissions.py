@@ -29,7 +29,7 @@ CHECKOUT_SECRETS = (".git", SOURCE_DIRECTORY, "grader", "tests", "tools")
 #: ... and in the course folder: grades, students' work, grading's folders, the class report.
 GRADING_SECRETS = ("gradebook.db", "grades.csv", "grades-detail.csv", "grades-canvas.csv", "grades-moodle.csv",
                    "nbgrader-grades.csv", "submitted", "autograded", "feedback", ".shards", "grading",
-                   "report.html", "mistakes.csv")
+                   "report.html", "mistakes.csv", "resubmissions.json")
 SECRETS = CHECKOUT_SECRETS + GRADING_SECRETS
 
 

@@ -26,7 +26,6 @@ import csv
 import html
 import io
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -37,7 +36,7 @@ import nbformat
 from cnn_course.diagnose import PREFIX
 
 from .config import COURSE_ROOT
-from .grades import final_score, late_note, released_assignments
+from .grades import final_score, late_note, released_assignments, replaced_on_time, write_private
 
 #: An autograded notebook larger than this is not read (a flooded one can be huge): its mistakes are not listed.
 NOTEBOOK_LIMIT = 32 * 1024 * 1024
@@ -60,6 +59,7 @@ class Student:
     note: str = ""  #: why the verdicts could not be read, if they could not
     late: str = ""  #: "late by 10 s, penalty 15" when the work was late (score is after the penalty)
     missing: bool = False  #: on the roll, no submission of a released assignment: scores 0, as in grades.csv
+    replaced: str = ""  #: "replaced an on-time submission that scored 10 / 20": a late resubmission counted
 
 
 @dataclass
@@ -197,6 +197,7 @@ def collect(course: Path) -> list[Assignment]:
     if not db.is_file():
         raise FileNotFoundError(f"{db}: no gradebook (run `grader grade` or formgrader's Autograde first)")
     assignments = []
+    replaced = replaced_on_time(course)
     with Gradebook(f"sqlite:///{db}") as gb:
         for record in sorted(gb.assignments, key=lambda a: a.name):
             tests = [cell.name for notebook in record.notebooks for cell in notebook.grade_cells]
@@ -208,6 +209,7 @@ def collect(course: Path) -> list[Assignment]:
                     student.graded, student.reason = False, "submitted, but not autograded"
                 else:
                     student.score, student.late = final_score(submission), late_note(submission)
+                    student.replaced = replaced.get((student.id, record.name), "")
                     student.passed = {grade.name: (grade.score or 0) >= grade.max_score for grade in grades}
                 assignment.students[student.id] = student
             assignments.append(assignment)
@@ -290,6 +292,7 @@ def as_json(assignments: list[Assignment]) -> dict:
             "scores": {s.id: s.score for s in _scored(assignment)},
             "late": {s.id: s.late for s in sorted(graded, key=lambda s: s.id) if s.late},
             "timeouts": {s.id: s.timeouts for s in sorted(graded, key=lambda s: s.id) if s.timeouts},
+            "replaced": {s.id: s.replaced for s in sorted(graded, key=lambda s: s.id) if s.replaced},
             "tests": tests}
     return {"assignments": out}
 
@@ -417,6 +420,10 @@ def write_html(assignments: list[Assignment], path: Path, source_root: Path = CO
         missing = [s for s in _scored(assignment) if s.missing]
         body.append("<h3>Missing (no submission, 0)</h3>" + (
             "<p>" + ", ".join(e(s.id) for s in missing) + "</p>" if missing else "<p>Nobody.</p>"))
+        resubmitted = [s for s in sorted(graded, key=lambda s: s.id) if s.replaced]
+        if resubmitted:
+            body.append("<h3>Late resubmissions that replaced an on-time one</h3><ul>" + "".join(
+                f"<li>{e(s.id)}: {e(s.late)}; {e(s.replaced)}</li>" for s in resubmitted) + "</ul>")
         body.append("<h3>NOT GRADED</h3>" + ("<ul>" + "".join(f"<li>{e(s.id)}: {e(s.reason)}</li>" for s in not_graded)
                                              + "</ul>" if not_graded else "<p>Nobody.</p>"))
         stopped = [(s.id, t) for s in sorted(graded, key=lambda s: s.id) for t in s.timeouts]
@@ -441,7 +448,7 @@ def write_html(assignments: list[Assignment], path: Path, source_root: Path = CO
             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;"
             "vertical-align:top}pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em}.chart{max-width:100%}"
             "</style></head><body><h1>Class report</h1>" + "".join(body) + "</body></html>\n")
-    _write_private(path, page)
+    write_private(path, page)
     return path
 
 
@@ -457,16 +464,8 @@ def write_csv(assignments: list[Assignment], path: Path) -> Path:
             for test in assignment.tests:
                 for kind, text in student.mistakes.get(test, []):
                     writer.writerow([spreadsheet_safe(c) for c in (student.id, assignment.name, test, kind, text)])
-    _write_private(path, buffer.getvalue())
+    write_private(path, buffer.getvalue())
     return path
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Written to a temporary file and renamed, readable by the instructor alone (it names students)."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}")
-    with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-    os.replace(partial, path)
 
 
 def summary(assignments: list[Assignment], html_path: Path, csv_path: Path) -> str:

@@ -227,3 +227,48 @@ def test_every_surface_shows_one_score_per_student_and_assignment(term):
     for student, line in lines.items():
         _, assignment, score, *_ = line.split()
         assert float(score) == float(table[student][assignment]), line
+
+
+@pytest.mark.parametrize("keep_on_time", [False, True])
+def test_a_late_resubmission_replacing_an_on_time_score_is_said_or_kept(tmp_path, keep_on_time):
+    """Bob's on-time 20/20 silently became 0 when he resubmitted late (nbgrader: the newest counts). The newest still
+    counts, and the summary, grades.csv and the report say what it replaced; ``--keep-on-time`` keeps the on-time one."""
+    import json
+
+    from nbgrader.api import Gradebook
+
+    from grader.report import report
+
+    course, folder = fresh_copy(tmp_path / "course"), tmp_path / "submitted"
+    student = unused_names("erin")[0]
+    handed_in = folder / student / A02
+
+    def hand_in(notebook: nbformat.NotebookNode, at: str) -> str:
+        handed_in.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, handed_in / f"{A02}.ipynb")
+        (handed_in / "timestamp.txt").write_text(at)
+        printed = io.StringIO()
+        arguments = ["grade", str(folder), "--out", str(course)] + (["--keep-on-time"] if keep_on_time else [])
+        with contextlib.redirect_stdout(printed):
+            grader_main(arguments)
+        return next(line for line in printed.getvalue().splitlines() if line.startswith(student))
+
+    first = hand_in(solved_notebook(course, A02), "2026-12-01 10:00:00.000000 UTC")
+    assert f" {M02} / {M02} " in first
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        gb.update_or_create_assignment(A02, duedate=datetime.datetime(2026, 12, 2, 12, 0))
+    blank = nbformat.read(course / "notebooks" / A02 / f"{A02}.ipynb", as_version=4)
+    second = hand_in(blank, "2026-12-02 12:00:10.000000 UTC")  # 10 s late, nothing solved
+    table = {r["student_id"]: r for r in csv.DictReader((course / "grades.csv").open())}[student]
+    reported = json.loads(report(course, as_json_output=True)[1])["assignments"][A02]
+    if keep_on_time:
+        assert second.endswith(f"kept an on-time submission that scored {M02} / {M02}: the late resubmission is not "
+                               f"graded (--keep-on-time)") and f" {M02} / {M02} " in second
+        assert table[A02] == str(M02) and reported["scores"][student] == M02 and reported["replaced"] == {}
+    else:
+        assert f" 0 / {M02} " in second and second.endswith(
+            f"graded (late by 10 s; replaced an on-time submission that scored {M02} / {M02})")
+        assert table[A02] == "0" and table["reason"] == (
+            f"late by 10 s; replaced an on-time submission that scored {M02} / {M02}")
+        assert reported["scores"][student] == 0 and reported["replaced"] == {
+            student: f"replaced an on-time submission that scored {M02} / {M02}"}
