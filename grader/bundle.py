@@ -62,6 +62,24 @@ python3 -m venv .venv
 (On Windows: `.venv\\Scripts\\pip` and `.venv\\Scripts\\jupyter`.) If your class runs on a JupyterHub,
 the hub has all of this already: you get the notebooks from the Assignments tab.
 
+## Handing in on your instructor's machine
+
+If your class hands in through an exchange folder on a machine you have an account on (your instructor
+gives you its path, e.g. `/home/prof/cnn-course-exchange`), you also need nbgrader's student commands:
+
+```sh
+.venv/bin/pip install nbgrader
+.venv/bin/nbgrader fetch_assignment 02_padding_stride --course cnn-course --Exchange.root=/home/prof/cnn-course-exchange
+# ... work in 02_padding_stride/02_padding_stride.ipynb, then:
+.venv/bin/nbgrader submit 02_padding_stride --course cnn-course --Exchange.root=/home/prof/cnn-course-exchange
+.venv/bin/nbgrader fetch_feedback 02_padding_stride --course cnn-course --Exchange.root=/home/prof/cnn-course-exchange
+```
+
+To type the path once, put `c.Exchange.root = "/home/prof/cnn-course-exchange"` in
+`~/.jupyter/nbgrader_config.py`; JupyterLab's Assignments tab then works too. You may submit again before
+the due date: the newest submission counts. One after the due date is late, and replaces the earlier one
+unless your instructor grades with `--keep-on-time`: ask before you resubmit late.
+
 ## Work
 
 Open `notebooks/NN_topic/NN_topic.ipynb`, read, move the sliders, replace each

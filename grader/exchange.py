@@ -14,6 +14,7 @@ Selected in ``grader.config.configure_instructor`` (``ExchangeFactory.collect``,
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import stat
 from datetime import datetime
@@ -128,6 +129,13 @@ class SafeCollect(ExchangeCollect):
                 self.log.error("Not collected: %s's %s", student, str(refused).removeprefix(f"{src.name}/"))
 
 
+def _released_name(record: logging.LogRecord) -> bool:
+    """nbgrader logs "Feedback released to: <hash>-tmp.html", the temporary name it then renames: say the real one."""
+    if isinstance(record.msg, str) and record.msg.startswith("Feedback released to:"):
+        record.msg, record.args = record.getMessage().replace("-tmp.html", ".html"), ()
+    return True
+
+
 def unreleasable(feedback: Path) -> str | None:
     """Why nbgrader cannot release the feedback folder ``feedback`` (it reads both files of it), or None."""
     for name in NBGRADER_FILES:
@@ -158,10 +166,13 @@ class SafeReleaseFeedback(ExchangeReleaseFeedback):
                 self.log.error("Not released: %s (%s)", folder, problem)
                 continue
             self.src_path = glob.escape(folder)
+            self.log.addFilter(_released_name)
             try:
                 super().copy_files()
             except OSError as error:
                 self.log.error("Not released: %s (%s)", folder, error)
+            finally:
+                self.log.removeFilter(_released_name)
         self.src_path = pattern
         for released in Path(self.dest_path).glob("*.html"):
             if not released.is_symlink() and released.stat().st_uid == os.getuid():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import re
 import subprocess
 import sys
 import time
@@ -79,6 +80,11 @@ def test_the_instructor_face_has_formgrader_and_the_course_root(instructor_lab):
     status, _, body = get(f"{instructor_lab}/formgrader/api/assignments")
     assert status == 200, body[:300]
     assert ASSIGNMENT in {a["name"] for a in json.loads(body)}  # known before anyone clicked Generate
+    # JupyterLab's news and update pop-up is off here too (lab/instructor/labconfig/page_config.json)
+    page_config = json.loads(re.search(rb'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+                                       get(f"{instructor_lab}/lab")[2], re.S).group(1))
+    assert "@jupyterlab/apputils-extension:announcements" in page_config["disabledExtensions"]
+    assert "@jupyter/nbgrader:formgrader" not in page_config["disabledExtensions"]
 
 
 def _log_modal(page, timeout=UI_TIMEOUT) -> str:

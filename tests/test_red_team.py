@@ -267,6 +267,7 @@ def test_release_feedback_names_each_folder_it_cannot_release_and_releases_the_r
         page = released / (notebook_hash(secret=f"{student}-secret", notebook_id=ASSIGNMENT) + ".html")
         assert page.read_text() == f"<p>{student}'s feedback</p>"
     assert len(list(released.iterdir())) == 2
+    assert "-tmp.html" not in caplog.text and f"Feedback released to: {page}" in caplog.text  # the name it has
     for student, problem in (("ben", "its timestamp.txt is missing"), ("cat", "its submission_secret.txt is missing"),
                              ("dan", "its timestamp.txt is a link")):
         assert f"Not released: {course / 'feedback' / student / ASSIGNMENT} ({problem}" in caplog.text, caplog.text

@@ -79,7 +79,7 @@ def test_report_json_names_who_was_not_graded_and_why(first_report):
     assert list(first_report) == ["assignments"] and list(first_report["assignments"]) == [ASSIGNMENT]
     data = first_report["assignments"][ASSIGNMENT]
     assert list(data) == ["students", "graded", "not_graded", "missing", "mean", "max_score", "scores", "late",
-                          "timeouts", "tests"]
+                          "timeouts", "replaced", "tests"]
     assert data["missing"] == [] and data["late"] == {}  # no roll here: the students are the submitters
     not_graded = {"dave", "erin", "frank", "gina"} | set(NOT_THEIR_OWN)
     assert (data["students"], data["graded"]) == (12, 3)

@@ -28,7 +28,8 @@ def test_stubs_get_notes_and_the_picture_still_draws():
     assert w.verdict[0] == "note" and "implement overlap_count above" in w.text.value
     assert w.state["transposed"] is None and w.state["resized"] is None
     w.sliders["k"].value = 4
-    assert w.state["even"] and "no checkerboard" in w.text.value
+    assert w.state["even"] and "same number of taps, not the same weights" in w.text.value
+    assert "no checkerboard" not in w.text.value  # equal counts are not equal sums of weights
 
 
 def test_right_functions_agree_and_show_the_checkerboard_and_its_remedy():
@@ -56,3 +57,11 @@ def test_functions_from_earlier_notebooks_say_which_notebook_they_come_from():
     assert "conv2d comes from notebook 03_correlation_convolution" in " ".join(shown.split())
     assert "implement conv2d above" not in " ".join(shown.split())
     assert all(len(line) <= 24 or " " not in line for line in shown.splitlines())  # wrapped inside its panel
+
+
+def test_an_even_overlap_is_not_a_flat_output_as_the_caption_says():
+    """k=4, s=2 overlaps evenly, but the widget's random kernel still alternates on a constant image: equal counts
+    of taps are not equal sums of weights (the notebook said "the interior is even")."""
+    w = checkerboard_widget(R.overlap_count, R.conv_transpose2d, R.upsample_nearest, R.conv2d, k=4, stride=2, n=6)
+    interior = w.state["transposed"][0, 0, 3:-3, 3:-3]
+    assert w.state["even"] and interior.std() > 0.01 * interior.mean()

@@ -120,7 +120,8 @@ class CheckerboardWidget(FigureWidget):
 
         even = k % stride == 0
         lines = [f"k = {k}, s = {stride}: k % s = {k % stride} → " + (
-            "every interior pixel gets the same number of taps (no checkerboard)" if even else
+            "every interior pixel gets the same number of taps, not the same weights: flat only if each phase's "
+            "taps sum to the same value" if even else
             "neighbouring pixels get different numbers of taps: a checkerboard pattern"),
             "The remedy: upsample by copying (nearest), then convolve — every output pixel is reached by the same k×k taps."]
         text = "".join(f"<div>{html.escape(line)}</div>" for line in lines) + f"<div>{message_html(*self.verdict)}</div>"

@@ -491,7 +491,8 @@ else:
 # 2×2. It has no parameters itself, it pools every feature map on its own (a depth of $D$ stays
 # $D$), and it makes everything after it smaller: a later layer that depends on the map size (a
 # fully-connected or locally connected layer) needs 4 times fewer weights after a 2×2 pooling. A
-# small shift of the input also barely changes a maximum, which makes the network more robust.
+# small shift of the input also barely changes a maximum: the network becomes roughly invariant to
+# small local shifts (approximate local translation invariance, 局部平移不变性).
 # Notebook 04 builds it properly; here the 4×4 example with numpy's reshape:
 
 # %%

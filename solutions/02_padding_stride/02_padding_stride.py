@@ -73,7 +73,8 @@ for stride in (1, 2):
 # columns left and right): the input becomes $n + 2p$ wide. Careful: here and in PyTorch
 # (`padding=p`) $p$ is **per side**; d2l's $p_h$ counts both sides together.
 #
-# **Dilation** (空洞卷积, dilated convolution) $d$ spreads the $k$ taps of the filter $d$ pixels
+# **Dilation** $d$ (the dilation rate, 扩张率; a convolution with $d > 1$ is a dilated convolution,
+# 空洞卷积) spreads the $k$ taps of the filter $d$ pixels
 # apart, so the filter spans $d(k-1) + 1$ pixels (a 3-tap filter with $d = 2$ spans 5).
 # Replacing $k$ by this effective size and $n$ by $n + 2p$:
 #
@@ -155,7 +156,7 @@ conv_arithmetic_widget(conv_output_size)
 # Convolving without padding has two drawbacks:
 #
 # 1. **The map shrinks** with every layer: each 3×3 layer takes 2 pixels off the height and the
-#    width. A deep network would run out of image after a few dozen layers.
+#    width, so an $n \times n$ image is used up after about $n/2$ layers (13 for a 28×28 image).
 # 2. **Edge pixels (边缘像素) are under-used**: a corner pixel lies inside a single 3×3 window, a
 #    central one inside nine, so what happens at the border of the image barely reaches the
 #    next layer.

@@ -177,7 +177,8 @@ record_hidden("test_cross_correlate2d_hidden", cross_correlate2d)
 # learnt $\mathrm{flip}(k)$: same outputs. The libraries pick cross-correlation because it has
 # no flip to compute, and still call it convolution. Convolution proper comes back in the
 # backward pass (notebook 05): the gradient with respect to a layer's input is the **full
-# convolution** (全卷积, also 宽卷积: every position where kernel and map overlap at all) of the
+# convolution** (完全卷积, also 宽卷积: every position where kernel and map overlap at all; not
+# 全卷积, which names fully convolutional networks) of the
 # output's gradient with the kernel as it is; in code, a cross-correlation of the zero-padded
 # gradient with the kernel rotated by 180 degrees. Rotate once, not twice.
 #

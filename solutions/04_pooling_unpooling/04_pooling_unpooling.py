@@ -137,9 +137,10 @@ for H, W, size, stride in [(4, 4, 2, None), (5, 5, 2, None), (7, 6, 3, None), (3
 # you pick, but the *switch* is not: unpooling would put the value in a different cell and the
 # backward pass would send the error to a different neuron. Two correct-looking programs would
 # disagree, and ties are common: after a ReLU many values are exactly 0, images have flat
-# regions, and 8-bit pixels take only 256 values. So the course fixes a rule, the one PyTorch
-# follows: **the first maximum in row-major order wins** (read the window row by row, top to
-# bottom, each row left to right; replace the best only by a *strictly* larger value).
+# regions, and 8-bit pixels take only 256 values. So the course fixes a rule: **the first maximum
+# in row-major order wins** (read the window row by row, top to bottom, each row left to right;
+# replace the best only by a *strictly* larger value). It is what PyTorch's CPU code does today,
+# not a rule PyTorch documents (its GPU code may pick another of the tied cells).
 #
 # `window.reshape(-1)` lists a window in exactly that order, and `np.argmax` returns the
 # **first** position of the maximum, so together they apply the rule:
@@ -402,7 +403,8 @@ record_hidden("test_max_unpool2d_hidden", max_unpool2d)
 #   x \text{ has shape } (\dots, H s_h, W s_w)$$
 #
 # It needs no switches: it does not know where the maxima were, so it cannot put them back;
-# it spreads each value evenly instead, and no cell is zero unless a value was. PyTorch calls
+# it copies each value, whole, into every cell of its block instead, and no cell is zero unless a
+# value was. PyTorch calls
 # it `interpolate(y, scale_factor=s, mode="nearest")`; U-Net-style decoders use it before a
 # convolution. `y` is one map `(H, W)` or a batch `(N, C, H, W)`; only the last two axes grow;
 # `scale` is an `int` or an `(s_h, s_w)` pair. `np.repeat` copies along one axis at a time.

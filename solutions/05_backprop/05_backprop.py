@@ -16,7 +16,7 @@
 #    and a scale-free error measure (`relative_error`), with a threshold for each operation;
 # 3. derive the backward pass of a convolution layer: the weight gradient is a cross-correlation
 #    of the input with the **sensitivity map** (敏感度图), the bias gradient its sum, and the
-#    input gradient a *full* convolution (全卷积) with the kernel as it is — that is, a
+#    input gradient a *full* convolution (完全卷积) with the kernel as it is — that is, a
 #    cross-correlation of the zero-padded map with the kernel rotated by 180° — with zeros
 #    inserted into the map (插零) for a stride > 1 (`conv2d_backward`);
 # 4. route the error back through max pooling (to the remembered maximum) and mean pooling
@@ -411,7 +411,9 @@ except NotImplementedError as stub:
 # cross-correlation — and since $p$ runs over all $H = H_o + k_h - 1$ rows, it is the **full**
 # convolution, which lets the kernel hang over the edges of $\delta$. Both facts turn into code we
 # already have: pad $\delta$ with $k-1$ zeros on every side (the zero padding, 补零) and
-# cross-correlate with the kernel rotated by 180°:
+# cross-correlate with the kernel rotated by 180°. Here and below, $a \star b$ is the **valid
+# cross-correlation** of notebook 03 (`cross_correlate2d(a, b)`: slide $b$ over $a$, no flip), not
+# the convolution $a * b$, which flips $b$ first:
 #
 # $$\frac{\partial E}{\partial x} = \mathrm{pad}(\delta,\ k-1) \star \mathrm{rot180}(w)
 #   \qquad\text{in code: } \texttt{dx = cross\_correlate2d(pad2d(delta, (kh-1, kw-1)), flip180(w))}$$

@@ -238,7 +238,7 @@ record_hidden("test_conv_transpose2d_hidden", conv_transpose2d)
 # | step | in the code |
 # |---|---|
 # | zeros between neighbours, $(H-1)s+1$ | `dilate2d(x, stride)` |
-# | pad $k-1-p$ on each side, `output_padding` more at the end | `pad2d(...)` plus extra zeros at the bottom/right |
+# | pad $k-1-p$ on each side, `output_padding` more at the end; when $p > k-1$ that is a **crop** by $p-(k-1)$ (PyTorch allows any $p$ the output size permits) | `pad2d(...)` or `np.pad`, then extra zeros at the bottom/right; a slice for a crop |
 # | valid `conv2d` (a cross-correlation), rotated and swapped kernel | `conv2d(xd, flip180(w).transpose(1, 0, 2, 3), b)` |
 
 # %% solution grade_id="dilate2d"
@@ -278,8 +278,8 @@ record_hidden("test_dilate2d_hidden", dilate2d)
 # %% solution grade_id="conv_transpose2d_via_conv"
 def conv_transpose2d_via_conv(x, w, b, stride=1, pad=0, output_padding=0):
     """
-    Transposed convolution as dilate -> pad -> valid convolution (uses your dilate2d, pad2d,
-    flip180 and conv2d).
+    Transposed convolution as dilate -> pad -> valid convolution (uses your dilate2d, flip180
+    and conv2d). Padding by k-1-p is a crop by p-(k-1) when p > k-1.
 
     Inputs and output: exactly as conv_transpose2d (the same numbers).
     """
@@ -288,11 +288,13 @@ def conv_transpose2d_via_conv(x, w, b, stride=1, pad=0, output_padding=0):
     (ph, pw), (oph, opw) = pair(pad), pair(output_padding)
     w = np.asarray(w, dtype=np.float64)
     kh, kw = w.shape[2:]
-    xd = pad2d(dilate2d(x, stride), (kh - 1 - ph, kw - 1 - pw))      # pad k-1-p on each side
-    n, c, h, wd = xd.shape
-    grown = np.zeros((n, c, h + oph, wd + opw))                        # output_padding: extra rows/cols at the end
-    grown[:, :, :h, :wd] = xd
-    return conv2d(grown, flip180(w).transpose(1, 0, 2, 3), b)           # flipped, channels swapped
+    top, left = kh - 1 - ph, kw - 1 - pw                               # k-1-p on each side ...
+    bottom, right = top + oph, left + opw                              # ... and output_padding at the end
+    xd = dilate2d(x, stride)
+    xd = np.pad(xd, ((0, 0), (0, 0), (max(top, 0), max(bottom, 0)), (max(left, 0), max(right, 0))))
+    h, wd = xd.shape[2:]                                               # a negative amount crops (p > k-1)
+    xd = xd[:, :, max(-top, 0):h - max(-bottom, 0), max(-left, 0):wd - max(-right, 0)]
+    return conv2d(xd, flip180(w).transpose(1, 0, 2, 3), b)              # flipped, channels swapped
     ### END SOLUTION
 
 
@@ -328,7 +330,8 @@ except NotImplementedError as missing:
 # %% [markdown]
 # **The first way, as a full convolution.** With stride 1 there is nothing to dilate, and padding
 # by $k-1$ on each side before a valid cross-correlation with the rotated kernel is what signal
-# processing calls a **full convolution** (全卷积, also 宽卷积) with the kernel as it is: every
+# processing calls a **full convolution** (完全卷积, also 宽卷积; not 全卷积, fully convolutional) with
+# the kernel as it is: every
 # position where kernel and input overlap by at least one pixel. So a stride-1 transposed
 # convolution *is* a full convolution with the kernel as it is (equivalently, a full
 # cross-correlation with the kernel rotated by 180°) — the output grows from $n$ to $n + k - 1$. With stride $s$ the same picture holds after the zeros are inserted.
@@ -457,8 +460,11 @@ record_hidden("test_overlap_count_hidden", overlap_count)
 # weights (the border is cropped: look at the interior), and the remedy — nearest upsampling
 # (your `upsample_nearest`, 04) followed by an ordinary convolution (your `conv2d`, 03).
 #
-# Try: (a) $k=3, s=2$: stripes in both directions; (b) $k=4, s=2$: the interior is even;
-# (c) $k=2, s=3$: gaps that no tap reaches (zeros); (d) any $k$ with $s=1$: no artifact.
+# Try: (a) $k=3, s=2$: stripes in both directions; (b) $k=4, s=2$: every interior pixel gets the
+# same *number* of taps, yet the interior still alternates: neighbouring pixels add up different
+# taps of the kernel, and equal counts are not equal *sums of weights* (it is flat only when the
+# taps of each phase sum to the same value: exercise 6); (c) $k=2, s=3$: gaps that no tap reaches
+# (zeros); (d) any $k$ with $s=1$: no artifact.
 # Why does the remedy work? After copying, every output pixel is computed by the same $k\times k$
 # window of taps, so nothing depends on where the copies started.
 
@@ -523,7 +529,8 @@ else:
 #
 # 1. A decoder must turn a 7×7 map into 14×14 with a 3×3 kernel and stride 2. Which `pad` and
 #    `output_padding` do it? Check with `transposed_output_size`.
-# 2. For which kernel sizes is a stride-2 transposed convolution free of checkerboards in the interior?
+# 2. For which kernel sizes does a stride-2 transposed convolution overlap evenly in the interior? Is an even
+#    overlap enough for a constant input to come out flat?
 # 3. Show with `overlap_count` that the 2-D overlap of $k=3, s=2$ has three different values. Which?
 # 4. Why can `output_padding` not be as large as the stride?
 # 5. Build $C$ for a 5×5 input, $k = 3$, stride 2, pad 1 (as in the cell of section 4, with `stride=2, pad=1`),
@@ -537,7 +544,10 @@ else:
 # <details><summary>Answers</summary>
 #
 # 1. $(7-1)\cdot 2 - 2p + 3 + \text{op} = 14$: $p = 1$, $\text{op} = 1$ (PyTorch's usual choice).
-# 2. Even kernels ($k = 2, 4, 6, \dots$): $k \bmod 2 = 0$.
+# 2. Even kernels ($k = 2, 4, 6, \dots$, $k \bmod 2 = 0$) overlap evenly: every interior pixel gets $k/2$ taps
+#    per axis. That is not enough: each phase (every other pixel) sums a *different* half of the weights, so a
+#    constant input comes out flat only when the halves have equal sums (the widget's random $k=4$ kernel
+#    alternates). An even overlap removes the pattern that uneven counts cause; equal phase sums remove the rest.
 # 3. The 1-D counts are 1s and 2s, so the products are 1, 2 and 4 (and 2 in two orientations):
 #    corners of the pattern get 1, edges 2, the overlap of two rows and two columns 4.
 # 4. A convolution with stride $s$ maps $s$ consecutive input sizes to the same output size; only

@@ -163,8 +163,11 @@ for name in ["pad2d", "conv2d", "max_pool2d", "dense_backward", "numerical_gradi
 #
 # $$y = w\,x + b$$
 #
-# with a **weight** $w$ (权重, how strongly the input counts) and a **bias** $b$ (偏置, where the
-# line crosses zero). A fully-connected layer does the same for vectors, $\mathbf{y} = \mathbf{x} W + \mathbf{b}$,
+# with a **weight** $w$ (权重, how strongly the input counts) and a **bias** $b$ (偏置): the
+# intercept (截距), the value of $y$ where the line crosses the $y$-axis ($x = 0$). A fully-connected
+# layer does the same for vectors, $\mathbf{y} = \mathbf{x} W + \mathbf{b}$ (a row vector $\mathbf{x}$
+# times $W$: notebook 01's $\mathbf{y} = W\mathbf{x} + \mathbf{b}$ transposed, the layout in which numpy
+# stacks a batch as rows),
 # and a convolution layer is one too: each output is a weighted sum of a patch plus a bias.
 # Training means choosing $w$ and $b$ (start them small and random, then improve them).
 #
@@ -554,8 +557,9 @@ except NotImplementedError as missing:
 # for every step is exact but slow: one step per pass over the data. **Stochastic gradient
 # descent** (随机梯度下降, SGD) estimates the gradient from a small random **mini-batch** of
 # examples (here 32) and steps after each one: the estimate is noisy, but one pass over the data
-# (an **epoch**) now makes dozens of steps. Shuffling the order every epoch keeps the batches
-# different and the noise unbiased.
+# (an **epoch**) now makes dozens of steps. Shuffling the order every epoch makes each epoch's
+# batches different, so that the network does not see the same batches in the same order again
+# and again.
 #
 # `sgd_step(params, grads, lr)` returns the new tuple of `param - lr * grad` (new arrays: do not
 # change `params` in place; the caller keeps the old ones).
@@ -656,7 +660,7 @@ record_hidden("test_train_tiny_cnn_hidden", train_tiny_cnn)
 # %% [markdown]
 # ## 7. Training on handwritten digits
 #
-# The data: 1797 handwritten digits of 43 people, scanned and reduced to $8\times8$ pixels
+# The data: 1797 handwritten digits of 13 people, scanned and reduced to $8\times8$ pixels
 # that count ink from 0 to 16 (the UCI "Optical Recognition of Handwritten Digits" set, by
 # E. Alpaydin and C. Kaynak, CC BY 4.0; see `data/README.md`). `load_digits()` scales them to
 # 0..1 and always holds out the same 500 as a **test set**: the network never trains on them,

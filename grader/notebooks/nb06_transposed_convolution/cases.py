@@ -127,6 +127,8 @@ def _transposed_hidden(seed: int) -> list[Case]:
              "stride (1, 2), pad (2, 1), output_padding (0, 1)"),
         Case(dict(_layer(g, 2, 1, 1, 3, 3, 3, 3), stride=2, pad=1, output_padding=1),
              "one channel, k=3, stride 2, pad 1, output_padding 1 (doubles 3 -> 6)"),
+        Case(dict(_layer(g, 1, 1, 1, 4, 4, 2, 2), stride=2, pad=2),
+             "pad 2 larger than k-1 = 1 (k=2, stride 2): the dilated input is cropped by p-(k-1), not padded -> 4x4"),
     ]
 
 

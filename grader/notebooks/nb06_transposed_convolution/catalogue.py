@@ -61,10 +61,12 @@ CORRECT = {
             Hd, Wd = (H - 1) * sh + 1, (W - 1) * sw + 1
             xd = np.zeros((N, Cin, Hd, Wd))
             xd[:, :, ::sh, ::sw] = x
-            # 2. pad k-1-p on each side, output_padding more at the bottom/right
+            # 2. pad k-1-p on each side, output_padding more at the bottom/right (a negative pad crops)
             qh, qw = kh - 1 - ph, kw - 1 - pw
-            xq = np.zeros((N, Cin, Hd + 2 * qh + oph, Wd + 2 * qw + opw))
-            xq[:, :, qh:qh + Hd, qw:qw + Wd] = xd
+            Hq, Wq = Hd + 2 * qh + oph, Wd + 2 * qw + opw
+            xq = np.zeros((N, Cin, Hq, Wq))
+            r0, c0, r1, c1 = max(0, -qh), max(0, -qw), min(Hd, Hq - qh), min(Wd, Wq - qw)  # rows of xd that land
+            xq[:, :, r0 + qh:r1 + qh, c0 + qw:c1 + qw] = xd[:, :, r0:r1, c0:c1]
             # 3. valid stride-1 cross-correlation with the flipped, channel-swapped kernel
             k = np.zeros((Cout, Cin, kh, kw))
             for co in range(Cout):
