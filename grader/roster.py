@@ -95,6 +95,9 @@ def import_roster(course: Path, path: Path) -> tuple[int, str]:
     """Add or update every student of the roster ``path`` in ``course``'s gradebook; ``(exit code, what to print)``."""
     from nbgrader.api import Gradebook, MissingEntry
 
+    from .config import use_alembic_head
+
+    use_alembic_head()  # a new gradebook without nbgrader's `alembic heads` subprocess (seconds)
     try:
         kind, students, skipped = read_roster(path)
     except (OSError, RosterError) as error:

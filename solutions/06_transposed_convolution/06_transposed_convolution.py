@@ -335,6 +335,25 @@ except NotImplementedError as missing:
 # position where kernel and input overlap by at least one pixel. So a stride-1 transposed
 # convolution *is* a full convolution with the kernel as it is (equivalently, a full
 # cross-correlation with the kernel rotated by 180°) — the output grows from $n$ to $n + k - 1$. With stride $s$ the same picture holds after the zeros are inserted.
+#
+# Worked on a 3×3 input and a 3×3 kernel at stride 1: pad the input by $k-1 = 2$ on each side
+# (3×3 → 7×7), then slide the rotated kernel over it (7×7 → 5×5 = $(3-1)\cdot 1 + 3$). The cell
+# does both ways in plain numpy, so it runs before your functions do: stamping each input value's
+# copy of the kernel, and the full convolution.
+
+# %%
+x_small = np.arange(1.0, 10.0).reshape(3, 3)                      # the 3x3 input
+k_small = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [0.5, 1.0, 0.5]])  # a 3x3 kernel, not symmetric
+stamped = np.zeros((5, 5))
+for i in range(3):
+    for j in range(3):
+        stamped[i:i + 3, j:j + 3] += x_small[i, j] * k_small           # each input value stamps the kernel as it is
+padded_small = np.pad(x_small, 2)                                  # 3x3 -> 7x7: k-1 = 2 zeros on each side
+rotated = k_small[::-1, ::-1]
+full = np.array([[np.sum(padded_small[i:i + 3, j:j + 3] * rotated) for j in range(5)] for i in range(5)])
+print("input", x_small.shape, "-> padded", padded_small.shape, "-> full convolution", full.shape)
+print("full convolution == stamping:", np.allclose(full, stamped))
+print(full)
 
 # %% [markdown]
 # ## 4. Why "transposed"?
@@ -523,6 +542,39 @@ else:
             axes[row, column].set_yticks([])
     fig.tight_layout()
     plt.show()
+
+# %% [markdown]
+# ### Down-sampling and up-sampling side by side
+#
+# Notebooks 01, 03, 04 and this one each met a way to make a map smaller (下采样) or larger (上采样).
+# Side by side, for a 4×4 map and a factor of 2:
+#
+# | | operation | learns weights? | 4×4 → | what it keeps, what it loses |
+# |---|---|---|---|---|
+# | down | strided convolution (03, stride 2) | yes | 2×2 (with pad) | a learned summary of each window |
+# | down | max pooling (04) | no | 2×2 | each window's largest value; *where* it was only in the switches |
+# | down | mean pooling (04) | no | 2×2 | each window's average; every detail inside it |
+# | up | max unpooling (04) | no | 4×4 | the pooled values back at their switches; zeros elsewhere |
+# | up | nearest upsampling (04) | no | 4×4 | each value copied into its 2×2 block; no positions |
+# | up | transposed convolution (here) | yes | 4×4 (k=4, p=1) | a learned kernel stamped per value; checkerboards unless the overlap and the phases agree |
+#
+# Down-sampling throws information away and no up-sampling gets it back: the up-sampled map has
+# the right *size*, and the network must learn (or be told, by switches) what to fill in.
+
+# %%
+x_map = np.array([[1.0, 5.0, 2.0, 0.0], [3.0, 2.0, 8.0, 1.0], [0.0, 4.0, 1.0, 1.0], [6.0, 2.0, 3.0, 9.0]])
+blocks = x_map.reshape(2, 2, 2, 2).transpose(0, 2, 1, 3).reshape(2, 2, 4)   # the four 2x2 windows, flattened
+pooled_max, pooled_mean = blocks.max(axis=2), blocks.mean(axis=2)
+unpooled_map = np.zeros((4, 4))
+for bi in range(2):
+    for bj in range(2):
+        r, c = divmod(int(np.argmax(blocks[bi, bj])), 2)                  # the switch: first maximum, row-major
+        unpooled_map[2 * bi + r, 2 * bj + c] = pooled_max[bi, bj]
+copied = np.repeat(np.repeat(pooled_max, 2, axis=0), 2, axis=1)
+for name, image in (("input", x_map), ("max pooled", pooled_max), ("mean pooled", pooled_mean),
+                    ("max unpooled", unpooled_map), ("nearest upsampled", copied)):
+    print(f"{name} {image.shape}:\n{image}")
+print("values lost for good:", int(np.sum((unpooled_map != x_map) & (copied != x_map))), "of 16")
 
 # %% [markdown]
 # ## Exercises (not graded)

@@ -171,6 +171,41 @@ for name in ["pad2d", "conv2d", "max_pool2d", "dense_backward", "numerical_gradi
 # and a convolution layer is one too: each output is a weighted sum of a patch plus a bias.
 # Training means choosing $w$ and $b$ (start them small and random, then improve them).
 #
+# **A worked example: a line fitted by gradient descent.** Given points $(x_i, y_i)$, measure how
+# wrong a line is with a **loss function** (损失函数); for a number to predict, the usual one is the
+# **mean squared error** (均方误差)
+#
+# $$E(w, b) = \frac{1}{N}\sum_{i=1}^{N} (w\,x_i + b - y_i)^2 .$$
+#
+# Its gradient says which way $E$ grows fastest: $\partial E/\partial w = \frac{2}{N}\sum_i (w x_i + b - y_i)\,x_i$
+# and $\partial E/\partial b = \frac{2}{N}\sum_i (w x_i + b - y_i)$. **Gradient descent** (梯度下降) steps the
+# other way, by a small **learning rate** $\eta$ (学习率): $w \leftarrow w - \eta\,\partial E/\partial w$,
+# $b \leftarrow b - \eta\,\partial E/\partial b$, and repeats. Every network in this course trains the
+# same way; only the model and the loss grow (section 3: a loss for classes, not numbers; section 6:
+# gradient descent on many parameters).
+
+# %%
+rng_line = np.random.default_rng(1)
+x_line = rng_line.uniform(-2, 2, 40)
+y_line = 1.5 * x_line - 0.5 + 0.3 * rng_line.standard_normal(40)       # a true line, w=1.5 and b=-0.5, plus noise
+w_fit, b_fit, eta = 0.0, 0.0, 0.1
+for step in range(101):
+    error = w_fit * x_line + b_fit - y_line                              # prediction minus target, per point
+    if step % 25 == 0:
+        print(f"step {step:3d}: E = {np.mean(error ** 2):.4f}, w = {w_fit:.3f}, b = {b_fit:.3f}")
+    w_fit -= eta * 2 * np.mean(error * x_line)                           # dE/dw
+    b_fit -= eta * 2 * np.mean(error)                                    # dE/db
+print("numpy's least squares (the exact minimum):", np.round(np.polyfit(x_line, y_line, 1), 3))
+
+fig, ax = plt.subplots(figsize=(5, 3))
+ax.scatter(x_line, y_line, s=12, label="data")
+ax.plot([-2, 2], [w_fit * -2 + b_fit, w_fit * 2 + b_fit], color="C3", label=f"fitted: y = {w_fit:.2f}x {b_fit:+.2f}")
+ax.set_xlabel("x")
+ax.set_ylabel("y")
+ax.legend()
+plt.show()
+
+# %% [markdown]
 # Stack two such layers: $\mathbf{x} W_1 + \mathbf{b}_1$, then
 # $(\mathbf{x} W_1 + \mathbf{b}_1) W_2 + \mathbf{b}_2 = \mathbf{x}\,(W_1 W_2) + (\mathbf{b}_1 W_2 + \mathbf{b}_2)$.
 # That is **one** linear layer again, with
