@@ -96,16 +96,16 @@ def test_the_bundle_has_no_solution_hidden_test_or_reference_code(built):
 
 
 def small_answers(digits: int) -> list[str]:
-    """What an attacker tries first, as ``selfcheck.canonical`` writes it: every integer up to 3000 in size, pairs and
-    triples of small ones, booleans, and floats that are multiples of 1/8 up to 100."""
+    """What an attacker tries first, as ``selfcheck.canonical`` writes it: every integer up to 1000 in size, pairs and
+    triples of small ones, booleans, and floats that are multiples of 1/8 up to 50."""
     import itertools
 
     from cnn_course.selfcheck import canonical
 
-    guesses = [canonical(v, digits) for v in (True, False, None, *range(-3000, 3001))]
+    guesses = [canonical(v, digits) for v in (True, False, None, *range(-1000, 1001))]
     guesses += [canonical(tuple(p), digits) for p in itertools.product(range(-12, 13), repeat=2)]
     guesses += [canonical(tuple(p), digits) for p in itertools.product(range(-4, 5), repeat=3)]
-    guesses += [canonical(k / 8, digits) for k in range(-800, 801)]
+    guesses += [canonical(k / 8, digits) for k in range(-400, 401)]
     return guesses
 
 
