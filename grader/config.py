@@ -89,7 +89,7 @@ def configure(c: Config, root: str | Path = COURSE_ROOT, source_root: str | Path
     from .student_files import guard_nbgrader
     guard_nbgrader()
     from nbgrader.converters.autograde import Autograde
-    from nbgrader.preprocessors import ClearHiddenTests, Execute, OverwriteCells
+    from nbgrader.preprocessors import Execute, OverwriteCells
 
     from .sandbox import KERNEL_NAME
 
@@ -109,7 +109,8 @@ def configure(c: Config, root: str | Path = COURSE_ROOT, source_root: str | Path
     c.Autograde.sanitize_preprocessors = sanitize
     # Feedback shows the student's code, visible tests and verdicts, never hidden test source.
     from nbgrader.converters.generate_feedback import GenerateFeedback
-    c.GenerateFeedback.preprocessors = [ClearHiddenTests] + list(GenerateFeedback.class_traits()["preprocessors"].default())
+    c.GenerateFeedback.preprocessors = (["grader.preprocessors.ClearHiddenTestsQuietly"]
+                                        + list(GenerateFeedback.class_traits()["preprocessors"].default()))
     configure_html(c)
     return c
 

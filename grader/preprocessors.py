@@ -16,6 +16,7 @@ import re
 
 from nbformat.v4 import new_code_cell, new_output
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor, OverwriteCells
+from traitlets import List
 
 from cnn_course.record import RECORD_MIME, read_records
 
@@ -229,3 +230,15 @@ class RestoreLockedCells(OverwriteCells):
         if not ClearHiddenTests()._remove_hidden_test_region(released):
             return False
         return released.source.strip() == self._submitted_source.strip()
+
+
+class ClearHiddenTestsQuietly(ClearHiddenTests):
+    """nbgrader's ClearHiddenTests (feedback shows no hidden test source), taking ``display_data_priority`` as a setting.
+
+    nbconvert's HTMLExporter sets ``NbConvertBase.display_data_priority`` for every preprocessor; nbgrader's base
+    class redeclares that trait without ``config=True``, so traitlets warned "Config option `display_data_priority`
+    not recognized by `ClearHiddenTests`" on every feedback, in formgrader's dialog too. The value is not used here.
+    """
+
+    display_data_priority = List(list(ClearHiddenTests.class_traits()["display_data_priority"].default()),
+                                 config=True)

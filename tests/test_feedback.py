@@ -136,3 +136,24 @@ def test_formgraders_grading_view_wraps_long_lines_too():
         nbformat.v4.new_output("stream", name="stdout", text="hint " * 100)])])
     css = re.findall(r"<style[^>]*>(.*?)</style>", grading_view(nb), re.S)
     assert any(re.search(r"div\.output_area pre[^{]*\{[^}]*white-space:\s*pre-wrap", block) for block in css)
+
+
+def test_feedback_preprocessors_take_nbconverts_settings_without_a_warning(caplog):
+    """"Config option `display_data_priority` not recognized by `ClearHiddenTests`" was logged on every feedback."""
+    import logging
+
+    from nbconvert.exporters import HTMLExporter
+    from nbgrader.preprocessors import ClearHiddenTests
+    from traitlets.config import Config
+
+    from grader.config import configure
+    from grader.preprocessors import ClearHiddenTestsQuietly
+
+    settings = Config(HTMLExporter().default_config)  # NbConvertBase.display_data_priority, as feedback's exporter has it
+    caplog.set_level(logging.WARNING)
+    ClearHiddenTests(config=settings)
+    assert "not recognized by `ClearHiddenTests`" in caplog.text  # nbgrader's own: the noise
+    caplog.clear()
+    ClearHiddenTestsQuietly(config=settings)
+    assert "not recognized" not in caplog.text
+    assert configure(Config()).GenerateFeedback.preprocessors[0] == "grader.preprocessors.ClearHiddenTestsQuietly"
