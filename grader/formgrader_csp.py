@@ -73,6 +73,21 @@ def _policy(handler) -> str:
     return grading_view_policy(_nonce(handler), url_path_join(handler.base_url or "/", csp_report_uri))
 
 
+#: formgrader's score columns show nbgrader's raw scores, over every notebook the gradebook knows; grades.csv, the
+#: exports, the feedback, ``grade``'s summary and the report show the score after the late penalty, over the
+#: released assignments. The columns say so, so that nobody quotes one for the other.
+_RAW = "before late penalties; grades.csv has the final score"
+SCORE_LABELS = {
+    "manage_students.tpl": [('<th class="text-center">Overall Score</th>',
+                             f'<th class="text-center">Overall Score<br><small>(every notebook registered, {_RAW})'
+                             '</small></th>')],
+    "manage_students_assignments.tpl": [('<th class="text-center">Overall Score</th>',
+                                         f'<th class="text-center">Overall Score<br><small>({_RAW})</small></th>')],
+    "manage_submissions.tpl": [('<th class="text-center">Score</th>',
+                                f'<th class="text-center">Score<br><small>({_RAW})</small></th>')],
+}
+
+
 def _escaping_render(plain_render):
     """formgrader's ``BaseHandler.render``, its Jinja environment escaping every value (nbgrader's does not).
 
@@ -83,7 +98,10 @@ def _escaping_render(plain_render):
     """
     def render(handler, name, **namespace):
         handler.settings["nbgrader_jinja2_env"].autoescape = True
-        return plain_render(handler, name, **namespace)
+        page = plain_render(handler, name, **namespace)
+        for plain, labelled in SCORE_LABELS.get(name, ()):
+            page = page.replace(plain, labelled)
+        return page
 
     render._cnn_course_escaping = True
     return render
