@@ -18,12 +18,16 @@ help:
 	@echo "make bundle     build the student bundle (notebooks, cnn_course wheel, README) in dist/student-bundle"
 	@echo "make benchmark  time notebook execution, grading and widget updates"
 
-# The environment is rebuilt when pyproject.toml changes.
-$(STAMP): pyproject.toml
+# The environment is rebuilt when pyproject.toml changes. Every Jupyter server of .venv, wherever it is started
+# (make lab, make instructor, plain .venv/bin/jupyter lab), loads grader.formgrader_csp (lab/server/): formgrader's
+# pages escaped and its grading view under a strict policy (an editable install would not install a data file).
+$(STAMP): pyproject.toml lab/server/cnn_course.json
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python >= 3.11 is needed, found " + sys.version.split()[0])'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet --editable ".[test]"
+	@mkdir -p $(VENV)/etc/jupyter/jupyter_server_config.d
+	@cp lab/server/cnn_course.json $(VENV)/etc/jupyter/jupyter_server_config.d/cnn_course.json
 	@touch $(STAMP)
 
 # The student face: rooted at notebooks/ (solutions/ and grader/ are out of the file browser's reach),

@@ -126,3 +126,17 @@ def test_make_lab_and_instructor_start_jupyter_as_root_only_when_root():
         recipe = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True).stdout
         line = next(line for line in recipe.splitlines() if "jupyter lab" in line)
         assert ("--allow-root" in line) == (os.geteuid() == 0), line
+
+
+def test_every_jupyter_server_of_the_venv_loads_the_formgrader_protection():
+    """Plain ``.venv/bin/jupyter lab``, started anywhere, escapes formgrader's pages (lab/server/cnn_course.json, which
+    the Makefile installs into the environment's jupyter_server_config.d: an editable install copies no data file)."""
+    import json
+
+    source = ROOT / "lab" / "server" / "cnn_course.json"
+    assert json.loads(source.read_text()) == {"ServerApp": {"jpserver_extensions": {"grader.formgrader_csp": True}}}
+    makefile = (ROOT / "Makefile").read_text()
+    assert "cp lab/server/cnn_course.json $(VENV)/etc/jupyter/jupyter_server_config.d/cnn_course.json" in makefile
+    installed = Path(sys.prefix) / "etc" / "jupyter" / "jupyter_server_config.d" / "cnn_course.json"
+    if Path(sys.prefix).resolve() == (ROOT / ".venv").resolve():  # the environment `make` built
+        assert installed.read_text() == source.read_text()
