@@ -125,5 +125,7 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(serverapp) -> None:
+    if not serverapp.jpserver_extensions.get("nbgrader.server_extensions.formgrader", False):
+        return  # no formgrader here (the student face, make lab): nothing to protect, nbgrader's handlers not imported
     protect_grading_view()
     serverapp.log.info("cnn-course: formgrader's grading view is served with a strict Content-Security-Policy")
