@@ -330,9 +330,8 @@ def repair_cell_ids(notebook: nbformat.NotebookNode) -> bool:
         return False  # no cell ids before nbformat 4.5
     seen, changed = set(), False
     for cell in notebook.cells:
-        if not isinstance(cell.get("id"), str) or not CELL_ID.fullmatch(cell["id"]) or cell["id"] in seen:
-            cell["id"] = next(candidate for candidate in iter(lambda: uuid.uuid4().hex[:8], None) if candidate not in seen)
-            changed = True
+        while not isinstance(cell.get("id"), str) or not CELL_ID.fullmatch(cell["id"]) or cell["id"] in seen:
+            cell["id"], changed = uuid.uuid4().hex[:8], True
         seen.add(cell["id"])
     return changed
 

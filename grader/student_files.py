@@ -94,6 +94,20 @@ def read_regular(path: str | Path, below: str | Path | None = None, limit: int |
         return handle.read() if limit is None else handle.read(limit + 1)
 
 
+#: Bytes a submitted notebook may have. A course notebook with every output is a few MB; reading
+#: a bigger file whole (JSON cannot be read in parts) would let one file fill the grader's memory.
+MAX_SUBMISSION_BYTES = 100 * 2**20
+#: What parsing a notebook may build. Python keeps each JSON value as an object: parsed and checked by
+#: nbformat, about 230 bytes per value (a notebook of 3 million empty ``{}``, 9 MB, took 1.6 GB). A course
+#: notebook has a few thousand values; 500 000 cost at most about 120 MB.
+MAX_JSON_VALUES = 500_000
+#: Containers inside containers: a notebook has fewer than 20 (widget state included).
+MAX_JSON_DEPTH = 100
+#: The file decoded as Python text (1, 2 or 4 bytes per character, by its widest character: one emoji makes
+#: a 100 MB file 400 MB of text, and its strings as much again once parsed).
+MAX_TEXT_BYTES = 128 * 2**20
+
+
 def notebook_problem(path: str | Path, below: str | Path | None = None) -> str | None:
     """Why the student's notebook ``path`` is not read as one: not her regular file (:class:`RefusedFile`'s
     message), larger than :data:`MAX_SUBMISSION_BYTES`, or JSON too costly to parse (:func:`notebook_json_problem`).
@@ -107,19 +121,6 @@ def notebook_problem(path: str | Path, below: str | Path | None = None) -> str |
     too_big = notebook_json_problem(data)
     return f"{Path(path).name}: {too_big}" if too_big else None
 
-
-#: Bytes a submitted notebook may have. A course notebook with every output is a few MB; reading
-#: a bigger file whole (JSON cannot be read in parts) would let one file fill the grader's memory.
-MAX_SUBMISSION_BYTES = 100 * 2**20
-#: What parsing a notebook may build. Python keeps each JSON value as an object: parsed and checked by
-#: nbformat, about 230 bytes per value (a notebook of 3 million empty ``{}``, 9 MB, took 1.6 GB). A course
-#: notebook has a few thousand values; 500 000 cost at most about 120 MB.
-MAX_JSON_VALUES = 500_000
-#: Containers inside containers: a notebook has fewer than 20 (widget state included).
-MAX_JSON_DEPTH = 100
-#: The file decoded as Python text (1, 2 or 4 bytes per character, by its widest character: one emoji makes
-#: a 100 MB file 400 MB of text, and its strings as much again once parsed).
-MAX_TEXT_BYTES = 128 * 2**20
 
 
 #: One JSON token: a string (escapes included), an opening or closing bracket, a number or literal; last, a quote
