@@ -18,6 +18,7 @@ import sys
 import tempfile
 import uuid
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -207,24 +208,29 @@ def _copy_assignment(template, gb, assignment: str) -> None:
 _REGISTERED: set[tuple] = set()
 
 
-def register_assignments(db: Path, source_root: Path = COURSE_ROOT) -> list[str]:
-    """Make the gradebook ``db`` (created if missing) know every course assignment, as generate_assignment would.
+def register_assignments(db: Path, source_root: Path = COURSE_ROOT, assignments: Iterable[str] = ()) -> list[str]:
+    """Make the gradebook ``db`` (created if missing) know ``assignments``, as generate_assignment would, and
+    bring every course assignment it already knows up to date.
 
-    Input: the sqlite file, and the folder holding ``solutions/``. Output: the assignment ids that
-    were added or brought up to date (``[]`` when all were known). Cells and points come from the
-    cached template gradebooks (:func:`cached_template`). Cheap when nothing changed: nbgrader loads
-    the course config many times per command and on formgrader requests, so the answer is remembered
-    per process for an unchanged gradebook file and unchanged solution notebooks.
+    Input: the sqlite file, the folder holding ``solutions/``, and the ids to add (what is released or
+    graded: formgrader's Manage Students adds up every assignment of the gradebook, so one registered
+    ahead of its release would count in each student's total; ids not of the course are ignored).
+    Output: the ids that were added or brought up to date (``[]`` when all were known). Cells and
+    points come from the cached template gradebooks (:func:`cached_template`). Cheap when nothing
+    changed: nbgrader loads the course config many times per command and on formgrader requests, so
+    the answer is remembered per process for an unchanged gradebook file, request and solution notebooks.
     """
-    from nbgrader.api import Gradebook
+    from nbgrader.api import Assignment, Gradebook
 
     use_alembic_head()  # a new gradebook: no `alembic heads` subprocess
     db = Path(db).resolve()
     templates = {a: cached_template(a, source_root) for a in course_assignments(source_root)}
+    wanted = sorted(set(assignments) & set(templates))
 
     def key():
         stat = db.stat() if db.exists() else None
-        return (str(db), stat and (stat.st_size, stat.st_mtime_ns), tuple(sorted(map(str, templates.values()))))
+        return (str(db), stat and (stat.st_size, stat.st_mtime_ns), tuple(wanted),
+                tuple(sorted(map(str, templates.values()))))
 
     if key() in _REGISTERED:
         return []
@@ -234,13 +240,27 @@ def register_assignments(db: Path, source_root: Path = COURSE_ROOT) -> list[str]
     changed = []
     with warnings.catch_warnings(), Gradebook(f"sqlite:///{db}") as gb:
         warnings.simplefilter("ignore")  # SQLAlchemy's autoflush warnings from nbgrader's update_or_create_*
-        for assignment, template in templates.items():
-            with Gradebook(f"sqlite:///{template}") as tb:
+        known = {name for (name,) in gb.db.query(Assignment.name)}
+        for assignment in sorted(set(wanted) | (known & set(templates))):
+            with Gradebook(f"sqlite:///{templates[assignment]}") as tb:
                 if _cells_of(gb, assignment) != _cells_of(tb, assignment):
                     _copy_assignment(tb, gb, assignment)
                     changed.append(assignment)
     _REGISTERED.add(key())
     return changed
+
+
+def register_before_autograde(db: Path, source_root: Path = COURSE_ROOT) -> Callable[..., None]:
+    """A ``pre_convert_hook`` for nbgrader's Autograde: the assignment about to be graded is registered first.
+
+    nbgrader looks the assignment up in the gradebook before it grades; this hook runs just before, so
+    ``nbgrader autograde`` (and formgrader's) works on a fresh course folder where nobody clicked Generate.
+    The assignment is the folder of the notebooks (``submitted/<student>/<assignment>/``).
+    """
+    def hook(notebooks=(), **_):
+        register_assignments(db, source_root, {Path(notebook).parent.name for notebook in notebooks})
+
+    return hook
 
 
 def _sha256(path: Path) -> str:

@@ -520,7 +520,7 @@ class _Pool:
 def _prepare_course(out: Path, assignments: set[str]) -> dict[str, Path]:
     """Templates for each assignment; the course gradebook created or brought up to date from them."""
     templates = {assignment: cached_template(assignment) for assignment in sorted(assignments)}
-    register_assignments(out / "gradebook.db")  # every course assignment, as generate_assignment records it
+    register_assignments(out / "gradebook.db", assignments=assignments)  # as generate_assignment records them
     return templates
 
 

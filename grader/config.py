@@ -60,6 +60,8 @@ def use_alembic_head() -> None:
 COURSE_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRECTORY = "solutions"
 RELEASE_DIRECTORY = "notebooks"
+#: nbgrader's course id: the exchange's folder for the course.
+COURSE_ID = "cnn-course"
 #: Seconds one cell may run under autograde before it is interrupted (and scores 0).
 CELL_TIMEOUT = 60
 
@@ -73,7 +75,7 @@ def configure(c: Config, root: str | Path = COURSE_ROOT, source_root: str | Path
     """
     root = Path(root).resolve()
     source_root = Path(source_root or root).resolve()
-    c.CourseDirectory.course_id = "cnn-course"
+    c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.source_directory = str(source_root / SOURCE_DIRECTORY)
     c.CourseDirectory.release_directory = str(source_root / RELEASE_DIRECTORY)
@@ -175,6 +177,12 @@ def exchange_root(root: str | Path = COURSE_ROOT) -> Path:
     return Path(os.environ.get(EXCHANGE_ENV) or course.parent / f"{course.name}-exchange").resolve()
 
 
+def exchange_released(root: str | Path = COURSE_ROOT) -> set[str]:
+    """The assignments released to students: the folders of the exchange's outbound for the course."""
+    outbound = exchange_root(root) / COURSE_ID / "outbound"
+    return {p.name for p in outbound.iterdir() if p.is_dir()} if outbound.is_dir() else set()
+
+
 #: Imported by formgrader's server extension before it reads the course's settings (nbgrader_config.py).
 FORMGRADER_HANDLERS = "nbgrader.server_extensions.formgrader.handlers"
 
@@ -185,14 +193,15 @@ def configure_instructor(c: Config, root: str | Path = COURSE_ROOT) -> Config:
     Inputs: the config to change and the course root. Output: ``c``. Side effects, both cheap and
     idempotent: the exchange folder is created (world-writable with the sticky bit, as nbgrader
     needs for students who are other users of the same machine), and the course gradebook is made
-    to know every assignment of ``solutions/`` (so Autograde works before anyone clicked Generate).
+    to know the released assignments (so formgrader's totals count only those), and nbgrader's Autograde
+    registers the one it grades first (so it works before anyone clicked Generate).
     Collect and release_feedback are the course's (``grader/exchange.py``: no student's link is
     followed, collected folders are the instructor's alone). In a Jupyter server whose formgrader reads these
     settings (``make instructor``, plain ``jupyter lab`` or ``jupyter server`` in the course root, from .venv or
     conda), formgrader's pages are escaped and its grading view gets its policy (``grader/formgrader_csp.py``):
     nbgrader's own pages took a student's link as script under any Jupyter but ``make instructor``'s.
     """
-    from .autograde import register_assignments
+    from .autograde import register_assignments, register_before_autograde
 
     exchange = exchange_root(root)
     if not exchange.exists():
@@ -208,7 +217,11 @@ def configure_instructor(c: Config, root: str | Path = COURSE_ROOT) -> Config:
     # `nbgrader export`: the released assignments only, to nbgrader-grades.csv (grades.csv is `grader grade`'s).
     c.ExportApp.plugin_class = "grader.nbgrader_export.ReleasedCsvExport"
     if c.CourseDirectory.db_url.startswith("sqlite:///"):  # another database is the instructor's to set up
-        register_assignments(Path(c.CourseDirectory.db_url.removeprefix("sqlite:///")), Path(c.CourseDirectory.root))
+        db, source = Path(c.CourseDirectory.db_url.removeprefix("sqlite:///")), Path(c.CourseDirectory.root)
+        # Released assignments only: formgrader's totals add up every assignment of the gradebook.
+        register_assignments(db, source, exchange_released(root))
+        if "pre_convert_hook" not in c.Autograde:  # an instructor's own hook wins (then release first)
+            c.Autograde.pre_convert_hook = register_before_autograde(db, source)
     if FORMGRADER_HANDLERS in sys.modules:  # formgrader is loading this course in a Jupyter server, however started
         from .formgrader_csp import protect_grading_view
         protect_grading_view()

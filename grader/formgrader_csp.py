@@ -73,13 +73,14 @@ def _policy(handler) -> str:
     return grading_view_policy(_nonce(handler), url_path_join(handler.base_url or "/", csp_report_uri))
 
 
-#: formgrader's score columns show nbgrader's raw scores, over every notebook the gradebook knows; grades.csv, the
-#: exports, the feedback, ``grade``'s summary and the report show the score after the late penalty, over the
-#: released assignments. The columns say so, so that nobody quotes one for the other.
+#: formgrader's score columns show nbgrader's raw scores; grades.csv, the exports, the feedback, ``grade``'s summary
+#: and the report show the score after the late penalty. Both add up the released (or graded) assignments: the
+#: course registers no other in the gradebook (``configure_instructor``). The columns say so, so that nobody
+#: quotes one for the other.
 _RAW = "before late penalties; grades.csv has the final score"
 SCORE_LABELS = {
     "manage_students.tpl": [('<th class="text-center">Overall Score</th>',
-                             f'<th class="text-center">Overall Score<br><small>(every notebook registered, {_RAW})'
+                             f'<th class="text-center">Overall Score<br><small>(released assignments, {_RAW})'
                              '</small></th>')],
     "manage_students_assignments.tpl": [('<th class="text-center">Overall Score</th>',
                                          f'<th class="text-center">Overall Score<br><small>({_RAW})</small></th>')],

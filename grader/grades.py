@@ -38,10 +38,9 @@ def released_assignments(root: Path) -> list[str]:
     """The course folder ``root``'s released assignments, sorted: in the exchange's outbound, or submitted."""
     from nbgrader.api import Assignment, Gradebook, SubmittedAssignment
 
-    from .config import exchange_root
+    from .config import exchange_released
 
-    outbound = exchange_root(root) / "cnn-course" / "outbound"
-    released = {p.name for p in outbound.iterdir() if p.is_dir()} if outbound.is_dir() else set()
+    released = exchange_released(root)
     db = Path(root) / "gradebook.db"
     if db.exists():
         with Gradebook(f"sqlite:///{db}") as gb:

@@ -247,3 +247,4 @@ def test_nbgrader_autograde_works_on_a_fresh_copy_and_warns_only_about_real_chan
         graded = gb.find_submission(ASSIGNMENT, "zoe")
         assert graded.score == graded.max_score > 0
         assert gb.find_submission(ASSIGNMENT, "blank").score == 0  # the released version earns nothing
+        assert [a.name for a in gb.assignments] == [ASSIGNMENT]  # registered as it was graded, no other

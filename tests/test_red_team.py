@@ -151,7 +151,7 @@ def test_formgrader_pages_escape_a_student_id_from_the_gradebook_or_the_url():
     # its score column says it is nbgrader's raw score, not the one grades.csv and the exports have
     assert "Overall Score<br><small>(before late penalties; grades.csv has the final score)</small>" in page
     students = handler.render("manage_students.tpl", base_url="", url_prefix="", windows=False, mathjax_url="")
-    assert "Overall Score<br><small>(every notebook registered, before late penalties" in students
+    assert "Overall Score<br><small>(released assignments, before late penalties" in students
 
 
 def test_markdown_too_big_to_render_is_shown_as_text_and_no_page_renders_more_than_its_budget(monkeypatch):

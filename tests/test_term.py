@@ -136,6 +136,22 @@ def test_shell_grading_keeps_nbgraders_record_and_formgrader_agrees(term):
                      (CAROL, A05): (M05, times[CAROL, A05])}  # bob's newer, solved submission
 
 
+def test_formgraders_totals_add_up_the_released_assignments_as_grades_csv_does(term):
+    """Manage Students: each total is out of the released points (not the 7 notebooks'), its raw score labelled."""
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.auth import Authenticator
+    from nbgrader.coursedir import CourseDirectory
+
+    course, config = term["course"], term["config"]
+    api = NbGraderAPI(CourseDirectory(config=config), Authenticator(config=config), config=config)
+    listed = {s["id"]: (s["score"], s["max_score"]) for s in api.get_students()}
+    table = {r["student_id"]: r for r in csv.DictReader((course / "grades.csv").open())}
+    assert {student: total for student, (_, total) in listed.items()} == \
+        {student: float(row["max_total"]) for student, row in table.items()} == dict.fromkeys(table, M02 + M05)
+    # the raw score (the column says so: grader/formgrader_csp.py): carol's late 05 before its penalty
+    assert {student: score for student, (score, _) in listed.items()} == {ALICE: M02, BOB: M02, CAROL: M05, DAVE: 0}
+
+
 def test_students_fetch_the_feedback_of_what_they_last_submitted(term):
     course, homes = term["course"], term["homes"]
     for student, assignment in ((ALICE, A02), (BOB, A02), (CAROL, A05)):
