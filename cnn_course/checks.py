@@ -159,20 +159,32 @@ def judge_set(cases: list[tuple]) -> tuple[list[str | None], str | None]:
     with ``variants`` a function, called only for wrong outcomes, and ``args`` the call's arguments
     with their defaults (needed for the diagnosis). When several mistakes explain a case, the hint
     that explains the most failing cases of the set wins (ties: catalogue order): one consistent
-    diagnosis, not a different guess per case. The diagnosis is given when some wrong case matches
+    diagnosis, not a different guess per case; a hint is not given when its mistake returns another wrong
+    answer than the student's in as many wrong cases as it explains, or more (it fits those by chance). The
+    diagnosis is given when some wrong case matches
     no catalogued mistake: it names what the catalogue could not.
     """
-    problems, matches = [], []
+    problems, matches, contradicted = [], [], Counter()
     for outcome, expected, variants, *_ in cases:
         try:
             problem = outcome_problem(outcome, expected)
-            hints = [] if problem is None else [aliasing_hint(outcome)] if _value_problem(outcome, expected) is None \
-                else matching_hints(outcome, variants())  # right numbers in a view of an argument: say so
+            if problem is not None and _value_problem(outcome, expected) is None:
+                hints = [aliasing_hint(outcome)]  # right numbers in a view of an argument: say so
+            elif problem is not None:
+                judged = variants()
+                hints = matching_hints(outcome, judged)
+                if "value" in outcome:  # errors differ in wording from code to code: they contradict nothing
+                    contradicted.update({hint for hint, variant in judged if "value" in variant} - set(hints))
+            else:
+                hints = []
         except Exception:  # a record the kernel-side code did not write (tampered with): never a pass
             problem, hints = "the recorded result is malformed", []
         problems.append(problem)
         matches.append(hints)
     counts = Counter(hint for hints in matches for hint in hints)
+    # A mistake that explains fewer wrong cases than it contradicts (it gives another wrong answer there) fits
+    # the few by chance (a bias forgotten, where the test's bias happens to be 0): naming it would mislead.
+    matches = [[hint for hint in hints if counts[hint] > contradicted[hint]] for hints in matches]
     messages = [None if problem is None else f"{problem}. Hint: {max(hints, key=counts.__getitem__)}" if hints
                 else problem for problem, hints in zip(problems, matches)]
     unexplained = any(problem is not None and not hints for problem, hints in zip(problems, matches))

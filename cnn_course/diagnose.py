@@ -21,6 +21,7 @@ both the visible checks and the hidden verdicts go through; it imports only nump
 from __future__ import annotations
 
 import numbers
+import re
 from typing import Any
 
 import numpy as np
@@ -98,25 +99,44 @@ def _array_features(name: str, value: np.ndarray, found: dict[str, bool]) -> Non
         found[f"{name} has equal entries (ties)"] = len(np.unique(flat)) < flat.size
 
 
-def _separating(failing: list[dict], passing: list[dict]) -> str | None:
-    """The feature (or pair of features) that every failing call has and no passing call has."""
+#: A condition on the cases is stated only with at least this many failing cases, and one passing, behind it
+#: (one failing case has too many features to tell which one matters).
+MIN_FAILING = 2
+
+
+def _same_condition(sentences: list[str], names: list[str]) -> bool:
+    """True when the sentences say one thing of different arguments (``x has several samples`` and
+    ``dout has several samples``): then any of them is the condition; otherwise the evidence cannot choose."""
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")\b") \
+        if names else None
+    said = {pattern.sub("_", sentence) if pattern else sentence for sentence in sentences}
+    return len(said) == 1
+
+
+def _separating(failing: list[dict], passing: list[dict], names: list[str] = ()) -> str | None:
+    """The feature that every failing call has and no passing call has (or the reverse).
+
+    Said only when the evidence separates it: enough failing cases (:data:`MIN_FAILING`), and no
+    other feature splitting the cases the same way (or the opposite way) unless it says the same of
+    another argument. A condition true only by a coincidence of the test data is worse than none.
+    """
+    if len(failing) < MIN_FAILING or not passing:
+        return None
     known = [f for f in failing[0] if all(f in c for c in failing + passing)]
     has = lambda f, calls: [c[f] for c in calls]  # noqa: E731
     exact = [f for f in known if all(has(f, failing)) and not any(has(f, passing))]
-    if exact:
-        return f"wrong whenever {exact[0]}, right otherwise"
-    common = [f for f in known if all(has(f, failing))]
-    for i, first in enumerate(common):
-        for second in common[i + 1:]:
-            if not any(c[first] and c[second] for c in passing):
-                return f"wrong whenever {first} and {second}, right otherwise"
     exact_negated = [f for f in known if not any(has(f, failing)) and all(has(f, passing))]
-    if exact_negated:
-        return f"right whenever {exact_negated[0]}, wrong otherwise"
-    if common and passing:
-        best = min(common, key=lambda f: sum(has(f, passing)))
-        if sum(has(best, passing)) < len(passing):
-            return f"wrong only when {best} (some such cases pass)"
+    for fitting, sentence in ((exact, "wrong whenever {}, right otherwise"),
+                              (exact_negated, "right whenever {}, wrong otherwise")):
+        if not fitting or (exact and exact_negated):
+            continue
+        if _same_condition(fitting, names):
+            return sentence.format(fitting[0])
+        if len(fitting) == 2:  # both split the cases alike: say both, and that the checks cannot choose
+            return sentence.format(f"{fitting[0]} (in these checks, exactly when {fitting[1]})")
+    # More than two features fit: the evidence cannot tell which one matters.
+    # Nothing weaker is claimed: not two features at once (among the many pairs, one fits a few cases by
+    # chance), not "wrong only when" a feature some passing cases share (the failing ones share many).
     return None
 
 
@@ -304,9 +324,11 @@ def _sentence(kind: str, values: list[Any], scalar: bool) -> str | None:
             return None
         return "proportional to the right answer, but by a factor that changes from case to case (" + \
             ", ".join(f"{v:.3g}" for v in values[:4]) + ")"
-    if kind == "offset":
-        if all(np.isclose(v, first) for v in values) and not np.isclose(first, 0, atol=_ATOL):
-            return f"off by the same amount everywhere ({first:+.4g} from the right value)"
+    if kind == "offset":  # one number off by some amount says nothing: it takes two cases to be "the same"
+        if all(np.isclose(v, first) for v in values) and not np.isclose(first, 0, atol=_ATOL) \
+                and not (scalar and len(values) < 2):
+            where = "in every failing case" if scalar else "everywhere"
+            return f"off by the same amount {where} ({first:+.4g} from the right value)"
         return None
     if kind == "power":
         return f"{first} of the right answer" if same else None
@@ -410,7 +432,8 @@ def diagnose(cases: list[tuple[dict, dict, dict, bool]]) -> str | None:
     passing = [c for c in judged if not c[3]]
     parts = []
     if passing:
-        where = _separating([features(args) for args, *_ in failing], [features(args) for args, *_ in passing])
+        where = _separating([features(args) for args, *_ in failing], [features(args) for args, *_ in passing],
+                            sorted({name for args, *_ in judged for name in args}))
         if where:
             parts.append(where)
     returned = [(record.decode(outcome["value"]), record.decode(expected["value"]), args)

@@ -180,6 +180,20 @@ def _via_conv(flip=True, swap=True, pad_by=None, tail=None, spread=None):
     return wrong
 
 
+def _scatter_decoded_with_h(values, switches, out_hw, accumulate):
+    """Each value at its switch, per (n, c) plane, with the switch decoded as row s // H, column s % H
+    (indices that fall outside the plane dropped): the FLAT_INDEX_WITH_H mistake."""
+    values, switches = np.asarray(values, dtype=np.float64), np.asarray(switches)
+    h, w = _pair(out_hw)
+    out = np.zeros(values.shape[:2] + (h, w))
+    rows, cols = switches // h, switches % h
+    inside = (rows < h) & (cols < w)
+    for index in zip(*np.nonzero(inside)):
+        at = index[:2] + (rows[index], cols[index])
+        out[at] = out[at] + values[index] if accumulate else values[index]
+    return out
+
+
 def _into_flat_array(values, switches, out_hw, accumulate):
     """Switches used as indices into the whole flattened (N, C, H, W) array (everything lands in plane 0)."""
     values = np.asarray(values, dtype=np.float64)
@@ -208,6 +222,33 @@ LAYER_FLIPPED = "you flipped the kernel; a conv layer computes cross-correlation
 OFF_BY_ONE = "output size off by one: did you forget the + 1? (valid mode gives H - kh + 1 rows)"
 STRIDE_DEFAULT = "stride defaults to size when it is None (non-overlapping windows), not to 1"
 OVERLAP_ASSIGN = "`=` instead of `+=` where windows overlap: gradients of overlapping windows must accumulate"
+# Mistake families: one wording in every function that can make the mistake.
+
+
+def one_number_of_pair(name: str, which: str) -> str:
+    """An ``(h, w)`` pair read as one number for both axes (``which``: "first" or "second")."""
+    return (f"a {name} pair (h, w) means h for the rows and w for the columns; you used the {which} number "
+            "for both")
+
+
+#: The kernel used as it is where a rotation belongs: not rotated, or rotated twice (which undoes it).
+ROTATED_NEVER_OR_TWICE = ("rotate the kernel by 180 degrees exactly once: it was used as it is (not rotated, or "
+                          "rotated twice, which undoes it)")
+#: A flat index into an H x W plane decoded or encoded with the height.
+FLAT_INDEX_WITH_H = ("height and width swapped in a flat index: s in an H x W plane is row s // W, column s % W, "
+                     "and s = row * W + col (W, the width)")
+#: An output size with the + 1 inside the floor division.
+ONE_INSIDE_DIVISION = ("output size: the + 1 comes after the division, (n + 2p - k) // s + 1; "
+                       "(n + 2p - k + 1) // s differs whenever s > 1")
+
+
+def _size_plus_one_inside(n, k, stride, pad, dilation=1):
+    return (n + 2 * pad - dilation * (k - 1)) // stride
+
+
+#: A gradient averaged over the batch where the samples' contributions add up.
+BATCH_AVERAGED = ("averaged over the batch: a parameter's gradient is the SUM of every sample's contribution "
+                  "(any 1/N of the loss is already in dout)")
 
 
 # --------------------------------------------------------------------------- the table

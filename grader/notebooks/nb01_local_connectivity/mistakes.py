@@ -114,6 +114,10 @@ VARIANTS = {
         (LAYER_FLIPPED, lambda x, w, b, stride=1, pad=0: R.locally_connected2d(x, R.flip180(w), b, stride, pad)),
         ("bias forgotten: add b[f, i, j] at each output position",
          lambda x, w, b, stride=1, pad=0: R.locally_connected2d(x, w, np.zeros(np.shape(b)), stride, pad)),
+        ("the bias of position (0, 0) used everywhere: a locally connected layer has its own bias b[f, i, j] at "
+         "each output position (i, j)",
+         lambda x, w, b, stride=1, pad=0: R.locally_connected2d(x, w, np.zeros(np.shape(b)), stride, pad)
+         + np.asarray(b, dtype=np.float64)[:, :1, :1]),
         ("all the padding went to the bottom and the right: pad p rows on top AND p at the bottom, "
          "p columns on the left AND p on the right", _lc_pad_one_side),
         ("w[i, j] belongs to output row i, column j: you used w[j, i]", _lc_positions_swapped),

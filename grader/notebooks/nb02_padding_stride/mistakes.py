@@ -6,12 +6,15 @@ import numpy as np
 from grader import reference as R
 from grader.mistakes import (
     HW_SWAPPED,
+    ONE_INSIDE_DIVISION,
     PAD_IGNORED,
     PAD_ONCE,
     STRIDE_IGNORED,
     _pair,
     _raw_out,
+    _size_plus_one_inside,
     _swap,
+    one_number_of_pair,
 )
 
 
@@ -82,6 +85,8 @@ VARIANTS = {
         (f"{STRIDE_IGNORED}: the window jumps `stride` pixels, so divide the free room by the stride",
          lambda n, k, stride=1, pad=0, dilation=1: R.conv_output_size(n, k, 1, pad, dilation)),
         (PAD_ONCE, lambda n, k, stride=1, pad=0, dilation=1: R.conv_output_size(n + pad, k, stride, 0, dilation)),
+        (ONE_INSIDE_DIVISION,
+         lambda n, k, stride=1, pad=0, dilation=1: _size_plus_one_inside(n, k, stride, pad, dilation)),
         (f"{PAD_IGNORED}: the padded input is n + 2*pad wide",
          lambda n, k, stride=1, pad=0, dilation=1: R.conv_output_size(n, k, stride, 0, dilation)),
         ("dilation: the effective kernel is d*(k-1)+1, not d*k",
@@ -100,12 +105,13 @@ VARIANTS = {
         ("the image must sit in the middle: rows p..p+H-1 and columns p..p+W-1 of the output, "
          "not at the top-left corner",
          lambda x, pad, value=0.0: _pad_at_top_left(x, pad, value)),
-        ("a pair (ph, pw) pads rows by ph and columns by pw; you used the first number for both",
+        (one_number_of_pair("pad", "first"),
          lambda x, pad, value=0.0: R.pad2d(x, _pair(pad)[0], value)),
-        ("a pair (ph, pw) pads rows by ph and columns by pw; you used the second number for both",
+        (one_number_of_pair("pad", "second"),
          lambda x, pad, value=0.0: R.pad2d(x, _pair(pad)[1], value)),
-        ("pad only the last two axes (H and W), not N and C",
-         lambda x, pad, value=0.0: np.pad(np.asarray(x, dtype=np.float64), _pair(pad)[0], constant_values=value)),
+        ("pad only the last two axes (H and W), not N and C: np.pad(x, pad) pads every axis, and reads a pair "
+         "(a, b) as a before and b after on each; give it ((0, 0),) * (x.ndim - 2) + ((ph, ph), (pw, pw))",
+         lambda x, pad, value=0.0: np.pad(np.asarray(x, dtype=np.float64), pad, constant_values=value)),
     ],
     "same_padding": [
         ("an even effective kernel cannot keep the size with the same pad on both sides: raise ValueError",

@@ -359,5 +359,6 @@ def battery() -> dict[str, list[dict]]:
             conv(2, 2, 6, 7, 3, (3, 2), stride=2, pad=1),
             conv(1, 3, 7, 5, 2, (2, 3), stride=(2, 1), pad=(1, 0)),
             conv(3, 2, 5, 6, 4, 3, stride=(1, 2), pad=(0, 2)),
+            conv(1, 2, 7, 8, 2, 3, stride=2),  # 7 - 3 = 4 is even: (4 + 1) // 2 != 4 // 2 + 1
         ],
     }

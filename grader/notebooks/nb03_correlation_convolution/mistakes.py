@@ -8,12 +8,16 @@ from grader.mistakes import (
     HW_SWAPPED,
     LAYER_FLIPPED,
     OFF_BY_ONE,
+    ONE_INSIDE_DIVISION,
     PAD_IGNORED,
     PAD_ONCE,
     STRIDE_IGNORED,
     _fit,
     _pad_end,
+    _pair,
+    _size_plus_one_inside,
     _swap,
+    one_number_of_pair,
 )
 
 
@@ -22,6 +26,13 @@ def _pad_start(x, pad):
     ph, pw = (pad, pad) if np.ndim(pad) == 0 else pad
     x = np.asarray(x, dtype=np.float64)
     return np.pad(x, [(0, 0)] * (x.ndim - 2) + [(int(ph), 0), (int(pw), 0)])
+
+
+def _conv2d_size_plus_one_inside(x, w, b, stride=1, pad=0):
+    """The right values, in a map of (H + 2p - k + 1) // s rows and columns (cut, or zeros past the end)."""
+    (sh, sw), (ph, pw) = _pair(stride), _pair(pad)
+    (kh, kw), (h, wd) = np.shape(w)[2:], np.shape(x)[2:]
+    return _fit(R.conv2d(x, w, b, stride, pad), (_size_plus_one_inside(h, kh, sh, ph), _size_plus_one_inside(wd, kw, sw, pw)))
 
 
 VARIANTS = {
@@ -68,7 +79,14 @@ VARIANTS = {
         (PAD_ONCE, lambda x, w, b, stride=1, pad=0: R.conv2d(_pad_end(x, pad), w, b, stride, 0)),
         (PAD_ONCE, lambda x, w, b, stride=1, pad=0: R.conv2d(_pad_start(x, pad), w, b, stride, 0)),
         (PAD_IGNORED, lambda x, w, b, stride=1, pad=0: R.conv2d(x, w, b, stride, 0)),
+        (ONE_INSIDE_DIVISION, _conv2d_size_plus_one_inside),
         (HW_SWAPPED, lambda x, w, b, stride=1, pad=0: R.conv2d(x, w, b, _swap(stride), _swap(pad))),
+        (one_number_of_pair("stride", "first"),
+         lambda x, w, b, stride=1, pad=0: R.conv2d(x, w, b, _pair(stride)[0], pad)),
+        (one_number_of_pair("stride", "second"),
+         lambda x, w, b, stride=1, pad=0: R.conv2d(x, w, b, _pair(stride)[1], pad)),
+        (one_number_of_pair("pad", "first"), lambda x, w, b, stride=1, pad=0: R.conv2d(x, w, b, stride, _pair(pad)[0])),
+        (one_number_of_pair("pad", "second"), lambda x, w, b, stride=1, pad=0: R.conv2d(x, w, b, stride, _pair(pad)[1])),
         ("bias forgotten: add b[f] to every position of feature map f",
          lambda x, w, b, stride=1, pad=0: R.conv2d(x, w, np.zeros(np.shape(b)), stride, pad)),
         ("the filters or the channels are used in reverse order: np.rot90(w, 2) or w[::-1, ::-1] turns the F and C "

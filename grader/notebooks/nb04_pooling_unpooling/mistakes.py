@@ -5,6 +5,7 @@ import numpy as np
 
 from grader import reference as R
 from grader.mistakes import (
+    FLAT_INDEX_WITH_H,
     HW_SWAPPED,
     STRIDE_DEFAULT,
     STRIDE_IGNORED,
@@ -13,6 +14,7 @@ from grader.mistakes import (
     _into_flat_array,
     _pad_end,
     _pair,
+    _scatter_decoded_with_h,
     _stride_or_size,
     _swap,
     _switch_parts,
@@ -84,7 +86,7 @@ VARIANTS = {
          "(row * W + col of the input)", _max_pool_relative),
         ("switches index each H*W plane on its own (PyTorch's return_indices), not the whole N*C*H*W array",
          _max_pool_global),
-        ("height and width swapped in the switches: the flat index is row * W + col", _max_pool_row_times_h),
+        (FLAT_INDEX_WITH_H, _max_pool_row_times_h),
         ("switches must be int64 indices, not floats", _max_pool_float_switches),
         (STRIDE_DEFAULT,
          lambda x, size=2, stride=None: R.max_pool2d(x, size, 1 if stride is None else stride)),
@@ -108,6 +110,8 @@ VARIANTS = {
          "do not add the values up", _unpool_added),
         ("switches index each H*W plane on its own: unpool plane by plane (n, c), not into the flattened "
          "whole array", lambda y, switches, output_size: _into_flat_array(y, switches, output_size, accumulate=False)),
+        (FLAT_INDEX_WITH_H,
+         lambda y, switches, output_size: _scatter_decoded_with_h(y, switches, output_size, accumulate=False)),
     ],
     "upsample_nearest": [
         ("np.tile repeats the whole map; nearest upsampling copies each value into its own block (np.repeat)",

@@ -5,6 +5,8 @@ import numpy as np
 
 from grader import reference as R
 from grader.mistakes import (
+    BATCH_AVERAGED,
+    FLAT_INDEX_WITH_H,
     OVERLAP_ASSIGN,
     STRIDE_IGNORED,
     _assign_kernels,
@@ -17,6 +19,7 @@ from grader.mistakes import (
     _pair,
     _relative,
     _relative_of_extremes,
+    _scatter_decoded_with_h,
     _stride_or_size,
     _with_grad,
 )
@@ -91,7 +94,7 @@ VARIANTS = {
          lambda dout, x, w: _with_grad(R.dense_backward(dout, x, w), 2, np.asarray(dout, dtype=np.float64))),
         ("bias gradient summed over the wrong axis: sum over the batch (axis 0), giving shape (M,)",
          lambda dout, x, w: _with_grad(R.dense_backward(dout, x, w), 2, np.asarray(dout, dtype=np.float64).sum(axis=1))),
-        ("bias gradient averaged over the batch: it is the sum",
+        (f"bias gradient {BATCH_AVERAGED}",
          lambda dout, x, w: _with_grad(R.dense_backward(dout, x, w), 2, np.asarray(dout, dtype=np.float64).mean(axis=0))),
         ("dw must have w's shape (D, M): dE/dw_ij = a_i * delta_j, i.e. x.T @ dout",
          lambda dout, x, w: _with_grad(R.dense_backward(dout, x, w), 1, R.dense_backward(dout, x, w)[1].T.copy())),
@@ -116,8 +119,8 @@ VARIANTS = {
         ("the numerator is |a - b| (absolute value)", lambda a, b: _relative(a, b, signed_difference=True)),
     ],
     "conv2d_backward": [
-        ("kernel not flipped in the input gradient: dx is the FULL convolution with the kernel as it is, "
-         "i.e. cross-correlate the zero-padded sensitivity map with the kernel rotated by 180 degrees",
+        ("kernel not flipped in the input gradient (or flipped twice, which undoes it): dx is the FULL "
+         "convolution: cross-correlate the zero-padded sensitivity map with the kernel rotated by 180 degrees",
          _conv_back_not_flipped),
         (OVERLAP_ASSIGN + " (dx)", _conv_back_assigned),
         (f"{STRIDE_IGNORED} in dx: dilate the sensitivity map by the stride (insert stride-1 zeros) "
@@ -133,6 +136,12 @@ VARIANTS = {
          _conv_back_db((0,))),
         ("bias gradient not summed over the batch (and positions): db sums dout over n, i and j",
          _conv_back_db((0, 2))),
+        (f"bias gradient {BATCH_AVERAGED}: db sums dout over n, i and j",
+         lambda dout, x, w, stride=1, pad=0: _with_grad(R.conv2d_backward(dout, x, w, stride, pad), 2,
+                                                        R.conv2d_backward(dout, x, w, stride, pad)[2] / len(dout))),
+        (f"weight gradient {BATCH_AVERAGED}",
+         lambda dout, x, w, stride=1, pad=0: _with_grad(R.conv2d_backward(dout, x, w, stride, pad), 1,
+                                                        R.conv2d_backward(dout, x, w, stride, pad)[1] / len(dout))),
     ],
     "max_pool2d_backward": [
         (OVERLAP_ASSIGN, lambda dout, switches, input_shape: _assign_planes(dout, switches, input_shape)),
@@ -143,6 +152,8 @@ VARIANTS = {
         ("switches index each H*W plane on its own: route plane by plane (n, c), not into the flattened "
          "whole array", lambda dout, switches, input_shape:
              _into_flat_array(dout, switches, tuple(input_shape)[2:], accumulate=True)),
+        (FLAT_INDEX_WITH_H, lambda dout, switches, input_shape:
+             _scatter_decoded_with_h(dout, switches, tuple(input_shape)[2:], accumulate=True)),
     ],
     "mean_pool2d_backward": [
         ("mean-pool gradient not divided by the window size (kh*kw)",

@@ -7,6 +7,7 @@ from grader import reference as R
 from grader.mistakes import (
     HW_SWAPPED,
     OVERLAP_ASSIGN,
+    ROTATED_NEVER_OR_TWICE,
     STRIDE_IGNORED,
     _assign_kernels,
     _pad_end,
@@ -100,7 +101,7 @@ VARIANTS = {
             x, w, np.zeros(np.shape(b)), stride, pad, output_padding)),
     ],
     "conv_transpose2d_via_conv": [
-        ("rotate the kernel by 180 degrees before the valid conv2d (a cross-correlation)", _via_conv(flip=False)),
+        (f"{ROTATED_NEVER_OR_TWICE}, before the valid conv2d", _via_conv(flip=False)),
         ("swap the channel axes: conv2d wants (C_out, C_in, kh, kw), so use flip180(w).transpose(1, 0, 2, 3)",
          _via_conv(swap=False)),
         ("pad the dilated input by k-1-pad on each side, not by pad", _via_conv(pad_by=lambda kh, kw, ph, pw: (ph, pw))),
