@@ -307,11 +307,62 @@ def show_failure(lines: list[str]) -> None:
 
 @lru_cache(maxsize=None)
 def _fixtures() -> dict:
-    case_sets = {}
+    return {case_set_id: case_set for case_sets in _fixtures_by_notebook().values()
+            for case_set_id, case_set in case_sets.items()}
+
+
+@lru_cache(maxsize=1)
+def _fixtures_by_notebook() -> dict[str, dict]:
+    """``{notebook: {case_set_id: case_set}}`` from the baked visible fixtures (read once)."""
+    found = {}
     for entry in resources.files(__package__).joinpath("fixtures").iterdir():
         if entry.name.endswith(".json"):
-            case_sets.update(json.loads(entry.read_text())["case_sets"])
-    return case_sets
+            found[entry.name.removesuffix(".json")] = json.loads(entry.read_text())["case_sets"]
+    return found
+
+
+def upstream_line(function_name: str, failing: list[str]) -> str:
+    """The line a failing test gets when ``function_name`` calls graded functions of its notebook that fail
+    their own tests: a bug costs points in its own function's tests, and here it is named as the first fix."""
+    names = ", ".join(failing)
+    return (f"  first: {function_name} calls your {names}, which fail{'s' if len(failing) == 1 else ''} "
+            f"{'its' if len(failing) == 1 else 'their'} own test: fix {names} first (this test may fail only "
+            "because of that)")
+
+
+def called_names(function: Callable) -> set[str]:
+    """The global names ``function``'s code (and the code of functions nested in it) refers to."""
+    names, codes = set(), [getattr(function, "__code__", None)]
+    while codes:
+        code = codes.pop()
+        if code is None:
+            continue
+        names.update(code.co_names)
+        codes += [const for const in code.co_consts if hasattr(const, "co_names")]
+    return names
+
+
+def _failing_upstream(case_set_id: str, function: Callable) -> list[str]:
+    """Graded functions of the same notebook that ``function`` calls and that fail their visible checks."""
+    notebook = next((nb for nb, case_sets in _fixtures_by_notebook().items() if case_set_id in case_sets), None)
+    if notebook is None:
+        return []
+    tested = {case_set["function"]: case_set for case_set in _fixtures_by_notebook()[notebook].values()}
+    failing = []
+    for name in sorted(called_names(function) & set(tested) - {_fixtures()[case_set_id]["function"]}):
+        upstream = getattr(function, "__globals__", {}).get(name)
+        if not callable(upstream):
+            continue
+        try:
+            cases = tested[name]["cases"]
+            with np.errstate(all="ignore"):
+                wrong = any(outcome_problem(record.run_case(upstream, record.decode(case["args"])), case["expected"])
+                            for case in cases)
+        except Exception:  # its own check says what is wrong with it
+            wrong = True
+        if wrong:
+            failing.append(name)
+    return failing
 
 
 def check(case_set_id: str, function: Callable) -> None:
@@ -338,4 +389,5 @@ def check(case_set_id: str, function: Callable) -> None:
     if passed:
         print("\n".join(lines))
     else:
-        show_failure(lines)
+        upstream = _failing_upstream(case_set_id, function)
+        show_failure(lines[:1] + [upstream_line(name, upstream)] + lines[1:] if upstream else lines)

@@ -12,12 +12,14 @@ time limit, or a function left undefined because its own cell failed (a SyntaxEr
 """
 from __future__ import annotations
 
+import ast
 import re
 
 from nbformat.v4 import new_code_cell, new_output
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor, OverwriteCells
 from traitlets import List
 
+from cnn_course.checks import upstream_line
 from cnn_course.record import RECORD_MIME, read_records
 
 from .cases import CASE_SETS
@@ -132,6 +134,7 @@ class JudgeRecords(NbGraderPreprocessor):  # nbgrader's base: enabled by default
     def _judge(self, nb, resources):
         earlier_failures: list[tuple[str, dict]] = []
         timeout = self._timeout()
+        failed: dict[str, list] = {}  # graded function -> the outputs of its failing test cells
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
@@ -139,11 +142,37 @@ class JudgeRecords(NbGraderPreprocessor):  # nbgrader's base: enabled by default
                 meta = cell.metadata.nbgrader
                 cell.outputs = verdict_outputs(meta["grade_id"], cell.get("outputs", []), meta.get("points"),
                                                earlier_failures, timeout)
+                if meta["grade_id"] in CASE_SETS and any(o.get("output_type") == "error" for o in cell.outputs):
+                    failed.setdefault(CASE_SETS[meta["grade_id"]].function, []).append(cell.outputs[0])
             else:
                 errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
                 if errors:
                     earlier_failures.append((_cell_name(cell, index), errors[-1]))
+        for function, outputs in failed.items():  # a bug costs its own points: name it as the first fix
+            upstream = sorted(student_calls(nb, function) & set(failed) - {function})
+            for output in outputs:
+                if upstream and len(output.get("traceback", [])) > 1:
+                    output["traceback"].insert(1, upstream_line(function, upstream))
         return nb, resources
+
+
+def student_calls(nb, function: str) -> set[str]:
+    """The names the notebook's last definition of ``function`` refers to (read with ast, never run).
+
+    Cells that do not parse (IPython magics, a syntax error) are skipped.
+    """
+    names: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code" or f"def {function}" not in cell.source:
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function:
+                names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return names
 
 
 def released_metadata(notebook) -> dict[str, dict]:

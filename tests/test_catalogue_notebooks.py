@@ -24,6 +24,9 @@ from tests.course_copies import solved_notebook, with_sources
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("course-class")]
 ASSIGNMENTS = build.assignments()
+#: A notebook, a graded function with a bug, and those of its graded functions that call it.
+UPSTREAM = ("07_tiny_cnn", "relu", {"tiny_cnn_forward": "tiny_cnn_forward calls your relu",
+                                    "train_tiny_cnn": "train_tiny_cnn calls your tiny_cnn_forward"})
 
 
 def submission(built: Path, assignment: str, sources: dict[str, str]) -> nbformat.NotebookNode:
@@ -43,6 +46,9 @@ def graded(tmp_path_factory, built_course) -> Path:
         nbformat.write(solved_notebook(built_course, assignment), folder / f"solved__{assignment}.ipynb")
         wrong = {f: catalogue.wrong_for(f)[0].source for f in functions_of(assignment)}
         nbformat.write(submission(built_course, assignment, wrong), folder / f"wrong__{assignment}.ipynb")
+    # everything right but the ReLU, which tiny_cnn_forward (and through it train_tiny_cnn) calls
+    nbformat.write(with_sources(solved_notebook(built_course, UPSTREAM[0]), {"relu": catalogue.wrong_for("relu")[0].source}),
+                   folder / f"upstream__{UPSTREAM[0]}.ipynb")
     out = tmp_path_factory.mktemp("grading")
     assert grader_main(["grade", str(folder), "--out", str(out), "--jobs", "2"]) == 0
     return out
@@ -69,3 +75,16 @@ def test_grading_catches_a_wrong_implementation_of_every_function_and_names_it(a
             unnamed.append(f"{function}: {impl.label} (expected a hint containing {impl.hint!r})")
     assert not missed, f"wrong implementations that kept all points or got no message: {missed}"
     assert not unnamed, f"wrong implementations whose mistake was not named: {unnamed}"
+
+
+def test_a_bug_is_named_as_the_first_fix_in_the_tests_of_the_functions_that_call_it(graded):
+    """One bug costs points in the tests it breaks; each of those says which function to fix first."""
+    assignment, buggy, callers = UPSTREAM
+    result = read_result(graded / "gradebook.db", graded, assignment, "upstream")
+    lost = {CASE_SETS[t.name].function: t.message for t in result.tests if t.score < t.max_score}
+    assert buggy in lost and "first:" not in lost[buggy]
+    for caller, named in callers.items():
+        if caller in lost:  # the forward pass always breaks; training may still reach its accuracy
+            assert f"first: {named}, which fails its own test: fix" in lost[caller], lost[caller]
+    assert "tiny_cnn_forward" in lost
+    assert set(lost) <= {buggy, *callers}  # nothing that does not call it

@@ -111,3 +111,28 @@ def test_a_reviewed_wrong_answer_is_never_told_something_false(function, wrong, 
             assert false not in text, text
         if named:
             assert named in text, text
+
+
+def test_the_visible_check_names_first_a_failing_function_of_the_notebook_that_the_function_calls():
+    """In the student's kernel: tiny_cnn_forward is right but calls a ReLU that is not."""
+    from cnn_course import checks
+
+    student = {"np": np, "conv2d": R.conv2d, "max_pool2d": R.max_pool2d}
+    exec("def relu(x):\n"
+         "    return np.abs(x)\n"
+         "def tiny_cnn_forward(x, params):\n"
+         "    w1, b1, w2, b2 = params\n"
+         "    z = conv2d(x, w1, b1, 1, (w1.shape[2] // 2, w1.shape[3] // 2))\n"
+         "    a = relu(z)\n"
+         "    p, switches = max_pool2d(a, 2)\n"
+         "    return p.reshape(len(p), -1) @ w2 + b2, (z, a, p, switches)\n", student)
+    with pytest.raises(checks.CheckFailed) as failure:
+        checks.check("test_tiny_cnn_forward_visible", student["tiny_cnn_forward"])
+    lines = str(failure.value).splitlines()
+    assert lines[1] == ("  first: tiny_cnn_forward calls your relu, which fails its own test: fix relu first "
+                        "(this test may fail only because of that)")
+    with pytest.raises(checks.CheckFailed) as failure:  # its own check says nothing of the kind
+        checks.check("test_relu_visible", student["relu"])
+    assert "first:" not in str(failure.value)
+    student["relu"] = R.relu  # once the ReLU is right, the forward pass passes (its bug was the ReLU's)
+    checks.check("test_tiny_cnn_forward_visible", student["tiny_cnn_forward"])
