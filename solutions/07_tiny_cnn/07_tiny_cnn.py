@@ -698,12 +698,20 @@ record_hidden("test_train_tiny_cnn_hidden", train_tiny_cnn)
 # The data: 1797 handwritten digits of 13 people, scanned and reduced to $8\times8$ pixels
 # that count ink from 0 to 16 (the UCI "Optical Recognition of Handwritten Digits" set, by
 # E. Alpaydin and C. Kaynak, CC BY 4.0; see `data/README.md`). `load_digits()` scales them to
-# 0..1 and always holds out the same 500 as a **test set**: the network never trains on them,
+# 0..1 and always holds out the same 500 (`x_test`, `y_test`): the network never trains on them,
 # so its accuracy there says how well it **generalises** to new handwriting.
+#
+# We split those 500 in two. The first 250 are a **validation set** (验证集): we watch its accuracy
+# after each epoch, and choose settings such as the learning rate by it. The other 250 stay the
+# **test set** (测试集), looked at once, at the very end. Had we chosen the learning rate by the test
+# accuracy, that accuracy would flatter the network: the choice itself would have fitted those 250 digits.
 
 # %%
 x_train, y_train, x_test, y_test = load_digits()
-print(f"training set {x_train.shape}, test set {x_test.shape}; digits per class in the test set: {np.bincount(y_test)}")
+# Half of the held-out digits to watch during training and to choose settings with, half to look at once.
+x_val, y_val, x_test, y_test = x_test[:250], y_test[:250], x_test[250:], y_test[250:]
+print(f"training set {x_train.shape}, validation set {x_val.shape}, test set {x_test.shape}; "
+      f"digits per class in the test set: {np.bincount(y_test)}")
 fig, axes = plt.subplots(1, 10, figsize=(10, 1.5))
 for digit, ax in enumerate(axes):
     ax.imshow(x_train[np.flatnonzero(y_train == digit)[0], 0], cmap="gray_r")
@@ -733,8 +741,8 @@ except NotImplementedError as missing:
     print(f"Implement train_tiny_cnn and the functions it uses first ({missing}), then run this cell again.")
 
 # %% [markdown]
-# **The real run.** Eight epochs, a new shuffle each epoch (`seed=epoch`), the test accuracy after
-# each, and a progress bar. On a laptop CPU this takes a few seconds when your `conv2d` and
+# **The real run.** Eight epochs, a new shuffle each epoch (`seed=epoch`), the validation accuracy
+# after each, the test accuracy once at the end, and a progress bar. On a laptop CPU this takes a few seconds when your `conv2d` and
 # `conv2d_backward` loop over the kernel taps (9 steps) and let numpy do the images and positions; a
 # version with Python loops over every image and pixel is hundreds of times slower (section 9), too
 # slow for the hidden test, which trains 5 epochs in a test cell that may run at most 60 s.
@@ -746,17 +754,18 @@ def accuracy(params, x, y):
 
 
 EPOCHS, BATCH, LR = 8, 32, 0.2
-params, losses, train_acc, test_acc = init_params(), [], [], []
+params, losses, train_acc, val_acc = init_params(), [], [], []
 began = time.perf_counter()
 try:
     for epoch in tqdm(range(EPOCHS), desc="training (epochs)"):
         params, epoch_losses = train_tiny_cnn(params, x_train, y_train, epochs=1, batch_size=BATCH, lr=LR, seed=epoch)
         losses.extend(epoch_losses)
         train_acc.append(accuracy(params, x_train, y_train))
-        test_acc.append(accuracy(params, x_test, y_test))
+        val_acc.append(accuracy(params, x_val, y_val))
     seconds = time.perf_counter() - began
-    print(f"{EPOCHS} epochs in {seconds:.1f} s: {test_acc[-1]:.1%} of the {len(y_test)} held-out digits right "
-          f"({train_acc[-1]:.1%} of the training digits)")
+    print(f"{EPOCHS} epochs in {seconds:.1f} s: {val_acc[-1]:.1%} of the {len(y_val)} validation digits right "
+          f"({train_acc[-1]:.1%} of the training digits); once, at the end: "
+          f"{accuracy(params, x_test, y_test):.1%} of the {len(y_test)} test digits")
     if seconds / EPOCHS * 5 > 45:  # the hidden test trains 5 epochs, and a test cell may run 60 s at most
         print("Warning: that is slow. The hidden test of train_tiny_cnn trains 5 epochs within a 60 s limit: "
               "vectorise your conv2d and conv2d_backward (loop over kernel taps, not over images and pixels; section 9).")
@@ -777,7 +786,7 @@ if trained:
     axes[0].set_title("training loss", fontsize=11)
     axes[0].legend(fontsize=10)
     axes[1].plot(np.arange(1, EPOCHS + 1), train_acc, "o-", label="training digits")
-    axes[1].plot(np.arange(1, EPOCHS + 1), test_acc, "s-", label="held-out digits")
+    axes[1].plot(np.arange(1, EPOCHS + 1), val_acc, "s-", label="validation digits")
     axes[1].axhline(0.9, color="grey", ls="--", lw=1, label="90 %")
     axes[1].set_xlabel("epoch", fontsize=11)
     axes[1].set_ylabel("accuracy", fontsize=11)
@@ -790,7 +799,7 @@ else:
 
 # %% [markdown]
 # The mini-batch loss is noisy (each batch is a different sample), but its mean falls steadily.
-# When the training accuracy climbs well above the held-out one, the network starts to memorise
+# When the training accuracy climbs well above the validation one, the network starts to memorise
 # its training digits (overfitting, 过拟合); with 1,370 weights and 1,297 images it barely does.
 #
 # ### What did it learn?
@@ -843,7 +852,7 @@ if trained:
     ax.set_yticks(range(10))
     ax.set_xlabel("predicted digit", fontsize=11)
     ax.set_ylabel("true digit", fontsize=11)
-    ax.set_title(f"confusion matrix on the {len(y_test)} held-out digits", fontsize=11)
+    ax.set_title(f"confusion matrix on the {len(y_test)} test digits", fontsize=11)
     fig.colorbar(image, ax=ax, label="count")
     plt.show()
     off = confusion - np.diag(np.diag(confusion))
@@ -991,9 +1000,9 @@ print(f"sliding_window_view: shape {view.shape}, shares memory with its input: {
 # ## Exercises (not graded)
 #
 # 1. **Learning rate.** Train with `LR = 0.02` and with `LR = 2.0` (section 7). What do the loss
-#    curves look like? Why?
+#    curves look like? Why? Which of the three would you keep, judged by the validation accuracy?
 # 2. **No activation.** Replace `relu` by the identity in `tiny_cnn_forward` (keep a copy!). The
-#    network is now linear in its input up to the pooling. What test accuracy do you reach?
+#    network is now linear in its input up to the pooling. What validation accuracy do you reach?
 # 3. **Squared error.** Start from weights scaled by 20 (confident, mostly wrong answers) and train
 #    one epoch with cross-entropy, then with the squared-error gradient of section 3. Which one moves?
 # 4. **Write `conv2d_windows`** with `sliding_window_view` and `np.tensordot`, and add it to the timing.
@@ -1004,6 +1013,7 @@ print(f"sliding_window_view: shape {view.shape}, shares memory with its input: {
 #
 # 1. With 0.02 the loss falls slowly: after 8 epochs the accuracy is still lower. With 2.0 the
 #    steps overshoot: the loss jumps around or becomes `nan`, and the accuracy drops to chance (10 %).
+#    Keep 0.2, the best validation accuracy; its test accuracy, read once, is then a fair estimate.
 # 2. Without the ReLU, conv and dense are linear; only the max-pooling bends anything. It still
 #    learns something, but usually several points less accurate, and slower.
 # 3. Cross-entropy: gradients of size about 1 for the wrong answers, the loss falls at once.
