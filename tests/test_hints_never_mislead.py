@@ -84,6 +84,14 @@ def conv_backward_db_averaged(dout, x, w, stride=1, pad=0):
     return dx, dw, db / len(dout)
 
 
+def forward_relu_after_pooling(x, params):
+    w1, b1, w2, b2 = params
+    z = R.conv2d(x, w1, b1, 1, (w1.shape[2] // 2, w1.shape[3] // 2))
+    pooled, switches = R.max_pool2d(z, 2)
+    p = R.relu(pooled)
+    return p.reshape(len(p), -1) @ w2 + b2, (z, R.relu(z), p, switches)
+
+
 #: (function, wrong code, what it must never be told, what names it in both verdicts or None)
 REVIEWED = [
     ("conv2d", conv2d_size_pad_once, ["pad applied once", "several samples (N > 1) and stride"], ONE_INSIDE_DIVISION),
@@ -95,6 +103,7 @@ REVIEWED = [
     ("max_unpool2d", unpool_decoded_with_h, ["is not square", "some such cases pass"], FLAT_INDEX_WITH_H),
     ("max_pool2d_backward", pool_backward_decoded_with_h, ["when dout has several channels", "some such cases pass"], FLAT_INDEX_WITH_H),
     ("conv2d_backward", conv_backward_db_averaged, [], BATCH_AVERAGED),
+    ("tiny_cnn_forward", forward_relu_after_pooling, ["the ReLU is missing"], "the ReLU comes before the pooling"),
 ]
 
 

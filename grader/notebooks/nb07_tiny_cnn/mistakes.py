@@ -83,6 +83,15 @@ def _forward_no_relu(x, params):
     return p.reshape(len(p), -1) @ w2 + b2, (z, a, p, switches)
 
 
+def _forward_relu_after_pool(cached_a_is_z: bool):
+    def wrong(x, params):
+        z, a, _, _, w2, b2 = _forward_parts(x, params)
+        pooled, switches = R.max_pool2d(z, 2)
+        p = R.relu(pooled)
+        return p.reshape(len(p), -1) @ w2 + b2, (z, z if cached_a_is_z else a, p, switches)
+    return wrong
+
+
 def _forward_channels_last(x, params):
     z, a, p, switches, w2, b2 = _forward_parts(x, params)
     return p.transpose(0, 2, 3, 1).reshape(len(p), -1) @ w2 + b2, (z, a, p, switches)
@@ -237,6 +246,9 @@ VARIANTS = {
     ],
     "tiny_cnn_forward": [
         ("the ReLU is missing: a = relu(z) goes between the convolution and the pooling", _forward_no_relu),
+        *[("the ReLU comes before the pooling: pool a = relu(z) (the maxima agree, but in a window with no positive "
+           "value the switch is the first 0 of a, not the maximum of z)", _forward_relu_after_pool(cached))
+          for cached in (False, True)],
         ("flattened in the wrong order: p.reshape(N, -1) on (N, F, H, W) (filter, then row, then column), "
          "without a transpose", _forward_channels_last),
         ("the cache must be (z, a, p, switches) in that order: the conv output z first, then a = relu(z)",
