@@ -99,9 +99,11 @@ def _array_features(name: str, value: np.ndarray, found: dict[str, bool]) -> Non
         found[f"{name} has equal entries (ties)"] = len(np.unique(flat)) < flat.size
 
 
-#: A condition on the cases is stated only with at least this many failing cases, and one passing, behind it
-#: (one failing case has too many features to tell which one matters).
+#: A condition on the cases is stated only with at least this many failing cases behind it (one failing case
+#: has too many features to tell which one matters)...
 MIN_FAILING = 2
+#: ... and at least this many passing ones (with one, any feature that case alone lacks would fit).
+MIN_PASSING = 2
 
 
 def _same_condition(sentences: list[str], names: list[str]) -> bool:
@@ -116,11 +118,11 @@ def _same_condition(sentences: list[str], names: list[str]) -> bool:
 def _separating(failing: list[dict], passing: list[dict], names: list[str] = ()) -> str | None:
     """The feature that every failing call has and no passing call has (or the reverse).
 
-    Said only when the evidence separates it: enough failing cases (:data:`MIN_FAILING`), and no
+    Said only when the evidence separates it: enough cases on each side (:data:`MIN_FAILING`, :data:`MIN_PASSING`), and no
     other feature splitting the cases the same way (or the opposite way) unless it says the same of
     another argument. A condition true only by a coincidence of the test data is worse than none.
     """
-    if len(failing) < MIN_FAILING or not passing:
+    if len(failing) < MIN_FAILING or len(passing) < MIN_PASSING:
         return None
     known = [f for f in failing[0] if all(f in c for c in failing + passing)]
     has = lambda f, calls: [c[f] for c in calls]  # noqa: E731
@@ -300,7 +302,10 @@ def _claims(got: Any, want: Any, args: dict) -> dict[str, Any] | None:
 
 
 def _axis_words(delta: int, what: str) -> str:
-    return f"{abs(delta)} {what}{'s' if abs(delta) != 1 else ''} too {'many' if delta > 0 else 'few'}"
+    """``2 rows too many``; ``2 entries along axis 0 too many``."""
+    many = abs(delta) != 1
+    what = what.replace("entry", "entries", 1) if many and what.startswith("entry") else what + ("s" if many else "")
+    return f"{abs(delta)} {what} too {'many' if delta > 0 else 'few'}"
 
 
 def _sentence(kind: str, values: list[Any], scalar: bool) -> str | None:

@@ -180,13 +180,13 @@ def _via_conv(flip=True, swap=True, pad_by=None, tail=None, spread=None):
     return wrong
 
 
-def _scatter_decoded_with_h(values, switches, out_hw, accumulate):
-    """Each value at its switch, per (n, c) plane, with the switch decoded as row s // H, column s % H
-    (indices that fall outside the plane dropped): the FLAT_INDEX_WITH_H mistake."""
+def _scatter_with_width(values, switches, out_hw, width, accumulate):
+    """Each value at its switch, per (n, c) plane, the switch decoded as row s // width, column s % width
+    (indices outside the plane dropped): a switch read with the wrong width."""
     values, switches = np.asarray(values, dtype=np.float64), np.asarray(switches)
     h, w = _pair(out_hw)
     out = np.zeros(values.shape[:2] + (h, w))
-    rows, cols = switches // h, switches % h
+    rows, cols = switches // width, switches % width
     inside = (rows < h) & (cols < w)
     for index in zip(*np.nonzero(inside)):
         at = index[:2] + (rows[index], cols[index])
@@ -244,6 +244,13 @@ ONE_INSIDE_DIVISION = ("output size: the + 1 comes after the division, (n + 2p -
 
 def _size_plus_one_inside(n, k, stride, pad, dilation=1):
     return (n + 2 * pad - dilation * (k - 1)) // stride
+
+
+#: A flat index into the input plane made or read with the pooled map's width.
+FLAT_INDEX_POOLED_WIDTH = ("a switch is a flat index into the INPUT plane: s = row * W + col with W the input's "
+                           "width (x.shape[3]), not the pooled map's")
+#: An operation on images applied to the batch and channel axes.
+LAST_TWO_AXES = "work on the last two axes (H and W), not on N and C"
 
 
 #: A gradient averaged over the batch where the samples' contributions add up.

@@ -73,6 +73,8 @@ VARIANTS = {
         (LAYER_FLIPPED, lambda x, w, b, stride=1, pad=0: R.conv2d(x, R.flip180(w), b, stride, pad)),
         ("`=` instead of `+=` over the input channels: each filter sums over ALL input channels",
          lambda x, w, b, stride=1, pad=0: R.conv2d(np.asarray(x)[:, -1:], np.asarray(w)[:, -1:], b, stride, pad)),
+        ("only input channel 0 was used: each filter sums over ALL input channels (loop over c in range(C))",
+         lambda x, w, b, stride=1, pad=0: R.conv2d(np.asarray(x)[:, :1], np.asarray(w)[:, :1], b, stride, pad)),
         ("windows must start at (i*stride, j*stride), not at (i, j)",
          lambda x, w, b, stride=1, pad=0: _fit(R.conv2d(x, w, b, 1, pad), R.conv2d(x, w, b, stride, pad).shape[2:])),
         (STRIDE_IGNORED, lambda x, w, b, stride=1, pad=0: R.conv2d(x, w, b, 1, pad)),

@@ -5,8 +5,10 @@ import numpy as np
 
 from grader import reference as R
 from grader.mistakes import (
+    FLAT_INDEX_POOLED_WIDTH,
     FLAT_INDEX_WITH_H,
     HW_SWAPPED,
+    LAST_TWO_AXES,
     STRIDE_DEFAULT,
     STRIDE_IGNORED,
     _block,
@@ -14,7 +16,7 @@ from grader.mistakes import (
     _into_flat_array,
     _pad_end,
     _pair,
-    _scatter_decoded_with_h,
+    _scatter_with_width,
     _stride_or_size,
     _swap,
     _switch_parts,
@@ -52,6 +54,12 @@ def _max_pool_row_times_h(x, size=2, stride=None):
     return y, (switches // w * h + switches % w).astype(np.int64)
 
 
+def _max_pool_pooled_width(x, size=2, stride=None):
+    y, switches = R.max_pool2d(x, size, stride)
+    w = np.shape(x)[3]
+    return y, (switches // w * y.shape[3] + switches % w).astype(np.int64)
+
+
 def _max_pool_global(x, size=2, stride=None):
     y, switches = R.max_pool2d(x, size, stride)
     n, c, h, w = np.shape(x)
@@ -87,6 +95,7 @@ VARIANTS = {
         ("switches index each H*W plane on its own (PyTorch's return_indices), not the whole N*C*H*W array",
          _max_pool_global),
         (FLAT_INDEX_WITH_H, _max_pool_row_times_h),
+        (FLAT_INDEX_POOLED_WIDTH, _max_pool_pooled_width),
         ("switches must be int64 indices, not floats", _max_pool_float_switches),
         (STRIDE_DEFAULT,
          lambda x, size=2, stride=None: R.max_pool2d(x, size, 1 if stride is None else stride)),
@@ -97,6 +106,9 @@ VARIANTS = {
     "mean_pool2d": [
         ("summed instead of averaged: divide each window's sum by its size kh*kw",
          lambda x, size=2, stride=None: R.mean_pool2d(x, size, stride) * np.prod(_pair(size))),
+        ("divide each window's sum by the window's size kh*kw, not by the stride's sh*sw",
+         lambda x, size=2, stride=None: R.mean_pool2d(x, size, stride) * np.prod(_pair(size))
+         / np.prod(_pair(_stride_or_size(size, stride)))),
         (STRIDE_DEFAULT, lambda x, size=2, stride=None: R.mean_pool2d(x, size, 1 if stride is None else stride)),
         (STRIDE_IGNORED, lambda x, size=2, stride=None: R.mean_pool2d(x, size)),
         (HW_SWAPPED, lambda x, size=2, stride=None: R.mean_pool2d(x, _swap(size), None if stride is None else _swap(stride))),
@@ -111,7 +123,9 @@ VARIANTS = {
         ("switches index each H*W plane on its own: unpool plane by plane (n, c), not into the flattened "
          "whole array", lambda y, switches, output_size: _into_flat_array(y, switches, output_size, accumulate=False)),
         (FLAT_INDEX_WITH_H,
-         lambda y, switches, output_size: _scatter_decoded_with_h(y, switches, output_size, accumulate=False)),
+         lambda y, switches, output_size: _scatter_with_width(y, switches, output_size, _pair(output_size)[0], accumulate=False)),
+        (FLAT_INDEX_POOLED_WIDTH, lambda y, switches, output_size:
+             _scatter_with_width(y, switches, output_size, np.shape(y)[3], accumulate=False)),
     ],
     "upsample_nearest": [
         ("np.tile repeats the whole map; nearest upsampling copies each value into its own block (np.repeat)",
@@ -123,5 +137,8 @@ VARIANTS = {
         ("repeat along both the height and the width axes",
          lambda y, scale=2: R.upsample_nearest(y, (1, _pair(scale)[1]))),
         (HW_SWAPPED, lambda y, scale=2: R.upsample_nearest(y, _swap(scale))),
+        (f"{LAST_TWO_AXES}: np.repeat(y, s, axis=-2), then axis=-1",
+         lambda y, scale=2: np.repeat(np.repeat(np.asarray(y, dtype=np.float64), _pair(scale)[0], axis=0),
+                                      _pair(scale)[1], axis=1)),
     ],
 }

@@ -6,6 +6,7 @@ import numpy as np
 from grader import reference as R
 from grader.mistakes import (
     BATCH_AVERAGED,
+    FLAT_INDEX_POOLED_WIDTH,
     FLAT_INDEX_WITH_H,
     OVERLAP_ASSIGN,
     STRIDE_IGNORED,
@@ -19,7 +20,7 @@ from grader.mistakes import (
     _pair,
     _relative,
     _relative_of_extremes,
-    _scatter_decoded_with_h,
+    _scatter_with_width,
     _stride_or_size,
     _with_grad,
 )
@@ -153,7 +154,9 @@ VARIANTS = {
          "whole array", lambda dout, switches, input_shape:
              _into_flat_array(dout, switches, tuple(input_shape)[2:], accumulate=True)),
         (FLAT_INDEX_WITH_H, lambda dout, switches, input_shape:
-             _scatter_decoded_with_h(dout, switches, tuple(input_shape)[2:], accumulate=True)),
+             _scatter_with_width(dout, switches, tuple(input_shape)[2:], tuple(input_shape)[2], accumulate=True)),
+        (FLAT_INDEX_POOLED_WIDTH, lambda dout, switches, input_shape:
+             _scatter_with_width(dout, switches, tuple(input_shape)[2:], np.shape(dout)[3], accumulate=True)),
     ],
     "mean_pool2d_backward": [
         ("mean-pool gradient not divided by the window size (kh*kw)",
