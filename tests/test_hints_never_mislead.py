@@ -145,3 +145,19 @@ def test_the_visible_check_names_first_a_failing_function_of_the_notebook_that_t
     assert "first:" not in str(failure.value)
     student["relu"] = R.relu  # once the ReLU is right, the forward pass passes (its bug was the ReLU's)
     checks.check("test_tiny_cnn_forward_visible", student["tiny_cnn_forward"])
+
+
+def test_the_visible_and_the_hidden_test_name_the_same_mistake():
+    """Every catalogued wrong implementation that fails both tests with hints gets a hint in common from them."""
+    from grader.catalogue import WRONG
+
+    def hints(verdict):
+        return {line.strip() for line in "\n".join(verdict.lines).splitlines() if line.strip().startswith("Hint: ")}
+
+    disagree = []
+    for wrong in WRONG:
+        visible, hidden = (hidden_verdict(wrong.function, wrong.impl.compiled, v) for v in (True, False))
+        if not visible.passed and not hidden.passed and hints(visible) and hints(hidden) \
+                and not hints(visible) & hints(hidden):
+            disagree.append(f"{wrong.function} ({wrong.label}): {sorted(hints(visible))} / {sorted(hints(hidden))}")
+    assert not disagree, disagree

@@ -147,6 +147,7 @@ def receptive_field_visible() -> list[Case]:
         Case(dict(layers=[(2, 2), (3, 1)]), "a stride-2 layer first: each later tap jumps 2 pixels"),
         Case(dict(layers=[(3, 2), (3, 2)]), "two 3x3 stride-2 layers"),
         Case(dict(layers=[(3, 2)] * 3), "three 3x3 stride-2 layers: the jumps multiply, 1 + 2 + 4 + 8 = 15"),
+        Case(dict(layers=[(5, 1), (3, 2)]), "a stride-2 layer last: its stride widens no later layer, 1 + 4 + 2 = 7"),
     ]
 
 
