@@ -559,19 +559,20 @@ def merge_shard(shard: Path, root: Path, assignment: str, student: str) -> None:
             for comment in their_nb.comments:
                 gb.find_comment(comment.name, their_nb.name, assignment, student).auto_comment = comment.auto_comment
         gb.db.commit()
-        assign_late_penalties(gb, assignment, student, Path(root))
+        assign_late_penalties(gb, assignment, student, nbgrader_settings(Path(root)))
 
 
-def assign_late_penalties(gb, assignment: str, student: str, root: Path) -> None:
-    """Each notebook's late penalty in the course gradebook ``gb``, as nbgrader's ``AssignLatePenalties`` sets it.
+def assign_late_penalties(gb, assignment: str, student: str, settings) -> None:
+    """Each notebook's late penalty in gradebook ``gb``, as nbgrader's ``AssignLatePenalties`` sets it.
 
-    In a shard the gradebook has no due date; the course's has it (``nbgrader db assignment add --duedate``,
-    formgrader's Edit), with the student's extension. The plugin and its settings are the course's
-    (``LateSubmissionPlugin.penalty_method`` in ``root``'s nbgrader_config.py, :func:`nbgrader_settings`).
+    The course gradebook has the due date (``nbgrader db assignment add --duedate``, formgrader's Edit) and
+    the student's extension; a shard's is given them by :func:`late_rule`. ``settings``: the plugin and its
+    settings, the course's (``LateSubmissionPlugin.penalty_method`` in its nbgrader_config.py,
+    :func:`nbgrader_settings`).
     """
     from nbgrader.preprocessors import AssignLatePenalties
 
-    judge = AssignLatePenalties(config=nbgrader_settings(root))
+    judge = AssignLatePenalties(config=settings)
     judge.init_plugin()
     submission = gb.find_submission(assignment, student)
     seconds = submission.total_seconds_late
@@ -604,3 +605,46 @@ def nbgrader_settings(root: Path):
 
 
 _SETTINGS: dict[tuple, object] = {}
+#: The sections of the course's settings that decide a late penalty.
+LATE_SECTIONS = ("LateSubmissionPlugin", "AssignLatePenalties")
+
+
+def late_rule(gb, root: Path, assignment: str, student: str) -> dict:
+    """What a worker needs to give a late submission its penalty in its shard, as JSON data:
+    ``{"due": the student's due date (ISO, extension included) or None, "settings": the late sections}``.
+
+    The course gradebook ``gb`` is read; the penalty itself is computed again when the shard is merged.
+    """
+    from nbgrader.api import MissingEntry
+
+    try:
+        due = gb.find_assignment(assignment).duedate
+    except MissingEntry:
+        due = None
+    if due is not None:
+        try:
+            extension = gb.find_submission(assignment, student).extension
+        except MissingEntry:
+            extension = None
+        due = due + extension if extension else due
+    settings = nbgrader_settings(Path(root))
+    sections = {name: {key: value for key, value in settings[name].items()
+                       if isinstance(value, (str, int, float, bool, type(None)))}
+                for name in LATE_SECTIONS if name in settings}
+    return {"due": due.isoformat() if due is not None else None, "settings": sections}
+
+
+def give_late_penalty(shard: Path, assignment: str, student: str, rule: dict) -> None:
+    """In a shard's gradebook, the due date of ``rule`` (:func:`late_rule`) and the penalty it gives."""
+    from datetime import datetime
+
+    from nbgrader.api import Gradebook
+    from traitlets.config import Config
+
+    if not rule or not rule.get("due"):
+        return
+    with Gradebook(f"sqlite:///{Path(shard) / 'gradebook.db'}") as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gb.find_assignment(assignment).duedate = datetime.fromisoformat(rule["due"])
+        gb.db.commit()
+        assign_late_penalties(gb, assignment, student, Config(rule.get("settings") or {}))

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import select
 import shutil
 import signal
@@ -45,7 +44,9 @@ from .autograde import (
     _run,
     assignment_of,
     cached_template,
+    give_late_penalty,
     grade_shard,
+    late_rule,
     merge_shard,
     read_result,
     read_submission,
@@ -57,6 +58,7 @@ from .config import COURSE_ROOT
 from .grades import record_replaced, write_tables
 from .phases import phase, take
 from .student_files import NBGRADER_FILES, RefusedFile, copy_regular, make_folder_private, read_regular, refusal
+from .text import printable
 
 
 @dataclass(eq=False)  # hashable by identity: one job per submission
@@ -245,7 +247,7 @@ def _already_graded(out: Path, s: Submission) -> bool:
 
 
 def _grade_job(shard: str, path: str, assignment: str, student: str, template: str,
-               timeout: int | None, below: str | None = None) -> dict:
+               timeout: int | None, below: str | None = None, late: dict | None = None) -> dict:
     """Autograde and make feedback in a shard (in a worker process).
 
     Returns the answer line's content: ``{"problem": why it could not be graded, or None,
@@ -258,6 +260,7 @@ def _grade_job(shard: str, path: str, assignment: str, student: str, template: s
         result = grade_shard(Path(shard), Path(path), assignment, student, Path(template), timeout=timeout,
                              below=Path(below) if below else None)
         with phase("feedback"):
+            give_late_penalty(Path(shard), assignment, student, late)  # the feedback shows the score after it
             _run(GenerateFeedback, Path(shard), assignment, student, force=True)
         return {"problem": None, "messages": {t.name: t.message[:MESSAGE_CHARS] for t in result.tests}}
     except GradingError as error:
@@ -524,31 +527,6 @@ def _prepare_course(out: Path, assignments: set[str]) -> dict[str, Path]:
     return templates
 
 
-def printable(text: str) -> str:
-    """``text`` with control and invisible formatting characters escaped (``\\n``, ``\\x1b``, ``\\u202e``).
-
-    Student names and statuses come from file and folder names a student chose: a newline there
-    would print a fake line in the summary, an escape sequence would rewrite the terminal.
-    """
-    return "".join(ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch)[0] == "C" else ch
-                   for ch in str(text))
-
-
-#: How a spreadsheet recognises a formula (OWASP's list for CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-#: A plain number as grades.csv writes scores and times ("20", "0.5", "-1", "1e-05"): nothing a spreadsheet runs.
-_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
-
-
-def spreadsheet_safe(text: str) -> str:
-    """A grades.csv cell that no spreadsheet runs: plain numbers as they are; text printable, and a leading
-    formula character (``= + - @``, tab, CR) behind a single quote, as OWASP recommends."""
-    text = str(text)
-    if _PLAIN_NUMBER.fullmatch(text):
-        return text
-    return "'" + printable(text) if text.startswith(_FORMULA_START) else printable(text)
 
 
 def _summary(results: list[tuple[str, str, Result | None, str]]) -> str:
@@ -673,10 +651,14 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                 seen.add((s.student, s.assignment))
             templates = _prepare_course(out, {s.assignment for s in todo})
             # Shards by number: a student id may be as long as a file name may be (NAME_MAX), and longer with a suffix.
-            jobs_args = {s: dict(shard=str(shards / str(number)), path=str(s.path),
-                                 assignment=s.assignment, student=s.student, template=str(templates[s.assignment]),
-                                 timeout=timeout, below=str(s.top) if s.top else None)
-                         for number, s in enumerate(todo)}
+            from nbgrader.api import Gradebook
+
+            with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
+                jobs_args = {s: dict(shard=str(shards / str(number)), path=str(s.path),
+                                     assignment=s.assignment, student=s.student, template=str(templates[s.assignment]),
+                                     timeout=timeout, below=str(s.top) if s.top else None,
+                                     late=late_rule(gb, out, s.assignment, s.student))
+                             for number, s in enumerate(todo)}
             for args in jobs_args.values():
                 shutil.rmtree(args["shard"], ignore_errors=True)
             tables_due = [0.0]  # when the grade tables are next rewritten

@@ -220,7 +220,7 @@ def record_replaced(root: Path, student: str, assignment: str, note: str) -> Non
 
 def _write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     """A CSV the instructor alone reads (0600), every cell spreadsheet-safe, replaced whole (never half written)."""
-    from .batch import spreadsheet_safe
+    from .text import spreadsheet_safe
 
     partial = path.with_name(f".{path.stem}.{os.getpid()}.csv")
     with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", newline="") as handle:

@@ -454,7 +454,7 @@ def write_html(assignments: list[Assignment], path: Path, source_root: Path = CO
 
 def write_csv(assignments: list[Assignment], path: Path) -> Path:
     """``mistakes.csv``: one row per student, test and named mistake."""
-    from .batch import spreadsheet_safe
+    from .text import spreadsheet_safe
 
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -470,7 +470,7 @@ def write_csv(assignments: list[Assignment], path: Path) -> Path:
 
 def summary(assignments: list[Assignment], html_path: Path, csv_path: Path) -> str:
     """A few lines for the terminal: per assignment its counts, mean and most common mistakes."""
-    from .batch import printable
+    from .text import printable
 
     lines = []
     for assignment in assignments:

@@ -16,9 +16,10 @@ import nbformat
 import pytest
 
 from grader.autograde import cached_template, grade_id_of
-from grader.batch import _summary, printable, spreadsheet_safe
+from grader.batch import _summary
 from grader.grades import write_tables
 from grader.preprocessors import RestoreGradingMetadata
+from grader.text import printable, spreadsheet_safe
 from tests.course_copies import solved_notebook
 
 A = "02_padding_stride"

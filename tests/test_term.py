@@ -13,6 +13,7 @@ import contextlib
 import csv
 import datetime
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -158,6 +159,11 @@ def test_students_fetch_the_feedback_of_what_they_last_submitted(term):
         fetched = list((homes[student] / assignment / "feedback").glob(f"*/{assignment}.html"))
         assert len(fetched) == 1, fetched
         assert fetched[0].read_text() == (course / "feedback" / student / assignment / f"{assignment}.html").read_text()
+    scores = {student: re.search(r"<h4>[^<]*\(Score: ([^)]*)\)</h4>",
+                                 (course / "feedback" / student / assignment / f"{assignment}.html").read_text()).group(1)
+              for student, assignment in ((ALICE, A02), (BOB, A02), (CAROL, A05))}
+    assert scores == {ALICE: f"{M02}.0 / {M02}.0", BOB: f"{M02}.0 / {M02}.0",  # the score grades.csv has
+                      CAROL: f"0.0 / {M05}.0, after the late penalty of {M05}.0: {M05}.0 before it"}
     bob = next((homes[BOB] / A02 / "feedback").iterdir()).name  # named by the submission's time
     assert bob == (course / "submitted" / BOB / A02 / "timestamp.txt").read_text().strip()
 

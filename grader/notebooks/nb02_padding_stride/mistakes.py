@@ -95,6 +95,8 @@ VARIANTS = {
          lambda n, k, stride=1, pad=0, dilation=1: R.conv_output_size(n, k, stride, pad, 1)),
     ],
     "pad2d": [
+        (f"{PAD_IGNORED}: add pad rows above and below and pad columns left and right of the image",
+         lambda x, pad, value=0.0: np.array(x, dtype=np.float64)),
         (PAD_ONCE, lambda x, pad, value=0.0: R.pad2d(x, pad, value)[..., _pair(pad)[0]:, _pair(pad)[1]:]),
         (PAD_ONCE, lambda x, pad, value=0.0: _crop_end(R.pad2d(x, pad, value), pad)),
         (HW_SWAPPED, lambda x, pad, value=0.0: R.pad2d(x, _swap(pad), value)),
