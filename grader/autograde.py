@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
-import logging
 import os
 import shutil
 import sys
-import tempfile
 import uuid
 import warnings
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from .config import COURSE_ROOT, SOURCE_DIRECTORY, course_config, use_alembic_head
+from .config import COURSE_ROOT, assignments
+from .converters import GradingError, run_converter
+from .gradebook import solution_notebook
 from .phases import phase
 from .student_files import (
     CELL_ID,
@@ -39,10 +37,6 @@ from .student_files import (
 )
 
 LEARNER = "learner"
-
-
-class GradingError(RuntimeError):
-    """A submission could not be graded; the message says why, in one line."""
 
 
 @dataclass
@@ -68,205 +62,6 @@ class Result:
                 "tests": [vars(t) for t in self.tests]}
 
 
-def solution_notebook(assignment: str, source_root: Path = COURSE_ROOT) -> Path:
-    return Path(source_root) / SOURCE_DIRECTORY / assignment / f"{assignment}.ipynb"
-
-
-class _ErrorLog(logging.Handler):
-    """Keeps nbgrader's error messages, to say in one line why a submission could not be graded."""
-
-    def __init__(self):
-        super().__init__(logging.ERROR)
-        self.text = []
-
-    def emit(self, record):
-        self.text.append(record.getMessage())
-
-    def reason(self) -> str:
-        text = "\n".join(self.text)
-        if "DeadKernelError" in text or "Kernel died" in text:
-            return ("the kernel died while running the notebook (a crash, os._exit, more memory or processes than "
-                    "the sandbox allows, or the notebook's wall-clock cap)")
-        if "CellTimeoutError" in text or "TimeoutError" in text:
-            return "a cell ran longer than the time limit per cell"
-        lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith(" ")]
-        informative = [line for line in lines if "Error" in line and "Please see" not in line]
-        return (informative or lines or ["unknown error"])[-1][:300]
-
-
-def _run(converter_class, root: Path, assignment: str, student: str = ".", source_root: Path = COURSE_ROOT,
-         db: Path | None = None, timeout: int | None = None, **attributes) -> None:
-    from nbgrader.coursedir import CourseDirectory
-
-    config = course_config(root, source_root=source_root, db_url=f"sqlite:///{db or Path(root) / 'gradebook.db'}")
-    if timeout:
-        config.Execute.timeout = timeout
-    config.CourseDirectory.release_directory = str(Path(root) / "release")
-    config.CourseDirectory.assignment_id = assignment
-    config.CourseDirectory.student_id = student
-    coursedir = CourseDirectory(config=config)
-    app = converter_class(coursedir=coursedir, config=config)
-    app.log.setLevel(logging.ERROR)
-    errors = _ErrorLog()
-    app.log.addHandler(errors)
-    for name, value in attributes.items():
-        setattr(app, name, value)
-    try:
-        app.start()
-    except Exception as error:
-        raise GradingError(errors.reason() if errors.text else f"{type(error).__name__}: {error}") from None
-    finally:
-        app.log.removeHandler(errors)
-
-
-def make_template(assignment: str, path: Path, source_root: Path = COURSE_ROOT) -> Path:
-    """A gradebook that knows ``assignment`` (its cells, points, checksums), made by generate_assignment."""
-    from nbgrader.converters import GenerateAssignment
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="cnn-course-template-") as work:
-        _run(GenerateAssignment, Path(work), assignment, source_root=source_root, db=Path(work) / "gradebook.db",
-             force=True, create_assignment=True)
-        shutil.copyfile(Path(work) / "gradebook.db", path)
-    return path
-
-
-def cached_template(assignment: str, source_root: Path = COURSE_ROOT) -> Path:
-    """The template gradebook for ``assignment``, made once per version of its solution notebook."""
-    import nbgrader
-
-    key = solution_notebook(assignment, source_root).read_bytes() + nbgrader.__version__.encode()
-    digest = hashlib.sha256(key).hexdigest()[:16]  # a new solution or nbgrader version: a new template
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cnn-course" / "gradebooks"
-    path = cache / f"{assignment}-{digest}.db"
-    recorded = path.with_name(path.name + ".sha256")
-    # Kernels never see this folder (see grader/sandbox.py); the checksum catches any other change.
-    if not (path.exists() and recorded.exists() and recorded.read_text().strip() == _sha256(path)):
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        make_template(assignment, partial, source_root)
-        partial_sum = recorded.with_suffix(f".{os.getpid()}.tmp")
-        partial_sum.write_text(_sha256(partial) + "\n")
-        os.replace(partial, path)  # atomic: parallel checks never see half a file
-        os.replace(partial_sum, recorded)
-    return path
-
-
-def course_assignments(source_root: Path = COURSE_ROOT) -> list[str]:
-    """Ids of the assignments that have an nbgrader source notebook ``solutions/<id>/<id>.ipynb``, sorted."""
-    folder = Path(source_root) / SOURCE_DIRECTORY
-    return sorted(p.stem for p in folder.glob("*/*.ipynb") if p.stem == p.parent.name)
-
-
-def _cells_of(gb, assignment: str) -> dict:
-    """What generate_assignment records of ``assignment`` in gradebook ``gb``, as comparable data."""
-    from nbgrader.api import MissingEntry
-
-    try:
-        found = gb.find_assignment(assignment)
-    except MissingEntry:
-        return {}
-    return {nb.name: {
-        "grade": sorted((c.name, c.max_score, c.cell_type) for c in nb.grade_cells),
-        "task": sorted((c.name, c.max_score, c.cell_type) for c in nb.task_cells),
-        "solution": sorted(c.name for c in nb.solution_cells),
-        "source": sorted((c.name, c.cell_type, c.locked, c.source, c.checksum) for c in nb.source_cells),
-    } for nb in found.notebooks}
-
-
-def _copy_assignment(template, gb, assignment: str) -> None:
-    """Write ``assignment``'s notebooks and cells from gradebook ``template`` into gradebook ``gb``.
-
-    Cells the template no longer has are removed only while nobody has submitted (as
-    generate_assignment does: grades must never lose their cell).
-    """
-    gb.update_or_create_assignment(assignment, course_id=template.find_assignment(assignment).course_id)
-    submitted = bool(gb.find_assignment(assignment).submissions)
-    for nb in template.find_assignment(assignment).notebooks:
-        gb.update_or_create_notebook(nb.name, assignment)
-        for cell in nb.grade_cells:
-            gb.update_or_create_grade_cell(cell.name, nb.name, assignment, max_score=cell.max_score,
-                                           cell_type=cell.cell_type)
-        for cell in nb.task_cells:
-            gb.update_or_create_task_cell(cell.name, nb.name, assignment, max_score=cell.max_score,
-                                          cell_type=cell.cell_type)
-        for cell in nb.solution_cells:
-            gb.update_or_create_solution_cell(cell.name, nb.name, assignment)
-        for cell in nb.source_cells:
-            gb.update_or_create_source_cell(cell.name, nb.name, assignment, cell_type=cell.cell_type,
-                                            locked=cell.locked, source=cell.source, checksum=cell.checksum)
-        if not submitted:
-            mine = gb.find_notebook(nb.name, assignment)
-            for kind in ("grade_cells", "task_cells", "solution_cells", "source_cells"):
-                keep = {c.name for c in getattr(nb, kind)}
-                for cell in getattr(mine, kind):
-                    if cell.name not in keep:
-                        gb.db.delete(cell)
-    gb.db.commit()
-
-
-#: (gradebook, its size and mtime after the last check, templates) already known to be up to date.
-_REGISTERED: set[tuple] = set()
-
-
-def register_assignments(db: Path, source_root: Path = COURSE_ROOT, assignments: Iterable[str] = ()) -> list[str]:
-    """Make the gradebook ``db`` (created if missing) know ``assignments``, as generate_assignment would, and
-    bring every course assignment it already knows up to date.
-
-    Input: the sqlite file, the folder holding ``solutions/``, and the ids to add (what is released or
-    graded: formgrader's Manage Students adds up every assignment of the gradebook, so one registered
-    ahead of its release would count in each student's total; ids not of the course are ignored).
-    Output: the ids that were added or brought up to date (``[]`` when all were known). Cells and
-    points come from the cached template gradebooks (:func:`cached_template`). Cheap when nothing
-    changed: nbgrader loads the course config many times per command and on formgrader requests, so
-    the answer is remembered per process for an unchanged gradebook file, request and solution notebooks.
-    """
-    from nbgrader.api import Assignment, Gradebook
-
-    use_alembic_head()  # a new gradebook: no `alembic heads` subprocess
-    db = Path(db).resolve()
-    templates = {a: cached_template(a, source_root) for a in course_assignments(source_root)}
-    wanted = sorted(set(assignments) & set(templates))
-
-    def key():
-        stat = db.stat() if db.exists() else None
-        return (str(db), stat and (stat.st_size, stat.st_mtime_ns), tuple(wanted),
-                tuple(sorted(map(str, templates.values()))))
-
-    if key() in _REGISTERED:
-        return []
-    if not db.exists():  # the gradebook is the instructor's alone (sqlite gives its journal the same mode)
-        db.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    changed = []
-    with warnings.catch_warnings(), Gradebook(f"sqlite:///{db}") as gb:
-        warnings.simplefilter("ignore")  # SQLAlchemy's autoflush warnings from nbgrader's update_or_create_*
-        known = {name for (name,) in gb.db.query(Assignment.name)}
-        for assignment in sorted(set(wanted) | (known & set(templates))):
-            with Gradebook(f"sqlite:///{templates[assignment]}") as tb:
-                if _cells_of(gb, assignment) != _cells_of(tb, assignment):
-                    _copy_assignment(tb, gb, assignment)
-                    changed.append(assignment)
-    _REGISTERED.add(key())
-    return changed
-
-
-def register_before_autograde(db: Path, source_root: Path = COURSE_ROOT) -> Callable[..., None]:
-    """A ``pre_convert_hook`` for nbgrader's Autograde: the assignment about to be graded is registered first.
-
-    nbgrader looks the assignment up in the gradebook before it grades; this hook runs just before, so
-    ``nbgrader autograde`` (and formgrader's) works on a fresh course folder where nobody clicked Generate.
-    The assignment is the folder of the notebooks (``submitted/<student>/<assignment>/``).
-    """
-    def hook(notebooks=(), **_):
-        register_assignments(db, source_root, {Path(notebook).parent.name for notebook in notebooks})
-
-    return hook
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def assignment_of(notebook: nbformat.NotebookNode, file_name: str, source_root: Path = COURSE_ROOT) -> str:
     """Which course notebook a submission is: by its graded cells' ids, else by its file name."""
     ids = {grade_id_of(c) for c in notebook.cells} - {None}
@@ -288,7 +83,7 @@ def _graded_ids(source_root: Path) -> tuple[tuple[str, frozenset], ...]:
     return tuple((assignment, frozenset({c.metadata.get("nbgrader", {}).get("grade_id")
                                          for c in nbformat.read(solution_notebook(assignment, source_root),
                                                                 as_version=4).cells} - {None}))
-                 for assignment in course_assignments(source_root))
+                 for assignment in assignments(source_root))
 
 
 def submission_bytes(path: Path, below: Path | None = None) -> bytes:
@@ -461,7 +256,7 @@ def grade_shard(shard: Path, submission: Path, assignment: str, student: str, te
     with phase("template copy"):
         shutil.copyfile(template, shard / "gradebook.db")
     with quiet_stderr(), phase("nbgrader"):
-        _run(Autograde, shard, assignment, student, source_root=source_root, timeout=timeout, force=True,
+        run_converter(Autograde, shard, assignment, student, source_root=source_root, timeout=timeout, force=True,
              create_student=True)
         return read_result(shard / "gradebook.db", shard, assignment, student)
 

@@ -39,22 +39,20 @@ from pathlib import Path
 from . import permissions
 from .autograde import (
     MAX_SUBMISSION_BYTES,
-    GradingError,
     Result,
-    _run,
     assignment_of,
-    cached_template,
     give_late_penalty,
     grade_shard,
     late_rule,
     merge_shard,
     read_result,
     read_submission,
-    register_assignments,
     submission_record,
     submission_time,
 )
 from .config import COURSE_ROOT
+from .converters import GradingError, run_converter
+from .gradebook import cached_template, register_assignments
 from .grades import record_replaced, write_tables
 from .phases import phase, take
 from .student_files import NBGRADER_FILES, RefusedFile, copy_regular, make_folder_private, read_regular, refusal
@@ -261,7 +259,7 @@ def _grade_job(shard: str, path: str, assignment: str, student: str, template: s
                              below=Path(below) if below else None)
         with phase("feedback"):
             give_late_penalty(Path(shard), assignment, student, late)  # the feedback shows the score after it
-            _run(GenerateFeedback, Path(shard), assignment, student, force=True)
+            run_converter(GenerateFeedback, Path(shard), assignment, student, force=True)
         return {"problem": None, "messages": {t.name: t.message[:MESSAGE_CHARS] for t in result.tests}}
     except GradingError as error:
         return {"problem": str(error)}

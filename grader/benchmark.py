@@ -28,8 +28,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from .autograde import cached_template, quiet_stderr, solution_notebook
-from .build import assignments
+from .autograde import quiet_stderr
+from .config import assignments
+from .gradebook import cached_template, solution_notebook
 
 CLASS_SIZE = 6
 

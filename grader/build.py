@@ -19,7 +19,7 @@ import nbformat
 
 from cnn_course import record
 
-from .config import COURSE_ROOT, RELEASE_DIRECTORY, SOURCE_DIRECTORY, course_config
+from .config import COURSE_ROOT, RELEASE_DIRECTORY, SOURCE_DIRECTORY, assignments, course_config
 
 FIXTURES = Path("cnn_course") / "fixtures"
 NBGRADER_SCHEMA = 3
@@ -38,12 +38,6 @@ EARLIER = "earlier"
 
 class BuildError(ValueError):
     """A notebook source breaks an authoring rule; the message names the file and cell."""
-
-
-def assignments(source_root: Path = COURSE_ROOT) -> list[str]:
-    """Assignment ids (= folder = notebook names) that have a source, in order."""
-    folder = Path(source_root) / SOURCE_DIRECTORY
-    return sorted(p.parent.name for p in folder.glob("*/*.py") if p.stem == p.parent.name)
 
 
 def notebook_from_source(path: Path) -> nbformat.NotebookNode:

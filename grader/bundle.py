@@ -30,8 +30,8 @@ import numpy as np
 
 from cnn_course import record, selfcheck
 
-from .build import assignments, release
-from .config import COURSE_ROOT, RELEASE_DIRECTORY
+from .build import release
+from .config import COURSE_ROOT, RELEASE_DIRECTORY, assignments
 
 DISTRIBUTION = "cnn-course-student"
 #: Where JupyterLab reads packages' setting defaults, under the environment's prefix (jupyterlab_server's overrides.d).

@@ -21,8 +21,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .autograde import LEARNER, GradingError, Result, assignment_of, cached_template, grade_shard, read_submission
+from .autograde import LEARNER, Result, assignment_of, grade_shard, read_submission
 from .config import CELL_TIMEOUT, COURSE_ROOT
+from .converters import GradingError
+from .gradebook import cached_template
 from .grades import FORMATS
 
 

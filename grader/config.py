@@ -66,6 +66,13 @@ COURSE_ID = "cnn-course"
 CELL_TIMEOUT = 60
 
 
+def assignments(source_root: str | Path = COURSE_ROOT) -> list[str]:
+    """The course's assignments, in order: the ids (= folder = notebook name) with a source
+    ``solutions/<id>/<id>.py``. The one list: the build, the gradebook and the tests all read it."""
+    folder = Path(source_root) / SOURCE_DIRECTORY
+    return sorted(p.parent.name for p in folder.glob("*/*.py") if p.stem == p.parent.name)
+
+
 def configure(c: Config, root: str | Path = COURSE_ROOT, source_root: str | Path | None = None,
               db_url: str | None = None) -> Config:
     """Apply the course settings to ``c``.
@@ -190,19 +197,16 @@ FORMGRADER_HANDLERS = "nbgrader.server_extensions.formgrader.handlers"
 def configure_instructor(c: Config, root: str | Path = COURSE_ROOT) -> Config:
     """Settings for nbgrader's commands and formgrader in the course root, applied after ``configure``.
 
-    Inputs: the config to change and the course root. Output: ``c``. Side effects, both cheap and
-    idempotent: the exchange folder is created (world-writable with the sticky bit, as nbgrader
-    needs for students who are other users of the same machine), and the course gradebook is made
-    to know the released assignments (so formgrader's totals count only those), and nbgrader's Autograde
-    registers the one it grades first (so it works before anyone clicked Generate).
+    Inputs: the config to change and the course root. Output: ``c``. Side effect, cheap and idempotent:
+    the exchange folder is created (world-writable with the sticky bit, as nbgrader needs for students
+    who are other users of the same machine). Settings only: the gradebook is
+    ``grader.gradebook.register_course``'s, which ``nbgrader_config.py`` calls next.
     Collect and release_feedback are the course's (``grader/exchange.py``: no student's link is
     followed, collected folders are the instructor's alone). In a Jupyter server whose formgrader reads these
     settings (``make instructor``, plain ``jupyter lab`` or ``jupyter server`` in the course root, from .venv or
     conda), formgrader's pages are escaped and its grading view gets its policy (``grader/formgrader_csp.py``):
     nbgrader's own pages took a student's link as script under any Jupyter but ``make instructor``'s.
     """
-    from .autograde import register_assignments, register_before_autograde
-
     exchange = exchange_root(root)
     if not exchange.exists():
         try:
@@ -216,12 +220,6 @@ def configure_instructor(c: Config, root: str | Path = COURSE_ROOT) -> Config:
     c.ExchangeFactory.release_feedback = "grader.exchange.SafeReleaseFeedback"
     # `nbgrader export`: the released assignments only, to nbgrader-grades.csv (grades.csv is `grader grade`'s).
     c.ExportApp.plugin_class = "grader.nbgrader_export.ReleasedCsvExport"
-    if c.CourseDirectory.db_url.startswith("sqlite:///"):  # another database is the instructor's to set up
-        db, source = Path(c.CourseDirectory.db_url.removeprefix("sqlite:///")), Path(c.CourseDirectory.root)
-        # Released assignments only: formgrader's totals add up every assignment of the gradebook.
-        register_assignments(db, source, exchange_released(root))
-        if "pre_convert_hook" not in c.Autograde:  # an instructor's own hook wins (then release first)
-            c.Autograde.pre_convert_hook = register_before_autograde(db, source)
     if FORMGRADER_HANDLERS in sys.modules:  # formgrader is loading this course in a Jupyter server, however started
         from .formgrader_csp import protect_grading_view
         protect_grading_view()

@@ -10,21 +10,22 @@ from conftest import committed_text, tracked_files
 
 from cnn_course import record
 from cnn_course.checks import compare
-from grader import build
+from grader import build, config
 from grader.cases import CASE_SETS, for_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
-ASSIGNMENTS = build.assignments()
+ASSIGNMENTS = config.assignments()
 NOTEBOOKS = [p for a in ASSIGNMENTS for p in (ROOT / "solutions" / a / f"{a}.ipynb", ROOT / "notebooks" / a / f"{a}.ipynb")]
 
 
 def test_every_list_of_assignments_agrees():
-    """Sources (solutions/NN/NN.py), built notebooks (what grading registers) and grader packages name the same notebooks."""
+    """The one list (grader.config.assignments: the sources solutions/NN/NN.py), the built notebooks and the
+    grader packages (what the kernel side finds, without solutions/) name the same notebooks."""
     from grader import notebooks
-    from grader.autograde import course_assignments
 
+    built = sorted(p.parent.name for p in (ROOT / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
     assert ASSIGNMENTS, "no notebook source solutions/NN_topic/NN_topic.py found"
-    assert course_assignments() == ASSIGNMENTS, "a source has no built notebook (or the other way round): run `make notebooks`"
+    assert built == ASSIGNMENTS, "a source has no built notebook (or the other way round): run `make notebooks`"
     assert list(notebooks.assignments()) == ASSIGNMENTS, (
         "every notebook needs its package grader/notebooks/nbNN_topic/ (reference, cases, mistakes, catalogue), "
         "and every package its source solutions/NN_topic/NN_topic.py")

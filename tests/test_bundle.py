@@ -22,10 +22,10 @@ import nbformat
 import pytest
 
 from grader import reference
-from grader.autograde import course_assignments
 from grader.bundle import DISTRIBUTION, LAB_OVERRIDES, bundle
 from grader.cases import CASE_SETS
 from grader.catalogue import wrong_for
+from grader.config import assignments as course_assignments
 from tests.course_copies import solved_notebook, with_sources
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,14 +16,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader import build, catalogue
+from grader import catalogue, config
 from grader.autograde import read_result
 from grader.cases import CASE_SETS, for_notebook
 from grader.cli import main as grader_main
 from tests.course_copies import solved_notebook, with_sources
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("course-class")]
-ASSIGNMENTS = build.assignments()
+ASSIGNMENTS = config.assignments()
 #: A notebook, a graded function with a bug, and those of its graded functions that call it.
 UPSTREAM = ("07_tiny_cnn", "relu", {"tiny_cnn_forward": "tiny_cnn_forward calls your relu",
                                     "train_tiny_cnn": "train_tiny_cnn calls your tiny_cnn_forward"})

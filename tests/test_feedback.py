@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.autograde import course_assignments
+from grader.config import assignments as course_assignments
 from grader.feedback import DropWidgetOutputs, maths_to_mathml, test_label
 from tests.conftest import SMALL_CLASS
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.autograde import _copy_assignment, cached_template
 from grader.config import exchange_root
+from grader.gradebook import _copy_assignment, cached_template
 from grader.grades import write_tables
 
 A02, A05 = "02_padding_stride", "05_backprop"

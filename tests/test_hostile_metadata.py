@@ -15,8 +15,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.autograde import cached_template, grade_id_of
+from grader.autograde import grade_id_of
 from grader.batch import _summary
+from grader.gradebook import cached_template
 from grader.grades import write_tables
 from grader.preprocessors import RestoreGradingMetadata
 from grader.text import printable, spreadsheet_safe

@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.autograde import course_assignments
+from grader.config import assignments as course_assignments
 from grader.config import exchange_root
 from tests.course_copies import fresh_copy, solved_notebook
 from tests.lab_server import TOKEN, UI_TIMEOUT, browser_or_skip, chromium_page, get, make_lab

@@ -86,12 +86,12 @@ def test_student_package_imports_without_grader_installed(tmp_path):
 
 
 def test_readme_table_lists_every_notebook_and_its_graded_functions():
-    from grader import build, notebooks
+    from grader import config, notebooks
 
     readme = (ROOT / "README.md").read_text()
     table = readme.split("## The notebooks", 1)[1].split("\n\n", 2)[1]
     rows = {re.match(r"\| `(\w+)`", line).group(1): line for line in table.splitlines() if re.match(r"\| `\d\d_", line)}
-    assert sorted(rows) == build.assignments()
+    assert sorted(rows) == config.assignments()
     for assignment, row in rows.items():
         missing = [f for f in notebooks.functions(assignment) if f"`{f}`" not in row]
         assert not missing, f"README row of {assignment} does not name {missing}"

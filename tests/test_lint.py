@@ -15,3 +15,25 @@ def test_ruff_finds_nothing():
         pytest.fail("ruff is not installed: pip install -e '.[test]'")
     result = subprocess.run([ruff, "check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-1000:]
+
+
+def test_every_import_points_down_the_floors_of_grader():
+    """import-linter's contracts (pyproject.toml): grader's layers, the student package apart from grader/, the
+    kernel side apart from the grading engine. No import circle can come back: a layer never imports a higher one."""
+    lint_imports = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which("lint-imports")
+    if lint_imports is None:
+        pytest.fail("import-linter is not installed: pip install -e '.[test]'")
+    result = subprocess.run([lint_imports, "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-1000:]
+
+
+def test_every_module_of_grader_has_its_floor():
+    """A new module must be given its place in the layers contract, or the contract would not check it."""
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    layers = next(c["layers"] for c in contracts if c["type"] == "layers")
+    placed = {name.strip() for layer in layers for name in layer.replace("|", ":").split(":")}
+    modules = {f"grader.{p.stem}" for p in (ROOT / "grader").glob("*.py") if p.stem != "__init__"} | {
+        f"grader.{p.parent.name}" for p in (ROOT / "grader").glob("*/__init__.py")}
+    assert modules - placed == set(), f"place these in [tool.importlinter] layers: {sorted(modules - placed)}"

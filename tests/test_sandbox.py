@@ -24,7 +24,7 @@ import nbformat
 import pytest
 
 from grader import sandbox
-from grader.autograde import cached_template
+from grader.gradebook import cached_template
 from tests.course_copies import grade_rows
 from tests.test_hostile_metadata import TAMPERED, tampered
 

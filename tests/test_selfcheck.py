@@ -14,9 +14,9 @@ import pytest
 
 from cnn_course import record, selfcheck
 from grader import reference
-from grader.build import assignments
 from grader.bundle import hidden_answers
 from grader.catalogue import wrong_for
+from grader.config import assignments
 
 
 @lru_cache(maxsize=None)

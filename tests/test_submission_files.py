@@ -25,9 +25,10 @@ import nbformat
 import pytest
 from traitlets.config import Config
 
-from grader.autograde import GradingError, read_submission
+from grader.autograde import read_submission
 from grader.batch import find_submissions, identify
 from grader.config import configure, configure_instructor, exchange_root
+from grader.converters import GradingError
 from tests.accounts import temporary_accounts, unused_names
 from tests.course_copies import fresh_copy
 
@@ -248,7 +249,7 @@ def test_a_zip_bomb_is_refused_before_anything_is_extracted(tmp_path, monkeypatc
 
 def instructor_config(course: Path, monkeypatch) -> Config:
     """The settings nbgrader_config.py gives nbgrader in ``course`` (the gradebook left empty: collect needs none)."""
-    monkeypatch.setattr("grader.autograde.register_assignments", lambda *args: [])
+    monkeypatch.setattr("grader.gradebook.register_assignments", lambda *args: [])
     course.mkdir(parents=True, exist_ok=True)
     config = configure(Config(), course, source_root=ROOT)
     configure_instructor(config, course)
@@ -342,7 +343,8 @@ def test_nbgrader_autograde_and_feedback_get_only_the_notebook_and_never_a_linke
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.converters import Autograde, GenerateFeedback
 
-    from grader.autograde import _run, cached_template
+    from grader.converters import run_converter
+    from grader.gradebook import cached_template
 
     course = tmp_path / "course"
     course.mkdir()
@@ -365,8 +367,8 @@ def test_nbgrader_autograde_and_feedback_get_only_the_notebook_and_never_a_linke
     (course / "submitted" / "trudy" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").symlink_to(SOLUTION)
     (course / "submitted" / "walter").symlink_to(course / "submitted" / "mallory")
 
-    _run(Autograde, course, ASSIGNMENT, "*", source_root=ROOT, force=True, create_student=True)
-    _run(GenerateFeedback, course, ASSIGNMENT, "*", source_root=ROOT, force=True)
+    run_converter(Autograde, course, ASSIGNMENT, "*", source_root=ROOT, force=True, create_student=True)
+    run_converter(GenerateFeedback, course, ASSIGNMENT, "*", source_root=ROOT, force=True)
 
     nbgrader_files = ["submission_secret.txt", "timestamp.txt"]
     autograded = course / "autograded" / "mallory" / ASSIGNMENT

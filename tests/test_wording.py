@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 import scipy.signal
 
-from grader import build, mistakes
+from grader import config, mistakes
 from grader import reference as R
 from grader.cases import for_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
-ASSIGNMENTS = build.assignments()
+ASSIGNMENTS = config.assignments()
 
 #: "convolution ... rotated/flipped kernel" in one clause, unless the clause turns into the
 #: cross-correlation (or says the kernel is used as it is) before the rotation is named.

@@ -1,0 +1,62 @@
+"""Running one of nbgrader's converters (GenerateAssignment, Autograde, GenerateFeedback) on a course folder.
+
+Used by the gradebook (templates), the grading engine (shards) and ``grader check``: one place that
+builds the settings, quiets nbgrader's log and turns its failure into a one-line :class:`GradingError`.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from .config import COURSE_ROOT, course_config
+
+
+class GradingError(RuntimeError):
+    """A submission could not be graded; the message says why, in one line."""
+
+
+class _ErrorLog(logging.Handler):
+    """Keeps nbgrader's error messages, to say in one line why a submission could not be graded."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.text = []
+
+    def emit(self, record):
+        self.text.append(record.getMessage())
+
+    def reason(self) -> str:
+        text = "\n".join(self.text)
+        if "DeadKernelError" in text or "Kernel died" in text:
+            return ("the kernel died while running the notebook (a crash, os._exit, more memory or processes than "
+                    "the sandbox allows, or the notebook's wall-clock cap)")
+        if "CellTimeoutError" in text or "TimeoutError" in text:
+            return "a cell ran longer than the time limit per cell"
+        lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith(" ")]
+        informative = [line for line in lines if "Error" in line and "Please see" not in line]
+        return (informative or lines or ["unknown error"])[-1][:300]
+
+
+def run_converter(converter_class, root: Path, assignment: str, student: str = ".", source_root: Path = COURSE_ROOT,
+         db: Path | None = None, timeout: int | None = None, **attributes) -> None:
+    from nbgrader.coursedir import CourseDirectory
+
+    config = course_config(root, source_root=source_root, db_url=f"sqlite:///{db or Path(root) / 'gradebook.db'}")
+    if timeout:
+        config.Execute.timeout = timeout
+    config.CourseDirectory.release_directory = str(Path(root) / "release")
+    config.CourseDirectory.assignment_id = assignment
+    config.CourseDirectory.student_id = student
+    coursedir = CourseDirectory(config=config)
+    app = converter_class(coursedir=coursedir, config=config)
+    app.log.setLevel(logging.ERROR)
+    errors = _ErrorLog()
+    app.log.addHandler(errors)
+    for name, value in attributes.items():
+        setattr(app, name, value)
+    try:
+        app.start()
+    except Exception as error:
+        raise GradingError(errors.reason() if errors.text else f"{type(error).__name__}: {error}") from None
+    finally:
+        app.log.removeHandler(errors)
