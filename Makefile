@@ -50,7 +50,7 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadgroup -m "not slow" $(PYTEST_ARGS)
 
 notebooks: $(STAMP)
-	$(PY) -m grader release
+	$(PY) -m grader build
 
 bundle: $(STAMP)
 	$(PY) -m grader bundle $(BUNDLE_ARGS)

@@ -44,7 +44,7 @@ def _integer(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def _pair(value: Any) -> bool:
+def _is_pair(value: Any) -> bool:
     return isinstance(value, tuple) and len(value) == 2 and all(_integer(v) for v in value)
 
 
@@ -65,7 +65,7 @@ def features(args: dict) -> dict[str, bool]:
             found[f"{name} > 1"] = value > 1
             found[f"{name} > 0"] = value > 0
             found[f"{name} is a pair of unequal numbers (height != width)"] = False  # an int is (n, n)
-        elif _pair(value):
+        elif _is_pair(value):
             found[f"{name} > 1"] = max(value) > 1
             found[f"{name} > 0"] = max(value) > 0
             found[f"{name} is a pair of unequal numbers (height != width)"] = value[0] != value[1]
@@ -73,7 +73,7 @@ def features(args: dict) -> dict[str, bool]:
             found[f"{name} != 0"] = value != 0
         elif isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and value.ndim:
             _array_features(name, value, found)
-        if _integer(value) or _pair(value) or isinstance(value, float):
+        if _integer(value) or _is_pair(value) or isinstance(value, float):
             found.setdefault(f"{name} is None", False)
     return found
 

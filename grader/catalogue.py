@@ -37,6 +37,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from cnn_course.pairs import pair  # noqa: F401 - the notebooks' catalogues take it from here
+
 
 @dataclass(frozen=True)
 class Impl:
@@ -86,11 +88,6 @@ def wrong(function: str, label: str, source: str, hint: str | None = None) -> Wr
 
 def correct(function: str, source: str) -> Impl:
     return Impl(function, source)
-
-
-def pair(v):
-    """``(h, w)`` from an int or a pair (for building batteries)."""
-    return (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
 
 
 def out_size(n: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:

@@ -1,6 +1,6 @@
-"""``python -m grader`` (also the ``grader`` command): release, check, grade, benchmark.
+"""``python -m grader`` (also the ``grader`` command): build, check, grade, benchmark.
 
-    python -m grader release                 rebuild notebooks/, solutions/*.ipynb and fixtures
+    python -m grader build                   rebuild notebooks/, solutions/*.ipynb and fixtures
     python -m grader check PATH.ipynb        grade one notebook with the hidden tests (self-study)
     python -m grader grade SUBMISSIONS       autograde a class, write grades.csv and feedback
     python -m grader report [COURSE]         what the class got wrong: report.html, mistakes.csv, summary
@@ -71,9 +71,11 @@ def check(path: str, as_json: bool = False, timeout: int | None = None) -> int:
     return 0
 
 
-def release() -> int:
+def build(deprecated_name: str | None = None) -> int:
     from .build import release as build_all
 
+    if deprecated_name:  # nbgrader's release means publishing to students; this only builds
+        print(f"`grader {deprecated_name}` is now `grader build` (the old name goes in the next version)", file=sys.stderr)
     for path in build_all():
         print(f"wrote {path}")
     return 0
@@ -84,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="grader", description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("release", help="rebuild notebooks/, solutions/*.ipynb and visible-test fixtures")
+    commands.add_parser("build", help="rebuild notebooks/, solutions/*.ipynb and visible-test fixtures")
+    commands.add_parser("release", help="deprecated name of build (nbgrader's release publishes; this builds)")
     p = commands.add_parser("check", help="grade one notebook with the hidden tests and print hints")
     p.add_argument("path", help="a copy of notebooks/NN_topic/NN_topic.ipynb, wherever it lives")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
@@ -135,8 +138,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="instead, grade a class of N submissions (02, 05, 07) with --jobs 2, then as 10 classes "
                         "of N/10: wall time, throughput, peak memory, linearity")
     args = parser.parse_args(argv)
-    if args.command == "release":
-        return release()
+    if args.command in ("build", "release"):
+        return build("release" if args.command == "release" else None)
     if args.command == "check":
         return check(args.path, args.json, args.timeout)
     if args.command == "grade":

@@ -24,15 +24,11 @@ from typing import Callable
 
 import numpy as np
 
+from cnn_course.pairs import pair as _pair
+
 from . import reference as R
 
 # --------------------------------------------------------------------------- small helpers
-
-
-def _pair(value) -> tuple[int, int]:
-    if isinstance(value, numbers.Integral):
-        return int(value), int(value)
-    return int(value[0]), int(value[1])
 
 
 def _swap(value):

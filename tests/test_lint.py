@@ -37,3 +37,13 @@ def test_every_module_of_grader_has_its_floor():
     modules = {f"grader.{p.stem}" for p in (ROOT / "grader").glob("*.py") if p.stem != "__init__"} | {
         f"grader.{p.parent.name}" for p in (ROOT / "grader").glob("*/__init__.py")}
     assert modules - placed == set(), f"place these in [tool.importlinter] layers: {sorted(modules - placed)}"
+
+
+def test_the_build_command_is_build_and_release_is_its_deprecated_name(capsys):
+    """nbgrader's release publishes to students; the course's command only builds, so it is called build."""
+    from grader.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = capsys.readouterr().out
+    assert "build" in shown and "deprecated name of build" in shown

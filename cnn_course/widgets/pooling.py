@@ -23,6 +23,7 @@ from typing import Callable
 import numpy as np
 
 from ..checks import compare
+from ..pairs import pair as _pair
 from . import BAD_COLOR, FigureWidget, NotReady, call_student, describe_error, message_html, swatch_legend
 
 __all__ = ["window_starts", "scan_windows", "parse_map", "make_map", "judge_pooling", "PoolingWidget",
@@ -43,10 +44,6 @@ DEFAULT_TEXT = "1 1 2 4\n5 6 7 8\n3 2 1 0\n1 2 3 4"
 
 def _tint(color, amount: float = 0.72):
     return tuple(c + (1 - c) * amount for c in color)
-
-
-def _pair(value) -> tuple[int, int]:
-    return (value, value) if np.ndim(value) == 0 else (int(value[0]), int(value[1]))
 
 
 # --- pure logic -----------------------------------------------------------------------------------

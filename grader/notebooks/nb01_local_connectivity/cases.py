@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnn_course.pairs import pair as _pair
 from grader.cases import Case, hidden, rng, visible
 
 
 def _grid(*shape: int) -> np.ndarray:
     """1, 2, 3, ... in the given shape, as float64: easy to read in a failure message."""
     return np.arange(1, int(np.prod(shape)) + 1, dtype=np.float64).reshape(shape)
-
-
-def _pair(value) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else tuple(value)
 
 
 def _out(n: int, k: int, s: int, p: int) -> int:

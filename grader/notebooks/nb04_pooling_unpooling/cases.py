@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnn_course.pairs import pair as _pair
 from grader.cases import Case, hidden, rng, visible
 
 #: The 4x4 feature map of the lesson (no ties): 2x2 windows, stride 2 give [[6, 8], [3, 4]].
@@ -51,10 +52,6 @@ def _grid(*shape: int) -> np.ndarray:
 def _small_ints(g: np.random.Generator, shape: tuple[int, ...], high: int = 3) -> np.ndarray:
     """Random integers 0 .. high-1 as floats: many windows hold tied maxima."""
     return g.integers(0, high, size=shape).astype(np.float64)
-
-
-def _pair(value) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
 
 
 def _pool(x: np.ndarray, size, stride=None) -> tuple[np.ndarray, np.ndarray]:

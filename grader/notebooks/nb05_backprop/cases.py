@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnn_course.pairs import pair as _pair
 from cnn_course.probes import Probe
 from grader.cases import Case, hidden, rng, visible
 
@@ -32,10 +33,6 @@ def _grid(*shape: int) -> np.ndarray:
 def _ints(g: np.random.Generator, *shape: int, low: int = -3, high: int = 4) -> np.ndarray:
     """Small random integers as float64 (readable, exact)."""
     return g.integers(low, high, size=shape).astype(np.float64)
-
-
-def _pair(v) -> tuple[int, int]:
-    return (int(v), int(v)) if np.ndim(v) == 0 else (int(v[0]), int(v[1]))
 
 
 def _out(n: int, k: int, s: int = 1, p: int = 0) -> int:
