@@ -30,10 +30,14 @@ CELL_KINDS = {
     "tests": dict(solution=False, grade=True, locked=True),
     "readonly": dict(solution=False, grade=False, locked=True),
 }
-#: ``# %% earlier from="NN_topic"``: the student's own functions from an earlier notebook. The solution
-#: notebook holds working code; the student version gets a cell that copies the student's own code
-#: from their earlier notebook (``cnn_course.earlier.bring``). Not graded, not locked.
+#: ``# %% earlier from="NN_topic"``: the student's own functions from an earlier notebook. In the source the
+#: cell is one line, ``f, g = bring("NN_topic", "f", "g")`` (the names before ``=`` tell ruff what it defines).
+#: The solution notebook gets the earlier notebook's own answer cells for them (one source: nothing pasted);
+#: the student version a cell that copies the student's own code from their earlier notebook
+#: (``cnn_course.earlier.bring``). Not graded, not locked.
 EARLIER = "earlier"
+#: The lines that mark an answer in a source (nbgrader's delimiters): left out of an earlier cell.
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
 class BuildError(ValueError):
@@ -51,8 +55,11 @@ def notebook_from_source(path: Path) -> nbformat.NotebookNode:
         grade_id = meta.get("grade_id")
         where = f"{path.name}, cell {index + 1}"
         new_meta = {}
+        source = cell.source
         if kind == EARLIER:
-            new_meta["cnn_course"] = {"earlier": _earlier_from(meta, cell.source, where)}
+            earlier = _earlier_from(meta, cell.source, where)
+            new_meta["cnn_course"] = {"earlier": earlier}
+            source = earlier_solution(path.parent.parent, earlier)
         elif kind is not None:
             if kind not in CELL_KINDS:
                 raise BuildError(f"{where}: unknown cell kind {kind!r} (use one of {', '.join(CELL_KINDS)})")
@@ -70,7 +77,6 @@ def notebook_from_source(path: Path) -> nbformat.NotebookNode:
             new_meta["nbgrader"] = nbgrader
         elif grade_id or "points" in meta:
             raise BuildError(f"{where}: grade_id/points given but no cell kind (solution, tests, readonly)")
-        source = cell.source
         if cell.cell_type == "code":
             new = nbformat.v4.new_code_cell(source, metadata=new_meta)
         else:
@@ -84,7 +90,8 @@ def notebook_from_source(path: Path) -> nbformat.NotebookNode:
 
 
 def _earlier_from(meta: dict, source: str, where: str) -> dict:
-    """``{"notebook": "02_padding_stride", "functions": ["pad2d"]}`` for an ``earlier`` cell."""
+    """``{"notebook": "02_padding_stride", "functions": ["pad2d"]}`` for an ``earlier`` cell, whose source is
+    ``from cnn_course.earlier import bring`` and ``pad2d = bring("02_padding_stride", "pad2d")``."""
     import ast
 
     from . import notebooks
@@ -92,15 +99,36 @@ def _earlier_from(meta: dict, source: str, where: str) -> dict:
     notebook = meta.get("from")
     if notebook not in notebooks.assignments():
         raise BuildError(f"{where}: an earlier cell needs from=\"NN_topic\" naming an earlier notebook, got {notebook!r}")
-    names = [node.name for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)]
+    calls = [node for node in ast.parse(source).body if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+             and getattr(node.value.func, "id", None) == "bring"]
+    if len(calls) != 1:
+        raise BuildError(f"{where}: an earlier cell is `f, g = bring(\"{notebook}\", \"f\", \"g\")` (one call)")
+    target, args = calls[0].targets[0], calls[0].value.args
+    assigned = [t.id for t in (target.elts if isinstance(target, ast.Tuple) else [target]) if isinstance(t, ast.Name)]
+    named = [a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    if named[:1] != [notebook] or assigned != named[1:] or len(named) != len(args):
+        raise BuildError(f"{where}: bring's first argument is {notebook!r}, then the names it assigns, in order")
+    names = named[1:]
     if not names:
-        raise BuildError(f"{where}: an earlier cell must define the functions it brings")
+        raise BuildError(f"{where}: an earlier cell must bring at least one function")
     graded = notebooks.functions(notebook)
     for name in names:
         if name not in graded:  # bring would find no answer cell of the student's for it
             raise BuildError(f"{where}: {notebook} does not grade {name} (it grades {', '.join(graded)}), "
                              "so a student has no answer of theirs to bring")
     return {"notebook": notebook, "functions": names}
+
+
+def earlier_solution(sources: Path, earlier: dict) -> str:
+    """What an ``earlier`` cell holds in the solution notebook: the earlier notebook's own answer cells for
+    its functions (from its source ``sources/NN_topic/NN_topic.py``, nbgrader's answer delimiters left out)."""
+    notebook = earlier["notebook"]
+    answers = {c.metadata.get("grade_id"): c.source for c in jupytext.read(sources / notebook / f"{notebook}.py").cells
+               if c.metadata.get("title") == "solution"}
+    code = [("\n".join(line for line in answers[name].splitlines() if line.strip() not in SOLUTION_MARKERS)).strip()
+            for name in earlier["functions"]]
+    return (f"# {', '.join(earlier['functions'])} from notebook {notebook} (its own answer cells: students bring theirs)\n"
+            + "\n\n\n".join(code))
 
 
 def earlier_stub(earlier: dict) -> str:

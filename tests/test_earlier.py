@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -90,17 +91,38 @@ def test_in_a_kernel_bring_defines_the_function_and_asks_to_replace_the_cell(tmp
     assert any(p["source"] == "set_next_input" and p["replace"] and "def pad2d" in p["text"] for p in payloads)
 
 
-def test_earlier_cells_become_a_bring_call_in_the_student_version(tmp_path):
-    source = tmp_path / "03_next.py"
-    source.write_text('# %%\nimport numpy as np\n\n# %% earlier from="02_padding_stride"\n' + MINE)
+def test_earlier_cells_come_from_the_earlier_answers_and_become_a_bring_call_in_the_student_version(tmp_path):
+    """One source: the solution notebook's earlier cell is the earlier notebook's own answer cell; nothing pasted."""
+    import shutil
+
+    import jupytext
+
+    root = Path(build.__file__).resolve().parent.parent
+    sources = tmp_path / "solutions"
+    (sources / "02_padding_stride").mkdir(parents=True)
+    shutil.copy(root / "solutions" / "02_padding_stride" / "02_padding_stride.py", sources / "02_padding_stride")
+    source = sources / "03_next" / "03_next.py"
+    source.parent.mkdir()
+
+    def write(cell: str, notebook: str = "02_padding_stride") -> None:
+        source.write_text(f'# %%\nimport numpy as np\n\n# %% earlier from="{notebook}"\n'
+                          f"from cnn_course.earlier import bring\n\n{cell}\n")
+
+    write('pad2d = bring("02_padding_stride", "pad2d")')
     nb = build.notebook_from_source(source)
     earlier = nb.cells[1].metadata["cnn_course"]["earlier"]
     assert earlier == {"notebook": "02_padding_stride", "functions": ["pad2d"]}
+    answer = next(c.source for c in jupytext.read(sources / "02_padding_stride" / "02_padding_stride.py").cells
+                  if c.metadata.get("grade_id") == "pad2d")
+    assert "### BEGIN SOLUTION" in answer and "### BEGIN SOLUTION" not in nb.cells[1].source
+    assert all(line in nb.cells[1].source for line in answer.splitlines() if "SOLUTION" not in line)
     stub = build.earlier_stub(earlier)
-    assert 'bring(\'02_padding_stride\', \'pad2d\')' in stub and "np.pad" not in stub
-    source.write_text('# %%\nimport numpy as np\n\n# %% earlier from="01_missing"\n' + MINE)
-    with pytest.raises(build.BuildError, match="earlier notebook"):
-        build.notebook_from_source(source)
-    source.write_text('# %%\nimport numpy as np\n\n# %% earlier from="02_padding_stride"\n' + MINE.replace("pad2d", "conv2d"))
-    with pytest.raises(build.BuildError, match="02_padding_stride does not grade conv2d"):
-        build.notebook_from_source(source)
+    assert 'bring(\'02_padding_stride\', \'pad2d\')' in stub and "def pad2d" not in stub
+    for cell, notebook, why in (('pad2d = bring("02_padding_stride", "pad2d")', "01_missing", "earlier notebook"),
+                                ('conv2d = bring("02_padding_stride", "conv2d")', "02_padding_stride",
+                                 "02_padding_stride does not grade conv2d"),
+                                ('pad = bring("02_padding_stride", "pad2d")', "02_padding_stride", "names it assigns"),
+                                ("def pad2d(x, pad, value=0.0):\n    return x", "02_padding_stride", "one call")):
+        write(cell, notebook)
+        with pytest.raises(build.BuildError, match=why):
+            build.notebook_from_source(source)

@@ -360,14 +360,9 @@ else:
 # `../02_padding_stride/02_padding_stride.ipynb` (save that notebook first).
 
 # %% earlier from="02_padding_stride"
-def pad2d(x, pad, value=0.0):
-    """Pad the last two axes (height, width) of a 2-D or 4-D array with a constant (notebook 02)."""
-    x = np.asarray(x, dtype=np.float64)
-    ph, pw = (pad, pad) if np.ndim(pad) == 0 else pad
-    H, W = x.shape[-2:]
-    xp = np.full(x.shape[:-2] + (H + 2 * ph, W + 2 * pw), value, dtype=np.float64)
-    xp[..., ph:ph + H, pw:pw + W] = x
-    return xp
+from cnn_course.earlier import bring
+
+pad2d = bring("02_padding_stride", "pad2d")
 
 
 # %% solution grade_id="conv2d"

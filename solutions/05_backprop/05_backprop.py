@@ -45,73 +45,21 @@ from cnn_course.widgets.gradient_routing import gradient_routing_widget
 # function costs points only in its own notebook — but it would make the checks here disagree.
 
 # %% earlier from="02_padding_stride"
-def pad2d(x, pad, value=0.0):
-    x = np.asarray(x, dtype=np.float64)
-    ph, pw = (pad, pad) if np.ndim(pad) == 0 else pad
-    H, W = x.shape[-2:]
-    xp = np.full(x.shape[:-2] + (H + 2 * ph, W + 2 * pw), value, dtype=np.float64)
-    xp[..., ph:ph + H, pw:pw + W] = x
-    return xp
+from cnn_course.earlier import bring
+
+pad2d = bring("02_padding_stride", "pad2d")
 
 
 # %% earlier from="03_correlation_convolution"
-def flip180(k):
-    return np.asarray(k, dtype=np.float64)[..., ::-1, ::-1].copy()
+from cnn_course.earlier import bring
 
-
-def cross_correlate2d(x, k):
-    x, k = np.asarray(x, dtype=np.float64), np.asarray(k, dtype=np.float64)
-    kh, kw = k.shape
-    out = np.zeros((x.shape[0] - kh + 1, x.shape[1] - kw + 1))
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = np.sum(x[i:i + kh, j:j + kw] * k)
-    return out
-
-
-def conv2d(x, w, b, stride=1, pad=0):
-    x, w, b = (np.asarray(a, dtype=np.float64) for a in (x, w, b))
-    sh, sw = (stride, stride) if np.ndim(stride) == 0 else stride
-    xp = pad2d(x, pad)
-    N, C, Hp, Wp = xp.shape
-    F, _, kh, kw = w.shape
-    Ho, Wo = (Hp - kh) // sh + 1, (Wp - kw) // sw + 1
-    y = np.zeros((N, F, Ho, Wo))
-    for i in range(Ho):
-        for j in range(Wo):
-            patch = xp[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]             # (N, C, kh, kw)
-            y[:, :, i, j] = np.tensordot(patch, w, axes=([1, 2, 3], [1, 2, 3])) + b
-    return y
+flip180, cross_correlate2d, conv2d = bring("03_correlation_convolution", "flip180", "cross_correlate2d", "conv2d")
 
 
 # %% earlier from="04_pooling_unpooling"
-def max_pool2d(x, size=2, stride=None):
-    x = np.asarray(x, dtype=np.float64)
-    kh, kw = (size, size) if np.ndim(size) == 0 else size
-    sh, sw = (kh, kw) if stride is None else ((stride, stride) if np.ndim(stride) == 0 else stride)
-    N, C, H, W = x.shape
-    Ho, Wo = (H - kh) // sh + 1, (W - kw) // sw + 1
-    y, switches = np.zeros((N, C, Ho, Wo)), np.zeros((N, C, Ho, Wo), dtype=np.int64)
-    for i in range(Ho):
-        for j in range(Wo):
-            window = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw].reshape(N, C, kh * kw)
-            first = window.argmax(axis=2)                       # the first maximum in row-major order
-            y[:, :, i, j] = window.max(axis=2)
-            switches[:, :, i, j] = (i * sh + first // kw) * W + (j * sw + first % kw)
-    return y, switches
+from cnn_course.earlier import bring
 
-
-def mean_pool2d(x, size=2, stride=None):
-    x = np.asarray(x, dtype=np.float64)
-    kh, kw = (size, size) if np.ndim(size) == 0 else size
-    sh, sw = (kh, kw) if stride is None else ((stride, stride) if np.ndim(stride) == 0 else stride)
-    N, C, H, W = x.shape
-    Ho, Wo = (H - kh) // sh + 1, (W - kw) // sw + 1
-    y = np.zeros((N, C, Ho, Wo))
-    for i in range(Ho):
-        for j in range(Wo):
-            y[:, :, i, j] = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw].mean(axis=(2, 3))
-    return y
+max_pool2d, mean_pool2d = bring("04_pooling_unpooling", "max_pool2d", "mean_pool2d")
 
 
 # %% [markdown]

@@ -42,38 +42,21 @@ from cnn_course.widgets.checkerboard import checkerboard_widget
 # finished yet, the cell says so and the parts that need it will tell you when they run.
 
 # %% earlier from="02_padding_stride"
-def pad2d(x, pad, value=0.0):
-    x = np.asarray(x, dtype=np.float64)
-    ph, pw = (pad, pad) if np.ndim(pad) == 0 else pad
-    H, W = x.shape[-2:]
-    xp = np.full(x.shape[:-2] + (H + 2 * ph, W + 2 * pw), value, dtype=np.float64)
-    xp[..., ph:ph + H, pw:pw + W] = x
-    return xp
+from cnn_course.earlier import bring
+
+pad2d = bring("02_padding_stride", "pad2d")
 
 
 # %% earlier from="03_correlation_convolution"
-def flip180(k):
-    return np.asarray(k, dtype=np.float64)[..., ::-1, ::-1].copy()
+from cnn_course.earlier import bring
 
-
-def conv2d(x, w, b, stride=1, pad=0):
-    sh, sw = (stride, stride) if np.ndim(stride) == 0 else stride
-    x = pad2d(x, pad)
-    N, C, H, W = x.shape
-    F, _, kh, kw = w.shape
-    Ho, Wo = (H - kh) // sh + 1, (W - kw) // sw + 1
-    y = np.zeros((N, F, Ho, Wo))
-    for i in range(kh):
-        for j in range(kw):
-            patch = x[:, :, i:i + sh * (Ho - 1) + 1:sh, j:j + sw * (Wo - 1) + 1:sw]  # (N, C, Ho, Wo)
-            y += np.einsum("nchw,fc->nfhw", patch, w[:, :, i, j])
-    return y + np.asarray(b, dtype=np.float64)[None, :, None, None]
+flip180, conv2d = bring("03_correlation_convolution", "flip180", "conv2d")
 
 
 # %% earlier from="04_pooling_unpooling"
-def upsample_nearest(y, scale=2):
-    sh, sw = (scale, scale) if np.ndim(scale) == 0 else scale
-    return np.repeat(np.repeat(np.asarray(y, dtype=np.float64), sh, axis=-2), sw, axis=-1)
+from cnn_course.earlier import bring
+
+upsample_nearest = bring("04_pooling_unpooling", "upsample_nearest")
 
 
 # %% [markdown]

@@ -49,94 +49,28 @@ from cnn_course.widgets.tiny_cnn import mosaic, tiny_cnn_widget
 # function then say "implement ... first".
 
 # %% earlier from="02_padding_stride"
-def pad2d(x, pad, value=0.0):
-    x = np.asarray(x, dtype=np.float64)
-    ph, pw = (pad, pad) if np.ndim(pad) == 0 else pad
-    H, W = x.shape[-2:]
-    xp = np.full(x.shape[:-2] + (H + 2 * ph, W + 2 * pw), value, dtype=np.float64)
-    xp[..., ph:ph + H, pw:pw + W] = x
-    return xp
+from cnn_course.earlier import bring
+
+pad2d = bring("02_padding_stride", "pad2d")
+
 
 # %% earlier from="03_correlation_convolution"
-def conv2d(x, w, b, stride=1, pad=0):
-    sh, sw = (stride, stride) if np.ndim(stride) == 0 else stride
-    xp = pad2d(x, pad)
-    N, C, H, W = xp.shape
-    F, _, kh, kw = w.shape
-    Ho, Wo = (H - kh) // sh + 1, (W - kw) // sw + 1
-    y = np.zeros((N, Ho, Wo, F))
-    for u in range(kh):                      # one kernel tap at a time, every position at once
-        for v in range(kw):
-            taps = xp[:, :, u:u + (Ho - 1) * sh + 1:sh, v:v + (Wo - 1) * sw + 1:sw]   # (N, C, Ho, Wo)
-            y += np.tensordot(taps, w[:, :, u, v], axes=([1], [1]))                  # (N, Ho, Wo, F)
-    return y.transpose(0, 3, 1, 2) + b[:, None, None]
+from cnn_course.earlier import bring
+
+conv2d = bring("03_correlation_convolution", "conv2d")
+
 
 # %% earlier from="04_pooling_unpooling"
-def max_pool2d(x, size=2, stride=None):
-    kh, kw = (size, size) if np.ndim(size) == 0 else size
-    stride = (kh, kw) if stride is None else stride
-    sh, sw = (stride, stride) if np.ndim(stride) == 0 else stride
-    N, C, H, W = x.shape
-    Ho, Wo = (H - kh) // sh + 1, (W - kw) // sw + 1
-    y = np.full((N, C, Ho, Wo), -np.inf)
-    switches = np.zeros((N, C, Ho, Wo), dtype=np.int64)
-    rows, cols = np.arange(Ho)[:, None] * sh, np.arange(Wo)[None, :] * sw
-    for u in range(kh):                      # row-major over the window: only a larger value replaces
-        for v in range(kw):                  # the maximum so far, so the first maximum wins
-            value = x[:, :, u:u + (Ho - 1) * sh + 1:sh, v:v + (Wo - 1) * sw + 1:sw]
-            larger = value > y
-            y = np.where(larger, value, y)
-            switches = np.where(larger, (rows + u) * W + cols + v, switches)
-    return y, switches
+from cnn_course.earlier import bring
+
+max_pool2d = bring("04_pooling_unpooling", "max_pool2d")
+
 
 # %% earlier from="05_backprop"
-def dense_backward(dout, x, w):
-    return dout @ w.T, x.T @ dout, dout.sum(axis=0)
+from cnn_course.earlier import bring
 
+dense_backward, numerical_gradient, relative_error, conv2d_backward, max_pool2d_backward = bring("05_backprop", "dense_backward", "numerical_gradient", "relative_error", "conv2d_backward", "max_pool2d_backward")
 
-def numerical_gradient(f, x, h=1e-5):
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        kept = x[index]
-        x[index] = kept + h
-        plus = f(x)
-        x[index] = kept - h
-        minus = f(x)
-        x[index] = kept
-        grad[index] = (plus - minus) / (2 * h)
-    return grad
-
-
-def relative_error(a, b):
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)))) if a.size else 0.0
-
-
-def conv2d_backward(dout, x, w, stride=1, pad=0):
-    sh, sw = (stride, stride) if np.ndim(stride) == 0 else stride
-    ph, pw = (pad, pad) if np.ndim(pad) == 0 else pad
-    xp = pad2d(x, (ph, pw))
-    F, C, kh, kw = w.shape
-    Ho, Wo = dout.shape[2:]
-    dxp = np.zeros_like(xp)
-    dw = np.zeros_like(w, dtype=np.float64)
-    for u in range(kh):                      # one kernel tap at a time
-        for v in range(kw):
-            taps = xp[:, :, u:u + (Ho - 1) * sh + 1:sh, v:v + (Wo - 1) * sw + 1:sw]   # (N, C, Ho, Wo)
-            dw[:, :, u, v] = np.tensordot(dout, taps, axes=([0, 2, 3], [0, 2, 3]))
-            dxp[:, :, u:u + (Ho - 1) * sh + 1:sh, v:v + (Wo - 1) * sw + 1:sw] += np.tensordot(
-                dout, w[:, :, u, v], axes=([1], [0])).transpose(0, 3, 1, 2)
-    dx = dxp[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]]
-    return dx, dw, dout.sum(axis=(0, 2, 3))
-
-
-def max_pool2d_backward(dout, switches, input_shape):
-    N, C, H, W = input_shape
-    dx = np.zeros((N * C, H * W))
-    rows = np.repeat(np.arange(N * C), dout[0, 0].size)
-    np.add.at(dx, (rows, switches.reshape(-1)), dout.reshape(-1))   # += : shared maxima add up
-    return dx.reshape(input_shape)
 
 # %%
 # Which of your earlier functions are here? (A missing one says what to do when it is called.)
