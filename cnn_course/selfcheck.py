@@ -15,7 +15,7 @@ Why this keeps the answers safe, and where it does not:
   (:data:`MIN_BITS`, estimated by :func:`answer_bits`): a single small integer (conv_output_size,
   same_padding, the parameter counts), a single float, a bool, or "raises ValueError" could be
   brute-forced from its digest in well under a second, so such cases are *not* shipped and the
-  verdict says "could not be verified without the repository" for them. The per-case salt stops
+  verdict says "cannot be checked here, only by your instructor's grading" for them. The per-case salt stops
   precomputed tables, not guessing.
 - Shapes and dtypes of shipped answers are in the clear (for messages like "has shape (3, 4),
   expected (4, 4)"); they say no more than the arguments do.
@@ -33,6 +33,7 @@ import hashlib
 import json
 import math
 import sys
+import tempfile
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -204,7 +205,8 @@ def judge_set(case_set: dict, outcomes: list[dict]) -> dict:
     name = case_set["function"]
     if case_set.get("unverifiable"):
         return {"passed": None, "verified": 0, "total": len(case_set["cases"]),
-                "lines": [f"{name}: could not be verified without the repository ({case_set['unverifiable']})"]}
+                "lines": [f"{name}: cannot be checked here, only by your instructor's grading "
+                          f"({case_set['unverifiable']})"]}
     judged = [judge_case(case, outcome) for case, outcome in zip(case_set["cases"], outcomes)]
     rows = [(case["note"], None, outcome, problem)
             for case, outcome, (problem, verified) in zip(case_set["cases"], outcomes, judged) if verified]
@@ -213,10 +215,10 @@ def judge_set(case_set: dict, outcomes: list[dict]) -> dict:
     if rows:
         _, lines = report(name, rows)
     else:
-        lines = [f"{name}: no check could be verified without the repository"]
+        lines = [f"{name}: cannot be checked here, only by your instructor's grading"]
     if unverified:
-        lines.append(f"  {len(unverified)} check(s) could not be verified without the repository (their answers are "
-                     "single small numbers or errors, which a hash would give away): " + "; ".join(unverified))
+        lines.append(f"  {len(unverified)} check(s) cannot be checked here, only by your instructor's grading (their "
+                     "answers are single small numbers or errors, which a hash would give away): " + "; ".join(unverified))
     return {"passed": False if failed else (True if not unverified else None), "verified": len(rows),
             "total": len(outcomes), "lines": lines}
 
@@ -267,7 +269,15 @@ def run(path: Path, timeout: int = 120) -> tuple[dict, dict[str, dict]]:
     nb.cells.append(nbformat.v4.new_code_cell(_RECORD_CELL.format(ids=hidden)))
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(path.parent)}})
-    client.execute()
+    # The kernel's own log (its TCP warning) is not the learner's business: kept, and shown only if it died.
+    with tempfile.TemporaryFile() as kernel_log:
+        try:
+            client.execute(stderr=kernel_log)
+        except Exception as error:
+            kernel_log.seek(0)
+            said = kernel_log.read().decode(errors="replace").strip().splitlines()[-5:]
+            raise CheckError(f"the notebook could not be run ({type(error).__name__}: {error})"
+                             + ("".join(f"\n  kernel: {line}" for line in said) if said else "")) from None
     records = {}
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -326,8 +336,7 @@ def format_table(tests: list[dict], notebook: str) -> str:
             earned += test["points"] if test["passed"] else 0
     unsure = sum(t["points"] for t in tests if t["passed"] is None)
     lines += ["", f"  Verified: {earned:g} / {possible:g} points"
-              + (f"; {unsure:g} more points only your instructor's grading (or `grader check` in the repository) can "
-                 "decide (marked ?)" if unsure else "")]
+              + (f"; {unsure:g} more points only your instructor's grading can decide (marked ?)" if unsure else "")]
     return "\n".join(lines)
 
 

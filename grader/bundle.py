@@ -18,6 +18,7 @@ The bundle (``dist/student-bundle/`` by default) holds:
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import shutil
 import subprocess
@@ -59,8 +60,9 @@ python3 -m venv .venv
 .venv/bin/jupyter lab notebooks
 ```
 
-(On Windows: `.venv\\Scripts\\pip` and `.venv\\Scripts\\jupyter`.) If your class runs on a JupyterHub,
-the hub has all of this already: you get the notebooks from the Assignments tab.
+(On Windows: `.venv\\Scripts\\pip` and `.venv\\Scripts\\jupyter`.) As root (in a container, say) JupyterLab
+refuses to start until you add `--allow-root`. If your class runs on a JupyterHub, the hub has all of this
+already: you get the notebooks from the Assignments tab.
 
 ## Handing in on your instructor's machine
 
@@ -87,6 +89,10 @@ Open `notebooks/NN_topic/NN_topic.ipynb`, read, move the sliders, replace each
 what differs and, when it recognises the mistake, names it. Hidden tests grade your work when you
 hand it in; they score each test cell all or nothing.
 
+Later notebooks use your own functions from earlier ones (03 your `pad2d`, 05 your `conv2d`, 07 nearly
+everything): a cell near the top of each copies them from your earlier notebook. Finish and **save** the
+earlier notebook first (in its folder under `notebooks/`), then run that cell.
+
 ## Check your work with the hidden tests
 
 ```sh
@@ -95,8 +101,12 @@ hand it in; they score each test cell all or nothing.
 
 runs your notebook (it is not changed) and judges it with the visible tests and with the hidden cases
 that can be checked without giving their answers away (this bundle holds only a fingerprint of each
-answer). Cases whose answer is a single small number or an error are marked `?`, "could not be verified":
+answer). Cases whose answer is a single small number or an error are marked `?`, "cannot be checked here":
 a fingerprint of a value with few possibilities would give it away. Your instructor's grading decides those.
+
+Add `--json` for one JSON object instead of the table (for a script or an editor). It exits 0 whenever it
+could check, whatever the result, and 2 with a one-line reason when it could not (no such file, not one of
+the course's notebooks). It takes about as long as running the notebook (a few seconds; 07 trains a network).
 """
 
 REQUIREMENTS = """\
@@ -156,6 +166,15 @@ def guessable(outcome: dict, digits: int) -> bool:
     return selfcheck.answer_bits(record.decode(outcome["value"]), digits) < selfcheck.MIN_BITS
 
 
+#: The end of a case's description that gives its answer away: "... -> 195", "... → 5x5", "... = 15".
+_ANSWER_IN_NOTE = re.compile(r"\s*(->|→|=)\s*[^,;:()]*$")
+
+
+def unanswered_note(note: str) -> str:
+    """A hidden case's description without the answer it ends with, for a case the bundle ships no answer of."""
+    return _ANSWER_IN_NOTE.sub("", note) or note
+
+
 def hidden_answers(assignment: str) -> dict:
     """The hidden case sets of one notebook as the student wheel ships them: arguments, digests, hints.
 
@@ -175,7 +194,8 @@ def hidden_answers(assignment: str) -> dict:
         entry = {"function": case_set.function, "cases": []}
         if custom_judge(case_set):
             entry["unverifiable"] = "it is judged by a rule with the reference code, not by comparing answers"
-            entry["cases"] = [{"note": case.note, "args": None, "variants": []} for case in case_set.cases()]
+            entry["cases"] = [{"note": unanswered_note(case.note), "args": None, "variants": []}
+                              for case in case_set.cases()]
             case_sets[case_set.id] = entry
             continue
         for case in case_set.cases():
@@ -195,7 +215,9 @@ def hidden_answers(assignment: str) -> dict:
             variants = [{"hint": hint, **_digested(outcome, digits)}
                         for hint, outcome in variant_outcomes(case_set.function, case.args)
                         if selfcheck.outcome_text(outcome, digits) != right_text and not guessable(outcome, digits)]
-            entry["cases"].append({"note": case.note, "args": record.encode(case.args), "answer": answer,
+            # a case the learner cannot check must not tell its answer in its description either ("... -> 195")
+            note = case.note if answer is not None else unanswered_note(case.note)
+            entry["cases"].append({"note": note, "args": record.encode(case.args), "answer": answer,
                                    "variants": variants})
         case_sets[case_set.id] = entry
     return {"notebook": assignment, "case_sets": case_sets}

@@ -62,7 +62,7 @@ def test_small_integer_answers_are_not_shipped_because_a_hash_would_give_them_aw
     assert all(case["answer"] is None for case in case_set["cases"])
     assert selfcheck.answer_bits(7, 6) < selfcheck.MIN_BITS  # 16 guesses
     verdict = selfcheck.judge_set(case_set, outcomes_of(reference.conv_output_size, case_set))
-    assert verdict["passed"] is None and "could not be verified" in "\n".join(verdict["lines"])
+    assert verdict["passed"] is None and "cannot be checked here" in "\n".join(verdict["lines"])
 
 
 def test_a_right_answer_is_never_a_mistakes_digest():
@@ -81,3 +81,21 @@ def test_a_right_answer_is_never_a_mistakes_digest():
 def test_rounding_that_would_straddle_a_boundary_is_refused():
     assert selfcheck.safe_digits(np.array([1.2345649999999])) != 6  # 6 digits: 1.23456 or 1.23457 by a hair
     assert selfcheck.safe_digits(np.array([5e-11])) is None  # next to what counts as 0
+
+
+def test_a_case_the_bundle_cannot_check_does_not_tell_its_answer_in_its_description():
+    from grader.bundle import hidden_answers
+
+    for assignment in ("02_padding_stride", "06_transposed_convolution"):
+        for case_set in hidden_answers(assignment)["case_sets"].values():
+            for case in case_set["cases"]:
+                if case.get("answer") is None:
+                    assert "->" not in case["note"] and "→" not in case["note"], case["note"]
+
+
+def test_the_bundle_readme_says_what_a_learner_on_their_own_needs():
+    from grader.bundle import STUDENT_README
+
+    for needed in ("--allow-root", "--json", "exits 0 whenever it\ncould check", "Finish and **save** the\nearlier notebook"):
+        assert needed in STUDENT_README, needed
+    assert "grader check" not in STUDENT_README and "repository" not in STUDENT_README  # nothing a learner lacks

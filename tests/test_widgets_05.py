@@ -161,8 +161,10 @@ def test_dx_mode_spells_out_the_sum():
     wt, dout = EXAMPLE["w"], EXAMPLE["dout"][1]
     assert w.state["routes"] == [(0, 0, 0, 0)]
     assert "dx[0,0] = Σ" in w.text.value and "δ[0,0]·w[0,0]" in w.text.value
+    assert "w[0−i, 0−j]" in w.text.value  # at stride 1 the formula has no "1i"
     assert w.state["expected"] == dout[0, 0] * wt[0, 0]
     w.sliders["stride"].value = 2
+    assert "w[0−2i, 0−2j]" in w.text.value
     w.sliders["row"].value = 5
     assert w.state["routes"] == [] and "no output read this pixel" in w.text.value
 

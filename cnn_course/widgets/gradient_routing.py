@@ -391,7 +391,8 @@ class GradientRoutingWidget(FigureWidget):
 
         terms = [f"δ[{i},{j}]·w[{a},{b}]" for i, j, a, b in routes]
         numbers = [f"({_short(dout[i, j])})·({_short(w[a, b])})" for i, j, a, b in routes]
-        formula = (f"dx[{p},{q}] = Σ δ[i,j]·w[{p}−{stride}i, {q}−{stride}j] = "
+        s = "" if stride == 1 else str(stride)  # w[2−i, 3−j] at stride 1, not w[2−1i, 3−1j]
+        formula = (f"dx[{p},{q}] = Σ δ[i,j]·w[{p}−{s}i, {q}−{s}j] = "
                    + (" + ".join(terms) + f" = {' + '.join(numbers)} = {_short(expected[p, q])}" if terms
                       else "0: no output read this pixel"))
         explain = (f"{len(routes)} output error(s) reach pixel ({p}, {q}), each through one kernel tap. Equivalently, "

@@ -187,7 +187,8 @@ def draw_connections(axes_top, axes_bottom, n: int, k: int, stride: int, row: in
             target = (xs[chosen], ys[chosen])
             ax.scatter(xs, ys, s=max(6.0, min(60.0, 900.0 / count)), color=COLORS["neuron"], zorder=3)
             ax.scatter([target[0]], [target[1]], s=90, color=COLORS["chosen"], zorder=4)
-            ax.text(x_out + 0.5, height - 0.3, f"{count} neurons\nin a line", ha="center", va="top", fontsize=11)
+            ax.text(x_out + 1.0, (height - 1) / 2, f"{count} neurons in a line", rotation=90, ha="left", va="center",
+                    fontsize=10)  # beside the column: below it, it would run into the weights' title
         else:                    # neurons on a grid, one per output position
             cells = np.empty((o, o, 3))
             cells[...] = COLORS["neuron"]
@@ -259,7 +260,7 @@ class ConnectionsWidget(FigureWidget):
         self._tables: dict = {}
         super().__init__(self.sliders, figsize=(9.0, 4.7), rows=[["row", "col"], ["n", "k", "stride"]], legend=LEGEND)
         self.axes = self.figure.subplots(2, 3, gridspec_kw={"height_ratios": [1.0, 0.8]})
-        self.figure.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.01, wspace=0.06, hspace=0.3)
+        self.figure.subplots_adjust(left=0.01, right=0.99, top=0.8, bottom=0.01, wspace=0.06, hspace=0.3)
         for ax in self.axes[0]:
             ax.set_anchor("N")      # pictures right under their titles; spare room goes below
         for ax in self.axes[1]:
@@ -294,7 +295,7 @@ class ConnectionsWidget(FigureWidget):
         state = draw_connections(self.axes[0], self.axes[1], n, k, stride, row, col, tables)
         o = state["output"]
         self.figure.suptitle(f"one channel, one filter: a {n}×{n} image, {k}×{k} kernel, stride {stride} "
-                             f"→ {o}×{o} output neurons", fontsize=12, y=0.985)
+                             f"→ {o}×{o} output neurons", fontsize=12, y=0.995, va="top")
         lines = []
         for kind in KINDS:
             args, kwargs = count_call(kind, n, k, stride)
