@@ -161,3 +161,22 @@ def _quick_widget_pictures(monkeypatch):
     from cnn_course.widgets import FigureWidget
 
     monkeypatch.setattr(FigureWidget, "render_scale", 0.5)
+
+
+def layout_problems(figure) -> list[str]:
+    """What a student would see wrong in a widget's picture, from the drawn boxes (as the PNG shows them): titles
+    and labels that overlap one another, and a panel's text that runs past its panel (a clipped placeholder)."""
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    texts = [(None, figure._suptitle)] + [(ax, text) for ax in figure.axes if ax.get_visible()
+                                           for text in [ax.title, *ax.texts]]
+    drawn = [(ax, t.get_text(), t.get_window_extent(renderer)) for ax, t in texts
+             if t is not None and t.get_text() and t.get_visible()]
+    problems = [f"{a!r} overlaps {b!r}" for i, (_, a, box_a) in enumerate(drawn) for _, b, box_b in drawn[i + 1:]
+                if box_a.overlaps(box_b)]
+    for ax, text, box in drawn:
+        if ax is not None and any(t is not ax.title and t.get_text() == text for t in ax.texts):
+            frame = ax.get_window_extent(renderer)
+            if box.x0 < frame.x0 - 1 or box.x1 > frame.x1 + 1:
+                problems.append(f"{text!r} runs past its panel")
+    return problems

@@ -235,3 +235,13 @@ def test_widget_picture_is_the_figure_as_drawn():
     picture = np.asarray(Image.open(io.BytesIO(w.image.value)))
     drawn = np.asarray(w.figure.canvas.buffer_rgba())[..., :3]
     assert picture.shape == drawn.shape and (picture == drawn).all()
+
+
+def test_a_legend_item_never_breaks_between_its_square_and_its_label():
+    import re
+
+    legend = widgets.swatch_legend([((1.0, 0.0, 0.0), "the chosen neuron"), ((0.5, 0.5, 0.5), "other neurons")])
+    items = re.findall(r'<span style="white-space:nowrap;display:inline-block">(.*?)</span>(?=<span style="white|</div>)',
+                       legend)
+    assert [re.sub(r"<[^>]*>", "", item) for item in items] == ["the chosen neuron", "other neurons"]
+    assert all("background:rgb" in item for item in items)  # each square inside its unbreakable item

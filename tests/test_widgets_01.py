@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 import ipywidgets  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from conftest import draws_per_change  # noqa: E402
+from conftest import draws_per_change, layout_problems  # noqa: E402
 
 from cnn_course import widgets  # noqa: E402
 from cnn_course.widgets import local_connectivity as L  # noqa: E402
@@ -264,19 +264,7 @@ def test_the_not_drawn_yet_note_stays_inside_the_figure():
     assert box.x0 >= 0 and box.x1 <= c.figure.bbox.width, box
 
 
-def overlapping_titles(figure) -> list[tuple[str, str]]:
-    """Pairs of titles and labels (the figure's title, each panel's title and texts) whose drawn boxes overlap,
-    as the PNG shows them."""
-    figure.canvas.draw()
-    renderer = figure.canvas.get_renderer()
-    titles = [t for t in [figure._suptitle] + [text for ax in figure.axes if ax.get_visible()
-                                               for text in [ax.title, *ax.texts]]
-              if t is not None and t.get_text() and t.get_visible()]
-    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in titles]
-    return [(a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1:] if box_a.overlaps(box_b)]
-
-
 @pytest.mark.parametrize("n, k, stride", [(4, 2, 1), (8, 3, 2), (12, 5, 3)])
 def test_the_connections_titles_and_labels_stand_clear_of_each_other(n, k, stride):
     w = L.connections_widget(*RIGHT, n=n, k=k, stride=stride)
-    assert overlapping_titles(w.figure) == []
+    assert layout_problems(w.figure) == []

@@ -202,3 +202,12 @@ def test_demo_uses_the_namespace_and_draws_once_per_move():  # latency (< 200 ms
     w = demo(types.SimpleNamespace(cross_correlate2d=right_correlate, convolve2d=right_convolve))
     assert draws_per_change(w, w.controls["zoom"], (2, 3, 1)) == [1] * 3
     assert w.verdicts["convolve2d"][0] == "ok"
+
+
+@pytest.mark.parametrize("functions", [(), (not_implemented, not_implemented), (crashes, wrong_shape),
+                                       (right_correlate, right_convolve)], ids=["none", "stubs", "broken", "right"])
+def test_no_placeholder_runs_past_its_panel_and_no_title_overlaps(functions):
+    from conftest import layout_problems
+
+    w = correlation_widget(*functions)
+    assert layout_problems(w.figure) == []

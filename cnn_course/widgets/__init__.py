@@ -66,9 +66,11 @@ def swatch_legend(items: list[tuple[tuple[float, float, float], str]]) -> str:
     """An HTML legend: a coloured square (RGB in 0..1) and its label, for each item."""
     parts = []
     for (r, g, b), label in items:
-        parts.append(f'<span style="display:inline-block;width:0.9em;height:0.9em;'
-                     f'background:rgb({int(255 * r)},{int(255 * g)},{int(255 * b)});border:1px solid #999;'
-                     f'margin:0 0.3em 0 1em;vertical-align:middle"></span>{html.escape(label)}')
+        # one unbreakable item: a narrow notebook wraps between items, never between a square and its label
+        parts.append(f'<span style="white-space:nowrap;display:inline-block"><span style="display:inline-block;'
+                     f'width:0.9em;height:0.9em;background:rgb({int(255 * r)},{int(255 * g)},{int(255 * b)});'
+                     f'border:1px solid #999;margin:0 0.3em 0 1em;vertical-align:middle"></span>'
+                     f'{html.escape(label)}</span>')
     return "<div style='font-size:0.9em'>" + "".join(parts) + "</div>"
 
 

@@ -329,7 +329,11 @@ class CorrelationWidget(FigureWidget):
         self._images[name].set_visible(False)
         ax = self._axes[name]
         ax.set_title(title, fontsize=11)
-        self._texts[name].append(ax.text(0.5, 0.5, "\n".join(_wrap(message, 22)), ha="center", va="center",
+        # as many characters a line as the drawn panel is wide: square (aspect 1), so its smaller side; DejaVu Sans
+        # takes about 0.62 em a character
+        box = ax.get_window_extent()
+        chars = max(8, int(0.9 * min(box.width, box.height) / (0.62 * 11 * ax.figure.dpi / 72)))
+        self._texts[name].append(ax.text(0.5, 0.5, "\n".join(_wrap(message, chars)), ha="center", va="center",
                                          fontsize=11, color=BAD_COLOR if bad else "#555555", transform=ax.transAxes))
 
     def _frame(self, name, on) -> None:
