@@ -245,3 +245,18 @@ def test_a_legend_item_never_breaks_between_its_square_and_its_label():
                        legend)
     assert [re.sub(r"<[^>]*>", "", item) for item in items] == ["the chosen neuron", "other neurons"]
     assert all("background:rgb" in item for item in items)  # each square inside its unbreakable item
+
+
+def test_a_widget_with_a_list_says_how_to_work_it_from_the_keyboard():
+    import ipywidgets
+
+    from cnn_course.widgets.correlation import correlation_widget
+
+    with_list = correlation_widget()
+    assert any(isinstance(c, ipywidgets.Dropdown) for c in with_list.controls.values())
+    shown = [part.value for part in with_list.box.children if isinstance(part, ipywidgets.HTML)]
+    assert widgets.KEYBOARD_HINT in shown and "Space or Enter" in widgets.KEYBOARD_HINT
+    from cnn_course.widgets import local_connectivity
+
+    only_sliders = local_connectivity.connections_widget()
+    assert widgets.KEYBOARD_HINT not in [p.value for p in only_sliders.box.children if isinstance(p, ipywidgets.HTML)]

@@ -62,6 +62,12 @@ def message_html(level: str, text: str) -> str:
     return f"<span style='color:{color}'>{html.escape(text)}</span>"
 
 
+#: How to work a list from the keyboard: JupyterLab takes the arrow keys of a closed list to move between cells.
+KEYBOARD_HINT = ("<div style='font-size:0.85em;color:#555'>Keyboard: Tab moves between the controls; a slider "
+                 "moves with ← and →; a list opens with Space or Enter, then ↑ and ↓ choose and Enter takes the "
+                 "choice (the arrow keys alone move to the next cell).</div>")
+
+
 def swatch_legend(items: list[tuple[tuple[float, float, float], str]]) -> str:
     """An HTML legend: a coloured square (RGB in 0..1) and its label, for each item."""
     parts = []
@@ -160,6 +166,8 @@ class FigureWidget:
         parts = control_rows + list(extra or []) + [self.image, self.text]
         if legend:
             parts.append(widgets.HTML(legend))
+        if any(isinstance(control, widgets.Dropdown) for control in self.controls.values()):
+            parts.append(widgets.HTML(KEYBOARD_HINT))
         self.box = widgets.VBox(parts)
         for control in self.controls.values():
             control.observe(self._changed, names="value")
