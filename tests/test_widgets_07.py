@@ -131,3 +131,22 @@ def test_every_pixel_of_the_drawing_grid_says_where_it_is_and_whether_it_is_on(t
     assert widget.pixels[9].tooltip == "pixel row 2, column 2: off"
     widget.pixels[9].value = True
     assert widget.pixels[9].tooltip == "pixel row 2, column 2: on"
+
+
+def test_the_drawing_buttons_come_before_the_grid_and_its_cells_have_borders(trained):
+    """Tab reaches "copy the test image" and "clear" first, not after 64 pixels; a cell is visible when off."""
+    import ipywidgets
+
+    params, x, y = trained
+    widget = tiny_cnn_widget(R.tiny_cnn_forward, params, x, y)
+
+    def in_order(box):
+        for child in getattr(box, "children", ()):
+            yield child
+            yield from in_order(child)
+
+    shown = list(in_order(widget.box))
+    buttons = [i for i, c in enumerate(shown) if isinstance(c, ipywidgets.Button)]
+    pixels = [i for i, c in enumerate(shown) if isinstance(c, ipywidgets.ToggleButton)]
+    assert len(buttons) == 2 and len(pixels) == 64 and max(buttons) < min(pixels)
+    assert widget.pixels[0].layout.border and "solid" in widget.pixels[0].layout.border

@@ -85,7 +85,7 @@ class TinyCnnWidget(FigureWidget):
             "drawing": widgets.Checkbox(value=False, description="use my drawing (the grid below)", indent=False),
         }
         h, w = self.images.shape[-2:]
-        cell = widgets.Layout(width="24px", height="24px", padding="0", margin="0")
+        cell = widgets.Layout(width="24px", height="24px", padding="0", margin="0", border="1px solid #8a8a8a")
         self.pixels = [widgets.ToggleButton(value=False, layout=cell, tooltip=pixel_label(i, j, False))
                        for i in range(h) for j in range(w)]
         for pixel in self.pixels:
@@ -99,7 +99,8 @@ class TinyCnnWidget(FigureWidget):
             grid_template_columns=f"repeat({w}, 24px)", grid_gap="1px", width=f"{w * 25}px"))
         # Named for keyboard and screen-reader users: each pixel says where it is and whether it is on.
         heading = widgets.HTML(f"your drawing, {h}×{w} pixels: Tab to a pixel, Space turns it on or off")
-        extra = [heading, widgets.HBox([grid, widgets.VBox([copy, clear])])]
+        # the two buttons first: Tab reaches them before the 64 pixels, not after
+        extra = [heading, widgets.HBox([widgets.VBox([copy, clear]), grid])]
         legend = swatch_legend([(LOW, "map value 0 (the ReLU cut it)"), (HIGH, "the strongest response of this digit"),
                                 (RIGHT, "the right digit"), (WRONG, "a wrong prediction"),
                                 (DRAWN, "the prediction for your drawing"), (OTHER, "other classes")])
