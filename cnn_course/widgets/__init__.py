@@ -63,9 +63,7 @@ def message_html(level: str, text: str) -> str:
 
 
 #: How to work a list from the keyboard: JupyterLab takes the arrow keys of a closed list to move between cells.
-KEYBOARD_HINT = ("<div style='font-size:0.85em;color:#555'>Keyboard: Tab moves between the controls; a slider "
-                 "moves with ← and →; a list opens with Space or Enter, then ↑ and ↓ choose and Enter takes the "
-                 "choice (the arrow keys alone move to the next cell).</div>")
+KEYBOARD_HINT = "From the keyboard: Space opens the list, ↑ and ↓ choose, Enter takes (arrows alone go to the next cell)"
 
 
 def swatch_legend(items: list[tuple[tuple[float, float, float], str]]) -> str:
@@ -163,11 +161,12 @@ class FigureWidget:
         control_rows = [group if isinstance(group, widgets.Widget) else
                         widgets.HBox([self.controls[name] for name in group], layout=widgets.Layout(flex_flow="row wrap"))
                         for group in groups]
+        for control in self.controls.values():  # said where the list is (its tooltip: the widget grows no taller)
+            if isinstance(control, widgets.Dropdown) and not control.tooltip:
+                control.tooltip = KEYBOARD_HINT
         parts = control_rows + list(extra or []) + [self.image, self.text]
         if legend:
             parts.append(widgets.HTML(legend))
-        if any(isinstance(control, widgets.Dropdown) for control in self.controls.values()):
-            parts.append(widgets.HTML(KEYBOARD_HINT))
         self.box = widgets.VBox(parts)
         for control in self.controls.values():
             control.observe(self._changed, names="value")
