@@ -150,3 +150,17 @@ def test_the_drawing_buttons_come_before_the_grid_and_its_cells_have_borders(tra
     pixels = [i for i, c in enumerate(shown) if isinstance(c, ipywidgets.ToggleButton)]
     assert len(buttons) == 2 and len(pixels) == 64 and max(buttons) < min(pixels)
     assert widget.pixels[0].layout.border and "solid" in widget.pixels[0].layout.border
+
+
+def test_before_the_forward_pass_exists_the_panels_to_come_are_framed_and_named(trained):
+    from conftest import layout_problems
+
+    params, x, y = trained
+    widget = tiny_cnn_widget(None, params, x, y)
+    assert [widget.axes[name].title.get_text() for name in ("relu", "pool", "probs")] == [
+        "feature maps after conv + ReLU", "after 2x2 max-pooling", "softmax of the scores"]
+    assert all("tiny_cnn_forward" in widget.axes[name].texts[0].get_text() for name in ("relu", "pool", "probs"))
+    assert layout_problems(widget.figure) == []
+    widget.forward = R.tiny_cnn_forward  # once it exists, the real panels replace them, solid frames and all
+    widget.update()
+    assert widget.axes["relu"].spines["left"].get_linestyle() in ("-", "solid") and not widget.axes["relu"].texts

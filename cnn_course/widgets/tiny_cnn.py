@@ -185,8 +185,11 @@ class TinyCnnWidget(FigureWidget):
     def _build(self, image, relu_maps, pooled, probs, shapes) -> None:
         ax = self.axes
         for axis in ax.values():
-            axis.clear()
+            axis.clear()  # keeps the spines' style: the placeholder's dashed grey frame is undone here
             axis.set_axis_on()
+            for side in axis.spines.values():
+                side.set_edgecolor("black")
+                side.set_linestyle("-")
         self._artists = {
             "shapes": shapes,
             "image": ax["image"].imshow(image[0], cmap="gray_r", vmin=0, vmax=1),
@@ -217,8 +220,18 @@ class TinyCnnWidget(FigureWidget):
         self._artists = None
         for axis in self.axes.values():
             axis.clear()
-        for name in ("relu", "pool", "probs"):
-            self.axes[name].set_axis_off()
+        # the panels to come, framed and named, instead of white space
+        for name, title in (("relu", "feature maps after conv + ReLU"), ("pool", "after 2x2 max-pooling"),
+                            ("probs", "softmax of the scores")):
+            axis = self.axes[name]
+            axis.set_xticks([])
+            axis.set_yticks([])
+            for side in axis.spines.values():
+                side.set_edgecolor("#bbbbbb")
+                side.set_linestyle((0, (4, 3)))
+            axis.set_title(title, fontsize=11, color="#777777")
+            axis.text(0.5, 0.5, "drawn by your\ntiny_cnn_forward", ha="center", va="center", fontsize=10,
+                      color="#777777", transform=axis.transAxes)
         self.axes["image"].imshow(image[0], cmap="gray_r", vmin=0, vmax=1)
         self.axes["image"].set_title(self._title(index, label), fontsize=11)
         self.axes["image"].set_xticks([])
