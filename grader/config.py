@@ -187,7 +187,10 @@ def exchange_root(root: str | Path = COURSE_ROOT) -> Path:
 def exchange_released(root: str | Path = COURSE_ROOT) -> set[str]:
     """The assignments released to students: the folders of the exchange's outbound for the course."""
     outbound = exchange_root(root) / COURSE_ID / "outbound"
-    return {p.name for p in outbound.iterdir() if p.is_dir()} if outbound.is_dir() else set()
+    try:  # read on every settings load (nbgrader_config.py): an unreadable exchange must not stop nbgrader
+        return {p.name for p in outbound.iterdir() if p.is_dir()}
+    except OSError:
+        return set()
 
 
 #: Imported by formgrader's server extension before it reads the course's settings (nbgrader_config.py).

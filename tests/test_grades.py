@@ -112,3 +112,33 @@ def test_lateness_is_printed_exactly_and_never_as_zero():
     assert [_late_by(s) for s in (0.2, 10, 59.4, 65, 3599, 7200, 7530)] == [
         "late by 1 s", "late by 10 s", "late by 1 min 00 s", "late by 1 min 05 s", "late by 59 min 59 s",
         "late by 2 h 00 min", "late by 2 h 05 min"]
+
+
+@pytest.mark.slow
+def test_the_gradebook_knows_what_is_released_or_graded_and_nothing_else(tmp_path, monkeypatch):
+    """register_course (nbgrader_config.py): formgrader's totals add up what the gradebook knows."""
+    from nbgrader.api import Gradebook
+    from traitlets.config import Config
+
+    from grader.config import configure, configure_instructor
+    from grader.gradebook import register_course
+    from tests.course_copies import fresh_copy
+
+    course = fresh_copy(tmp_path / "course")
+    c = configure_instructor(configure(Config(), course), course)
+
+    def known() -> list[str]:
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+            return sorted(a.name for a in gb.assignments)
+
+    register_course(c)
+    assert known() == []  # nothing released yet: formgrader's totals are out of 0, as grades.csv's
+    (exchange_root(course) / "cnn-course" / "outbound" / "02_padding_stride").mkdir(parents=True)
+    register_course(c)
+    assert known() == ["02_padding_stride"]
+    c.Autograde.pre_convert_hook(assignment="*", student="*",  # nbgrader autograde of an unreleased notebook
+                                 notebooks=[str(course / "submitted" / "zoe" / "05_backprop" / "05_backprop.ipynb")])
+    assert known() == ["02_padding_stride", "05_backprop"]
+    monkeypatch.setattr(Path, "iterdir", lambda self: (_ for _ in ()).throw(PermissionError(13, "denied")))
+    register_course(c)  # an exchange it may not read stops no nbgrader command
+    assert known() == ["02_padding_stride", "05_backprop"]
