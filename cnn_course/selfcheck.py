@@ -1,7 +1,7 @@
 """``python -m cnn_course check NOTEBOOK``: a hidden-test verdict for a learner who has only the student bundle.
 
 The bundle has no reference code and no hidden answers. What it ships instead, per notebook
-(``cnn_course/hidden/NN_topic.json``, written by ``grader.bundle`` when the wheel is built, never
+(``cnn_course/hidden/NN_topic.json``, written by ``grader.authoring.bundle`` when the wheel is built, never
 committed), is each hidden case's arguments and a *salted SHA-256 digest* of its expected answer
 rounded to a few significant digits (nbgrader's ``### HASHED AUTOTEST`` idea), plus digests of the
 typical mistakes' answers with their hints. Here the notebook runs top to bottom in a kernel

@@ -72,7 +72,7 @@ def check(path: str, as_json: bool = False, timeout: int | None = None) -> int:
 
 
 def build(deprecated_name: str | None = None) -> int:
-    from .build import release as build_all
+    from .authoring.build import release as build_all
 
     if deprecated_name:  # nbgrader's release means publishing to students; this only builds
         print(f"`grader {deprecated_name}` is now `grader build` (the old name goes in the next version)", file=sys.stderr)
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         print(text, file=sys.stderr if code == 2 else sys.stdout)
         return code
     if args.command == "bundle":
-        from .bundle import DEFAULT_OUT, bundle
+        from .authoring.bundle import DEFAULT_OUT, bundle
         print(f"wrote {bundle(Path(args.out) if args.out else DEFAULT_OUT)}")
         return 0
     if args.command == "benchmark":

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import build
+from grader.authoring import build
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,8 @@ from conftest import committed_text, tracked_files
 
 from cnn_course import record
 from cnn_course.checks import compare
-from grader import build, config
+from grader import config
+from grader.authoring import build
 from grader.cases import CASE_SETS, for_notebook
 
 ROOT = Path(__file__).resolve().parent.parent

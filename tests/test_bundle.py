@@ -22,7 +22,7 @@ import nbformat
 import pytest
 
 from grader import reference
-from grader.bundle import DISTRIBUTION, LAB_OVERRIDES, bundle
+from grader.authoring.bundle import DISTRIBUTION, LAB_OVERRIDES, bundle
 from grader.cases import CASE_SETS
 from grader.catalogue import wrong_for
 from grader.config import assignments as course_assignments

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
 from cnn_course.earlier import EarlierWorkMissing, bring
-from grader import build
+from grader.authoring import build
 
 
 def _student_notebook(folder, assignment, answers: dict[str, str]):
@@ -97,7 +96,7 @@ def test_earlier_cells_come_from_the_earlier_answers_and_become_a_bring_call_in_
 
     import jupytext
 
-    root = Path(build.__file__).resolve().parent.parent
+    from grader.config import COURSE_ROOT as root
     sources = tmp_path / "solutions"
     (sources / "02_padding_stride").mkdir(parents=True)
     shutil.copy(root / "solutions" / "02_padding_stride" / "02_padding_stride.py", sources / "02_padding_stride")

@@ -1,6 +1,6 @@
 """The bundle learner's hidden-test verdict (``cnn_course.selfcheck``), judged here from what the wheel would ship.
 
-``grader.bundle.hidden_answers`` writes what the wheel holds; these tests judge the reference, a catalogued
+``grader.authoring.bundle.hidden_answers`` writes what the wheel holds; these tests judge the reference, a catalogued
 mistake and nudged answers against it in this process. tests/test_bundle.py runs ``python -m cnn_course
 check`` in the bundle's fresh venv.
 """
@@ -14,7 +14,7 @@ import pytest
 
 from cnn_course import record, selfcheck
 from grader import reference
-from grader.bundle import hidden_answers
+from grader.authoring.bundle import hidden_answers
 from grader.catalogue import wrong_for
 from grader.config import assignments
 
@@ -84,7 +84,7 @@ def test_rounding_that_would_straddle_a_boundary_is_refused():
 
 
 def test_a_case_the_bundle_cannot_check_does_not_tell_its_answer_in_its_description():
-    from grader.bundle import hidden_answers
+    from grader.authoring.bundle import hidden_answers
 
     for assignment in ("02_padding_stride", "06_transposed_convolution"):
         for case_set in hidden_answers(assignment)["case_sets"].values():
@@ -94,7 +94,7 @@ def test_a_case_the_bundle_cannot_check_does_not_tell_its_answer_in_its_descript
 
 
 def test_the_bundle_readme_says_what_a_learner_on_their_own_needs():
-    from grader.bundle import STUDENT_README
+    from grader.authoring.bundle import STUDENT_README
 
     for needed in ("--allow-root", "--json", "exits 0 whenever it\ncould check", "Finish and **save** the\nearlier notebook"):
         assert needed in STUDENT_README, needed

@@ -31,8 +31,8 @@ import numpy as np
 
 from cnn_course import record, selfcheck
 
+from ..config import COURSE_ROOT, RELEASE_DIRECTORY, assignments
 from .build import release
-from .config import COURSE_ROOT, RELEASE_DIRECTORY, assignments
 
 DISTRIBUTION = "cnn-course-student"
 #: Where JupyterLab reads packages' setting defaults, under the environment's prefix (jupyterlab_server's overrides.d).
@@ -184,8 +184,8 @@ def hidden_answers(assignment: str) -> dict:
     digested with their hints, except those that could be brute-forced too: a mistake is often one step off the
     answer ("forgot the + 1": 13 where the answer is 14), so its digest would give the answer away.
     """
-    from .cases import for_notebook
-    from .verdict import custom_judge, expected_outcome, variant_outcomes
+    from ..cases import for_notebook
+    from ..verdict import custom_judge, expected_outcome, variant_outcomes
 
     case_sets = {}
     for case_set in for_notebook(assignment):
