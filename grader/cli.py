@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="also write grades-FORMAT.csv: canvas, moodle (repeatable)")
     p.add_argument("--out", default=str(COURSE_ROOT), help="the course folder (default: the repository)")
     p = commands.add_parser("roster", help="add the class roll to the gradebook from an LMS roster (CSV)")
-    p.add_argument("roster", help="a CSV with Canvas's, Moodle's or nbgrader's columns (grader/roster.py)")
+    p.add_argument("roster", help="a CSV with Canvas's, Moodle's or nbgrader's columns (grader/instructor/roster.py)")
     p.add_argument("--course", default=str(COURSE_ROOT), help="the course folder (default: the repository)")
     p = commands.add_parser("bundle", help="build the student bundle: notebooks, the cnn_course wheel, README")
     p.add_argument("--out", default=None, help="folder to write (replaced; default dist/student-bundle)")
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                      timeout=args.timeout,
                      formats=tuple(args.format))
     if args.command == "report":
-        from .report import report
+        from .instructor.report import report
 
         code, text = report(Path(args.course).expanduser().resolve(), args.json)
         print(text, file=sys.stderr if code else sys.stdout)
@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {path}")
         return 0
     if args.command == "roster":
-        from .roster import import_roster
+        from .instructor.roster import import_roster
 
         code, text = import_roster(Path(args.course), Path(args.roster))
         print(text, file=sys.stderr if code == 2 else sys.stdout)

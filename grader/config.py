@@ -204,7 +204,7 @@ def configure_instructor(c: Config, root: str | Path = COURSE_ROOT) -> Config:
     the exchange folder is created (world-writable with the sticky bit, as nbgrader needs for students
     who are other users of the same machine). Settings only: the gradebook is
     ``grader.gradebook.register_course``'s, which ``nbgrader_config.py`` calls next.
-    Collect and release_feedback are the course's (``grader/exchange.py``: no student's link is
+    Collect and release_feedback are the course's (``grader/instructor/exchange.py``: no student's link is
     followed, collected folders are the instructor's alone). In a Jupyter server whose formgrader reads these
     settings (``make instructor``, plain ``jupyter lab`` or ``jupyter server`` in the course root, from .venv or
     conda), formgrader's pages are escaped and its grading view gets its policy (``grader/formgrader_csp.py``):
@@ -219,10 +219,10 @@ def configure_instructor(c: Config, root: str | Path = COURSE_ROOT) -> Config:
             pass  # e.g. a hub's shared folder only an admin may create: nbgrader says it is missing when used
     c.Exchange.root = str(exchange)
     # Collect copies only the assignment's notebooks, never through a student's link, into private folders.
-    c.ExchangeFactory.collect = "grader.exchange.SafeCollect"
-    c.ExchangeFactory.release_feedback = "grader.exchange.SafeReleaseFeedback"
+    c.ExchangeFactory.collect = "grader.instructor.exchange.SafeCollect"
+    c.ExchangeFactory.release_feedback = "grader.instructor.exchange.SafeReleaseFeedback"
     # `nbgrader export`: the released assignments only, to nbgrader-grades.csv (grades.csv is `grader grade`'s).
-    c.ExportApp.plugin_class = "grader.nbgrader_export.ReleasedCsvExport"
+    c.ExportApp.plugin_class = "grader.instructor.nbgrader_export.ReleasedCsvExport"
     if FORMGRADER_HANDLERS in sys.modules:  # formgrader is loading this course in a Jupyter server, however started
         from .formgrader_csp import protect_grading_view
         protect_grading_view()

@@ -16,7 +16,7 @@ The other course notebooks, never handed out, would be columns of zeros that an 
 * ``grades-canvas.csv``, ``grades-moodle.csv`` (``--format``): the columns those systems import.
 
 Scores are nbgrader's (manual grades over automatic ones) less the late penalty it assigned, as
-``nbgrader export`` computes them; ``grader.nbgrader_export`` restricts ``nbgrader export`` itself to the
+``nbgrader export`` computes them; ``grader.instructor.nbgrader_export`` restricts ``nbgrader export`` itself to the
 released assignments.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Student ids and unix accounts that no one on this machine has: tests must not depend on which accounts exist.
 
-The course's collect skips a folder in a student's name made by another account (``grader/exchange.py``). A test
+The course's collect skips a folder in a student's name made by another account (``grader/instructor/exchange.py``). A test
 that submits as root in the name of "alice" therefore fails on a machine where an account alice exists. Tests
 use :func:`unused_names` for ids that must have no account, and :func:`temporary_accounts` (root only) for the
 accounts a test acts as: made with names nobody has, removed afterwards.

@@ -40,7 +40,7 @@ def test_ci_runs_make_test_and_tolerates_no_tests_collected():
 def test_instructor_working_folders_are_ignored_by_git():
     """Everything grading and the class report write holds student data: none of it may be committed by accident."""
     from grader.grades import RESUBMISSIONS
-    from grader.report import REPORT_FILES
+    from grader.instructor.report import REPORT_FILES
 
     folders = ["submitted/x", "autograded/x", "feedback/x", "gradebook.db", "grades.csv", "grades-detail.csv",
                "grades-canvas.csv", "nbgrader-grades.csv", "release/x", ".venv/x", "exchange/x", "dist/x", *REPORT_FILES,

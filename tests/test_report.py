@@ -33,7 +33,7 @@ HEIDI_RECEPTIVE_FIELD = "def receptive_field(layers):\n    while True:\n        
 def named(source: str, function: str = "pad2d", kinds: bool = False) -> list[str]:
     """The hints and diagnosis the hidden verdict gives ``source`` (judged in this process), as the report names them."""
     from grader.catalogue import Impl
-    from grader.report import verdict_mistakes
+    from grader.instructor.report import verdict_mistakes
     from tests.diagnosis_helpers import hidden_verdict
 
     found = verdict_mistakes(hidden_verdict(function, Impl(function, source).compiled).lines)
@@ -189,7 +189,7 @@ def test_report_opens_offline_in_chromium_with_its_charts_and_links(reported):
 
 
 def test_a_hint_is_a_mistake_only_where_the_grader_writes_one():
-    from grader.report import verdict_mistakes
+    from grader.instructor.report import verdict_mistakes
 
     lines = ["pad2d: 1 of 3 checks passed",
              "  where it goes wrong: wrong whenever pad > 0, right otherwise",
@@ -206,7 +206,7 @@ def test_report_names_a_missing_gradebook(tmp_path):
 
 
 def test_student_strings_are_escaped_in_the_page_and_defused_in_the_csv(tmp_path):
-    from grader.report import Assignment, Student, write_csv, write_html
+    from grader.instructor.report import Assignment, Student, write_csv, write_html
 
     hostile = "<script>alert(1)</script>"
     student = Student("=HYPERLINK(\"http://x\")", score=1.0, passed={"test_pad2d_hidden": False},
@@ -223,7 +223,7 @@ def test_student_strings_are_escaped_in_the_page_and_defused_in_the_csv(tmp_path
 
 def test_a_mistake_is_one_row_per_function_with_its_visible_and_hidden_tests_merged():
     """Each mistake was listed twice, once for the visible test and once for the hidden one."""
-    from grader.report import Assignment, Student, mistakes_by_function
+    from grader.instructor.report import Assignment, Student, mistakes_by_function
 
     assignment = Assignment("02_padding_stride", 20, ["test_pad2d_visible", "test_pad2d_hidden", "test_conv2d_hidden"])
     both = {"test_pad2d_visible": [("hint", "padding ignored")], "test_pad2d_hidden": [("hint", "padding ignored")]}
@@ -237,7 +237,7 @@ def test_a_mistake_is_one_row_per_function_with_its_visible_and_hidden_tests_mer
 
 def test_the_teaching_excerpt_is_rendered_with_its_maths_and_cut_at_a_paragraph():
     """The "taught in" excerpts were raw markdown and LaTeX, cut off mid-formula."""
-    from grader.report import EXCERPT_CHARACTERS, excerpt_html, teaching_section
+    from grader.instructor.report import EXCERPT_CHARACTERS, excerpt_html, teaching_section
 
     for assignment, function in (("02_padding_stride", "conv_output_size"), ("05_backprop", "numerical_gradient")):
         heading, text = teaching_section(assignment, function)

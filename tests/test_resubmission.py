@@ -1,5 +1,5 @@
 """Resubmissions: the newest counts (nbgrader's rule), and a late one that replaces a graded on-time score says so;
-``grade --keep-on-time`` keeps the on-time score instead (grader/batch.py, grader/grades.py, grader/report.py)."""
+``grade --keep-on-time`` keeps the on-time score instead (grader/batch.py, grader/grades.py, grader/instructor/report.py)."""
 from __future__ import annotations
 
 import contextlib
@@ -24,7 +24,7 @@ def test_a_late_resubmission_replacing_an_on_time_score_is_said_or_kept(tmp_path
     grades.csv and the report say what it replaced; with ``--keep-on-time`` the on-time score stays."""
     from nbgrader.api import Gradebook
 
-    from grader.report import report
+    from grader.instructor.report import report
 
     course, folder = fresh_copy(tmp_path / "course"), tmp_path / "submitted"
     newest, keeper = unused_names("erin", "finn")

@@ -1,4 +1,4 @@
-"""The class roll from an LMS roster (grader/roster.py): Canvas's, Moodle's and nbgrader's columns."""
+"""The class roll from an LMS roster (grader/instructor/roster.py): Canvas's, Moodle's and nbgrader's columns."""
 from __future__ import annotations
 
 import csv
@@ -7,7 +7,7 @@ import stat
 from nbgrader.api import Gradebook
 
 from grader.cli import main as grader_main
-from grader.roster import import_roster, read_roster
+from grader.instructor.roster import import_roster, read_roster
 
 
 def write(path, header, rows, bom=False):

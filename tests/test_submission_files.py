@@ -3,7 +3,7 @@
 A student owns what she hands in and may put symbolic links (to ``/etc/shadow``, the solutions, a
 classmate's notebook, the gradebook), FIFOs or extra files there. None of them is followed, read or
 copied by ``grader grade``, by the course's collect, by nbgrader's autograde or by generate_feedback
-(``grader/student_files.py``, ``grader/exchange.py``). Folders that grading writes are 0700, their files
+(``grader/student_files.py``, ``grader/instructor/exchange.py``). Folders that grading writes are 0700, their files
 0600, and a check says which of the course's secrets other accounts can read, with the command that
 fixes it (``grader/permissions.py``). The class graded by ``conftest.graded_sequential`` holds linked
 notebooks too (``tests/test_pipeline.py``). The last test proves it with two unprivileged accounts.

@@ -227,7 +227,7 @@ def test_every_surface_shows_one_score_per_student_and_assignment(term):
     """grades.csv, the exports, grade's summary and the report (JSON) agree, the late penalty taken off everywhere."""
     import json
 
-    from grader.report import report
+    from grader.instructor.report import report
 
     course = term["course"]
     table = {r["student_id"]: r for r in csv.DictReader((course / "grades.csv").open())}

@@ -23,7 +23,7 @@ from pathlib import Path
 from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
 
-from .student_files import NBGRADER_FILES, RefusedFile, copy_regular, make_folder_private, refusal
+from ..student_files import NBGRADER_FILES, RefusedFile, copy_regular, make_folder_private, refusal
 
 
 def _not_owned_by(path: str, username: str) -> str | None:
@@ -74,7 +74,7 @@ class SafeCollect(ExchangeCollect):
         return record
 
     def init_src(self):
-        from .batch import student_id_problem
+        from ..batch import student_id_problem
 
         super().init_src()
         kept = []

@@ -54,8 +54,8 @@ def _kind(header: list[str]) -> tuple[str, dict[str, list[str]]]:
 def read_roster(path: Path) -> tuple[str, list[dict[str, str]], list[str]]:
     """``(kind, students, skipped)``: each student as nbgrader's fields (``id``, ``first_name``, ``last_name``,
     ``email``, ``lms_user_id``; blank ones left out), and each row skipped, with why."""
-    from .batch import student_id_problem
-    from .text import printable
+    from ..batch import student_id_problem
+    from ..text import printable
 
     data = Path(path).read_bytes()[:MAX_ROSTER_BYTES + 1]
     if len(data) > MAX_ROSTER_BYTES:
@@ -96,7 +96,7 @@ def import_roster(course: Path, path: Path) -> tuple[int, str]:
     """Add or update every student of the roster ``path`` in ``course``'s gradebook; ``(exit code, what to print)``."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    from .config import use_alembic_head
+    from ..config import use_alembic_head
 
     use_alembic_head()  # a new gradebook without nbgrader's `alembic heads` subprocess (seconds)
     try:

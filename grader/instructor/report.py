@@ -35,8 +35,8 @@ import nbformat
 
 from cnn_course.diagnose import PREFIX
 
-from .config import COURSE_ROOT
-from .grades import final_score, late_note, released_assignments, replaced_on_time, write_private
+from ..config import COURSE_ROOT
+from ..grades import final_score, late_note, released_assignments, replaced_on_time, write_private
 
 #: An autograded notebook larger than this is not read (a flooded one can be huge): its mistakes are not listed.
 NOTEBOOK_LIMIT = 32 * 1024 * 1024
@@ -76,7 +76,7 @@ class Assignment:
 @lru_cache(maxsize=None)
 def known_hints() -> frozenset[str]:
     """Every hint a verdict can give from the catalogue (``grader.mistakes``)."""
-    from .mistakes import all_variants
+    from ..mistakes import all_variants
 
     return frozenset(hint for variants in all_variants().values() for hint, _ in variants)
 
@@ -122,8 +122,8 @@ def _test_cells(notebook) -> dict[str, list]:
 
 def read_verdicts(path: Path, student: Student, tests: list[str]) -> None:
     """Fill ``student``'s mistakes and time-outs from its autograded notebook (bounded, never raising)."""
-    from .preprocessors import TIMEOUT_ERRORS
-    from .student_files import RefusedFile, read_regular
+    from ..preprocessors import TIMEOUT_ERRORS
+    from ..student_files import RefusedFile, read_regular
 
     try:
         data = read_regular(path, limit=NOTEBOOK_LIMIT)
@@ -334,7 +334,7 @@ def _first_paragraphs(markdown: str, limit: int) -> str:
 
 def excerpt_html(markdown: str) -> str:
     """A notebook excerpt as the feedback shows markdown: formulas as MathML, then markdown, then cleaned."""
-    from .feedback import clean_html, markdown_to_html, maths_to_mathml
+    from ..feedback import clean_html, markdown_to_html, maths_to_mathml
 
     return clean_html(markdown_to_html(maths_to_mathml(markdown)))
 
@@ -454,7 +454,7 @@ def write_html(assignments: list[Assignment], path: Path, source_root: Path = CO
 
 def write_csv(assignments: list[Assignment], path: Path) -> Path:
     """``mistakes.csv``: one row per student, test and named mistake."""
-    from .text import spreadsheet_safe
+    from ..text import spreadsheet_safe
 
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -470,7 +470,7 @@ def write_csv(assignments: list[Assignment], path: Path) -> Path:
 
 def summary(assignments: list[Assignment], html_path: Path, csv_path: Path) -> str:
     """A few lines for the terminal: per assignment its counts, mean and most common mistakes."""
-    from .text import printable
+    from ..text import printable
 
     lines = []
     for assignment in assignments:
