@@ -182,8 +182,8 @@ def judge_set(cases: list[tuple]) -> tuple[list[str | None], str | None]:
         problems.append(problem)
         matches.append(hints)
     counts = Counter(hint for hints in matches for hint in hints)
-    # A mistake that explains fewer wrong cases than it contradicts (it gives another wrong answer there) fits
-    # the few by chance (a bias forgotten, where the test's bias happens to be 0): naming it would mislead.
+    # A mistake that explains no more wrong cases than it contradicts (it gives another wrong answer there)
+    # fits the few by chance (a bias forgotten, where the test's bias happens to be 0): naming it would mislead.
     matches = [[hint for hint in hints if counts[hint] > contradicted[hint]] for hints in matches]
     messages = [None if problem is None else f"{problem}. Hint: {max(hints, key=counts.__getitem__)}" if hints
                 else problem for problem, hints in zip(problems, matches)]

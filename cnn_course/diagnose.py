@@ -128,14 +128,14 @@ def _separating(failing: list[dict], passing: list[dict], names: list[str] = ())
     has = lambda f, calls: [c[f] for c in calls]  # noqa: E731
     exact = [f for f in known if all(has(f, failing)) and not any(has(f, passing))]
     exact_negated = [f for f in known if not any(has(f, failing)) and all(has(f, passing))]
-    for fitting, sentence in ((exact, "wrong whenever {}, right otherwise"),
-                              (exact_negated, "right whenever {}, wrong otherwise")):
-        if not fitting or (exact and exact_negated):
-            continue
-        if _same_condition(fitting, names):
-            return sentence.format(fitting[0])
-        if len(fitting) == 2:  # both split the cases alike: say both, and that the checks cannot choose
-            return sentence.format(f"{fitting[0]} (in these checks, exactly when {fitting[1]})")
+    if bool(exact) == bool(exact_negated):  # none fits, or features fit both ways: the evidence cannot choose
+        return None
+    fitting, sentence = (exact, "wrong whenever {}, right otherwise") if exact else \
+        (exact_negated, "right whenever {}, wrong otherwise")
+    if _same_condition(fitting, names):
+        return sentence.format(fitting[0])
+    if len(fitting) == 2:  # both split the cases alike: say both, and that the checks cannot choose
+        return sentence.format(f"{fitting[0]} (in these checks, exactly when {fitting[1]})")
     # More than two features fit: the evidence cannot tell which one matters.
     # Nothing weaker is claimed: not two features at once (among the many pairs, one fits a few cases by
     # chance), not "wrong only when" a feature some passing cases share (the failing ones share many).

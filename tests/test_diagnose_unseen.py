@@ -20,11 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnn_course.pairs import pair as _pair
 from tests.diagnosis_helpers import diagnosis, hidden_verdict, twist
-
-
-def _pair(v):
-    return (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
 
 
 def lc_pad_rows_only(f, x, w, b, stride=1, pad=0):

@@ -10,6 +10,7 @@ import inspect
 import numpy as np
 import pytest
 
+from cnn_course.pairs import pair as _pair
 from grader import reference as R
 from grader.mistakes import (
     BATCH_AVERAGED,
@@ -19,10 +20,6 @@ from grader.mistakes import (
     one_number_of_pair,
 )
 from tests.diagnosis_helpers import hidden_verdict
-
-
-def _pair(v):
-    return (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
 
 
 def conv2d_size_pad_once(x, w, b, stride=1, pad=0):
