@@ -3,9 +3,9 @@
 from pathlib import Path
 
 from grader.config import configure, configure_instructor
-from grader.gradebook import register_course
+from grader.engine.gradebook import register_course
 
 c = get_config()  # noqa: F821 - get_config is provided by nbgrader
 configure(c, Path(__file__).resolve().parent)
 configure_instructor(c, Path(__file__).resolve().parent)
-register_course(c)  # the released assignments, in the course gradebook (grader/gradebook.py)
+register_course(c)  # the released assignments, in the course gradebook (grader/engine/gradebook.py)

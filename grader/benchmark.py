@@ -28,9 +28,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from .autograde import quiet_stderr
 from .config import assignments
-from .gradebook import cached_template, solution_notebook
+from .engine.autograde import quiet_stderr
+from .engine.gradebook import cached_template, solution_notebook
 
 CLASS_SIZE = 6
 
@@ -99,8 +99,8 @@ def solved_copy(assignment: str, folder: Path, name: str) -> Path:
 
 def main(only: list[str] | None = None) -> int:
     """Time every notebook (or those in ``only``), then every widget."""
-    from .batch import grade
-    from .sandbox import problem
+    from .engine.batch import grade
+    from .engine.sandbox import problem
 
     where = "sandboxed" if not problem() else f"NOT sandboxed ({problem()})"
     print(f"grading kernels: {where}")
@@ -159,7 +159,7 @@ def make_class(folder: Path, assignments: list[str], size: int, wrong_every: int
 
 def profile_rows(profile: list[dict]) -> dict[str, dict[str, float]]:
     """{assignment: {phase: mean seconds per submission}} over the graded submissions of ``profile``."""
-    from .phases import PHASES
+    from .engine.phases import PHASES
 
     rows: dict[str, dict[str, float]] = {}
     for assignment in sorted({p["assignment"] for p in profile}):
@@ -171,9 +171,9 @@ def profile_rows(profile: list[dict]) -> dict[str, dict[str, float]]:
 def profile(only: list[str] | None = None, size: int = CLASS_SIZE) -> int:
     """Grade ``size`` solved copies of each notebook (or of ``only``), one worker, without and with the warm
     kernel pool (side by side, in this run), and print each phase's mean seconds per submission
-    (:mod:`grader.phases`): measured in the grading code itself."""
-    from .batch import WARM_POOL, grade
-    from .phases import PHASES
+    (:mod:`grader.engine.phases`): measured in the grading code itself."""
+    from .engine.batch import WARM_POOL, grade
+    from .engine.phases import PHASES
 
     chosen = only or assignments()
     columns = [(assignment, pool) for assignment in chosen for pool in ("off", "on")]
@@ -210,7 +210,7 @@ SCALE_NOTEBOOKS = ["02_padding_stride", "05_backprop", "07_tiny_cnn"]
 def _graded_run(klass: Path, out: Path, jobs: int) -> tuple[float, float, list[dict]]:
     """``grader grade klass --out out --jobs N`` in a fresh process: (seconds, peak MB of the whole process
     tree's resident memory, the per-submission profile)."""
-    code = ("import json, sys; from pathlib import Path; from grader.batch import grade; found = []; "
+    code = ("import json, sys; from pathlib import Path; from grader.engine.batch import grade; found = []; "
             "grade(sys.argv[1], Path(sys.argv[2]), jobs=int(sys.argv[3]), profile=found); "
             "Path(sys.argv[4]).write_text(json.dumps(found))")
     saved = out.with_suffix(".profile.json")
@@ -229,7 +229,7 @@ def scale(size: int = 200, jobs: int = 2, parts: int = 10) -> int:
     with ``--jobs``, then the same submissions as ``parts`` classes of ``size / parts``, each graded into a
     course folder of its own; print wall time, throughput, the peak resident memory of the whole process
     tree, the ratio of the two, and the per-student grade-table and merge time at the start and end."""
-    from .phases import PHASES
+    from .engine.phases import PHASES
 
     for assignment in SCALE_NOTEBOOKS:
         cached_template(assignment)
@@ -425,7 +425,7 @@ class PeakMemory:
 def flood_memory(mb: int = 600, assignment: str = "02_padding_stride", kinds: list | None = None) -> int:
     """Grade one submission of each flood class (about ``mb`` MB each; or of ``kinds``, None the solved
     notebook alone) and print the peak memory of each side."""
-    from .autograde import read_submission
+    from .engine.autograde import read_submission
 
     print(f"{'flood (' + str(mb) + ' MB sent)':<24} {'worker peak':>12} {'main peak':>10} {'seconds':>8}  status")
     kinds = [None, *FLOODS, *FILE_FLOODS] if kinds is None else kinds

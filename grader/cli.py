@@ -21,11 +21,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .autograde import LEARNER, Result, assignment_of, grade_shard, read_submission
 from .config import CELL_TIMEOUT, COURSE_ROOT
-from .converters import GradingError
-from .gradebook import cached_template
-from .grades import FORMATS
+from .engine.autograde import LEARNER, Result, assignment_of, grade_shard, read_submission
+from .engine.converters import GradingError
+from .engine.gradebook import cached_template
+from .engine.grades import FORMATS
 
 
 def format_table(result: Result, notebook: str) -> str:
@@ -48,7 +48,7 @@ def check(path: str, as_json: bool = False, timeout: int | None = None) -> int:
     In the sandbox where one can be made; elsewhere (macOS, no bubblewrap) with the learner's
     own rights, which is their own code on their own machine, said in one line on stderr.
     """
-    from . import sandbox
+    from .engine import sandbox
 
     reason = sandbox.problem()
     if reason:
@@ -143,8 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         return check(args.path, args.json, args.timeout)
     if args.command == "grade":
-        from . import sandbox
-        from .batch import grade
+        from .engine import sandbox
+        from .engine.batch import grade
 
         for name, value in (("CNN_COURSE_KERNEL_MEMORY", args.memory), ("CNN_COURSE_NOTEBOOK_WALL", args.wall)):
             if value is not None:
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         print(text, file=sys.stderr if code else sys.stdout)
         return code
     if args.command == "export":
-        from .grades import write_tables
+        from .engine.grades import write_tables
 
         if not (Path(args.out) / "gradebook.db").exists():
             print(f"grader export: {args.out}: no gradebook.db (nothing graded there yet)", file=sys.stderr)

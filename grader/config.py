@@ -95,36 +95,36 @@ def configure(c: Config, root: str | Path = COURSE_ROOT, source_root: str | Path
     # A student who deleted a test cell gets it back instead of a silent 0 (nbgrader #1682).
     c.OverwriteCells.add_missing_cells = True
     # A student's links, FIFOs and extra files never reach autograded/, the sandbox or feedback/.
-    from .student_files import guard_nbgrader
+    from .engine.student_files import guard_nbgrader
     guard_nbgrader()
     from nbgrader.converters.autograde import Autograde
     from nbgrader.preprocessors import Execute, OverwriteCells
 
-    from .sandbox import KERNEL_NAME
+    from .engine.sandbox import KERNEL_NAME
 
     steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
-    # Student code runs only in the sandbox kernel (grader/sandbox.py), for every way of grading:
+    # Student code runs only in the sandbox kernel (grader/engine/sandbox.py), for every way of grading:
     # grader grade/check and nbgrader's own autograde and formgrader (through nbgrader_config.py).
     # By name: nbconvert imports them when autograde runs (JudgeRecords needs the reference).
     c.Execute.kernel_name = KERNEL_NAME
-    steps[steps.index(Execute)] = "grader.execute.SandboxedExecute"
-    steps.insert(steps.index("grader.execute.SandboxedExecute") + 1, "grader.preprocessors.JudgeRecords")
+    steps[steps.index(Execute)] = "grader.engine.execute.SandboxedExecute"
+    steps.insert(steps.index("grader.engine.execute.SandboxedExecute") + 1, "grader.engine.preprocessors.JudgeRecords")
     c.Autograde.autograde_preprocessors = steps
     # Restoring the hidden tests is by design: no warning per hidden-test cell in formgrader's dialog.
     sanitize = list(Autograde.class_traits()["sanitize_preprocessors"].default())
-    sanitize[sanitize.index(OverwriteCells)] = "grader.preprocessors.RestoreLockedCells"
+    sanitize[sanitize.index(OverwriteCells)] = "grader.engine.preprocessors.RestoreLockedCells"
     # What a student added to or changed in nbgrader's metadata is not trusted: the release's comes back first.
-    sanitize.insert(0, "grader.preprocessors.RestoreGradingMetadata")
+    sanitize.insert(0, "grader.engine.preprocessors.RestoreGradingMetadata")
     c.Autograde.sanitize_preprocessors = sanitize
     # Feedback shows the student's code, visible tests and verdicts, never hidden test source.
     from nbgrader.converters.generate_feedback import GenerateFeedback
-    c.GenerateFeedback.preprocessors = (["grader.preprocessors.ClearHiddenTestsQuietly"]
+    c.GenerateFeedback.preprocessors = (["grader.engine.preprocessors.ClearHiddenTestsQuietly"]
                                         + list(GenerateFeedback.class_traits()["preprocessors"].default()))
     configure_html(c)
     return c
 
 
-# --- HTML: the feedback students get and formgrader's grading view (grader/feedback.py) --------------
+# --- HTML: the feedback students get and formgrader's grading view (grader/engine/feedback.py) --------------
 
 def configure_html(c: Config) -> Config:
     """Make nbgrader's HTML pages readable offline and safe to open; input and output: the config ``c``.
@@ -137,12 +137,12 @@ def configure_html(c: Config) -> Config:
     """
     import nbgrader
 
-    from .feedback import TEMPLATES
+    from .engine.feedback import TEMPLATES
 
     formgrader = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
     # DisarmStudentContent last: whatever the others leave, no student markup reaches a template.
-    c.HTMLExporter.preprocessors = ["grader.feedback.RenderMaths", "grader.feedback.DropWidgetOutputs",
-                                    "grader.feedback.DisarmStudentContent"]
+    c.HTMLExporter.preprocessors = ["grader.engine.feedback.RenderMaths", "grader.engine.feedback.DropWidgetOutputs",
+                                    "grader.engine.feedback.DisarmStudentContent"]
     # The notebook is checked against nbformat's schema once, after DisarmStudentContent: a hostile cell id or
     # execution count is then made plain and shown, instead of failing the page after the first preprocessor.
     c.HTMLExporter.optimistic_validation = True
@@ -151,7 +151,7 @@ def configure_html(c: Config) -> Config:
     c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), str(formgrader / "templates")]
     # nbgrader's templates folder, so that ours can extend 'formgrade/index.html.j2'.
     c.HTMLExporter.extra_template_paths = [str(formgrader / "templates")]
-    c.GenerateFeedback.exporter_class = "grader.feedback.FeedbackExporter"
+    c.GenerateFeedback.exporter_class = "grader.engine.feedback.FeedbackExporter"
     c.FeedbackExporter.template_name = "cnn_feedback"
     # nbgrader's templates folder, so that ours can extend 'feedback/index.html.j2'; bootstrap's CSS, as nbgrader has it.
     c.FeedbackExporter.extra_template_paths = [str(formgrader / "templates"),
@@ -203,7 +203,7 @@ def configure_instructor(c: Config, root: str | Path = COURSE_ROOT) -> Config:
     Inputs: the config to change and the course root. Output: ``c``. Side effect, cheap and idempotent:
     the exchange folder is created (world-writable with the sticky bit, as nbgrader needs for students
     who are other users of the same machine). Settings only: the gradebook is
-    ``grader.gradebook.register_course``'s, which ``nbgrader_config.py`` calls next.
+    ``grader.engine.gradebook.register_course``'s, which ``nbgrader_config.py`` calls next.
     Collect and release_feedback are the course's (``grader/instructor/exchange.py``: no student's link is
     followed, collected folders are the instructor's alone). In a Jupyter server whose formgrader reads these
     settings (``make instructor``, plain ``jupyter lab`` or ``jupyter server`` in the course root, from .venv or

@@ -2,7 +2,7 @@
 
 formgrader (nbgrader's) shows a student's autograded notebook as a page of the Jupyter server itself,
 with the instructor's cookies: a script in it could use formgrader's API (change grades) and
-Jupyter's (start kernels, write files). ``grader.feedback.DisarmStudentContent`` makes the notebook
+Jupyter's (start kernels, write files). ``grader.engine.feedback.DisarmStudentContent`` makes the notebook
 inert; this policy is the second wall, for anything that got through anyway:
 
 - scripts run only if they carry this response's nonce (a fresh random one per page), which the

@@ -17,9 +17,9 @@ import nbformat
 import pytest
 
 from grader import catalogue, config
-from grader.autograde import read_result
 from grader.cases import CASE_SETS, for_notebook
 from grader.cli import main as grader_main
+from grader.engine.autograde import read_result
 from tests.course_copies import solved_notebook, with_sources
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("course-class")]

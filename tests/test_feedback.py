@@ -3,7 +3,7 @@
 The class of ``conftest.graded_sequential`` (graded once with ``python -m grader grade``, which writes
 feedback with the course's nbgrader settings) has a perfect student and one with a wrong ``pad2d``; the
 assertions read the HTML it wrote.
-The pieces (``grader.feedback``) are also tested on their own.
+The pieces (``grader.engine.feedback``) are also tested on their own.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from grader.config import assignments as course_assignments
-from grader.feedback import DropWidgetOutputs, maths_to_mathml, test_label
+from grader.engine.feedback import DropWidgetOutputs, maths_to_mathml, test_label
 from tests.conftest import SMALL_CLASS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,7 +148,7 @@ def test_feedback_preprocessors_take_nbconverts_settings_without_a_warning():
     from traitlets.config import Config, LoggingConfigurable
 
     from grader.config import configure
-    from grader.preprocessors import ClearHiddenTestsQuietly
+    from grader.engine.preprocessors import ClearHiddenTestsQuietly
 
     settings = Config(HTMLExporter().default_config)  # NbConvertBase.display_data_priority, as feedback's exporter has it
 
@@ -167,4 +167,4 @@ def test_feedback_preprocessors_take_nbconverts_settings_without_a_warning():
     assert "display_data_priority" not in ClearHiddenTests.class_traits(config=True)
     assert "display_data_priority" in ClearHiddenTestsQuietly.class_traits(config=True)
     assert "not recognized" not in warned(ClearHiddenTestsQuietly)
-    assert configure(Config()).GenerateFeedback.preprocessors[0] == "grader.preprocessors.ClearHiddenTestsQuietly"
+    assert configure(Config()).GenerateFeedback.preprocessors[0] == "grader.engine.preprocessors.ClearHiddenTestsQuietly"

@@ -1,4 +1,4 @@
-"""The grade tables (``grader.grades``) from a gradebook, without grading anything: which assignments are
+"""The grade tables (``grader.engine.grades``) from a gradebook, without grading anything: which assignments are
 columns, each student's status, the blanks and zeros an LMS imports, and the Canvas and Moodle layouts.
 The whole term, graded for real, is tests/test_term.py's."""
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from grader.config import exchange_root
-from grader.gradebook import _copy_assignment, cached_template
-from grader.grades import write_tables
+from grader.engine.gradebook import _copy_assignment, cached_template
+from grader.engine.grades import write_tables
 
 A02, A05 = "02_padding_stride", "05_backprop"
 DUE = datetime.datetime(2026, 12, 1, 12, 0)
@@ -107,7 +107,7 @@ def test_grader_export_writes_the_tables_from_the_gradebook(course, tmp_path, ca
 
 def test_lateness_is_printed_exactly_and_never_as_zero():
     """A submission 10 s late that lost all its points was "late by 0 min"."""
-    from grader.grades import _late_by
+    from grader.engine.grades import _late_by
 
     assert [_late_by(s) for s in (0.2, 10, 59.4, 65, 3599, 7200, 7530)] == [
         "late by 1 s", "late by 10 s", "late by 1 min 00 s", "late by 1 min 05 s", "late by 59 min 59 s",
@@ -121,7 +121,7 @@ def test_the_gradebook_knows_what_is_released_or_graded_and_nothing_else(tmp_pat
     from traitlets.config import Config
 
     from grader.config import configure, configure_instructor
-    from grader.gradebook import register_course
+    from grader.engine.gradebook import register_course
     from tests.course_copies import fresh_copy
 
     course = fresh_copy(tmp_path / "course")

@@ -9,7 +9,7 @@ import pytest
 
 from cnn_course import checks, record
 from grader.cases import CASE_SETS
-from grader.preprocessors import verdict_outputs
+from grader.engine.preprocessors import verdict_outputs
 from grader.verdict import judge
 
 

@@ -2,7 +2,7 @@
 
 nbgrader trusts a notebook's cell metadata: an added cell with nbgrader metadata and no grade_id, an old
 schema_version, or a solution cell marked as a test stopped the whole submission with an internal error,
-so its correct answers were lost. ``grader.preprocessors.RestoreGradingMetadata`` gives every cell the
+so its correct answers were lost. ``grader.engine.preprocessors.RestoreGradingMetadata`` gives every cell the
 release's metadata back. Names become cells of grades.csv and lines of the summary table: they must not
 run as spreadsheet formulas or print fake lines.
 """
@@ -15,11 +15,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.autograde import grade_id_of
-from grader.batch import _summary
-from grader.gradebook import cached_template
-from grader.grades import write_tables
-from grader.preprocessors import RestoreGradingMetadata
+from grader.engine.autograde import grade_id_of
+from grader.engine.batch import _summary
+from grader.engine.gradebook import cached_template
+from grader.engine.grades import write_tables
+from grader.engine.preprocessors import RestoreGradingMetadata
 from grader.text import printable, spreadsheet_safe
 from tests.course_copies import solved_notebook
 

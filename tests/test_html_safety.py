@@ -3,7 +3,7 @@
 A notebook carrying every channel a student controls (markdown and raw cells, HTML, JavaScript,
 markdown, SVG and image outputs, metadata, cell ids, execution counts, widget state) is rendered
 with the course's settings, as formgrader's grading view (nbconvert's HTMLExporter, template
-``formgrade``) and as feedback (``grader.feedback.FeedbackExporter``), and each page is searched for
+``formgrade``) and as feedback (``grader.engine.feedback.FeedbackExporter``), and each page is searched for
 anything that could run. Each payload would set a marker and forge a grade through formgrader's API;
 ``tests/test_instructor_lab.py`` opens the same channels, autograded, in Chromium.
 """
@@ -23,7 +23,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_output, new_raw_ce
 from traitlets.config import Config
 
 from grader.config import configure_html
-from grader.feedback import FeedbackExporter
+from grader.engine.feedback import FeedbackExporter
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "02_padding_stride"
@@ -244,7 +244,7 @@ def test_markdown_as_rendered_is_not_read_as_markdown_again():
     """The templates run markdown over a cell's source: on a disarmed cell that must change nothing."""
     from nbconvert.exporters import HTMLExporter
 
-    from grader.feedback import inert_html, markdown_to_html
+    from grader.engine.feedback import inert_html, markdown_to_html
 
     render = HTMLExporter().markdown2html
     for source in [*HOSTILE_CELLS.values(), KEPT["maths"], "```\n\n[x](javascript:alert(1))\n\n```\n\n  * a\n\n    b\n"]:
@@ -259,7 +259,7 @@ def test_no_markdown_makes_markup_after_cleaning(source):
     """Whatever the markdown, the cleaned block renders as itself, with no handler and no script URL."""
     from nbconvert.exporters import HTMLExporter
 
-    from grader.feedback import inert_html, markdown_to_html
+    from grader.engine.feedback import inert_html, markdown_to_html
 
     inert = inert_html(markdown_to_html(source))
     assert HTMLExporter().markdown2html({}, inert).strip() == inert

@@ -39,7 +39,7 @@ def test_ci_runs_make_test_and_tolerates_no_tests_collected():
 
 def test_instructor_working_folders_are_ignored_by_git():
     """Everything grading and the class report write holds student data: none of it may be committed by accident."""
-    from grader.grades import RESUBMISSIONS
+    from grader.engine.grades import RESUBMISSIONS
     from grader.instructor.report import REPORT_FILES
 
     folders = ["submitted/x", "autograded/x", "feedback/x", "gradebook.db", "grades.csv", "grades-detail.csv",
@@ -63,7 +63,7 @@ def test_nbgrader_configuration(tmp_path):
     assert c.Execute.timeout > 0 and c.OverwriteCells.add_missing_cells is True
     steps = c.Autograde.autograde_preprocessors
     # Student code runs in the sandbox kernel (nbgrader's Execute replaced), then the records are judged.
-    assert steps[steps.index("grader.execute.SandboxedExecute") + 1] == "grader.preprocessors.JudgeRecords"
+    assert steps[steps.index("grader.engine.execute.SandboxedExecute") + 1] == "grader.engine.preprocessors.JudgeRecords"
     assert c.Execute.kernel_name == "cnn-course-sandbox"
     assert "*.py" in c.CourseDirectory.ignore  # notebook sources hold the solutions
 

@@ -1,8 +1,8 @@
-"""grader.phases: the timer behind ``benchmark --profile`` (no grading here: see test_pipeline)."""
+"""grader.engine.phases: the timer behind ``benchmark --profile`` (no grading here: see test_pipeline)."""
 import time
 
-from grader import phases
 from grader.benchmark import profile_rows
+from grader.engine import phases
 
 
 def test_a_nested_phase_counts_once_and_take_starts_the_tally_again():

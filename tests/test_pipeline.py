@@ -226,8 +226,8 @@ def test_feedback_shows_hints_but_no_hidden_source_or_tracebacks(graded_sequenti
 
 @SMALL_CLASS
 def test_parallel_grading_matches_sequential_and_times_each_phase(class_folder, graded_sequential, tmp_path):
-    from grader.batch import grade
-    from grader.phases import PHASES
+    from grader.engine.batch import grade
+    from grader.engine.phases import PHASES
 
     out, profile = tmp_path / "par", []
     assert grade(str(class_folder), out, jobs=2, profile=profile) == 1

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import _unzip, find_submissions, identify
 from grader.config import exchange_root
+from grader.engine.batch import _unzip, find_submissions, identify
 from tests.accounts import temporary_accounts, unused_names
 from tests.test_submission_files import ASSIGNMENT, RELEASED, ROOT, SOLUTION, exchange_step, instructor_config, submit
 
@@ -162,7 +162,7 @@ def test_markdown_too_big_to_render_is_shown_as_text_and_no_page_renders_more_th
     from bs4 import BeautifulSoup
     from nbformat.v4 import new_markdown_cell, new_output
 
-    import grader.feedback as feedback
+    import grader.engine.feedback as feedback
     from tests.test_html_safety import feedback_page, grading_view
 
     assert feedback.MARKDOWN_CELL_LIMIT <= 200_000 and feedback.MARKDOWN_PAGE_LIMIT <= 2_000_000
@@ -291,7 +291,7 @@ def test_a_notebook_of_millions_of_empty_objects_is_refused_by_its_json_before_i
     import time
 
     from grader.benchmark import json_bomb
-    from grader.student_files import MAX_JSON_VALUES, notebook_json_problem
+    from grader.engine.student_files import MAX_JSON_VALUES, notebook_json_problem
 
     bomb = json_bomb(_solved_02(), 9)
     started = time.perf_counter()
@@ -325,8 +325,8 @@ def test_each_way_a_submission_is_read_refuses_the_bomb_with_a_reason_under_500_
     bomb = tmp_path / "submitted" / "mallory" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     bomb.parent.mkdir(parents=True)
     bomb.write_bytes(json_bomb(_solved_02(), 9))
-    probe = ("import json, sys\nfrom grader.autograde import GradingError, read_submission\n"
-             "from grader.student_files import notebook_problem\n"
+    probe = ("import json, sys\nfrom grader.engine.autograde import GradingError, read_submission\n"
+             "from grader.engine.student_files import notebook_problem\n"
              "try:\n    read_submission(sys.argv[1])\n    said = None\nexcept GradingError as error:\n    said = str(error)\n"
              "peak = next(line for line in open('/proc/self/status') if line.startswith('VmHWM:'))\n"
              "print(json.dumps([said, notebook_problem(sys.argv[1], sys.argv[2]), int(peak.split()[1]) / 1024]))")
@@ -346,7 +346,7 @@ def test_a_hand_edited_cell_id_is_repaired_not_a_reason_to_refuse_the_notebook()
 
     import nbformat
 
-    from grader.autograde import parse_submission, repair_cell_ids
+    from grader.engine.autograde import parse_submission, repair_cell_ids
 
     nb = nbformat.reads(RELEASED.read_text(), as_version=4)
     kept = [cell.id for cell in nb.cells]

@@ -1,5 +1,5 @@
 """Resubmissions: the newest counts (nbgrader's rule), and a late one that replaces a graded on-time score says so;
-``grade --keep-on-time`` keeps the on-time score instead (grader/batch.py, grader/grades.py, grader/instructor/report.py)."""
+``grade --keep-on-time`` keeps the on-time score instead (grader/engine/batch.py, grader/engine/grades.py, grader/instructor/report.py)."""
 from __future__ import annotations
 
 import contextlib

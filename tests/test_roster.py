@@ -56,7 +56,7 @@ def test_moodle_and_nbgrader_rosters_add_and_update_and_a_blank_cell_changes_not
 
 def test_the_canvas_export_reads_back_as_the_same_roll(tmp_path):
     """What ``grade --format canvas`` writes is a roster too: the same ids, names and Canvas ids."""
-    from grader.grades import Row, write_canvas
+    from grader.engine.grades import Row, write_canvas
 
     rows = [Row("alice", first_name="Alice", last_name="Liddell", lms_user_id="1001"), Row("bob")]
     write_canvas(tmp_path / "grades-canvas.csv", [], {}, rows)

@@ -23,8 +23,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader import sandbox
-from grader.gradebook import cached_template
+from grader.engine import sandbox
+from grader.engine.gradebook import cached_template
 from tests.course_copies import grade_rows
 from tests.test_hostile_metadata import TAMPERED, tampered
 
@@ -567,7 +567,7 @@ def test_a_launcher_whose_parent_died_while_it_started_starts_nothing(tmp_path):
     leftovers = _leftovers()
     env = dict(os.environ, **{sandbox.PARENT: "1"})  # as if started by a process that is gone
     started = time.monotonic()
-    run = subprocess.run([sys.executable, "-I", "-m", "grader.sandbox", str(tmp_path / "kernel.json")], cwd=ROOT,
+    run = subprocess.run([sys.executable, "-I", "-m", "grader.engine.sandbox", str(tmp_path / "kernel.json")], cwd=ROOT,
                          env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 143 and "is gone; not starting it" in run.stderr, run.stderr
     assert time.monotonic() - started < 30 and _leftovers() - leftovers == set()
@@ -582,7 +582,7 @@ def test_printing_or_making_widgets_without_end_keeps_bounded_outputs_and_the_re
     import json
 
     from cnn_course.record import RECORD_MIME
-    from grader.execute import SandboxedExecute
+    from grader.engine.execute import SandboxedExecute
 
     flood = "import sys\nline = 'x' * 999 + '\\n'\nwhile True:\n    sys.stdout.write(line)\n"
     chatty = ("for _ in range(3000):\n    print('y' * 999)\n"
@@ -634,7 +634,7 @@ print("SEEN", sorted(seen))
 
 @pytest.mark.slow
 def test_a_warm_kernel_is_one_students_the_next_sees_nothing_she_left(tmp_path):
-    from grader.batch import grade
+    from grader.engine.batch import grade
 
     klass, out, profile = tmp_path / "class", tmp_path / "course", []
     klass.mkdir()

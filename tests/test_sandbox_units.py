@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader import sandbox
+from grader.engine import sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,7 +30,7 @@ def test_kernel_side_files_are_only_what_hidden_tests_import(tmp_path):
 
 
 def test_after_one_timeout_later_cells_get_a_short_one_and_the_wall_caps_all():
-    from grader.execute import SandboxedExecute
+    from grader.engine.execute import SandboxedExecute
 
     step = SandboxedExecute(timeout=60, wall=100, after_timeout=5)
     step._deadline = time.monotonic() + 100
@@ -59,7 +59,7 @@ def test_one_output_budget_counts_every_kind_of_message_and_keeps_what_verdicts_
     import json
 
     from cnn_course.record import RECORD_MIME
-    from grader.execute import ERROR_LINE_LIMIT, RECORD_LIMIT, SandboxedExecute
+    from grader.engine.execute import ERROR_LINE_LIMIT, RECORD_LIMIT, SandboxedExecute
 
     step = SandboxedExecute(output_budget=200_000, cell_output_limit=20_000)
     step.clear_before_next_output = False  # as execute_cell leaves it

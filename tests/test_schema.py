@@ -1,4 +1,4 @@
-"""What the grading process accepts from the kernel (grader/schema.py): honest records, and nothing malformed."""
+"""What the grading process accepts from the kernel (grader/engine/schema.py): honest records, and nothing malformed."""
 from __future__ import annotations
 
 import base64
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cnn_course import record
-from grader.schema import MAX_CHARS, Malformed, check_record
+from grader.engine.schema import MAX_CHARS, Malformed, check_record
 
 
 def honest(*outcomes) -> dict:

@@ -3,7 +3,7 @@
 A student owns what she hands in and may put symbolic links (to ``/etc/shadow``, the solutions, a
 classmate's notebook, the gradebook), FIFOs or extra files there. None of them is followed, read or
 copied by ``grader grade``, by the course's collect, by nbgrader's autograde or by generate_feedback
-(``grader/student_files.py``, ``grader/instructor/exchange.py``). Folders that grading writes are 0700, their files
+(``grader/engine/student_files.py``, ``grader/instructor/exchange.py``). Folders that grading writes are 0700, their files
 0600, and a check says which of the course's secrets other accounts can read, with the command that
 fixes it (``grader/permissions.py``). The class graded by ``conftest.graded_sequential`` holds linked
 notebooks too (``tests/test_pipeline.py``). The last test proves it with two unprivileged accounts.
@@ -25,10 +25,10 @@ import nbformat
 import pytest
 from traitlets.config import Config
 
-from grader.autograde import read_submission
-from grader.batch import find_submissions, identify
 from grader.config import configure, configure_instructor, exchange_root
-from grader.converters import GradingError
+from grader.engine.autograde import read_submission
+from grader.engine.batch import find_submissions, identify
+from grader.engine.converters import GradingError
 from tests.accounts import temporary_accounts, unused_names
 from tests.course_copies import fresh_copy
 
@@ -97,7 +97,7 @@ def _class_with_its_course_folder_inside(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_a_course_folder_inside_the_submissions_folder_is_no_student(tmp_path, capsys):
-    from grader.batch import grade
+    from grader.engine.batch import grade
 
     folder, out = _class_with_its_course_folder_inside(tmp_path)
     assert [s.student for s in find_submissions(folder)] == ["out"]
@@ -108,7 +108,7 @@ def test_a_course_folder_inside_the_submissions_folder_is_no_student(tmp_path, c
 
 @pytest.mark.slow
 def test_grade_out_inside_the_submissions_folder_grades_no_phantom_student(tmp_path):
-    from grader.batch import grade
+    from grader.engine.batch import grade
 
     folder, out = _class_with_its_course_folder_inside(tmp_path)
     import csv
@@ -128,7 +128,7 @@ def test_reading_a_submission_never_goes_through_a_link_below_the_instructors_fo
 
 
 def test_zip_entries_that_are_links_fifos_or_devices_are_refused_by_name(tmp_path):
-    from grader.batch import _unzip
+    from grader.engine.batch import _unzip
 
     zipped = tmp_path / "class.zip"
     with zipfile.ZipFile(zipped, "w") as archive:
@@ -151,7 +151,7 @@ def test_zip_entries_that_are_links_fifos_or_devices_are_refused_by_name(tmp_pat
 
 
 class ShardsOnly:
-    """Stands in for grader.batch._Pool: makes each job's shard as a worker would, grades nothing (fast tests)."""
+    """Stands in for grader.engine.batch._Pool: makes each job's shard as a worker would, grades nothing (fast tests)."""
 
     def __init__(self, *args, **kwargs):
         self.shards = []
@@ -176,7 +176,7 @@ def grade_without_workers(source: Path, out: Path, monkeypatch) -> tuple[int, di
     """``grader grade source --out out`` with :class:`ShardsOnly` for its workers: its exit code and grades.csv rows."""
     import csv
 
-    from grader import batch
+    from grader.engine import batch
 
     monkeypatch.setattr(batch, "_Pool", ShardsOnly)
     monkeypatch.setattr(batch, "_prepare_course", lambda out, assignments: {a: Path("template.db") for a in assignments})
@@ -223,7 +223,7 @@ def test_a_refused_student_id_is_a_row_not_an_autograded_folder_and_a_long_one_i
 
 def test_a_zip_bomb_is_refused_before_anything_is_extracted(tmp_path, monkeypatch, capsys):
     """Bounds on the entries and the uncompressed bytes a class's zip may have (made small here)."""
-    from grader import batch
+    from grader.engine import batch
 
     monkeypatch.setattr(batch, "MAX_ZIP_BYTES", 2**20)
     monkeypatch.setattr(batch, "MAX_ZIP_ENTRIES", 5)
@@ -249,7 +249,7 @@ def test_a_zip_bomb_is_refused_before_anything_is_extracted(tmp_path, monkeypatc
 
 def instructor_config(course: Path, monkeypatch) -> Config:
     """The settings nbgrader_config.py gives nbgrader in ``course`` (the gradebook left empty: collect needs none)."""
-    monkeypatch.setattr("grader.gradebook.register_assignments", lambda *args: [])
+    monkeypatch.setattr("grader.engine.gradebook.register_assignments", lambda *args: [])
     course.mkdir(parents=True, exist_ok=True)
     config = configure(Config(), course, source_root=ROOT)
     configure_instructor(config, course)
@@ -343,8 +343,8 @@ def test_nbgrader_autograde_and_feedback_get_only_the_notebook_and_never_a_linke
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.converters import Autograde, GenerateFeedback
 
-    from grader.converters import run_converter
-    from grader.gradebook import cached_template
+    from grader.engine.converters import run_converter
+    from grader.engine.gradebook import cached_template
 
     course = tmp_path / "course"
     course.mkdir()
@@ -489,8 +489,8 @@ def test_with_two_student_accounts_neither_reads_nor_replaces_what_grading_keeps
     from nbgrader.api import Gradebook
     from nbgrader.utils import notebook_hash
 
+    from grader.engine.student_files import make_private
     from grader.permissions import warning
-    from grader.student_files import make_private
 
     assert AS_ROOT, "CNN_COURSE_REQUIRE_SANDBOX=1: this test needs root"
     shared = reachable_folder()

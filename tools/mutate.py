@@ -1,7 +1,7 @@
 """A small mutation run: do the fast tests notice when the code they cover is broken?
 
     .venv/bin/python tools/mutate.py                      # every target below
-    .venv/bin/python tools/mutate.py grader/schema.py     # one of them
+    .venv/bin/python tools/mutate.py grader/engine/schema.py     # one of them
     .venv/bin/python tools/mutate.py --root /tmp/copy     # mutate a copy of the repository instead
 
 For each target module it makes one mutant per mutation point - a comparison flipped (``==`` to
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Module -> the fast test files that cover it.
 TARGETS = {
     "cnn_course/record.py": ["tests/test_record.py", "tests/test_probes.py", "tests/test_catalogue.py"],
-    "grader/schema.py": ["tests/test_schema.py", "tests/test_hostile_metadata.py", "tests/test_record.py"],
+    "grader/engine/schema.py": ["tests/test_schema.py", "tests/test_hostile_metadata.py", "tests/test_record.py"],
     "grader/verdict.py": ["tests/test_record.py", "tests/test_catalogue.py", "tests/test_diagnose.py",
                           "tests/test_hints_02.py"],
 }

@@ -5,7 +5,7 @@ A student owns her submission in ``exchange/<course>/inbound/`` and may change i
 extra files. nbgrader's collect copies that folder with ``shutil.copytree``, following links, as the
 instructor (often root), and keeps its modes (world-writable folders). :class:`SafeCollect` copies
 only the assignment's notebooks and nbgrader's own files, each a regular file opened without
-following a link (``grader.student_files``), into folders that are the instructor's alone; what it
+following a link (``grader.engine.student_files``), into folders that are the instructor's alone; what it
 leaves out, it names in the log. :class:`SafeReleaseFeedback` gives the released feedback the mode
 students need to fetch it (the instructor's ``feedback/`` copy stays private).
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
 
-from ..student_files import NBGRADER_FILES, RefusedFile, copy_regular, make_folder_private, refusal
+from ..engine.student_files import NBGRADER_FILES, RefusedFile, copy_regular, make_folder_private, refusal
 
 
 def _not_owned_by(path: str, username: str) -> str | None:
@@ -74,7 +74,7 @@ class SafeCollect(ExchangeCollect):
         return record
 
     def init_src(self):
-        from ..batch import student_id_problem
+        from ..engine.batch import student_id_problem
 
         super().init_src()
         kept = []

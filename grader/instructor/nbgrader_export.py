@@ -7,7 +7,7 @@ from pathlib import Path
 
 from nbgrader.plugins import CsvExportPlugin
 
-from ..grades import released_assignments
+from ..engine.grades import released_assignments
 
 
 class ReleasedCsvExport(CsvExportPlugin):

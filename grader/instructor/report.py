@@ -4,7 +4,7 @@ Read after ``grader grade`` or after formgrader's (nbgrader's) Autograde, from w
 
 * the gradebook (``gradebook.db``): who was graded, each grade cell's score;
 * the autograded notebooks (``autograded/<student>/<assignment>/<assignment>.ipynb``): each judged
-  test cell's verdict lines (``grader.preprocessors.verdict_outputs``), from which come the
+  test cell's verdict lines (``grader.engine.preprocessors.verdict_outputs``), from which come the
   catalogue's hints, the diagnoses (``cnn_course.diagnose``) and the time-outs;
 * for students who could not be graded at all, the ``status`` column of ``grades.csv`` (the only
   place ``grade`` says why), read by its header's names.
@@ -36,7 +36,7 @@ import nbformat
 from cnn_course.diagnose import PREFIX
 
 from ..config import COURSE_ROOT
-from ..grades import final_score, late_note, released_assignments, replaced_on_time, write_private
+from ..engine.grades import final_score, late_note, released_assignments, replaced_on_time, write_private
 
 #: An autograded notebook larger than this is not read (a flooded one can be huge): its mistakes are not listed.
 NOTEBOOK_LIMIT = 32 * 1024 * 1024
@@ -122,8 +122,8 @@ def _test_cells(notebook) -> dict[str, list]:
 
 def read_verdicts(path: Path, student: Student, tests: list[str]) -> None:
     """Fill ``student``'s mistakes and time-outs from its autograded notebook (bounded, never raising)."""
-    from ..preprocessors import TIMEOUT_ERRORS
-    from ..student_files import RefusedFile, read_regular
+    from ..engine.preprocessors import TIMEOUT_ERRORS
+    from ..engine.student_files import RefusedFile, read_regular
 
     try:
         data = read_regular(path, limit=NOTEBOOK_LIMIT)
@@ -334,7 +334,7 @@ def _first_paragraphs(markdown: str, limit: int) -> str:
 
 def excerpt_html(markdown: str) -> str:
     """A notebook excerpt as the feedback shows markdown: formulas as MathML, then markdown, then cleaned."""
-    from ..feedback import clean_html, markdown_to_html, maths_to_mathml
+    from ..engine.feedback import clean_html, markdown_to_html, maths_to_mathml
 
     return clean_html(markdown_to_html(maths_to_mathml(markdown)))
 

@@ -15,7 +15,7 @@ The roster's kind is read from its header:
 - nbgrader's own import file (``nbgrader db student import``): ``id``, ``first_name``, ``last_name``,
   ``email``, ``lms_user_id``.
 
-Ids are checked as ``grade`` checks them (``grader.batch.student_id_problem``): a row whose id could not be
+Ids are checked as ``grade`` checks them (``grader.engine.batch.student_id_problem``): a row whose id could not be
 a student's is skipped and named. Existing students are updated (a blank cell changes nothing).
 """
 from __future__ import annotations
@@ -54,7 +54,7 @@ def _kind(header: list[str]) -> tuple[str, dict[str, list[str]]]:
 def read_roster(path: Path) -> tuple[str, list[dict[str, str]], list[str]]:
     """``(kind, students, skipped)``: each student as nbgrader's fields (``id``, ``first_name``, ``last_name``,
     ``email``, ``lms_user_id``; blank ones left out), and each row skipped, with why."""
-    from ..batch import student_id_problem
+    from ..engine.batch import student_id_problem
     from ..text import printable
 
     data = Path(path).read_bytes()[:MAX_ROSTER_BYTES + 1]

@@ -3,7 +3,7 @@
 ``configure()`` (``grader/config.py``) puts :class:`SandboxedExecute` in place of nbgrader's
 ``Execute`` in ``Autograde``, so ``grader grade``, ``grader check``, ``nbgrader autograde`` and
 formgrader all start the kernelspec ``cnn-course-sandbox`` (``grader/kernelspec/``), whose
-command is the launcher ``grader.sandbox``. The kernel talks to us over IPC sockets in a
+command is the launcher ``grader.engine.sandbox``. The kernel talks to us over IPC sockets in a
 folder of its own (TCP cannot cross the sandbox's network namespace).
 """
 from __future__ import annotations
@@ -93,7 +93,7 @@ class SandboxKernelManager(AsyncKernelManager):
     """A kernel manager that finds the sandbox kernelspec and talks over per-kernel IPC sockets."""
 
     transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
-    client_class = DottedObjectName("grader.execute.SandboxKernelClient")
+    client_class = DottedObjectName("grader.engine.execute.SandboxKernelClient")
     client_factory = Type(SandboxKernelClient, klass=AsyncKernelClient)
 
     def _ip_default(self) -> str:
@@ -211,7 +211,7 @@ def _stop_kernel(km: "SandboxKernelManager | None", folder: Path | None) -> None
         shutil.rmtree(folder, ignore_errors=True)
 
 
-#: The warm kernel of this process, when it grades with a pool (:func:`grader.batch.worker_main`), else None.
+#: The warm kernel of this process, when it grades with a pool (:func:`grader.engine.batch.worker_main`), else None.
 POOL: WarmKernel | None = None
 
 
@@ -287,7 +287,7 @@ class SandboxedExecute(Execute):
             return None
         return POOL.take()
 
-    # Timed phases (grader.phases, ``benchmark --profile``): the kernel's start and stop, and each cell by kind.
+    # Timed phases (grader.engine.phases, ``benchmark --profile``): the kernel's start and stop, and each cell by kind.
     # nbconvert's ``preprocess`` calls these synchronous names (nbclient binds each to its own coroutine).
     def start_new_kernel(self, **kwargs):
         with phase("kernel start"):

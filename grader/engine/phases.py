@@ -17,7 +17,7 @@ PHASES = {
     "shard": "read the submission, write it and its record into a shard (file copies)",
     "template copy": "copy the assignment's template gradebook into the shard",
     "kernel start": "launcher, bwrap and ipykernel until the kernel answers (no warm kernel ready)",
-    "kernel handover": "connecting to the worker's warm kernel, started ahead of time (grader.execute.WarmKernel)",
+    "kernel handover": "connecting to the worker's warm kernel, started ahead of time (grader.engine.execute.WarmKernel)",
     "imports": "the notebook's setup cell (numpy, matplotlib, cnn_course)",
     "execution": "the student's other cells",
     "test cells": "the hidden and visible test cells, run in the kernel (records made)",

@@ -1,6 +1,6 @@
 """The sandbox every kernel that runs student code during grading starts in (bubblewrap).
 
-The kernelspec ``grader/kernelspec/cnn-course-sandbox`` starts ``python -I -m grader.sandbox
+The kernelspec ``grader/kernelspec/cnn-course-sandbox`` starts ``python -I -m grader.engine.sandbox
 CONNECTION_FILE`` instead of a kernel: this *launcher* runs in the grading process's place
 (as the instructor, or root) and starts the real kernel inside ``bwrap``:
 
@@ -44,8 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KERNEL_NAME = "cnn-course-sandbox"
-KERNELSPEC_DIR = Path(__file__).resolve().parent / "kernelspec"
-GRADER_ROOT = Path(__file__).resolve().parent
+GRADER_ROOT = Path(__file__).resolve().parents[1]
+KERNELSPEC_DIR = GRADER_ROOT / "kernelspec"
 #: ``CNN_COURSE_SANDBOX=off`` starts kernels unsandboxed (``check`` without bubblewrap, ``grade --no-sandbox``).
 SWITCH = "CNN_COURSE_SANDBOX"
 #: The pid of the process that started the launcher (jupyter_client sets it, and ipykernel watches it
@@ -60,7 +60,7 @@ INSIDE_IPC = "/run/cnn-course-ipc"
 PREFIX = "cnn-course-sandbox-"      # per-kernel work folders in the temporary folder
 IPC_PREFIX = "cnn-course-ipc-"      # per-kernel IPC socket folders (see ipc_prefix)
 CGROUP_PREFIX = "cnn-course-"
-#: Cgroups of grading workers (``grader.batch``): ``cnn-course-worker-<pid of grade>-<n>``. A kernel's
+#: Cgroups of grading workers (``grader.engine.batch``): ``cnn-course-worker-<pid of grade>-<n>``. A kernel's
 #: groups are made beside its worker's, not inside: the worker's limit counts the worker alone.
 WORKER_CGROUP_PREFIX = f"{CGROUP_PREFIX}worker-"
 MPL_INSIDE = "/tmp/home/.matplotlib"
@@ -342,7 +342,7 @@ class Launch:
         info = json.loads(Path(connection_file).read_bytes())
         if info.get("transport") != "ipc":
             raise RuntimeError("the sandboxed kernel needs KernelManager.transport = 'ipc' (TCP cannot cross "
-                               "the network namespace); use grader.execute.SandboxKernelManager")
+                               "the network namespace); use grader.engine.execute.SandboxKernelManager")
         self.ipc = Path(info["ip"]).parent
         self.ports = [value for key, value in info.items() if key.endswith("_port")]
         # The kernel's copy names its sockets inside the sandbox; the grader's keeps the host paths.
@@ -512,10 +512,10 @@ def _stop(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The kernelspec's command: ``python -I -m grader.sandbox CONNECTION_FILE [kernel arguments]``."""
+    """The kernelspec's command: ``python -I -m grader.engine.sandbox CONNECTION_FILE [kernel arguments]``."""
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
-        print("usage: python -m grader.sandbox CONNECTION_FILE [kernel arguments]", file=sys.stderr)
+        print("usage: python -m grader.engine.sandbox CONNECTION_FILE [kernel arguments]", file=sys.stderr)
         return 2
     if os.environ.get(SWITCH) == "off":  # explicitly unsandboxed: the plain kernel, in this process
         os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", "-f", *argv])

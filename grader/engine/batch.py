@@ -13,7 +13,7 @@ The assignment is recognised from the notebook's graded cells, whatever the file
 Results go to the course folder ``--out`` (default: the repository, so that nbgrader's
 formgrader and commands see the same gradebook): ``gradebook.db``, ``submitted/``,
 ``autograded/``, ``feedback/<student>/<assignment>/<assignment>.html``, ``grades.csv`` and the other
-grade tables (``grader.grades``). nbgrader's record of a submission (``timestamp.txt``,
+grade tables (``grader.engine.grades``). nbgrader's record of a submission (``timestamp.txt``,
 ``submission_secret.txt``) goes with it into autograded/ and feedback/, its time into the gradebook.
 A submission already graded, as formgrader tells it, keeps its results (and manual grades) unless
 ``--force``; a newer one is graded again (manual grades kept).
@@ -36,7 +36,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import permissions
+from .. import permissions
+from ..config import COURSE_ROOT
+from ..text import printable
 from .autograde import (
     MAX_SUBMISSION_BYTES,
     Result,
@@ -50,13 +52,11 @@ from .autograde import (
     submission_record,
     submission_time,
 )
-from .config import COURSE_ROOT
 from .converters import GradingError, run_converter
 from .gradebook import cached_template, register_assignments
 from .grades import record_replaced, write_tables
 from .phases import phase, take
 from .student_files import NBGRADER_FILES, RefusedFile, copy_regular, make_folder_private, read_regular, refusal
-from .text import printable
 
 
 @dataclass(eq=False)  # hashable by identity: one job per submission
@@ -250,7 +250,7 @@ def _grade_job(shard: str, path: str, assignment: str, student: str, template: s
 
     Returns the answer line's content: ``{"problem": why it could not be graded, or None,
     "messages": {test: its message}}`` (bounded: the main process never reads the notebook).
-    The worker adds the seconds it spent per phase (:mod:`grader.phases`).
+    The worker adds the seconds it spent per phase (:mod:`grader.engine.phases`).
     """
     from nbgrader.converters import GenerateFeedback
 
@@ -301,7 +301,7 @@ def worker_main() -> None:
 
     def stop(signum, frame):  # also the last finished shard: the main process may have died merging it
         _leave_cgroups()
-        pool = getattr(sys.modules.get("grader.execute"), "POOL", None)
+        pool = getattr(sys.modules.get("grader.engine.execute"), "POOL", None)
         if pool:  # its launcher would wait for our death, and we for its end (_release_cgroups)
             pool.terminate()
         if current.get("shard"):
@@ -389,7 +389,7 @@ class _Worker:
         _Worker._made += 1
         self.cgroups = make_cgroups(f"{WORKER_CGROUP_PREFIX}{os.getpid()}-{_Worker._made}",
                                     Limits(memory=self.memory, processes=512))
-        code = "import sys; from grader.batch import worker_main; worker_main()"
+        code = "import sys; from grader.engine.batch import worker_main; worker_main()"
         env = dict(os.environ, **{_CGROUPS: ":".join(map(str, self.cgroups))})
         self.process = subprocess.Popen([sys.executable, "-I", "-c", code, str(os.getpid())], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, bufsize=0, env=env, preexec_fn=self._limit)
@@ -579,13 +579,13 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
 
     Returns 0 when every submission was graded (or had been), 1 when some could not be (each
     has a row in grades.csv whose ``status`` is ``not_graded`` and whose ``reason`` says why), 2 when
-    ``source`` is unusable. The grade tables (``grader.grades``: grades.csv, grades-detail.csv, and
+    ``source`` is unusable. The grade tables (``grader.engine.grades``: grades.csv, grades-detail.csv, and
     grades-<format>.csv for each of ``formats``) are rewritten as students finish (:data:`TABLES_SHARE`) and
     at the end, so an interrupted run keeps every finished one. ``profile``: a list that gets, for each submission graded or tried, a dict
-    ``{"student", "assignment", "graded", "phases": {phase: seconds}}`` (:mod:`grader.phases`).
+    ``{"student", "assignment", "graded", "phases": {phase: seconds}}`` (:mod:`grader.engine.phases`).
 
     Resubmissions: the newest counts, as in nbgrader; a late one that replaces a graded on-time one says so in
-    the summary, ``grades.csv``'s reason and the report (``grader.grades.RESUBMISSIONS``). ``keep_on_time``: such
+    the summary, ``grades.csv``'s reason and the report (``grader.engine.grades.RESUBMISSIONS``). ``keep_on_time``: such
     a late resubmission is not graded, and the on-time score stays.
     """
     from tqdm import tqdm
@@ -719,7 +719,7 @@ def _late(result: Result, replaced: str | None = None) -> str:
 
 def _keep_submission(s: Submission, out: Path) -> None:
     """Keep a copy of what was graded in ``out/submitted/``, as nbgrader does (not onto itself), the instructor's alone:
-    the notebook, and nbgrader's files of it (:func:`~grader.autograde.submission_record`).
+    the notebook, and nbgrader's files of it (:func:`~grader.engine.autograde.submission_record`).
 
     Copied as read for grading: a regular file, never through a link (a file swapped for one since is not kept).
     """

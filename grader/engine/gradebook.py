@@ -16,8 +16,8 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-from .config import COURSE_ROOT, SOURCE_DIRECTORY, exchange_released, use_alembic_head
-from .config import assignments as course_assignments
+from ..config import COURSE_ROOT, SOURCE_DIRECTORY, exchange_released, use_alembic_head
+from ..config import assignments as course_assignments
 from .converters import run_converter
 
 
@@ -46,7 +46,7 @@ def cached_template(assignment: str, source_root: Path = COURSE_ROOT) -> Path:
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cnn-course" / "gradebooks"
     path = cache / f"{assignment}-{digest}.db"
     recorded = path.with_name(path.name + ".sha256")
-    # Kernels never see this folder (see grader/sandbox.py); the checksum catches any other change.
+    # Kernels never see this folder (see grader/engine/sandbox.py); the checksum catches any other change.
     if not (path.exists() and recorded.exists() and recorded.read_text().strip() == _sha256(path)):
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         make_template(assignment, partial, source_root)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from .config import COURSE_ROOT, assignments
+from ..config import COURSE_ROOT, assignments
 from .converters import GradingError, run_converter
 from .gradebook import solution_notebook
 from .phases import phase
@@ -51,7 +51,7 @@ class TestResult:
 class Result:
     student: str
     assignment: str
-    score: float = 0.0  # after the late penalty (grader.grades.final_score): the one score every surface shows
+    score: float = 0.0  # after the late penalty (grader.engine.grades.final_score): the one score every surface shows
     max_score: float = 0.0
     tests: list[TestResult] = field(default_factory=list)
     raw_score: float = 0.0  # before the penalty: what nbgrader's own pages show
@@ -115,7 +115,7 @@ def submission_bytes(path: Path, below: Path | None = None) -> bytes:
 
 def parse_submission(path: Path, data: bytes) -> nbformat.NotebookNode:
     """The notebook in ``data`` (the file ``path``'s bytes), or a one-line GradingError; never parsed past the
-    bounds of :func:`~grader.student_files.notebook_json_problem`."""
+    bounds of :func:`~grader.engine.student_files.notebook_json_problem`."""
     too_big = notebook_json_problem(data)
     if too_big:
         raise GradingError(f"{path}: {too_big}")

@@ -35,7 +35,7 @@ from nbconvert.preprocessors import Preprocessor
 
 from .student_files import CELL_ID
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 # Code (fenced or inline) is left alone; outside it, $$display$$ and $inline$ formulas (not \$).

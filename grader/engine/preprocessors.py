@@ -22,11 +22,11 @@ from traitlets import List
 from cnn_course.checks import upstream_line
 from cnn_course.record import RECORD_MIME, read_records
 
-from .cases import CASE_SETS
-from .config import CELL_TIMEOUT
+from ..cases import CASE_SETS
+from ..config import CELL_TIMEOUT
+from ..verdict import judge
 from .phases import phase
 from .schema import Malformed, check_record
-from .verdict import judge
 
 #: Error names of a cell that nbgrader's Execute stopped at the time limit (it interrupts the kernel).
 TIMEOUT_ERRORS = ("KeyboardInterrupt", "CellTimeoutError", "TimeoutError")

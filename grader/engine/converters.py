@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .config import COURSE_ROOT, course_config
+from ..config import COURSE_ROOT, course_config
 
 
 class GradingError(RuntimeError):

@@ -38,7 +38,7 @@ def released_assignments(root: Path) -> list[str]:
     """The course folder ``root``'s released assignments, sorted: in the exchange's outbound, or submitted."""
     from nbgrader.api import Assignment, Gradebook, SubmittedAssignment
 
-    from .config import exchange_released
+    from ..config import exchange_released
 
     released = exchange_released(root)
     db = Path(root) / "gradebook.db"
@@ -220,7 +220,7 @@ def record_replaced(root: Path, student: str, assignment: str, note: str) -> Non
 
 def _write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     """A CSV the instructor alone reads (0600), every cell spreadsheet-safe, replaced whole (never half written)."""
-    from .text import spreadsheet_safe
+    from ..text import spreadsheet_safe
 
     partial = path.with_name(f".{path.stem}.{os.getpid()}.csv")
     with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", newline="") as handle:
