@@ -16,17 +16,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_kernel_side_files_are_only_what_hidden_tests_import(tmp_path):
     names = {str(p.relative_to(ROOT / "grader")) for p in sandbox.kernel_side_files(ROOT / "grader")}
-    assert {"__init__.py", "hidden.py", "cases.py"} <= names
-    assert not names & {"reference.py", "mistakes.py", "verdict.py", "catalogue.py", "batch.py"}
+    assert {"__init__.py", "hidden.py", "cases/__init__.py", "cases/nb02_padding_stride.py"} <= names
+    assert {Path(name).name for name in names} <= {"__init__.py", "hidden.py"} | {
+        p.name for p in (ROOT / "grader" / "cases").glob("*.py")}
     fake = tmp_path / "grader"
-    for name in ("__init__.py", "hidden.py", "cases.py", "reference.py", "cases_01_x.py", "notebooks/__init__.py",
-                 "notebooks/nb01_x/__init__.py", "notebooks/nb01_x/cases.py", "notebooks/nb01_x/reference.py",
-                 "notebooks/nb01_x/mistakes.py", "notebooks/nb01_x/catalogue.py"):
+    for name in ("__init__.py", "hidden.py", "reference.py", "verdict.py", "cases/__init__.py", "cases/nb01_x.py",
+                 "notebooks/__init__.py", "notebooks/nb01_x/__init__.py", "notebooks/nb01_x/reference.py",
+                 "notebooks/nb01_x/mistakes.py", "notebooks/nb01_x/catalogue.py", "engine/batch.py"):
         (fake / name).parent.mkdir(parents=True, exist_ok=True)
         (fake / name).write_text("")
     assert [str(p.relative_to(fake)) for p in sandbox.kernel_side_files(fake)] == [
-        "__init__.py", "hidden.py", "cases.py", "cases_01_x.py", "notebooks/__init__.py",
-        "notebooks/nb01_x/__init__.py", "notebooks/nb01_x/cases.py"]
+        "__init__.py", "hidden.py", "cases/__init__.py", "cases/nb01_x.py"]
 
 
 def test_after_one_timeout_later_cells_get_a_short_one_and_the_wall_caps_all():

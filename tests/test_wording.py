@@ -40,7 +40,8 @@ def _flat(text: str) -> str:
 def _texts() -> dict[str, str]:
     """Everything that explains the course: notebook sources, the graded functions' docstrings, hints, case
     notes, the contract, the README."""
-    sources = sorted((ROOT / "solutions").glob("*/*.py")) + sorted((ROOT / "grader" / "notebooks").glob("*/*.py"))
+    sources = [*sorted((ROOT / "solutions").glob("*/*.py")), *sorted((ROOT / "grader" / "notebooks").glob("*/*.py")),
+               *sorted((ROOT / "grader" / "cases").glob("nb*.py"))]
     texts = {str(p.relative_to(ROOT)): p.read_text() for p in sources}
     for name in ("docs/course-spec.md", "README.md", "CONTRIBUTING.md"):
         texts[name] = (ROOT / name).read_text()

@@ -11,7 +11,7 @@ CONNECTION_FILE`` instead of a kernel: this *launcher* runs in the grading proce
   started dies with it;
 * read-only: ``/usr``, a few files of ``/etc``, the Python installation and the venv, the
   student package ``cnn_course`` (and ``data/``), a copy of the *kernel-side* modules of
-  ``grader`` (:func:`kernel_side_files`), on ``PYTHONPATH``; the notebook's folder is a
+  ``grader`` (:func:`kernel_side_files`: ``hidden.py`` and ``cases/``), on ``PYTHONPATH``; the notebook's folder is a
   size-limited tmpfs holding read-only binds of what nbgrader put there, so nothing the
   kernel writes reaches a file the grader reads back; ``/tmp`` (``HOME``, ``MPLCONFIGDIR``)
   and ``/dev/shm`` are size-limited tmpfs; the kernel makes its IPC sockets in a tiny tmpfs of its
@@ -99,18 +99,12 @@ class Limits:
 def kernel_side_files(grader_root: Path = GRADER_ROOT) -> list[Path]:
     """The files of ``grader`` that hidden test cells import, and nothing else.
 
-    Input: the ``grader`` package folder. Output: existing files, in a stable order:
-    ``__init__.py``, ``hidden.py``, ``cases.py``, every top-level ``cases_*.py``, and
-    ``notebooks/__init__.py``, ``notebooks/*/__init__.py``, ``notebooks/*/cases.py``.
-    Never the reference, mistakes, catalogue, verdicts or solutions.
+    Input: the ``grader`` package folder. Output: existing files, in a stable order: ``__init__.py``,
+    ``hidden.py`` and the folder ``cases/`` whole. Never the reference, mistakes, catalogue, verdicts or
+    solutions: they live elsewhere, and a case module that imported them would fail to import when graded.
     """
     root = Path(grader_root)
-    files = [root / "__init__.py", root / "hidden.py", root / "cases.py", *sorted(root.glob("cases_*.py"))]
-    notebooks = root / "notebooks"
-    if notebooks.is_dir():
-        files.append(notebooks / "__init__.py")
-        for package in sorted(p for p in notebooks.iterdir() if p.is_dir()):
-            files += [package / "__init__.py", package / "cases.py"]
+    files = [root / "__init__.py", root / "hidden.py", *sorted((root / "cases").rglob("*.py"))]
     return [f for f in files if f.is_file()]
 
 

@@ -3,14 +3,13 @@
 
 - ``reference.py``: the notebook's graded functions, correct, validating, numpy only; its
   ``__all__`` lists them in the order the notebook teaches them (``grader.reference`` re-exports them);
-- ``cases.py``: its test cases, one visible and one hidden case set per graded function
-  (kernel-side: imports only numpy, the standard library, ``grader.cases`` and ``cnn_course``,
-  never a reference: the sandbox binds nothing else of ``grader/``);
 - ``mistakes.py``: ``VARIANTS``, the typical wrong versions of each function with the hint that names them;
 - ``catalogue.py``: deliberately wrong and independent correct student code, with a battery of calls.
 
+Its test cases are not here: they run in the student's kernel, so they live apart, in
+``grader/cases/nbNN_topic.py``, the one folder of ``grader/`` the sandbox binds (with ``grader/hidden.py``).
+
 Nothing lists the notebooks or their functions by hand: they are found here, by that convention.
-This module imports only the standard library, so the student's kernel can import it.
 """
 from __future__ import annotations
 
@@ -26,12 +25,6 @@ HERE = Path(__file__).resolve().parent
 def package_name(assignment: str) -> str:
     """``02_padding_stride`` -> ``nb02_padding_stride``."""
     return PREFIX + assignment
-
-
-def assignment_of_module(module_name: str) -> str:
-    """``grader.notebooks.nb02_padding_stride.cases`` -> ``02_padding_stride``."""
-    part = module_name.split(".")[module_name.split(".").index("notebooks") + 1]
-    return part[len(PREFIX):]
 
 
 @lru_cache(maxsize=None)

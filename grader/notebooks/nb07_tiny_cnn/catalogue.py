@@ -10,8 +10,8 @@ import textwrap
 
 import numpy as np
 
+from grader.cases.nb07_tiny_cnn import _cache_and_dscores, _net
 from grader.catalogue import correct, wrong
-from grader.notebooks.nb07_tiny_cnn.cases import _cache_and_dscores, _net
 
 # The layers, as nested functions (indented to sit inside a def). ``TWIST`` switches pick one mistake.
 _LAYERS = '''
