@@ -2,7 +2,7 @@
 
 Used twice with the same code: by the visible tests in the notebooks (against
 fixtures baked from the reference by ``make notebooks``) and by the grading
-process (``grader.verdict``, against the reference computed afresh).
+process (``grader.course.verdict``, against the reference computed afresh).
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Where a wrong answer goes wrong, from the cases themselves: one rule set for every graded function.
 
-The catalogue of typical mistakes (``grader.mistakes``) names the mistakes someone listed. For
+The catalogue of typical mistakes (``grader.course.mistakes``) names the mistakes someone listed. For
 the others, :func:`diagnose` looks at a whole case set and says what its failing cases have in
 common and how the answers differ from the right ones, with no table per function:
 

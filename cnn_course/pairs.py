@@ -1,5 +1,5 @@
 """An ``(h, w)`` pair from an int or a pair: the course's one helper for it (no checking: see
-``grader.validation`` for the graded functions' own, which names a bad argument)."""
+``grader.course.validation`` for the graded functions' own, which names a bad argument)."""
 from __future__ import annotations
 
 import numpy as np

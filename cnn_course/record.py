@@ -2,7 +2,7 @@
 
 Test cells only *call* the student's functions and record the outcomes as a
 display output of MIME type :data:`RECORD_MIME`. Whether an outcome is right is
-decided later by the grading process (``grader.verdict``), which the student's
+decided later by the grading process (``grader.course.verdict``), which the student's
 kernel cannot patch. The same records drive the visible checks in the notebook.
 
 An *outcome* is a JSON-able dict: ``{"value": <encoded>}`` when the call

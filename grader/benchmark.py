@@ -276,7 +276,7 @@ def widget_update_times(moves_per_control: int = 12) -> str:
     matplotlib.use("Agg")
     import cnn_course.widgets as package
 
-    from . import reference
+    from .course import reference
 
     lines = []
     for info in pkgutil.iter_modules(package.__path__):

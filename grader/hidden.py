@@ -1,8 +1,8 @@
 """Kernel side of a hidden test: call the student's function on the hidden cases and record the outcomes.
 
 Nothing here decides right or wrong during grading: the outcomes are judged by
-``grader.verdict`` in the grading process, after the kernel has finished, so nothing the
-kernel does can change a verdict. This module does not import ``grader.reference`` while
+``grader.course.verdict`` in the grading process, after the kernel has finished, so nothing the
+kernel does can change a verdict. This module does not import ``grader.course.reference`` while
 grading; nothing checks that a submission does not import it itself (the reference is
 importable from the kernel today: running the kernel in a sandbox that cannot see it is
 what will close that door).
@@ -29,7 +29,7 @@ def record_hidden(case_set_id: str, function: Callable) -> None:
     record.finish_recording()  # under autograde this raises: the grading process judges
     from cnn_course.checks import CheckFailed
 
-    from . import verdict  # instructor convenience only; never imported while grading
+    from .course import verdict  # instructor convenience only; never imported while grading
     result = verdict.judge(case_set_id, {"id": case_set_id, "outcomes": outcomes})
     if not result.passed:
         raise CheckFailed("\n".join(result.lines))

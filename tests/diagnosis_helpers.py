@@ -7,9 +7,9 @@ import numpy as np
 
 from cnn_course import record
 from cnn_course.diagnose import PREFIX
-from grader import reference as R
 from grader.cases import CASE_SETS, test_id
-from grader.verdict import Verdict, judge
+from grader.course import reference as R
+from grader.course.verdict import Verdict, judge
 
 
 def hidden_verdict(function: str, implementation: Callable, visible: bool = False) -> Verdict:

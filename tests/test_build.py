@@ -22,13 +22,13 @@ NOTEBOOKS = [p for a in ASSIGNMENTS for p in (ROOT / "solutions" / a / f"{a}.ipy
 def test_every_list_of_assignments_agrees():
     """The one list (grader.config.assignments: the sources solutions/NN/NN.py), the built notebooks and the
     grader packages (what the kernel side finds, without solutions/) name the same notebooks."""
-    from grader import notebooks
+    from grader.course import notebooks
 
     built = sorted(p.parent.name for p in (ROOT / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
     assert ASSIGNMENTS, "no notebook source solutions/NN_topic/NN_topic.py found"
     assert built == ASSIGNMENTS, "a source has no built notebook (or the other way round): run `make notebooks`"
     assert list(notebooks.assignments()) == ASSIGNMENTS, (
-        "every notebook needs its package grader/notebooks/nbNN_topic/ (reference, cases, mistakes, catalogue), "
+        "every notebook needs its package grader/course/notebooks/nbNN_topic/ (reference, cases, mistakes, catalogue), "
         "and every package its source solutions/NN_topic/NN_topic.py")
 
 
@@ -247,10 +247,10 @@ def _parameters(function) -> list[tuple[str, object]]:
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_graded_stubs_have_the_spec_signatures(assignment, built_course):
-    """Each stub defines its function exactly as grader.reference does (names and defaults are fixed by the spec)."""
+    """Each stub defines its function exactly as grader.course.reference does (names and defaults are fixed by the spec)."""
     import ast
 
-    from grader import reference
+    from grader.course import reference
 
     nb = nbformat.read(built_course / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4)
     stubs = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
@@ -288,7 +288,7 @@ def test_prose_stands_on_its_own_and_renders_cleanly(assignment):
         if cell.cell_type == "markdown":
             stray = [line for line in _rendered_prose(cell.source).splitlines() if "*" in line]
             assert not stray, f"{cell.id}: a `*` survives rendering (use × or $2 \\times 2$): {stray}"
-    from grader import mistakes
+    from grader.course import mistakes
 
     for case_set in for_notebook(assignment):
         words = [case.note for case in case_set.cases()] + [hint for hint, _ in mistakes.variants_for(case_set.function)]

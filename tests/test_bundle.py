@@ -21,11 +21,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader import reference
 from grader.authoring.bundle import DISTRIBUTION, LAB_OVERRIDES, bundle
 from grader.cases import CASE_SETS
-from grader.catalogue import wrong_for
 from grader.config import assignments as course_assignments
+from grader.course import reference
+from grader.course.catalogue import wrong_for
 from tests.course_copies import solved_notebook, with_sources
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +87,7 @@ def test_the_bundle_has_no_solution_hidden_test_or_reference_code(built):
     texts = bundle_texts(built)
     assert not [name for name in texts if "grader/" in name or "solutions/" in name]
     for name, text in texts.items():
-        for secret in ("### BEGIN SOLUTION", "BEGIN HIDDEN", "record_hidden", "grader.reference", "import grader",
+        for secret in ("### BEGIN SOLUTION", "BEGIN HIDDEN", "record_hidden", "grader.course.reference", "import grader",
                        "from grader"):
             assert secret not in text, (name, secret)
     everything = "\n".join(texts.values())

@@ -1,11 +1,11 @@
-"""The typical-mistake variants (grader/mistakes.py) against the catalogue of student code (grader/notebooks/*/catalogue.py).
+"""The typical-mistake variants (grader/course/mistakes.py) against the catalogue of student code (grader/course/notebooks/*/catalogue.py).
 
 For every graded function, on a deterministic battery of calls:
 
 - every independent CORRECT implementation passes the grader's comparison;
 - every deliberately WRONG implementation fails at least one call, gets a hint, and gets
   the hint meant for it;
-- every variant in ``grader.mistakes.all_variants()`` differs from the reference on some call
+- every variant in ``grader.course.mistakes.all_variants()`` differs from the reference on some call
   (no dead variants) and takes exactly the graded function's arguments.
 """
 from __future__ import annotations
@@ -20,9 +20,9 @@ import pytest
 from conftest import failure_message
 
 from cnn_course import record
-from grader import catalogue, mistakes, reference
 from grader.cases import CASE_SETS
-from grader.verdict import Verdict, expected_outcome, judge, variant_outcomes
+from grader.course import catalogue, mistakes, reference
+from grader.course.verdict import Verdict, expected_outcome, judge, variant_outcomes
 
 FUNCTIONS = list(reference.__all__)
 

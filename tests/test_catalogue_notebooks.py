@@ -16,9 +16,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader import catalogue, config
+from grader import config
 from grader.cases import CASE_SETS, for_notebook
 from grader.cli import main as grader_main
+from grader.course import catalogue
 from grader.engine.autograde import read_result
 from tests.course_copies import solved_notebook, with_sources
 

@@ -18,7 +18,7 @@ import pytest
 import scipy.ndimage
 import scipy.signal
 
-from grader import reference as R
+from grader.course import reference as R
 
 ROOT = Path(__file__).resolve().parent.parent
 

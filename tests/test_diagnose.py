@@ -10,9 +10,9 @@ import pytest
 
 from cnn_course import checks, record
 from cnn_course.diagnose import PREFIX, diagnose
-from grader import reference as R
 from grader.cases import CASE_SETS
-from grader.catalogue import CORRECT
+from grader.course import reference as R
+from grader.course.catalogue import CORRECT
 from tests.diagnosis_helpers import diagnosis, hidden_verdict, twist
 
 
@@ -189,7 +189,7 @@ def test_the_visible_check_says_it_too(capsys):
 
 
 def test_a_catalogued_mistake_keeps_its_hint_and_gets_no_diagnosis():
-    from grader.catalogue import wrong_for
+    from grader.course.catalogue import wrong_for
 
     mistake = wrong_for("pad2d")[0]
     verdict = hidden_verdict("pad2d", mistake.impl.compiled)
@@ -199,5 +199,5 @@ def test_a_catalogued_mistake_keeps_its_hint_and_gets_no_diagnosis():
 def test_a_malformed_record_is_never_diagnosed_as_passing():
     case_set = CASE_SETS["test_conv2d_hidden"]
     outcomes = [{"value": {"__ndarray__": "not base64!"}}] * len(case_set.cases())
-    verdict = __import__("grader.verdict", fromlist=["judge"]).judge(case_set.id, {"outcomes": outcomes})
+    verdict = __import__("grader.course.verdict", fromlist=["judge"]).judge(case_set.id, {"outcomes": outcomes})
     assert not verdict.passed and diagnosis(verdict) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cnn_course import checks
-from grader.catalogue import wrong_for
+from grader.course.catalogue import wrong_for
 
 
 def visible_report(case_set_id: str, function_name: str, label: str) -> str:

@@ -9,8 +9,8 @@ import pytest
 
 from cnn_course import checks, record
 from grader.cases import CASE_SETS
+from grader.course.verdict import judge
 from grader.engine.preprocessors import verdict_outputs
-from grader.verdict import judge
 
 
 def judged(case_set_id: str, function) -> list[str]:

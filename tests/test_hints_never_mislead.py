@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from cnn_course.pairs import pair as _pair
-from grader import reference as R
-from grader.mistakes import (
+from grader.course import reference as R
+from grader.course.mistakes import (
     BATCH_AVERAGED,
     FLAT_INDEX_WITH_H,
     ONE_INSIDE_DIVISION,
@@ -146,7 +146,7 @@ def test_the_visible_check_names_first_a_failing_function_of_the_notebook_that_t
 
 def test_the_visible_and_the_hidden_test_name_the_same_mistake():
     """Every catalogued wrong implementation that fails both tests with hints gets a hint in common from them."""
-    from grader.catalogue import WRONG
+    from grader.course.catalogue import WRONG
 
     def hints(verdict):
         return {line.strip() for line in "\n".join(verdict.lines).splitlines() if line.strip().startswith("Hint: ")}

@@ -2,7 +2,7 @@
 
 A reference is what students are graded against, and the catalogue's correct implementation is
 written by the same author: neither checks the other's understanding of the contract. So every
-function of ``grader.reference.__all__`` must be called (as ``R.<function>``) by a test in a
+function of ``grader.course.reference.__all__`` must be called (as ``R.<function>``) by a test in a
 ``tests/test_reference*.py`` module, the modules of independent checks: plain-loop oracles
 (``tests/oracle_naive.py``), scipy, hypothesis properties, adjoint or finite-difference identities,
 the numbers the course spec fixes. Those modules never compare the reference with itself.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from grader import notebooks, reference
+from grader.course import notebooks, reference
 
 TESTS = Path(__file__).resolve().parent
 

@@ -62,7 +62,7 @@ def test_the_student_face_has_no_instructor_panels_and_no_answers(lab):
     # Nothing above notebooks/ is reachable: not the solutions, not the grader, not the gradebook.
     listed = {item["name"] for item in json.loads(get(f"{lab}/api/contents/")[2])["content"]}
     assert not listed & {"solutions", "grader", "gradebook.db", "nbgrader_config.py"}, listed
-    for path in ("solutions", "grader", "grader/reference.py", "../solutions", "..%2Fsolutions", "..%2Fgrader"):
+    for path in ("solutions", "grader", "grader/course/reference.py", "../solutions", "..%2Fsolutions", "..%2Fgrader"):
         status, _, _ = get(f"{lab}/api/contents/{path}")
         assert status in (400, 403, 404), (path, status)
     # nbgrader's instructor server extensions are off (their pages and APIs are gone) ...

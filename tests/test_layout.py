@@ -86,7 +86,8 @@ def test_student_package_imports_without_grader_installed(tmp_path):
 
 
 def test_readme_table_lists_every_notebook_and_its_graded_functions():
-    from grader import config, notebooks
+    from grader import config
+    from grader.course import notebooks
 
     readme = (ROOT / "README.md").read_text()
     table = readme.split("## The notebooks", 1)[1].split("\n\n", 2)[1]

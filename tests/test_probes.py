@@ -8,7 +8,7 @@ import pytest
 
 from cnn_course import record
 from cnn_course.probes import PROBES, Probe
-from grader import reference as R
+from grader.course import reference as R
 
 
 @pytest.mark.parametrize("name", list(PROBES))

@@ -256,7 +256,7 @@ def test_malformed_records_fail_instead_of_crashing_the_grader():
 def test_training_that_returns_views_of_its_start_fails_with_the_hint():
     """07's hidden training is judged by accuracy, not equality: a view of the start is still named."""
     from grader.cases import CASE_SETS
-    from grader.notebooks.nb07_tiny_cnn.judges import judge_training
+    from grader.course.notebooks.nb07_tiny_cnn.judges import judge_training
 
     case = CASE_SETS["test_train_tiny_cnn_hidden"].cases()[0]
     steps = 5 * -(-len(case.args["x"]) // 32)

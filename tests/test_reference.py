@@ -1,4 +1,4 @@
-"""Tests of ``grader.reference`` against independent oracles, never against itself.
+"""Tests of ``grader.course.reference`` against independent oracles, never against itself.
 
 Oracles: scipy.signal, the plain-loop definitions in ``tests/oracle_naive.py``,
 central finite differences for every gradient, algebraic identities (adjoint,
@@ -17,7 +17,7 @@ import scipy.signal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader import reference as R
+from grader.course import reference as R
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -610,7 +610,7 @@ def contract_signatures() -> dict[str, dict[str, list[tuple[str, object]]]]:
 def test_every_graded_function_follows_the_contract_and_is_documented():
     import inspect
 
-    from grader import notebooks
+    from grader.course import notebooks
     contract = contract_signatures()
     for assignment in notebooks.assignments():
         assert list(contract[assignment]) == notebooks.functions(assignment), assignment

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from grader import reference as R
+from grader.course import reference as R
 
 try:                                 # tests/ as a package, or as a plain folder on sys.path
     from tests import oracle_naive as naive

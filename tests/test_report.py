@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader import mistakes
+from grader.course import mistakes
 from tests.conftest import NOT_THEIR_OWN, SMALL_CLASS, WRONG_PAD2D
 from tests.course_copies import solved_notebook, with_sources
 
@@ -32,7 +32,7 @@ HEIDI_RECEPTIVE_FIELD = "def receptive_field(layers):\n    while True:\n        
 
 def named(source: str, function: str = "pad2d", kinds: bool = False) -> list[str]:
     """The hints and diagnosis the hidden verdict gives ``source`` (judged in this process), as the report names them."""
-    from grader.catalogue import Impl
+    from grader.course.catalogue import Impl
     from grader.instructor.report import verdict_mistakes
     from tests.diagnosis_helpers import hidden_verdict
 

@@ -66,7 +66,8 @@ def notebook(kind: str, before_tests: str = "", cells: dict[str, str] | None = N
 def _targets(out: Path, klass: Path) -> list[str]:
     home = Path.home()
     return [str(p) for p in (
-        ROOT / "grader" / "reference.py", ROOT / "grader" / "mistakes.py", ROOT / "solutions" / A / f"{A}.py",
+        ROOT / "grader" / "course" / "reference.py", ROOT / "grader" / "course" / "mistakes.py",
+        ROOT / "grader" / "course" / "notebooks" / f"nb{A}" / "reference.py", ROOT / "solutions" / A / f"{A}.py",
         ROOT / "cnn_course" / "checks.py", ROOT / "nbgrader_config.py", ROOT / "grader" / "hidden.py",
         out / "gradebook.db", out / "grades.csv", out / "feedback" / "alice" / A / f"{A}.html",
         out / "submitted" / "alice" / A / f"{A}.ipynb", out / ".shards" / f"0--{A}" / "gradebook.db",
@@ -78,7 +79,7 @@ THIEF = """
 import os, sys, pathlib, importlib, cnn_course
 targets = [t for t in TARGETS if "/cnn_course/" not in t]  # the student package is readable by design
 here = pathlib.Path(cnn_course.__file__).resolve().parents[1]
-targets += [str(here / "solutions"), str(here / "grader" / "reference.py"), str(here / "grader")]
+targets += [str(here / "solutions"), str(here / "grader" / "course" / "reference.py"), str(here / "grader")]
 for path in targets:
     p = pathlib.Path(path)
     try:
@@ -86,14 +87,15 @@ for path in targets:
         print("LE" + "AK", path, text)
     except Exception as error:
         print("refused", path, type(error).__name__)
-for name in ("grader.reference", "grader.mistakes", "grader.verdict", "grader.catalogue"):
+for name in ("grader.course.reference", "grader.course.mistakes", "grader.course.verdict", "grader.course.catalogue",
+             "grader.course.notebooks.nb02_padding_stride.reference", "grader.engine.batch"):
     try:
         importlib.import_module(name)
         print("LE" + "AK import", name)
     except Exception as error:
         print("refused import", name, type(error).__name__)
 try:
-    from grader.reference import conv_output_size, pad2d, same_padding, receptive_field
+    from grader.course.reference import conv_output_size, pad2d, same_padding, receptive_field
 except Exception:
     pass
 for root, dirs, files in os.walk("/"):
@@ -210,7 +212,7 @@ def receptive_field(layers):
 
 HOSTILE = {  # student: (base, plain cell before the tests, replaced solution cells)
     "thief": ("blank", THIEF, {}),
-    "thief2": ("blank", "", {"conv_output_size": "from grader.reference import conv_output_size\n",
+    "thief2": ("blank", "", {"conv_output_size": "from grader.course.reference import conv_output_size\n",
                              "pad2d": "exec(open(__import__('cnn_course').__file__.rsplit('/', 2)[0] + "
                                       "'/solutions/02_padding_stride/02_padding_stride.py').read())\n"}),
     "saboteur": ("blank", SABOTEUR, {}),
@@ -355,7 +357,7 @@ def test_answers_cannot_be_imported_or_read_from_disk(graded_class):
     for name in ("thief", "thief2"):
         assert table[name]["status"] == "graded" and total(table[name]) == 0
     text = autograded_text(out, "thief")
-    assert "refused import grader.reference" in text and "refused" in text
+    assert "refused import grader.course.reference" in text and "refused" in text
     assert "LEAK" not in text and "LEAK" not in feedback_text(out, "thief")
     env_line = next(line for line in text.splitlines() if "env [" in line)
     assert "AWS" not in env_line and "CNN_COURSE_KERNEL" not in env_line  # the grader's environment stays out

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from cnn_course import record, selfcheck
-from grader import reference
 from grader.authoring.bundle import hidden_answers
-from grader.catalogue import wrong_for
 from grader.config import assignments
+from grader.course import reference
+from grader.course.catalogue import wrong_for
 
 
 @lru_cache(maxsize=None)

@@ -408,7 +408,7 @@ def test_the_permission_check_names_what_others_can_read_and_its_command_fixes_i
         if exchange_inside:
             monkeypatch.setenv("CNN_COURSE_EXCHANGE", str(course / "exchange"))
         try:
-            secrets = ("solutions/02_padding_stride/02_padding_stride.py", "grader/reference.py", "gradebook.db",
+            secrets = ("solutions/02_padding_stride/02_padding_stride.py", "grader/course/reference.py", "gradebook.db",
                        ".git/objects/ab/cdef", "tests/oracle_naive.py", "tools/mutate.py", "report.html")
             for name in (*secrets, "notebooks/02_padding_stride/02_padding_stride.ipynb"):
                 (course / name).parent.mkdir(parents=True, exist_ok=True)
@@ -521,7 +521,7 @@ def test_with_two_student_accounts_neither_reads_nor_replaces_what_grading_keeps
             subprocess.run(command, shell=True, check=True)
 
             secrets = [collected, HIDDEN_TESTS.relative_to(ROOT), SOLUTION.relative_to(ROOT),
-                       Path("grader/notebooks/nb02_padding_stride/reference.py"), Path("gradebook.db"),
+                       Path("grader/course/notebooks/nb02_padding_stride/reference.py"), Path("gradebook.db"),
                        feedback.relative_to(course) / f"{ASSIGNMENT}.html"]
             attempts = [("read", course / p) for p in secrets] + [
                 ("list", course / "submitted"), ("write", collected), ("replace", collected), ("remove", collected)]

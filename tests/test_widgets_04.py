@@ -22,7 +22,7 @@ from cnn_course.widgets.pooling import (  # noqa: E402
     scan_windows,
     window_starts,
 )
-from grader.notebooks.nb04_pooling_unpooling import reference as R  # noqa: E402
+from grader.course.notebooks.nb04_pooling_unpooling import reference as R  # noqa: E402
 
 RIGHT = dict(max_pool2d=R.max_pool2d, mean_pool2d=R.mean_pool2d, max_unpool2d=R.max_unpool2d,
              upsample_nearest=R.upsample_nearest)

@@ -24,7 +24,7 @@ from cnn_course.widgets.gradient_routing import (  # noqa: E402
     routed_pool_dx,
     tap_routes,
 )
-from grader import reference as R  # noqa: E402
+from grader.course import reference as R  # noqa: E402
 
 
 def not_implemented(*args, **kwargs):

@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
 from cnn_course.widgets.checkerboard import checkerboard_widget, transposed_taps  # noqa: E402
-from grader import reference as R  # noqa: E402
+from grader.course import reference as R  # noqa: E402
 
 
 def stub(*args, **kwargs):

@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 from cnn_course.data import load_digits  # noqa: E402
 from cnn_course.widgets import tiny_cnn  # noqa: E402
 from cnn_course.widgets.tiny_cnn import forward_views, mosaic, softmax, tiny_cnn_widget  # noqa: E402
-from grader import reference as R  # noqa: E402
+from grader.course import reference as R  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 import scipy.signal
 
-from grader import config, mistakes
-from grader import reference as R
+from grader import config
 from grader.cases import for_notebook
+from grader.course import mistakes
+from grader.course import reference as R
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = config.assignments()
@@ -40,7 +41,7 @@ def _flat(text: str) -> str:
 def _texts() -> dict[str, str]:
     """Everything that explains the course: notebook sources, the graded functions' docstrings, hints, case
     notes, the contract, the README."""
-    sources = [*sorted((ROOT / "solutions").glob("*/*.py")), *sorted((ROOT / "grader" / "notebooks").glob("*/*.py")),
+    sources = [*sorted((ROOT / "solutions").glob("*/*.py")), *sorted((ROOT / "grader" / "course" / "notebooks").glob("*/*.py")),
                *sorted((ROOT / "grader" / "cases").glob("nb*.py"))]
     texts = {str(p.relative_to(ROOT)): p.read_text() for p in sources}
     for name in ("docs/course-spec.md", "README.md", "CONTRIBUTING.md"):
@@ -130,7 +131,7 @@ def test_the_numbers_07_and_06_state_are_right():
     assert f"about {1 / (2 * p * (1 - p)):,.0f}" in text        # cross-entropy's push over squared error's
     assert f"= {64 * 128 + 128 + 128 * 10 + 10:,}".replace(",", "{,}") in text   # the dense network's parameters
     assert f"{8 * 9 + 8 + 128 * 10 + 10:,} weights" in text
-    from grader.notebooks.nb06_transposed_convolution.reference import overlap_count
+    from grader.course.notebooks.nb06_transposed_convolution.reference import overlap_count
     counts = overlap_count(5, 3, 2)
     distinct = len(set(np.outer(counts, counts).ravel()))
     assert f"has {['no', 'one', 'two', 'three', 'four'][distinct]} different values" in \

@@ -1,4 +1,4 @@
-"""Developer tool: compare ``grader.reference`` with PyTorch on random float64 cases.
+"""Developer tool: compare ``grader.course.reference`` with PyTorch on random float64 cases.
 
 Not a test and not a dependency of the course: PyTorch is needed only here, and is
 installed by hand in a separate environment, e.g.::
@@ -7,7 +7,7 @@ installed by hand in a separate environment, e.g.::
     /tmp/torch-venv/bin/pip install torch numpy
     PYTHONPATH=. /tmp/torch-venv/bin/python tools/compare_with_torch.py [--cases 200] [--seed 0]
 
-(run from the repository root; ``grader.reference`` needs only numpy). pytest never
+(run from the repository root; ``grader.course.reference`` needs only numpy). pytest never
 collects this file (it lives outside ``tests/`` and its name does not start with ``test_``).
 
 For each operation it draws random non-square inputs, kernels, strides, paddings
@@ -26,7 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from grader import reference as R
+from grader.course import reference as R
 
 TOLERANCE = 1e-10
 

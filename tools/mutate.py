@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {
     "cnn_course/record.py": ["tests/test_record.py", "tests/test_probes.py", "tests/test_catalogue.py"],
     "grader/engine/schema.py": ["tests/test_schema.py", "tests/test_hostile_metadata.py", "tests/test_record.py"],
-    "grader/verdict.py": ["tests/test_record.py", "tests/test_catalogue.py", "tests/test_diagnose.py",
+    "grader/course/verdict.py": ["tests/test_record.py", "tests/test_catalogue.py", "tests/test_diagnose.py",
                           "tests/test_hints_02.py"],
 }
 

@@ -27,9 +27,9 @@ def make_class(folder: Path) -> None:
     sys.path.insert(0, str(ROOT))
     import nbformat
 
-    from grader import catalogue
     from grader.cases import for_notebook
     from grader.config import assignments
+    from grader.course import catalogue
     from tests.course_copies import solved_notebook, with_sources
 
     for assignment in assignments():

@@ -94,7 +94,7 @@ def _earlier_from(meta: dict, source: str, where: str) -> dict:
     ``from cnn_course.earlier import bring`` and ``pad2d = bring("02_padding_stride", "pad2d")``."""
     import ast
 
-    from .. import notebooks
+    from ..course import notebooks
 
     notebook = meta.get("from")
     if notebook not in notebooks.assignments():
@@ -145,7 +145,7 @@ def earlier_stub(earlier: dict) -> str:
 def bake_fixtures(assignment: str) -> dict:
     """The visible case sets of one notebook, with expected and typical-mistake outcomes."""
     from ..cases import for_notebook
-    from ..verdict import expected_outcome, variant_outcomes
+    from ..course.verdict import expected_outcome, variant_outcomes
 
     case_sets = {}
     for case_set in for_notebook(assignment):

@@ -185,7 +185,7 @@ def hidden_answers(assignment: str) -> dict:
     answer ("forgot the + 1": 13 where the answer is 14), so its digest would give the answer away.
     """
     from ..cases import for_notebook
-    from ..verdict import custom_judge, expected_outcome, variant_outcomes
+    from ..course.verdict import custom_judge, expected_outcome, variant_outcomes
 
     case_sets = {}
     for case_set in for_notebook(assignment):

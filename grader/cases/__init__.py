@@ -8,7 +8,7 @@ only ever built here, by the kernel (to call the student's function) and by the
 grading process (to judge the outcomes), from the same code.
 
 A notebook's cases live in this folder, in ``nbNN_topic.py`` (the name of the notebook's package
-in ``grader/notebooks/``): each graded function ``f`` gets a visible set (decorated
+in ``grader/course/notebooks/``): each graded function ``f`` gets a visible set (decorated
 ``@visible("f")``, id ``test_f_visible``) and a hidden one (``@hidden("f")``, id
 ``test_f_hidden``); the id is also the grade_id of the test cell that runs it. Every such module
 is imported at the bottom of this one. This folder runs in the student's kernel (hidden cells

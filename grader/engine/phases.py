@@ -21,7 +21,7 @@ PHASES = {
     "imports": "the notebook's setup cell (numpy, matplotlib, cnn_course)",
     "execution": "the student's other cells",
     "test cells": "the hidden and visible test cells, run in the kernel (records made)",
-    "judging": "records judged against grader.reference (JudgeRecords, in the grader)",
+    "judging": "records judged against grader.course.reference (JudgeRecords, in the grader)",
     "kernel stop": "kernel shutdown and clean-up (with a warm pool: its launcher told to stop, reaped later)",
     "next kernel launch": "with a warm pool: launching the next submission's kernel (it boots meanwhile)",
     "nbgrader": "the rest of nbgrader's Autograde: its config, sanitising, its own gradebook writes",

@@ -24,7 +24,7 @@ from cnn_course.record import RECORD_MIME, read_records
 
 from ..cases import CASE_SETS
 from ..config import CELL_TIMEOUT
-from ..verdict import judge
+from ..course.verdict import judge
 from .phases import phase
 from .schema import Malformed, check_record
 
@@ -121,7 +121,7 @@ def _record_count(outputs: list) -> int:
 
 
 class JudgeRecords(NbGraderPreprocessor):  # nbgrader's base: enabled by default
-    """Judge every test cell's recorded outcomes against ``grader.reference``."""
+    """Judge every test cell's recorded outcomes against ``grader.course.reference``."""
 
     def _timeout(self) -> float | None:
         execute = self.config.get("Execute", {}) if "Execute" in self.config else {}

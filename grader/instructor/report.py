@@ -75,8 +75,8 @@ class Assignment:
 
 @lru_cache(maxsize=None)
 def known_hints() -> frozenset[str]:
-    """Every hint a verdict can give from the catalogue (``grader.mistakes``)."""
-    from ..mistakes import all_variants
+    """Every hint a verdict can give from the catalogue (``grader.course.mistakes``)."""
+    from ..course.mistakes import all_variants
 
     return frozenset(hint for variants in all_variants().values() for hint, _ in variants)
 

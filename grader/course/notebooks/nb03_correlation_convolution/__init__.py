@@ -1,0 +1,1 @@
+"""Notebook 03_correlation_convolution: reference, test cases, typical mistakes and catalogue (see grader/course/notebooks/__init__.py)."""

@@ -1,0 +1,99 @@
+"""Judging recorded outcomes against the reference, outside the student's kernel."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cnn_course import record
+from cnn_course.checks import POINTS, judge_set, report
+
+from ..cases import CASE_SETS, Case, CaseSet
+from . import mistakes, notebooks, reference
+
+
+def expected_outcome(function: str, args: dict, names: tuple[str, ...] = ()) -> dict:
+    """What the reference does with ``args``: ``{"value": ...}`` or ``{"error": {...}}``.
+
+    ``names``: words the message of an expected error must contain (the arguments at fault, see
+    ``grader.cases.Case.names``); stored in the expected error as ``"names"``.
+    """
+    outcome = record.run_case(getattr(reference, function), args)
+    if names:
+        if "error" not in outcome:
+            raise ValueError(f"{function}({record.describe_args(args)}): names={names!r} given, "
+                             "but the reference does not raise")
+        outcome["error"]["names"] = list(names)
+    return outcome
+
+
+def variant_outcomes(function: str, args: dict) -> list[tuple[str, dict]]:
+    """Outcomes of the typical mistakes for this call, each with its hint; those equal to the right one dropped.
+
+    A mistake that raises is kept only where the right answer does not raise: it then names a
+    student's error that has the same type and message (``cnn_course.checks.matching_hints``).
+    """
+    right = expected_outcome(function, args)
+    found = []
+    for hint, wrong in mistakes.variants_for(function):
+        outcome = record.run_case(wrong, args)
+        if outcome == right or ("error" in outcome and "error" in right):
+            continue
+        found.append((hint, outcome))
+    return found
+
+
+def custom_judge(case_set: CaseSet):
+    """The judge of a case set not decided by equality with the reference, or None.
+
+    A notebook may define ``JUDGES = {case_set_id: judge}`` in ``grader/course/notebooks/nbNN_topic/judges.py``
+    with ``judge(case, outcome) -> None | problem`` (hidden sets only: visible ones are baked as outcomes).
+    """
+    module = notebooks.module(case_set.notebook, "judges")
+    return getattr(module, "JUDGES", {}).get(case_set.id) if module else None
+
+
+def _custom_messages(judge, cases: list[Case], outcomes: list[dict]) -> list[str | None]:
+    messages = []
+    for case, outcome in zip(cases, outcomes):
+        try:
+            messages.append(judge(case, outcome))
+        except Exception:  # a record the kernel-side code did not write (tampered with): never a pass
+            messages.append("the recorded result is malformed")
+    return messages
+
+
+@dataclass
+class Verdict:
+    passed: bool
+    summary: str
+    lines: list[str]
+
+
+def judge(case_set_id: str, payload: dict | None, show_calls: bool = False, points: float | None = None) -> Verdict:
+    """Judge a record (``payload`` from a cell's outputs) of case set ``case_set_id``.
+
+    Hidden cases are named by their note only; ``show_calls`` adds the arguments (visible tests).
+    ``points``: what the test cell is worth (default: the course's rule, ``cnn_course.checks.POINTS``),
+    said in the summary line.
+    """
+    case_set = CASE_SETS.get(case_set_id)
+    if case_set is None:
+        return Verdict(False, f"unknown test {case_set_id!r}", [f"unknown test {case_set_id!r}"])
+    name = case_set.function
+    if points is None:
+        points = POINTS["visible" if case_set.visible else "hidden"]
+    cases = case_set.cases()
+    outcomes = (payload or {}).get("outcomes")
+    if not isinstance(outcomes, list) or len(outcomes) != len(cases):
+        reason = f"{name}: the test did not record the {len(cases)} expected calls, so it could not be judged"
+        return Verdict(False, reason, [reason])
+    outcomes = [outcome if isinstance(outcome, dict) else {"error": {"type": "Malformed", "message": ""}}
+                for outcome in outcomes]
+    judge_by = custom_judge(case_set)
+    messages, diagnosis = (_custom_messages(judge_by, cases, outcomes), None) if judge_by else judge_set(
+        [(outcome, expected_outcome(name, case.args, case.names), lambda case=case: variant_outcomes(name, case.args),
+          record.with_defaults(getattr(reference, name), case.args))
+         for case, outcome in zip(cases, outcomes)])
+    rows = [(case.note, f"{name}({record.describe_args(case.args)})" if show_calls else None, outcome, message)
+            for case, outcome, message in zip(cases, outcomes, messages)]
+    passed, lines = report(name, rows, points, diagnosis)
+    return Verdict(passed, lines[0], lines)

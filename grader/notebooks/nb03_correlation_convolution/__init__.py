@@ -1,1 +1,0 @@
-"""Notebook 03_correlation_convolution: reference, test cases, typical mistakes and catalogue (see grader/notebooks/__init__.py)."""

@@ -1,1 +1,0 @@
-"""Notebook 04_pooling_unpooling: reference, test cases, typical mistakes and catalogue (see grader/notebooks/__init__.py)."""

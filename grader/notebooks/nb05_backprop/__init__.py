@@ -1,1 +1,0 @@
-"""Notebook 05_backprop: reference, test cases, typical mistakes and catalogue (see grader/notebooks/__init__.py)."""

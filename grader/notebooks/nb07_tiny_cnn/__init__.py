@@ -1,1 +1,0 @@
-"""Notebook 07_tiny_cnn: reference, test cases, typical mistakes and catalogue (see grader/notebooks/__init__.py)."""
