@@ -14,6 +14,13 @@ from pathlib import Path
 
 from traitlets.config import Config
 
+from .layout import COURSE_ROOT, RELEASE_DIRECTORY, SOURCE_DIRECTORY, assignments  # noqa: F401 - re-exported
+
+#: nbgrader's course id: the exchange's folder for the course.
+COURSE_ID = "cnn-course"
+#: Seconds one cell may run under autograde before it is interrupted (and scores 0).
+CELL_TIMEOUT = 60
+
 # nbgrader runs the `alembic` command by name when it creates a gradebook: make sure the one
 # installed beside this Python is found even when .venv/bin is not on PATH (make, CI, IDEs).
 _BIN = str(Path(sys.executable).parent)
@@ -57,22 +64,6 @@ def use_alembic_head() -> None:
 
 
 #: The repository (the course folder): solutions/, notebooks/, grader/, data/ ...
-COURSE_ROOT = Path(__file__).resolve().parent.parent
-SOURCE_DIRECTORY = "solutions"
-RELEASE_DIRECTORY = "notebooks"
-#: nbgrader's course id: the exchange's folder for the course.
-COURSE_ID = "cnn-course"
-#: Seconds one cell may run under autograde before it is interrupted (and scores 0).
-CELL_TIMEOUT = 60
-
-
-def assignments(source_root: str | Path = COURSE_ROOT) -> list[str]:
-    """The course's assignments, in order: the ids (= folder = notebook name) with a source
-    ``solutions/<id>/<id>.py``. The one list: the build, the gradebook and the tests all read it."""
-    folder = Path(source_root) / SOURCE_DIRECTORY
-    return sorted(p.parent.name for p in folder.glob("*/*.py") if p.stem == p.parent.name)
-
-
 def configure(c: Config, root: str | Path = COURSE_ROOT, source_root: str | Path | None = None,
               db_url: str | None = None) -> Config:
     """Apply the course settings to ``c``.

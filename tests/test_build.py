@@ -20,16 +20,20 @@ NOTEBOOKS = [p for a in ASSIGNMENTS for p in (ROOT / "solutions" / a / f"{a}.ipy
 
 
 def test_every_list_of_assignments_agrees():
-    """The one list (grader.config.assignments: the sources solutions/NN/NN.py), the built notebooks and the
-    grader packages (what the kernel side finds, without solutions/) name the same notebooks."""
-    from grader.course import notebooks
+    """The one list (grader.config.assignments: the sources solutions/NN/NN.py), the built notebooks, the
+    notebooks' packages and their case modules (what the kernel side finds, without solutions/) name the same
+    notebooks."""
+    from grader.cases import CASE_SETS
 
     built = sorted(p.parent.name for p in (ROOT / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
     assert ASSIGNMENTS, "no notebook source solutions/NN_topic/NN_topic.py found"
     assert built == ASSIGNMENTS, "a source has no built notebook (or the other way round): run `make notebooks`"
-    assert list(notebooks.assignments()) == ASSIGNMENTS, (
-        "every notebook needs its package grader/course/notebooks/nbNN_topic/ (reference, cases, mistakes, catalogue), "
+    packages = sorted(p.parent.name[2:] for p in (ROOT / "grader" / "course" / "notebooks").glob("nb*/__init__.py"))
+    assert packages == ASSIGNMENTS, (
+        "every notebook needs its package grader/course/notebooks/nbNN_topic/ (reference, mistakes, catalogue), "
         "and every package its source solutions/NN_topic/NN_topic.py")
+    assert sorted({s.notebook for s in CASE_SETS.values()}) == ASSIGNMENTS, (
+        "every notebook needs its case sets, grader/cases/nbNN_topic.py, and every case module its source")
 
 
 @pytest.mark.parametrize("relative", [str(p.relative_to(ROOT)) for p in NOTEBOOKS]

@@ -68,10 +68,6 @@ def _flip_sign(f, k):
     return -f(k)
 
 
-def _channel_zero_only(f, x, w, b, stride=1, pad=0):
-    return f(x[:, :1], w[:, :1], b, stride, pad)  # the loop over input channels stops at c = 0
-
-
 def _dense_db_twice(f, dout, x, w):
     dx, dw, db = f(dout, x, w)
     return dx, dw, 2 * db

@@ -341,11 +341,6 @@ def max_pool_switches_in_pooled_width(f, x, size=2, stride=None):
     return y, (switches // w * wo + switches % w).astype(np.int64)
 
 
-def dense_dw_transposed_product(f, dout, x, w):
-    dx, dw, db = f(dout, x, w)
-    return dx, (dout.T @ x).T.copy() if dout.shape[1] == x.shape[1] else dw * 0, db
-
-
 def softmax_ce_grad_doubled(f, scores, y):
     loss, grad = f(scores, y)
     return loss, 2 * grad  # d/ds of -log p taken as 2 (p - onehot)

@@ -9,7 +9,8 @@
 Its test cases are not here: they run in the student's kernel, so they live apart, in
 ``grader/cases/nbNN_topic.py``, the one folder of ``grader/`` the sandbox binds (with ``grader/hidden.py``).
 
-Nothing lists the notebooks or their functions by hand: they are found here, by that convention.
+Nothing lists the notebooks or their functions by hand: the notebooks are the sources in ``solutions/``
+(:func:`grader.layout.assignments`), and each one's functions are found here, by that convention.
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ import importlib
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
+
+from ...layout import assignments as course_assignments
 
 PREFIX = "nb"
 HERE = Path(__file__).resolve().parent
@@ -29,8 +32,8 @@ def package_name(assignment: str) -> str:
 
 @lru_cache(maxsize=None)
 def assignments() -> tuple[str, ...]:
-    """Every notebook with a package here, in course order."""
-    return tuple(sorted(p.parent.name[len(PREFIX):] for p in HERE.glob(f"{PREFIX}*/__init__.py")))
+    """Every notebook, in course order: the one list, :func:`grader.layout.assignments` (the sources)."""
+    return tuple(course_assignments())
 
 
 def module(assignment: str, part: str) -> ModuleType | None:
@@ -44,8 +47,3 @@ def functions(assignment: str) -> list[str]:
     """The graded functions of one notebook, in teaching order (its reference's ``__all__``)."""
     reference = module(assignment, "reference")
     return list(reference.__all__) if reference else []
-
-
-def notebook_of_function() -> dict[str, str]:
-    """``{"pad2d": "02_padding_stride", ...}`` for every graded function."""
-    return {name: assignment for assignment in assignments() for name in functions(assignment)}
