@@ -21,6 +21,29 @@ def fresh_copy(target: Path) -> Path:
     return target
 
 
+def python_for(tree: Path, venv: Path) -> Path:
+    """A Python whose ``grader`` and ``cnn_course`` are ``tree``'s: this checkout's venv, hard-linked (copied
+    where links cannot be made) to ``venv``, its editable install pointed at ``tree``. Grading workers and the
+    sandbox's launcher run ``python -I``, so PYTHONPATH would not reach them; and the sandbox binds only the
+    venv and the course, so the new venv holds every package itself.
+    """
+    import os
+    import sys
+
+    def link(source, target):
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
+
+    shutil.copytree(Path(sys.prefix), venv, symlinks=True, copy_function=link)
+    for finder in (venv / "lib").glob("python3*/site-packages/__editable__*finder.py"):
+        text = finder.read_text().replace(str(ROOT), str(tree))
+        finder.unlink()  # a hard link: writing through it would change this checkout's venv
+        finder.write_text(text)
+    return venv / "bin" / "python"
+
+
 def solved_notebook(course: Path, assignment: str) -> nbformat.NotebookNode:
     """The student version in ``course`` with every answer cell filled in from the solution: a perfect student.
 

@@ -42,17 +42,6 @@ def make_class(folder: Path) -> None:
             nbformat.write(with_sources(released, wrong), folder / f"wrong{k}__{assignment}.ipynb")
 
 
-def python_of(tree: Path, venv: Path) -> Path:
-    """A Python whose ``grader`` and ``cnn_course`` are ``tree``'s: a copy of this checkout's venv with its
-    editable install pointed at ``tree`` (the grading workers run ``python -I``, so PYTHONPATH would not
-    reach them, and the sandbox sees only the venv and the checkout, so the copy holds every package).
-    """
-    shutil.copytree(Path(sys.prefix), venv, symlinks=True)
-    for finder in (venv / "lib").glob("python3*/site-packages/__editable__*finder.py"):
-        finder.write_text(finder.read_text().replace(str(ROOT), str(tree)))
-    return venv / "bin" / "python"
-
-
 def text(path: Path) -> str:
     content = path.read_text(errors="replace")
     for pattern in NOISE:
@@ -61,6 +50,8 @@ def text(path: Path) -> str:
 
 
 def main(before: str, after: str) -> int:
+    from tests.course_copies import python_for
+
     with tempfile.TemporaryDirectory(prefix="same-grading-") as work:
         work = Path(work)
         (work / "class").mkdir()
@@ -70,7 +61,7 @@ def main(before: str, after: str) -> int:
             tree, out = work / name, work / f"{name}-out"
             subprocess.run(["git", "worktree", "add", "-q", "-f", str(tree), commit], cwd=ROOT, check=True)
             try:
-                subprocess.run([str(python_of(tree, work / f"{name}-venv")), "-m", "grader", "grade",
+                subprocess.run([str(python_for(tree, work / f"{name}-venv")), "-m", "grader", "grade",
                                 str(work / "class"), "--out", str(out), "--jobs", "2"], cwd=tree, check=True,
                                capture_output=True)
             finally:
