@@ -7,7 +7,7 @@ LAB_ARGS ?=
 # Jupyter refuses to start as root unless told: as root (a container, a VM's only account), tell it.
 ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab instructor test test-fast notebooks bundle benchmark help
+.PHONY: lab instructor test test-fast notebooks bundle benchmark cluster-demo help
 
 help:
 	@echo "make lab        set up .venv and open JupyterLab on notebooks/, as a student (LAB_ARGS=... passes options)"
@@ -17,6 +17,7 @@ help:
 	@echo "make notebooks  rebuild solutions/*.ipynb, student notebooks/ and visible-test fixtures"
 	@echo "make bundle     build the student bundle (notebooks, cnn_course wheel, README) in dist/student-bundle"
 	@echo "make benchmark  time notebook execution, grading and widget updates"
+	@echo "make cluster-demo  a Dask scheduler and two workers on 127.0.0.1:8786, to grade with --scheduler"
 
 # The environment is rebuilt when pyproject.toml changes. Every Jupyter server of .venv, wherever it is started
 # (make lab, make instructor, plain .venv/bin/jupyter lab), loads grader.formgrader_csp (lab/server/): formgrader's
@@ -57,3 +58,10 @@ bundle: $(STAMP)
 
 benchmark: $(STAMP)
 	$(PY) -m grader benchmark
+
+# A Dask scheduler and two one-thread workers on this machine (README: Grading on a cluster); Ctrl-C stops them.
+cluster-demo: $(STAMP)
+	@echo "In another shell: .venv/bin/python -m grader grade SUBMISSIONS --scheduler tcp://127.0.0.1:8786"
+	$(VENV)/bin/dask scheduler --host 127.0.0.1 --port 8786 --no-dashboard & scheduler=$$!; \
+	  trap 'kill $$scheduler' EXIT; \
+	  $(VENV)/bin/dask worker tcp://127.0.0.1:8786 --nworkers 2 --nthreads 1 --no-dashboard

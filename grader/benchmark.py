@@ -172,8 +172,9 @@ def profile(only: list[str] | None = None, size: int = CLASS_SIZE) -> int:
     """Grade ``size`` solved copies of each notebook (or of ``only``), one worker, without and with the warm
     kernel pool (side by side, in this run), and print each phase's mean seconds per submission
     (:mod:`grader.engine.phases`): measured in the grading code itself."""
-    from .engine.batch import WARM_POOL, grade
+    from .engine.batch import grade
     from .engine.phases import PHASES
+    from .engine.workers import WARM_POOL
 
     chosen = only or assignments()
     columns = [(assignment, pool) for assignment in chosen for pool in ("off", "on")]

@@ -99,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="course folder for gradebook.db, submitted/, autograded/, feedback/, grades.csv (default: the "
                         "repository, where nbgrader's formgrader and commands find them; all git-ignored)")
     p.add_argument("--jobs", type=int, default=1, help="grade in N parallel processes (default 1)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="grade on a Dask cluster instead: its scheduler's address (tls://HOST:PORT) or scheduler "
+                        "file; each worker grades in its own sandbox from its own checkout, which must be the "
+                        "same as this one (pip install -e \".[cluster]\"; README: Grading on a cluster)")
     p.add_argument("--force", action="store_true", help="regrade students already graded")
     p.add_argument("--keep-on-time", action="store_true",
                    help="a late resubmission does not replace a graded on-time one (default: the newest counts, as "
@@ -149,7 +153,14 @@ def main(argv: list[str] | None = None) -> int:
         for name, value in (("CNN_COURSE_KERNEL_MEMORY", args.memory), ("CNN_COURSE_NOTEBOOK_WALL", args.wall)):
             if value is not None:
                 os.environ[name] = str(value)  # read by the workers and the sandbox launcher
-        if args.no_sandbox:
+        if args.scheduler:
+            local = [f"--{name}" for name in ("memory", "wall") if getattr(args, name) is not None]
+            if args.no_sandbox or local:
+                print(f"grader grade: {' and '.join(local + ['--no-sandbox'] * args.no_sandbox)} cannot be used with "
+                      f"--scheduler: the workers sandbox every submission, with the limits of their own "
+                      f"environment (CNN_COURSE_KERNEL_MEMORY, CNN_COURSE_NOTEBOOK_WALL)", file=sys.stderr)
+                return 2
+        elif args.no_sandbox:
             os.environ[sandbox.SWITCH] = "off"
         elif sandbox.problem():
             print(f"grader grade: cannot sandbox student code: {sandbox.problem()}; pass --no-sandbox to grade "
@@ -158,8 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             os.environ.pop(sandbox.SWITCH, None)
         return grade(args.submissions, Path(args.out), jobs=args.jobs, force=args.force, keep_on_time=args.keep_on_time,
-                     timeout=args.timeout,
-                     formats=tuple(args.format))
+                     timeout=args.timeout, formats=tuple(args.format), scheduler=args.scheduler)
     if args.command == "report":
         from .instructor.report import report
 

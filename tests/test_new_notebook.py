@@ -3,13 +3,12 @@
 In a fresh copy of the course, this test writes exactly the files CONTRIBUTING's table lists, for a toy notebook
 ``08_global_pooling`` with one graded function (``global_avg_pool2d``), and follows "The path, step by step":
 ``python -m grader build`` (step 2), ``git add`` (step 3), the test modules CONTRIBUTING names for a new notebook
-(step 4: what concerns the new notebook, and the course-wide lists), then ``python -m grader check`` of a perfect
-student (every point) and of a wrong one (no point for the function, and the hint that names the mistake).
+(step 4: what concerns the new notebook, and the course-wide lists), then ``python -m grader grade`` of a perfect
+student (every point) and of a wrong one (no point for the function, and feedback with the hint that names it).
 When a room of grader/ moves, or a convention changes without CONTRIBUTING, this test fails.
 """
 from __future__ import annotations
 
-import json
 import subprocess
 import textwrap
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.course_copies import fresh_copy, python_for, solved_notebook, with_sources
+from tests.course_copies import fresh_copy, grade_rows, python_for, solved_notebook, with_sources
 
 pytestmark = pytest.mark.slow
 
@@ -382,13 +381,12 @@ def test_a_notebook_added_by_following_contributing_is_built_tested_and_graded(t
         def global_avg_pool2d(x):
             return np.asarray(x, dtype=np.float64).sum(axis=(2, 3))
     """})
-    for name, nb in (("solved", solved), ("wrong", wrong)):
-        nbformat.write(nb, tmp_path / f"{name}.ipynb")
-    verdicts = {}
-    for name in ("solved", "wrong"):
-        run = _run(course, python, "-m", "grader", "check", str(tmp_path / f"{name}.ipynb"), "--json",
-                   check=False)
-        verdicts[name] = json.loads(run.stdout)
-    assert verdicts["solved"]["score"] == verdicts["solved"]["max_score"] == 5, verdicts["solved"]
-    assert verdicts["wrong"]["score"] == 0, verdicts["wrong"]
-    assert "the sum of each map" in json.dumps(verdicts["wrong"]), verdicts["wrong"]
+    klass = tmp_path / "class"
+    klass.mkdir()
+    for student, nb in (("ada", solved), ("ben", wrong)):
+        nbformat.write(nb, klass / f"{student}__{NEW}.ipynb")
+    _run(course, python, "-m", "grader", "grade", str(klass), "--out", str(tmp_path / "graded"), "--jobs", "2")
+    rows = grade_rows(tmp_path / "graded")
+    assert [float(rows["ada"]["total"]), float(rows["ada"]["max_total"]), float(rows["ben"]["total"])] == [5, 5, 0], rows
+    feedback = (tmp_path / "graded" / "feedback" / "ben" / NEW / f"{NEW}.html").read_text()
+    assert "the sum of each map, not its mean" in feedback

@@ -151,7 +151,7 @@ def test_zip_entries_that_are_links_fifos_or_devices_are_refused_by_name(tmp_pat
 
 
 class ShardsOnly:
-    """Stands in for grader.engine.batch._Pool: makes each job's shard as a worker would, grades nothing (fast tests)."""
+    """Stands in for grader.engine.workers.Pool: makes each job's shard as a worker would, grades nothing (fast tests)."""
 
     def __init__(self, *args, **kwargs):
         self.shards = []
@@ -178,7 +178,7 @@ def grade_without_workers(source: Path, out: Path, monkeypatch) -> tuple[int, di
 
     from grader.engine import batch
 
-    monkeypatch.setattr(batch, "_Pool", ShardsOnly)
+    monkeypatch.setattr(batch, "Pool", ShardsOnly)
     monkeypatch.setattr(batch, "_prepare_course", lambda out, assignments: {a: Path("template.db") for a in assignments})
     code = batch.grade(str(source), out)
     if not (out / "grades.csv").exists():

@@ -320,14 +320,14 @@ def _links(folder: str, names: list[str]) -> list[str]:
     return [name for name in names if os.path.islink(os.path.join(folder, name))]
 
 
-def merge_shard(shard: Path, root: Path, assignment: str, student: str) -> None:
+def merge_shard(shard: Path, root: Path, assignment: str, student: str, scores: dict | None = None) -> None:
     """Copy a shard's autograded notebook, feedback (if made) and scores into the course folder ``root``.
 
     Manual grades and comments already in the gradebook are kept: only auto scores and auto
-    comments are written.
+    comments are written. ``scores``: the shard's, when it has no gradebook (a cluster worker sent them,
+    :func:`shard_scores`); checked against the course gradebook, a :class:`GradingError` when they do not fit it.
     """
-    from nbgrader.api import Gradebook, MissingEntry
-
+    merge_scores(shard_scores(shard, assignment, student) if scores is None else scores, root, assignment, student)
     for step in ("autograded", "feedback"):
         source, target = shard / step / student / assignment, Path(root) / step / student / assignment
         if source.exists():
@@ -337,22 +337,66 @@ def merge_shard(shard: Path, root: Path, assignment: str, student: str) -> None:
             make_private(target)  # the instructor's alone, as nbgrader's own autograde leaves them (student_files)
             for folder in (target.parent, target.parent.parent):
                 make_folder_private(folder)
-    with Gradebook(f"sqlite:///{shard / 'gradebook.db'}") as shard_gb, \
-            Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gb, warnings.catch_warnings():
+
+
+def shard_scores(shard: Path, assignment: str, student: str) -> dict:
+    """A shard's scores as plain data: ``{"timestamp": ISO or None, "notebooks": {notebook: {"grades": {name:
+    [auto_score, needs_manual_grade]}, "comments": {name: auto_comment}}}}``."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{shard / 'gradebook.db'}") as gb:
+        theirs = gb.find_submission(assignment, student)
+        return {"timestamp": theirs.timestamp.isoformat() if theirs.timestamp else None,
+                "notebooks": {nb.name: {"grades": {g.name: [g.auto_score, bool(g.needs_manual_grade)]
+                                                   for g in nb.grades},
+                                        "comments": {c.name: c.auto_comment for c in nb.comments}}
+                              for nb in theirs.notebooks}}
+
+
+def merge_scores(scores: dict, root: Path, assignment: str, student: str) -> None:
+    """Write :func:`shard_scores`' data into the course gradebook of ``root``, then the late penalty.
+
+    Every name must be one the course gradebook has, every score a number from 0 to the test's points, every
+    comment a string: else a :class:`GradingError`, and nothing is written.
+    """
+    from datetime import datetime
+
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gb, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy's autoflush warnings from nbgrader's add_submission
-        theirs = shard_gb.find_submission(assignment, student)
+        try:
+            timestamp = datetime.fromisoformat(scores["timestamp"]) if scores.get("timestamp") else None
+            updates = []
+            for notebook, parts in scores["notebooks"].items():
+                for name, (auto_score, needs_manual) in parts["grades"].items():
+                    mine = gb.find_graded_cell(name, notebook, assignment)
+                    if auto_score is not None and not (isinstance(auto_score, (int, float))
+                                                       and 0 <= auto_score <= mine.max_score):
+                        raise GradingError(f"the score of {name} is not one from 0 to {mine.max_score}")
+                    updates.append(("grade", name, notebook, (auto_score, bool(needs_manual))))
+                for name, comment in parts["comments"].items():
+                    if comment is not None and not isinstance(comment, str):
+                        raise GradingError(f"the comment of {name} is not text")
+                    updates.append(("comment", name, notebook, comment))
+        except (MissingEntry, KeyError, TypeError, ValueError, AttributeError) as error:
+            raise GradingError(f"its scores do not fit the course gradebook ({type(error).__name__})") from None
         gb.update_or_create_student(student)
         try:
-            gb.find_submission(assignment, student).timestamp = theirs.timestamp
+            gb.find_submission(assignment, student).timestamp = timestamp
         except MissingEntry:
-            gb.add_submission(assignment, student, timestamp=theirs.timestamp)
-        for their_nb in theirs.notebooks:
-            for grade in their_nb.grades:
-                mine = gb.find_grade(grade.name, their_nb.name, assignment, student)
-                mine.auto_score = grade.auto_score
-                mine.needs_manual_grade = grade.needs_manual_grade if mine.manual_score is None else False
-            for comment in their_nb.comments:
-                gb.find_comment(comment.name, their_nb.name, assignment, student).auto_comment = comment.auto_comment
+            gb.add_submission(assignment, student, timestamp=timestamp)
+        try:
+            for kind, name, notebook, value in updates:
+                if kind == "grade":
+                    mine = gb.find_grade(name, notebook, assignment, student)
+                    mine.auto_score = value[0]
+                    mine.needs_manual_grade = value[1] if mine.manual_score is None else False
+                else:
+                    gb.find_comment(name, notebook, assignment, student).auto_comment = value
+        except MissingEntry:
+            gb.db.rollback()
+            raise GradingError("its scores do not fit the course gradebook (MissingEntry)") from None
         gb.db.commit()
         assign_late_penalties(gb, assignment, student, nbgrader_settings(Path(root)))
 

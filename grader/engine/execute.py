@@ -211,7 +211,7 @@ def _stop_kernel(km: "SandboxKernelManager | None", folder: Path | None) -> None
         shutil.rmtree(folder, ignore_errors=True)
 
 
-#: The warm kernel of this process, when it grades with a pool (:func:`grader.engine.batch.worker_main`), else None.
+#: The warm kernel of this process, when it grades with a pool (:func:`grader.engine.workers.worker_main`), else None.
 POOL: WarmKernel | None = None
 
 

@@ -1,0 +1,302 @@
+"""Grading on a Dask cluster: ``grader grade SUBMISSIONS --scheduler tls://HOST:PORT``.
+
+The instructor's machine (the *writer*) keeps everything but the grading itself: it finds and reads the
+submissions, and it alone writes the gradebook, the feedback and the grade tables, as with ``--jobs``. Each
+submission goes to a Dask worker as data (its bytes, nbgrader's record of it, the late rule), and comes back as
+data (the autograded notebook, the feedback page, the scores), checked on both sides as ``grade`` checks a
+student's files: sizes, names, links, JSON bounds.
+
+A worker grades exactly as ``--jobs`` does (:func:`grade_remote`): in a grading process of its own
+(``workers.Pool``, one per worker, its warm kernel kept between submissions), in the bubblewrap sandbox, with the
+templates and hidden tests of its own course checkout. It refuses a submission, with the reason, when its
+checkout differs from the writer's in anything grading uses (:func:`checkout_fingerprint`) or when it cannot
+make a sandbox; the writer then sends it to another worker, or reports it NOT GRADED. A worker that dies costs
+nothing (Dask runs its submission elsewhere); a submission that kills two workers is reported NOT GRADED. A
+scheduler that goes away ends the run: every finished row is kept, and a rerun grades the rest.
+
+Dask (``distributed``) is installed by ``pip install -e ".[cluster]"``; students never need it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from functools import lru_cache
+from pathlib import Path
+
+from ..config import COURSE_ROOT, SOURCE_DIRECTORY
+from .student_files import MAX_SUBMISSION_BYTES, make_folder_private, make_private, notebook_json_problem
+from .workers import ClusterError, Pool
+
+#: What grading reads from a checkout: a worker whose copy of any of these differs refuses to grade.
+GRADING_PARTS = ("grader", SOURCE_DIRECTORY, "cnn_course")
+#: Files of a result a worker may send back, per folder: the autograded notebook and nbgrader's record of it,
+#: the feedback page.
+RESULT_NAME = re.compile(r"(autograded|feedback)/[A-Za-z0-9._-]{1,200}")
+MAX_RESULT_FILES = 8
+MAX_RESULT_BYTES = 4 * MAX_SUBMISSION_BYTES
+MAX_COMMENT_CHARS = 100_000
+#: Worker deaths a submission may cause before it is reported NOT GRADED (Dask's ``allowed-failures``).
+ALLOWED_WORKER_DEATHS = 1
+
+
+# -- both sides ------------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def checkout_fingerprint(root: str = str(COURSE_ROOT)) -> dict[str, str]:
+    """``{"commit": ..., "grader": sha256, "solutions": ..., "cnn_course": ...}`` of a course checkout.
+
+    Each part's digest covers every file's path and bytes (caches and compiled files aside), so two checkouts
+    grade alike exactly when their digests agree. The commit is ``git rev-parse HEAD``, or "" without git.
+    """
+    root_path = Path(root)
+    parts = {}
+    for part in GRADING_PARTS:
+        digest = hashlib.sha256()
+        for path in sorted((root_path / part).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
+                digest.update(str(path.relative_to(root_path)).encode() + b"\0" + path.read_bytes() + b"\0")
+        parts[part] = digest.hexdigest()
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root_path, capture_output=True, text=True,
+                                timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return {"commit": commit, **parts}
+
+
+def fingerprint_difference(mine: dict[str, str], theirs: dict[str, str]) -> str | None:
+    """What differs between two checkouts (one line), or None when they grade alike."""
+    if mine.get("commit") and theirs.get("commit") and mine["commit"] != theirs["commit"]:
+        return f"its checkout is at commit {mine['commit'][:12]}, the writer's at {theirs['commit'][:12]}"
+    differ = [f"{part}/" for part in GRADING_PARTS if mine.get(part) != theirs.get(part)]
+    return f"its copy of {', '.join(differ)} differs from the writer's" if differ else None
+
+
+# -- the worker's side -----------------------------------------------------------------------------------------
+
+_LOCAL_POOL = []  # the grading process of this Dask worker: one, kept (its warm kernel) between submissions
+
+
+def grade_remote(task: dict) -> dict:
+    """Run on a Dask worker: grade one submission, sent as data, in this worker's own checkout.
+
+    ``task``: ``{"fingerprint", "assignment", "student", "notebook" (bytes), "record" ({name: bytes}),
+    "timeout", "late"}``. Returns ``{"refused": why}`` when this worker may not grade it; else
+    ``{"answer": what workers.grade_job returned, "files": {"autograded/NAME" or "feedback/NAME": bytes},
+    "scores": ...}`` (:func:`grader.engine.autograde.shard_scores`).
+    """
+    from .autograde import shard_scores
+    from .gradebook import cached_template
+    from .sandbox import Limits, problem
+
+    why = fingerprint_difference(checkout_fingerprint(), task["fingerprint"]) or problem()
+    if why:
+        return {"refused": f"{_worker_name()} refused it: {why}"}
+    if len(task["notebook"]) > MAX_SUBMISSION_BYTES:
+        return {"answer": {"problem": f"larger than {MAX_SUBMISSION_BYTES >> 20} MB"}}
+    assignment, student = task["assignment"], task["student"]
+    work = Path(tempfile.mkdtemp(prefix="cnn-course-remote-"))
+    try:
+        make_folder_private(work)
+        folder = work / "in" / student / assignment
+        folder.mkdir(parents=True)
+        notebook = folder / f"{assignment}.ipynb"
+        notebook.write_bytes(task["notebook"])
+        for name, content in task["record"].items():
+            if re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name) and len(content) <= 4096:
+                (folder / name).write_bytes(content)
+        shard = work / "shard"
+        if not _LOCAL_POOL:
+            _LOCAL_POOL.append(Pool(1, limit=Limits.from_env().wall + 120))
+        answers = {}
+        _LOCAL_POOL[0].run({"job": dict(shard=str(shard), path=str(notebook), assignment=assignment, student=student,
+                                         template=str(cached_template(assignment)), timeout=task["timeout"],
+                                         below=str(work / "in"), late=task["late"])},
+                           lambda key, answer: answers.update(answer=answer))
+        answer = answers["answer"]
+        if answer["problem"] is not None:
+            return {"answer": answer}
+        files = {}
+        for step in ("autograded", "feedback"):
+            for path in sorted((shard / step / student / assignment).glob("*")):
+                if path.is_file() and not path.is_symlink():
+                    files[f"{step}/{path.name}"] = path.read_bytes()
+        return {"answer": answer, "files": files, "scores": shard_scores(shard, assignment, student)}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _worker_name() -> str:
+    try:
+        from distributed import get_worker
+
+        return f"worker {get_worker().address}"
+    except (ImportError, ValueError):
+        return "the worker"
+
+
+# -- the writer's side -----------------------------------------------------------------------------------------
+
+def result_problem(result: dict) -> str | None:
+    """Why a worker's result is refused (one line), or None: the writer's own checks of what comes back."""
+    if not isinstance(result, dict) or not isinstance(result.get("answer"), dict):
+        return "the worker sent no answer"
+    files = result.get("files", {})
+    if not isinstance(files, dict) or len(files) > MAX_RESULT_FILES:
+        return "the worker sent too many files"
+    total = 0
+    for name, content in files.items():
+        if not isinstance(name, str) or not RESULT_NAME.fullmatch(name) or name.split("/")[1] in (".", ".."):
+            return f"the worker sent a file named {name!r:.80}"
+        if not isinstance(content, bytes):
+            return f"the worker sent {name} as something other than bytes"
+        total += len(content)
+        if total > MAX_RESULT_BYTES:
+            return f"the worker sent more than {MAX_RESULT_BYTES >> 20} MB"
+        if name.endswith(".ipynb"):
+            too_big = notebook_json_problem(content)
+            if too_big:
+                return f"the worker's {name}: {too_big}"
+    scores = result.get("scores")
+    if scores is not None:
+        try:
+            json.dumps(scores)
+        except (TypeError, ValueError):
+            return "the worker's scores are not plain data"
+        if len(json.dumps(scores)) > MAX_COMMENT_CHARS * 20:
+            return "the worker's scores are too large"
+    return None
+
+
+def write_result(result: dict, shard: Path, assignment: str, student: str) -> None:
+    """A checked result's files, into ``shard`` laid out as a local grading worker leaves it."""
+    for name, content in result.get("files", {}).items():
+        step, file_name = name.split("/")
+        target = shard / step / student / assignment / file_name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+        make_private(target)
+    make_folder_private(shard)
+
+
+class DaskPool:
+    """``workers.Pool``'s interface over a Dask cluster: ``start``, ``run(jobs, on_done)``, ``close``.
+
+    ``scheduler``: its address (``tls://host:port``, ``tcp://...``), or a scheduler file (JSON). Dask's own
+    settings give the TLS credentials (``distributed.comm.tls.*``, e.g. ``DASK_DISTRIBUTED__COMM__TLS__CA_FILE``).
+    """
+
+    def __init__(self, scheduler: str, connect_timeout: float = 30.0):
+        self.scheduler, self.connect_timeout = scheduler, connect_timeout
+        self.client = None
+
+    def start(self) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ClusterError('grading on a cluster needs Dask: pip install -e ".[cluster]"') from None
+        target = dict(scheduler_file=self.scheduler) if os.path.isfile(self.scheduler) else dict(
+            address=self.scheduler)
+        try:
+            self.client = Client(**target, timeout=self.connect_timeout, set_as_default=False)
+        except (OSError, TimeoutError) as error:
+            raise ClusterError(f"no Dask scheduler answers at {self.scheduler}: {error}") from None
+        # a submission that kills two workers is reported, not retried forever (a scheduler that runs no
+        # client's function keeps its own distributed.scheduler.allowed-failures, 3 by default)
+        try:
+            self.client.run_on_scheduler(_allow_failures, count=ALLOWED_WORKER_DEATHS)
+        except Exception as error:  # noqa: BLE001 - whatever the scheduler refuses with
+            print(f"grader grade: the scheduler keeps its own allowed-failures ({type(error).__name__})",
+                  file=sys.stderr)
+
+    def run(self, jobs: dict, on_done) -> None:
+        """Grade every job (``{key: kwargs of workers.grade_job}``) on the cluster; ``on_done(key, answer)`` as
+        each ends, after its result is written into the job's shard (its ``scores`` in ``answer``)."""
+        from distributed import as_completed
+        from distributed.client import FutureCancelledError
+
+        from .autograde import submission_bytes, submission_record
+        from .converters import GradingError
+
+        fingerprint = checkout_fingerprint()
+        futures, refusals = {}, {}
+        for key, job in jobs.items():
+            path, below = Path(job["path"]), Path(job["below"]) if job["below"] else None
+            try:
+                task = {"fingerprint": fingerprint, "assignment": job["assignment"], "student": job["student"],
+                        "notebook": submission_bytes(path, below), "record": submission_record(path, below),
+                        "timeout": job["timeout"], "late": job["late"]}
+            except GradingError as error:
+                on_done(key, {"problem": str(error)})
+                continue
+            futures[self._submit(task, exclude=())] = (key, task)
+        queue = as_completed(list(futures), loop=self.client.loop, with_results=False)
+        lost = "the scheduler went away before it was graded (a rerun grades it)"
+        try:
+            for future in queue:
+                key, task = futures.pop(future)
+                try:
+                    result = future.result()
+                except FutureCancelledError:
+                    on_done(key, {"problem": lost})
+                    continue
+                except Exception as error:  # KilledWorker, or a failure of Dask itself
+                    name = type(error).__name__
+                    why = (f"it killed {ALLOWED_WORKER_DEATHS + 1} workers" if name == "KilledWorker"
+                           else f"{name}: {error}")
+                    on_done(key, {"problem": f"not graded on the cluster: {why}"})
+                    continue
+                if isinstance(result, dict) and "refused" in result:
+                    refusals.setdefault(key, []).append(str(result["refused"])[:300])
+                    others = self._workers() - {_address(r) for r in refusals[key]}
+                    if others:
+                        again = self._submit(task, exclude=tuple(_address(r) for r in refusals[key]))
+                        futures[again] = (key, task)
+                        queue.add(again)
+                    else:
+                        on_done(key, {"problem": "no worker may grade it: " + "; ".join(refusals[key])})
+                    continue
+                why = result_problem(result)
+                if why:
+                    on_done(key, {"problem": why})
+                    continue
+                answer = dict(result["answer"])
+                if answer.get("problem") is None:
+                    write_result(result, Path(jobs[key]["shard"]), jobs[key]["assignment"], jobs[key]["student"])
+                    answer["scores"] = result["scores"]
+                on_done(key, answer)
+        except (OSError, TimeoutError) as error:  # the scheduler went away: what is finished is kept
+            lost = f"the scheduler went away ({type(error).__name__}) before it was graded (a rerun grades it)"
+        for future, (key, _) in futures.items():
+            future.cancel()
+            on_done(key, {"problem": lost})
+
+    def _submit(self, task: dict, exclude: tuple):
+        workers = sorted(self._workers() - set(exclude)) if exclude else None
+        return self.client.submit(grade_remote, task, pure=False, workers=workers, allow_other_workers=False,
+                                  key=f"grade-{task['student']}-{task['assignment']}-{time.monotonic_ns()}")
+
+    def _workers(self) -> set[str]:
+        return set(self.client.scheduler_info(n_workers=-1)["workers"])
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+
+def _address(refusal: str) -> str:
+    match = re.match(r"worker (\S+) refused", refusal)
+    return match.group(1) if match else ""
+
+
+def _allow_failures(count: int, dask_scheduler=None) -> None:
+    dask_scheduler.allowed_failures = count
+

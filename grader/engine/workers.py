@@ -1,0 +1,300 @@
+"""Grading worker processes: each grades one submission at a time, in a shard, and answers in one JSON line.
+
+:class:`Pool` keeps ``--jobs`` of them (``grader grade``), and a Dask worker keeps one (``grade --scheduler``,
+:mod:`grader.engine.cluster`): a worker that dies costs only the submission it was grading. :func:`grade_job` is
+what a worker does for one submission: autograde it in its shard, give the late penalty, make the feedback.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .autograde import give_late_penalty, grade_shard
+from .converters import GradingError, run_converter
+from .phases import phase, take
+
+
+def grade_job(shard: str, path: str, assignment: str, student: str, template: str,
+               timeout: int | None, below: str | None = None, late: dict | None = None) -> dict:
+    """Autograde and make feedback in a shard (in a worker process).
+
+    Returns the answer line's content: ``{"problem": why it could not be graded, or None,
+    "messages": {test: its message}}`` (bounded: the main process never reads the notebook).
+    The worker adds the seconds it spent per phase (:mod:`grader.engine.phases`).
+    """
+    from nbgrader.converters import GenerateFeedback
+
+    try:
+        result = grade_shard(Path(shard), Path(path), assignment, student, Path(template), timeout=timeout,
+                             below=Path(below) if below else None)
+        with phase("feedback"):
+            give_late_penalty(Path(shard), assignment, student, late)  # the feedback shows the score after it
+            run_converter(GenerateFeedback, Path(shard), assignment, student, force=True)
+        return {"problem": None, "messages": {t.name: t.message[:MESSAGE_CHARS] for t in result.tests}}
+    except GradingError as error:
+        return {"problem": str(error)}
+    except MemoryError:  # RLIMIT_AS, where no cgroup could be made
+        return {"problem": _memory_problem(_worker_memory())}
+    except Exception as error:  # a job must never take the others down
+        return {"problem": f"{type(error).__name__}: {error}"}
+
+
+#: Characters of each test's message a worker sends back (a course verdict is a few hundred).
+MESSAGE_CHARS = 10_000
+#: Memory each grading worker may use (``CNN_COURSE_WORKER_MEMORY``, e.g. 1G, 768M): a cgroup, or
+#: RLIMIT_AS where none can be made. Its kernel has a limit of its own (``--memory``).
+WORKER_MEMORY = "CNN_COURSE_WORKER_MEMORY"
+
+
+def _worker_memory() -> int:
+    from .sandbox import _size
+
+    return _size(os.environ.get(WORKER_MEMORY, "1G"))
+
+
+def _memory_problem(limit: int) -> str:
+    return f"grading it took more memory than a grading process may use ({limit >> 20} MB)"
+
+
+def worker_main() -> None:
+    """A grading worker: one JSON job per line on stdin, one JSON answer per line on the original stdout.
+
+    It dies with the main process (SIGTERM on parent death, then it removes the shard it was
+    grading); kernels it started die with it (the launcher's parent-death signal, bwrap's
+    --die-with-parent). stdout is kept for answers: whatever else prints goes to stderr.
+    """
+    import ctypes
+    import signal
+
+    parent = int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid()
+    current = {}
+
+    def stop(signum, frame):  # also the last finished shard: the main process may have died merging it
+        _leave_cgroups()
+        pool = getattr(sys.modules.get("grader.engine.execute"), "POOL", None)
+        if pool:  # its launcher would wait for our death, and we for its end (_release_cgroups)
+            pool.terminate()
+        if current.get("shard"):
+            shard = Path(current["shard"])
+            for _ in range(20):  # a file still being written (by a dying child) makes one pass fail
+                shutil.rmtree(shard, ignore_errors=True)
+                if not shard.exists():
+                    break
+                time.sleep(0.1)
+            with contextlib.suppress(OSError):
+                os.rmdir(shard.parent)  # .shards/, once empty (the last worker to finish removes it)
+        _release_cgroups(_own_cgroups())
+        os._exit(143)
+
+    signal.signal(signal.SIGTERM, stop)
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the main process died before we asked
+        return
+    answers = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    from nbgrader.converters import Autograde, GenerateFeedback  # noqa: F401 - imported while the main process prepares
+
+    from . import execute, preprocessors  # noqa: F401
+    if os.environ.get(WARM_POOL, "on") != "off":
+        execute.POOL = execute.WarmKernel()
+        execute.POOL.start()  # the first submission's kernel boots while the main process prepares
+    for line in sys.stdin:
+        job = json.loads(line)
+        current["shard"] = job["shard"]
+        with phase("worker"):
+            answer = grade_job(**job)
+        answers.write(json.dumps({**answer, "phases": take()}) + "\n")
+        answers.flush()
+    if execute.POOL:
+        execute.POOL.stop()
+
+
+#: ``CNN_COURSE_WARM_POOL=off``: a worker starts each kernel when its submission needs it (no warm kernel).
+WARM_POOL = "CNN_COURSE_WARM_POOL"
+_CGROUPS = "CNN_COURSE_WORKER_CGROUPS"  # the worker's own cgroups, for it to leave and remove when it is stopped
+
+
+def _own_cgroups() -> list[Path]:
+    """In a worker: the cgroups it was started in."""
+    return [Path(group) for group in os.environ.get(_CGROUPS, "").split(":") if group]
+
+
+def _leave_cgroups() -> None:
+    """Move this process to the groups that hold its own (a group with a process in it cannot be removed)."""
+    for group in _own_cgroups():
+        with contextlib.suppress(OSError):
+            (group.parent / "cgroup.procs").write_text(str(os.getpid()))
+
+
+def _release_cgroups(groups: list[Path]) -> None:
+    """Remove a worker's groups once its kernel's launcher (still in them) has cleaned up and gone (10 s at most)."""
+    from .sandbox import _remove_cgroup
+
+    deadline = time.monotonic() + 10
+    for group in groups:
+        while time.monotonic() < deadline:
+            try:
+                if not (group / "cgroup.procs").read_text().split():
+                    break
+            except OSError:
+                break
+            time.sleep(0.1)
+        _remove_cgroup(group)  # whatever is still in it is killed
+
+
+class Worker:
+    """One worker process of :class:`Pool` and the job it is grading.
+
+    It runs under a memory limit (:data:`WORKER_MEMORY`): its own cgroups (made beside the main
+    process's, removed after it), or RLIMIT_AS where none can be made here.
+    """
+
+    _made = 0
+
+    def __init__(self):
+        from .sandbox import WORKER_CGROUP_PREFIX, Limits, make_cgroups
+
+        self.memory = _worker_memory()
+        Worker._made += 1
+        self.cgroups = make_cgroups(f"{WORKER_CGROUP_PREFIX}{os.getpid()}-{Worker._made}",
+                                    Limits(memory=self.memory, processes=512))
+        code = "import sys; from grader.engine.workers import worker_main; worker_main()"
+        env = dict(os.environ, **{_CGROUPS: ":".join(map(str, self.cgroups))})
+        self.process = subprocess.Popen([sys.executable, "-I", "-c", code, str(os.getpid())], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, bufsize=0, env=env, preexec_fn=self._limit)
+        self.buffer = b""
+        self.job = None
+        self.started = 0.0
+        self.reason = None  # why we killed it, if we did
+
+    def _limit(self) -> None:
+        """In the forked child, before exec: join the cgroups, or limit the address space."""
+        for group in self.cgroups:
+            (group / "cgroup.procs").write_text(str(os.getpid()))
+        if not self.cgroups:  # address space, not memory used: numpy and threads reserve more than they use
+            import resource
+            hard = resource.getrlimit(resource.RLIMIT_AS)[1]  # kept: the kernel's launcher raises its own soft limit
+            space = max(4 * self.memory, 4 << 30)
+            resource.setrlimit(resource.RLIMIT_AS, (space if hard == resource.RLIM_INFINITY else min(space, hard), hard))
+
+    def send(self, job, args: dict) -> None:
+        self.job, self.started = job, time.monotonic()
+        self.process.stdin.write((json.dumps(args) + "\n").encode())
+
+    def death(self) -> str:
+        """Why it died (once it has): killed by us, by its memory limit, or else its exit code."""
+        code = self.process.wait()
+        if self.reason:
+            return self.reason
+        if self._out_of_memory():
+            return _memory_problem(self.memory)
+        return f"the grading process died (exit code {code})"
+
+    def _out_of_memory(self) -> bool:
+        if self.process.returncode != -signal.SIGKILL:  # the OOM killer's signal
+            return False
+        for group in self.cgroups:  # v1 memory.oom_control and v2 memory.events count the OOM killer's kills
+            for name in ("memory.oom_control", "memory.events"):
+                with contextlib.suppress(OSError, ValueError):
+                    counts = dict(line.split() for line in (group / name).read_text().splitlines())
+                    if int(counts.get("oom_kill", 0)) > 0:
+                        return True
+        return False
+
+    def release(self) -> None:
+        """Remove its cgroups, once it and its kernel's launcher are gone."""
+        _release_cgroups(self.cgroups)
+        self.cgroups = []
+
+    def stop(self) -> None:
+        """Ask it to end (it removes its shard), and make sure it does."""
+        with contextlib.suppress(OSError):
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.release()
+
+
+class Pool:
+    """Grading worker processes that survive their own deaths.
+
+    Unlike ProcessPoolExecutor, a worker that dies (killed, out of memory, a crash in a library)
+    costs only the submission it was grading: that job gets a problem saying so, the worker is
+    replaced, and every other job goes on. ``limit`` seconds after a job started, its worker is
+    killed (a last resort: the sandbox's own wall-clock cap normally ends a notebook first).
+    """
+
+    def __init__(self, size: int, limit: float):
+        self.size, self.limit = max(1, size), limit
+        self.workers: list[Worker] = []
+
+    def run(self, jobs: dict, on_done) -> None:
+        """Run every job (``{key: kwargs of grade_job}``); call ``on_done(key, answer)`` as each ends.
+
+        ``answer``: what :func:`grade_job` returned, or ``{"problem": why the worker died}``.
+        """
+        pending = list(jobs)
+        while pending or any(w.job is not None for w in self.workers):
+            for worker in [w for w in self.workers if w.job is None and w.process.poll() is not None]:
+                worker.release()
+                self.workers.remove(worker)
+            while pending and len(self.workers) < self.size:
+                self.workers.append(Worker())
+            for worker in self.workers:
+                if worker.job is None and pending:
+                    key = pending.pop(0)
+                    try:
+                        worker.send(key, jobs[key])
+                    except OSError:  # it died while idle: a new worker takes the job
+                        pending.insert(0, key)
+                        worker.job = None
+                        worker.process.kill()
+                        worker.process.wait()  # released on the next round
+            busy = {w.process.stdout.fileno(): w for w in self.workers if w.job is not None}
+            ready = select.select(list(busy), [], [], 1.0)[0] if busy else []
+            for fd in ready:
+                worker = busy[fd]
+                chunk = os.read(fd, 65536)
+                if not chunk:  # the worker died: only its own submission is lost
+                    why = worker.death()
+                    shutil.rmtree(jobs[worker.job]["shard"], ignore_errors=True)
+                    worker.release()
+                    on_done(worker.job, {"problem": why})
+                    worker.job = None
+                    self.workers.remove(worker)
+                    continue
+                worker.buffer += chunk
+                if b"\n" in worker.buffer:
+                    line, worker.buffer = worker.buffer.split(b"\n", 1)
+                    key, worker.job = worker.job, None
+                    on_done(key, json.loads(line))
+            for worker in self.workers:
+                if worker.job is not None and not worker.reason and time.monotonic() - worker.started > self.limit:
+                    worker.reason = f"grading took longer than {self.limit:.0f} s and was stopped"
+                    worker.process.kill()  # its stdout ends: reported on the next round
+
+    def start(self) -> None:
+        """Start the workers now: their imports overlap with the main process's preparations."""
+        while len(self.workers) < self.size:
+            self.workers.append(Worker())
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+        self.workers = []
+
+
+class ClusterError(Exception):
+    """A Dask cluster cannot be used (Dask missing, no scheduler there): one line for the instructor."""

@@ -1,0 +1,147 @@
+"""Grading on a Dask cluster (``grader grade --scheduler``): the same rows as local workers, a dead worker costs
+nothing, and what crosses the wire is checked on both sides.
+
+The slow test starts, on 127.0.0.1 with TLS (a CA and certificate made here with openssl), one scheduler and two
+workers of one thread each, grades the small class of notebook 02, kills one worker while it grades, checks every
+row against the class graded locally (``graded_sequential``, which ``test_pipeline`` holds equal to ``--jobs 2``),
+then stops them all by their process ids.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.engine.cluster import RESULT_NAME, checkout_fingerprint, fingerprint_difference, result_problem
+from tests.conftest import SMALL_CLASS
+from tests.course_copies import grade_rows
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# -- quick: what crosses the wire ------------------------------------------------------------------------------
+
+def test_a_checkout_that_differs_in_anything_grading_uses_is_named():
+    mine = checkout_fingerprint()
+    assert set(mine) == {"commit", "grader", "solutions", "cnn_course"} and all(mine[p] for p in mine if p != "commit")
+    assert fingerprint_difference(mine, dict(mine)) is None
+    assert "solutions/" in fingerprint_difference(mine, {**mine, "solutions": "0" * 64})
+    assert "grader/, cnn_course/" in fingerprint_difference(mine, {**mine, "grader": "", "cnn_course": ""})
+    assert "commit" in fingerprint_difference({**mine, "commit": "a" * 40}, {**mine, "commit": "b" * 40})
+
+
+@pytest.mark.parametrize("result, why", [
+    (None, "no answer"),
+    ({"answer": {}, "files": {"autograded/../../x.ipynb": b""}}, "a file named"),
+    ({"answer": {}, "files": {"autograded/a/b.ipynb": b""}}, "a file named"),
+    ({"answer": {}, "files": {"submitted/x.ipynb": b""}}, "a file named"),
+    ({"answer": {}, "files": {"feedback/..": b""}}, "a file named"),
+    ({"answer": {}, "files": {"feedback/x.html": "text"}}, "other than bytes"),
+    ({"answer": {}, "files": {f"feedback/{n}.html": b"" for n in range(9)}}, "too many files"),
+    ({"answer": {}, "files": {"autograded/x.ipynb": b"[" * 200}}, "deeper"),
+    ({"answer": {}, "files": {}, "scores": {"x": {1, 2}}}, "not plain data"),
+])
+def test_a_workers_result_is_checked_before_anything_is_written(result, why):
+    assert why in (result_problem(result) or ""), result_problem(result)
+
+
+def test_a_good_result_passes_and_names_are_a_folder_and_a_file():
+    assert result_problem({"answer": {"problem": None}, "files": {"autograded/02_padding_stride.ipynb": b"{}",
+                                                                "feedback/02_padding_stride.html": b"<p>"},
+                           "scores": {"timestamp": None, "notebooks": {}}}) is None
+    assert RESULT_NAME.fullmatch("feedback/timestamp.txt") and not RESULT_NAME.fullmatch("feedback/a b")
+
+
+# -- slow: a real cluster on 127.0.0.1 -------------------------------------------------------------------------
+
+def _tls(folder: Path) -> dict[str, str]:
+    """A CA and one certificate for 127.0.0.1 signed by it; Dask's settings (environment) to require TLS."""
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True, timeout=60)
+
+    curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-x509", *curve, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=test CA")
+    openssl("req", *curve, "-keyout", "node.key", "-out", "node.csr", "-subj", "/CN=localhost")
+    (folder / "san.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl("x509", "-req", "-in", "node.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "node.pem", "-days", "2", "-extfile", "san.cnf")
+    env = {"DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True",
+           "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": str(folder / "ca.pem")}
+    for role in ("SCHEDULER", "WORKER", "CLIENT"):
+        env[f"DASK_DISTRIBUTED__COMM__TLS__{role}__CERT"] = str(folder / "node.pem")
+        env[f"DASK_DISTRIBUTED__COMM__TLS__{role}__KEY"] = str(folder / "node.key")
+    return env
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _wait_for(condition, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"waited {seconds:.0f} s for {what}")
+
+
+@pytest.mark.slow
+@SMALL_CLASS
+def test_a_tls_cluster_grades_like_local_workers_and_a_killed_worker_costs_nothing(class_folder, graded_sequential,
+                                                                                   tmp_path):
+    env = {**os.environ, **_tls(tmp_path)}
+    scheduler_file = tmp_path / "scheduler.json"
+    started = []
+
+    def start(*args):
+        process = subprocess.Popen([sys.executable, "-m", *args], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                   stderr=(tmp_path / f"{len(started)}.log").open("w"))
+        started.append(process)
+        return process
+
+    try:
+        start("distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0", "--protocol", "tls",
+              "--no-dashboard", "--scheduler-file", str(scheduler_file))
+        _wait_for(scheduler_file.exists, 60, "the scheduler")
+        address = json.loads(scheduler_file.read_text())["address"]
+        assert address.startswith("tls://127.0.0.1:")
+        workers = [start("distributed.cli.dask_worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
+                         "--name", f"w{n}") for n in (1, 2)]
+        out = tmp_path / "course"
+        grade = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(class_folder), "--out", str(out),
+                                  "--scheduler", address], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        # one worker is killed while it grades: its grading process is its child
+        _wait_for(lambda: _children(workers[0].pid) or grade.poll() is not None, 120, "worker w1's first submission")
+        assert grade.poll() is None, "the class was graded before a worker could be killed"
+        workers[0].send_signal(signal.SIGKILL)
+        printed, warned = grade.communicate(timeout=300)
+        assert grade.returncode == 1, warned[-3000:]  # some of the class cannot be graded, as locally
+        assert grade_rows(out) == grade_rows(graded_sequential), printed
+        assert "graded" in printed and "not graded" in printed
+    finally:
+        for process in started:  # all stopped by their ids, whatever happened
+            if process.poll() is None:
+                process.terminate()
+        for process in started:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
