@@ -208,15 +208,15 @@ def profile(only: list[str] | None = None, size: int = CLASS_SIZE) -> int:
 SCALE_NOTEBOOKS = ["02_padding_stride", "05_backprop", "07_tiny_cnn"]
 
 
-def _graded_run(klass: Path, out: Path, jobs: int) -> tuple[float, float, list[dict]]:
-    """``grader grade klass --out out --jobs N`` in a fresh process: (seconds, peak MB of the whole process
-    tree's resident memory, the per-submission profile)."""
+def _graded_run(klass: Path, out: Path, jobs: int, scheduler: str | None = None) -> tuple[float, float, list[dict]]:
+    """``grader grade klass --out out --jobs N`` (or ``--scheduler``) in a fresh process: (seconds, peak MB of the
+    whole process tree's resident memory: with a scheduler, the writer's alone, the per-submission profile)."""
     code = ("import json, sys; from pathlib import Path; from grader.engine.batch import grade; found = []; "
-            "grade(sys.argv[1], Path(sys.argv[2]), jobs=int(sys.argv[3]), profile=found); "
-            "Path(sys.argv[4]).write_text(json.dumps(found))")
+            "grade(sys.argv[1], Path(sys.argv[2]), jobs=int(sys.argv[3]), profile=found, "
+            "scheduler=sys.argv[5] or None); Path(sys.argv[4]).write_text(json.dumps(found))")
     saved = out.with_suffix(".profile.json")
     started = time.perf_counter()
-    run = subprocess.Popen([sys.executable, "-c", code, str(klass), str(out), str(jobs), str(saved)],
+    run = subprocess.Popen([sys.executable, "-c", code, str(klass), str(out), str(jobs), str(saved), scheduler or ""],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with PeakMemory(run.pid, interval=0.25) as peaks:
         run.wait()
@@ -225,7 +225,40 @@ def _graded_run(klass: Path, out: Path, jobs: int) -> tuple[float, float, list[d
     return time.perf_counter() - started, peaks.tree_peak, json.loads(saved.read_text())
 
 
-def scale(size: int = 200, jobs: int = 2, parts: int = 10) -> int:
+def _grades_without_times(out: Path) -> list[list[str]]:
+    """grades.csv's rows, without the columns of when each notebook was handed in."""
+    import csv
+
+    with (out / "grades.csv").open() as handle:
+        rows = list(csv.reader(handle))
+    keep = [i for i, name in enumerate(rows[0]) if not name.endswith("_submitted")]
+    return [[row[i] for i in keep] for row in rows]
+
+
+def cluster(size: int = 12, assignment: str = "02_padding_stride") -> int:
+    """Grade ``size`` submissions of ``assignment`` (one in four unsolved) with ``--jobs 2``, then on a loopback
+    Dask cluster of one scheduler and two one-thread workers (``--scheduler``); print both times, their ratio
+    (the target: at most 1.2) and whether grades.csv is the same (times aside)."""
+    from .engine.cluster import local_cluster
+
+    cached_template(assignment)
+    with tempfile.TemporaryDirectory() as work:
+        work = Path(work)
+        klass = make_class(work / "class", [assignment], size, wrong_every=4)
+        local, local_peak, _ = _graded_run(klass, work / "local", 2)
+        with local_cluster(work) as (address, _):
+            remote, remote_peak, _ = _graded_run(klass, work / "remote", 2, scheduler=address)
+        same = _grades_without_times(work / "local") == _grades_without_times(work / "remote")
+    print(f"{size} submissions of {assignment} (one in four unsolved), measured side by side:")
+    print(f"  grade --jobs 2:                                  {local:6.1f} s, peak memory {local_peak:.0f} MB")
+    print(f"  grade --scheduler (1 scheduler, 2 workers x 1 thread, 127.0.0.1): {remote:6.1f} s, "
+          f"the writer's peak {remote_peak:.0f} MB")
+    print(f"  ratio --scheduler / --jobs 2: {remote / local:.2f} (target: at most 1.2); grades.csv "
+          f"{'the same' if same else 'DIFFERS'} (times aside)")
+    return 0 if same else 1
+
+
+def scale(size: int = 200, jobs: int = 2, parts: int = 10, scheduler: str | None = None) -> int:
     """Grade a class of ``size`` submissions (02, 05 and 07 in turn, every fourth one the unsolved notebook)
     with ``--jobs``, then the same submissions as ``parts`` classes of ``size / parts``, each graded into a
     course folder of its own; print wall time, throughput, the peak resident memory of the whole process
@@ -237,7 +270,12 @@ def scale(size: int = 200, jobs: int = 2, parts: int = 10) -> int:
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
         klass = make_class(work / "class", SCALE_NOTEBOOKS, size, wrong_every=4)
-        whole, whole_peak, profile = _graded_run(klass, work / "whole", jobs)
+        whole, whole_peak, profile = _graded_run(klass, work / "whole", jobs, scheduler)
+        if scheduler:
+            print(f"{size} submissions ({', '.join(a[:2] for a in SCALE_NOTEBOOKS)} in turn, one in four "
+                  f"unsolved), grade --scheduler {scheduler}: {whole:.0f} s, {size / whole * 60:.1f} "
+                  f"submissions/min, the writer's peak resident memory {whole_peak:.0f} MB")
+            return 0
         names = sorted(p.name for p in klass.iterdir())
         piece = size // parts
         split, split_peak = 0.0, 0.0

@@ -11,6 +11,7 @@
     python -m grader benchmark --floods      the grader's peak memory under output floods
     python -m grader benchmark --profile     seconds per grading phase, per notebook
     python -m grader benchmark --scale 200   a class of 200: time, memory, linearity
+    python -m grader benchmark --cluster     grading on a loopback Dask cluster beside --jobs 2
 """
 from __future__ import annotations
 
@@ -138,6 +139,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="instead, the grader's peak memory under each kind of output flood a submission can send")
     p.add_argument("--profile", action="store_true",
                    help="instead, where each submission's grading time goes: seconds per phase, per notebook")
+    p.add_argument("--cluster", type=int, nargs="?", const=12, metavar="N",
+                   help="instead, grade N submissions of 02 (default 12) with --jobs 2 and on a loopback Dask "
+                        "cluster (1 scheduler, 2 one-thread workers): both times and their ratio")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with --scale: grade on this Dask scheduler instead of --jobs 2")
     p.add_argument("--scale", type=int, metavar="N",
                    help="instead, grade a class of N submissions (02, 05, 07) with --jobs 2, then as 10 classes "
                         "of N/10: wall time, throughput, peak memory, linearity")
@@ -201,7 +207,9 @@ def main(argv: list[str] | None = None) -> int:
         from . import benchmark
         if args.floods:
             return benchmark.flood_memory()
+        if args.cluster:
+            return benchmark.cluster(args.cluster)
         if args.scale:
-            return benchmark.scale(args.scale)
+            return benchmark.scale(args.scale, scheduler=args.scheduler)
         return benchmark.profile(args.notebooks or None) if args.profile else benchmark.main(args.notebooks or None)
     return 2  # pragma: no cover - argparse rejects unknown commands

@@ -8,7 +8,6 @@ then stops them all by their process ids.
 """
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -18,7 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from grader.engine.cluster import RESULT_NAME, checkout_fingerprint, fingerprint_difference, result_problem
+from grader.engine.cluster import (
+    RESULT_NAME,
+    checkout_fingerprint,
+    fingerprint_difference,
+    local_cluster,
+    result_problem,
+)
 from tests.conftest import SMALL_CLASS
 from tests.course_copies import grade_rows
 
@@ -34,6 +39,15 @@ def test_a_checkout_that_differs_in_anything_grading_uses_is_named():
     assert "solutions/" in fingerprint_difference(mine, {**mine, "solutions": "0" * 64})
     assert "grader/, cnn_course/" in fingerprint_difference(mine, {**mine, "grader": "", "cnn_course": ""})
     assert "commit" in fingerprint_difference({**mine, "commit": "a" * 40}, {**mine, "commit": "b" * 40})
+
+
+def test_a_worker_refuses_a_submission_from_a_writer_whose_checkout_differs():
+    from grader.engine.cluster import grade_remote
+
+    theirs = {**checkout_fingerprint(), "solutions": "f" * 64}
+    answer = grade_remote({"fingerprint": theirs, "assignment": "02_padding_stride", "student": "ada",
+                           "notebook": b"{}", "record": {}, "timeout": None, "late": None})
+    assert answer == {"refused": "the worker refused it: its copy of solutions/ differs from the writer's"}
 
 
 @pytest.mark.parametrize("result, why", [
@@ -106,23 +120,8 @@ def _wait_for(condition, seconds: float, what: str):
 def test_a_tls_cluster_grades_like_local_workers_and_a_killed_worker_costs_nothing(class_folder, graded_sequential,
                                                                                    tmp_path):
     env = {**os.environ, **_tls(tmp_path)}
-    scheduler_file = tmp_path / "scheduler.json"
-    started = []
-
-    def start(*args):
-        process = subprocess.Popen([sys.executable, "-m", *args], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                   stderr=(tmp_path / f"{len(started)}.log").open("w"))
-        started.append(process)
-        return process
-
-    try:
-        start("distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0", "--protocol", "tls",
-              "--no-dashboard", "--scheduler-file", str(scheduler_file))
-        _wait_for(scheduler_file.exists, 60, "the scheduler")
-        address = json.loads(scheduler_file.read_text())["address"]
+    with local_cluster(tmp_path, workers=2, env=env, protocol="tls") as (address, (scheduler, *workers)):
         assert address.startswith("tls://127.0.0.1:")
-        workers = [start("distributed.cli.dask_worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
-                         "--name", f"w{n}") for n in (1, 2)]
         out = tmp_path / "course"
         grade = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(class_folder), "--out", str(out),
                                   "--scheduler", address], env=env, cwd=ROOT, stdout=subprocess.PIPE,
@@ -132,16 +131,7 @@ def test_a_tls_cluster_grades_like_local_workers_and_a_killed_worker_costs_nothi
         assert grade.poll() is None, "the class was graded before a worker could be killed"
         workers[0].send_signal(signal.SIGKILL)
         printed, warned = grade.communicate(timeout=300)
-        assert grade.returncode == 1, warned[-3000:]  # some of the class cannot be graded, as locally
-        assert grade_rows(out) == grade_rows(graded_sequential), printed
-        assert "graded" in printed and "not graded" in printed
-    finally:
-        for process in started:  # all stopped by their ids, whatever happened
-            if process.poll() is None:
-                process.terminate()
-        for process in started:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    # (every process of the cluster is stopped by its id on leaving local_cluster, whatever happened)
+    assert grade.returncode == 1, warned[-3000:]  # some of the class cannot be graded, as locally
+    assert grade_rows(out) == grade_rows(graded_sequential), printed
+    assert "graded" in printed and "not graded" in printed

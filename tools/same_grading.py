@@ -50,6 +50,7 @@ def text(path: Path) -> str:
 
 
 def main(before: str, after: str) -> int:
+    sys.path.insert(0, str(ROOT))
     from tests.course_copies import python_for
 
     with tempfile.TemporaryDirectory(prefix="same-grading-") as work:
