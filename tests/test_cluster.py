@@ -50,6 +50,16 @@ def test_a_worker_refuses_a_submission_from_a_writer_whose_checkout_differs():
     assert answer == {"refused": "the worker refused it: its copy of solutions/ differs from the writer's"}
 
 
+def test_a_worker_whose_sandbox_is_switched_off_refuses_rather_than_grade_unsandboxed(monkeypatch):
+    from grader.engine import sandbox
+    from grader.engine.cluster import grade_remote
+
+    monkeypatch.setenv(sandbox.SWITCH, "off")
+    answer = grade_remote({"fingerprint": checkout_fingerprint(), "assignment": "02_padding_stride", "student": "ada",
+                           "notebook": b"{}", "record": {}, "timeout": None, "late": None})
+    assert "sandbox switched off" in answer["refused"]
+
+
 @pytest.mark.parametrize("result, why", [
     (None, "no answer"),
     ({"answer": {}, "files": {"autograded/../../x.ipynb": b""}}, "a file named"),
