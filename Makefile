@@ -12,7 +12,7 @@ ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 help:
 	@echo "make lab        set up .venv and open JupyterLab on notebooks/, as a student (LAB_ARGS=... passes options)"
 	@echo "make instructor open JupyterLab on the course root with nbgrader's formgrader"
-	@echo "make test       set up .venv and run every test (two processes)"
+	@echo "make test       set up .venv and run every test (three processes: grading tests often wait on kernels)"
 	@echo "make test-fast  the tests that take no notebook execution or grading (inner loop, < 1 min)"
 	@echo "make notebooks  rebuild solutions/*.ipynb, student notebooks/ and visible-test fixtures"
 	@echo "make bundle     build the student bundle (notebooks, cnn_course wheel, README) in dist/student-bundle"
@@ -45,7 +45,7 @@ instructor: $(STAMP)
 	  $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ROOT_ARGS) $(LAB_ARGS)
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n 3 --dist loadgroup $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadgroup -m "not slow" $(PYTEST_ARGS)
