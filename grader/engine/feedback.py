@@ -30,6 +30,7 @@ import html
 import re
 from pathlib import Path
 
+from jinja2 import BytecodeCache
 from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
@@ -123,8 +124,32 @@ def with_feedback_policy(head: str) -> str:
     return head.replace("<head>", f"<head>\n{meta}", 1)
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates, kept in memory by the process: every feedback page of a grading worker is made
+    by a new exporter (one nbgrader converter per submission), which compiled the same ten templates again (about
+    0.2 s a page). Jinja checks each template's source against the checksum stored with its code."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED_TEMPLATES = _CompiledTemplates()
+
+
 class FeedbackExporter(HTMLExporter):
     """nbgrader's feedback page (template ``grader/templates/cnn_feedback``), with labels, wrapping hints and a CSP."""
+
+    def _create_environment(self):
+        environment = super()._create_environment()
+        environment.bytecode_cache = _COMPILED_TEMPLATES
+        return environment
 
     def default_filters(self):
         yield from super().default_filters()
