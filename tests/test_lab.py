@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -226,9 +227,11 @@ def _fit_problems(widgets) -> list[str]:
 
 
 def _assignments() -> list[str]:
-    """Every notebook but 02, whose Run All is part of test_student_uses_the_widget_in_jupyterlab."""
+    """Every notebook but 02, whose Run All is part of test_student_uses_the_widget_in_jupyterlab (for
+    ``tools/widget_latency.py``, which sets ``CNN_COURSE_WIDGET_TIMES``, 02 too)."""
+    every = os.environ.get("CNN_COURSE_WIDGET_TIMES")
     return sorted(p.name for p in (ROOT / "notebooks").iterdir()
-                  if (p / f"{p.name}.ipynb").exists() and p.name != "02_padding_stride")
+                  if (p / f"{p.name}.ipynb").exists() and (every or p.name != "02_padding_stride"))
 
 
 def _close_dialogs(page) -> list[str]:
@@ -287,8 +290,10 @@ def _run_all(page, panel, assignment: str, tmp_path: Path) -> None:
     assert outputs.count() > 0
 
 
-#: Key presses per widget in the browser benchmark below (its median is what the lab test prints).
-PRESSES = 5
+#: Key presses per widget in the browser measure below (its median is what the lab test prints);
+#: ``tools/widget_latency.py`` asks for more (``CNN_COURSE_WIDGET_PRESSES``) and collects every time
+#: (``CNN_COURSE_WIDGET_TIMES``: a file that gets one JSON line per widget).
+PRESSES = int(os.environ.get("CNN_COURSE_WIDGET_PRESSES", "5"))
 #: In the page: from the next key press to the picture's new ``src`` (the PNG in place), in ms, as ``window.__pictureMs``.
 _TIME_NEXT_PICTURE = """img => {
     window.__pictureMs = null;
@@ -326,6 +331,11 @@ def test_run_all_then_every_widget_answers_a_slider_move(page, assignment, tmp_p
             page.keyboard.press(key)
             times.append(page.wait_for_function("window.__pictureMs", timeout=UI_TIMEOUT).json_value())
         medians.append(sorted(times)[len(times) // 2])
+        if os.environ.get("CNN_COURSE_WIDGET_TIMES"):
+            label = slider.locator(".widget-label").first.inner_text().strip()
+            with open(os.environ["CNN_COURSE_WIDGET_TIMES"], "a") as record:
+                record.write(json.dumps({"notebook": assignment, "widget": index + 1, "control": label,
+                                         "ms": times}) + "\n")
     page.screenshot(path=str(tmp_path / f"{assignment}.png"), full_page=True)
     for index in range(widgets.count()):  # for a person to look at
         widgets.nth(index).screenshot(path=str(tmp_path / f"{assignment}-widget{index + 1}.png"))
