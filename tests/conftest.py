@@ -180,3 +180,16 @@ def layout_problems(figure) -> list[str]:
             if box.x0 < frame.x0 - 1 or box.x1 > frame.x1 + 1:
                 problems.append(f"{text!r} runs past its panel")
     return problems
+
+
+def children_of(pid: int) -> list[int]:
+    """Live processes whose parent is ``pid`` (with ``pid`` a child subreaper, every orphan that escaped it too)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found

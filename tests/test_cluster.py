@@ -24,7 +24,7 @@ from grader.engine.cluster import (
     local_cluster,
     result_problem,
 )
-from tests.conftest import SMALL_CLASS
+from tests.conftest import SMALL_CLASS, children_of
 from tests.course_copies import grade_rows
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,18 +103,6 @@ def _tls(folder: Path) -> dict[str, str]:
     return env
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return found
-
-
 def _wait_for(condition, seconds: float, what: str):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -137,7 +125,7 @@ def test_a_tls_cluster_grades_like_local_workers_and_a_killed_worker_costs_nothi
                                   "--scheduler", address], env=env, cwd=ROOT, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True)
         # one worker is killed while it grades: its grading process is its child
-        _wait_for(lambda: _children(workers[0].pid) or grade.poll() is not None, 120, "worker w1's first submission")
+        _wait_for(lambda: children_of(workers[0].pid) or grade.poll() is not None, 120, "worker w1's first submission")
         assert grade.poll() is None, "the class was graded before a worker could be killed"
         workers[0].send_signal(signal.SIGKILL)
         printed, warned = grade.communicate(timeout=300)

@@ -25,6 +25,7 @@ import pytest
 
 from grader.engine import sandbox
 from grader.engine.gradebook import cached_template
+from tests.conftest import children_of
 from tests.course_copies import grade_rows
 from tests.test_hostile_metadata import TAMPERED, tampered
 
@@ -266,19 +267,6 @@ def _cmdline(pid: int) -> str:
         return "(gone)"
 
 
-def _descendants_and_orphans(pid: int) -> list[int]:
-    """Processes whose parent is ``pid``: with pid a child subreaper, every orphan that escaped lands here."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return found
-
-
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory, built_course):
     """Grade the class once, in a subprocess; return what the tests need to look at."""
@@ -317,7 +305,7 @@ def graded_class(tmp_path_factory, built_course):
                 template_intact=hashlib.sha256(template.read_bytes()).hexdigest()
                 == Path(f"{template}.sha256").read_text().strip(),
                 out_after_exit=after_exit, out_later=_tree_hashes(out), connected=connected,
-                leftovers=_leftovers() - leftovers_before, orphans=_descendants_and_orphans(os.getpid()))
+                leftovers=_leftovers() - leftovers_before, orphans=children_of(os.getpid()))
 
 
 #: Tests that read the hostile class: on one pytest-xdist worker, so it is graded once.
@@ -526,7 +514,7 @@ def test_a_dead_worker_costs_only_its_submission_and_killing_grade_leaves_nothin
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def workers():
-        return [p for p in _descendants_and_orphans(grade.pid) if b"worker_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        return [p for p in children_of(grade.pid) if b"worker_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
 
     def graded():
         try:
@@ -538,10 +526,10 @@ def test_a_dead_worker_costs_only_its_submission_and_killing_grade_leaves_nothin
     deadline = time.monotonic() + 120
     # Until a worker is grading: a shard has its gradebook (each of the 2 workers has a job of the 4 by then),
     # and the worker has a kernel (with the warm pool, a worker has one before its first job).
-    while not (any((out / ".shards").glob("*/gradebook.db")) and any(_descendants_and_orphans(w) for w in workers())) \
+    while not (any((out / ".shards").glob("*/gradebook.db")) and any(children_of(w) for w in workers())) \
             and time.monotonic() < deadline:
         time.sleep(0.2)
-    victim = next(w for w in workers() if _descendants_and_orphans(w))
+    victim = next(w for w in workers() if children_of(w))
     os.kill(victim, signal.SIGKILL)
     while len(graded()) < 3 and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -552,10 +540,10 @@ def test_a_dead_worker_costs_only_its_submission_and_killing_grade_leaves_nothin
     grade.wait()
     shards = out / ".shards"
     deadline = time.monotonic() + 30  # the workers clean up as they die: give a loaded machine time
-    while (_descendants_and_orphans(os.getpid()) or shards.exists()) and time.monotonic() < deadline:
+    while (children_of(os.getpid()) or shards.exists()) and time.monotonic() < deadline:
         time.sleep(0.5)
     time.sleep(2)  # and the sandbox launchers theirs
-    left = {pid: _cmdline(pid) for pid in _descendants_and_orphans(os.getpid())}
+    left = {pid: _cmdline(pid) for pid in children_of(os.getpid())}
     assert left == {}, left
     assert _leftovers() - leftovers == set()
     assert not shards.exists(), sorted(str(p.relative_to(shards)) for p in shards.rglob("*"))
