@@ -65,9 +65,10 @@ def test_a_worker_whose_sandbox_is_switched_off_refuses_rather_than_grade_unsand
     ({"answer": {}, "files": {"autograded/../../x.ipynb": b""}}, "a file named"),
     ({"answer": {}, "files": {"autograded/a/b.ipynb": b""}}, "a file named"),
     ({"answer": {}, "files": {"submitted/x.ipynb": b""}}, "a file named"),
-    ({"answer": {}, "files": {"feedback/..": b""}}, "a file named"),
-    ({"answer": {}, "files": {"feedback/x.html": "text"}}, "other than bytes"),
-    ({"answer": {}, "files": {f"feedback/{n}.html": b"" for n in range(9)}}, "too many files"),
+    ({"answer": {}, "files": {"autograded/..": b""}}, "a file named"),
+    ({"answer": {}, "files": {"feedback/x.html": b"<script>steal()</script>"}}, "a file named"),  # pages: the writer's
+    ({"answer": {}, "files": {"autograded/x.ipynb": "text"}}, "other than bytes"),
+    ({"answer": {}, "files": {f"autograded/{n}.txt": b"" for n in range(9)}}, "too many files"),
     ({"answer": {}, "files": {"autograded/x.ipynb": b"[" * 200}}, "deeper"),
     ({"answer": {}, "files": {}, "scores": {"x": {1, 2}}}, "not plain data"),
 ])
@@ -77,9 +78,9 @@ def test_a_workers_result_is_checked_before_anything_is_written(result, why):
 
 def test_a_good_result_passes_and_names_are_a_folder_and_a_file():
     assert result_problem({"answer": {"problem": None}, "files": {"autograded/02_padding_stride.ipynb": b"{}",
-                                                                "feedback/02_padding_stride.html": b"<p>"},
+                                                                "autograded/timestamp.txt": b"2026"},
                            "scores": {"timestamp": None, "notebooks": {}}}) is None
-    assert RESULT_NAME.fullmatch("feedback/timestamp.txt") and not RESULT_NAME.fullmatch("feedback/a b")
+    assert RESULT_NAME.fullmatch("autograded/timestamp.txt") and not RESULT_NAME.fullmatch("autograded/a b")
 
 
 # -- slow: a real cluster on 127.0.0.1 -------------------------------------------------------------------------
@@ -132,4 +133,6 @@ def test_a_tls_cluster_grades_like_local_workers_and_a_killed_worker_costs_nothi
     # (every process of the cluster is stopped by its id on leaving local_cluster, whatever happened)
     assert grade.returncode == 1, warned[-3000:]  # some of the class cannot be graded, as locally
     assert grade_rows(out) == grade_rows(graded_sequential), printed
+    page = out / "feedback" / "carol" / "02_padding_stride" / "02_padding_stride.html"  # made by the writer
+    assert "pad2d" in page.read_text() and "Content-Security-Policy" in page.read_text()
     assert "graded" in printed and "not graded" in printed

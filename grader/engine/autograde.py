@@ -320,14 +320,13 @@ def _links(folder: str, names: list[str]) -> list[str]:
     return [name for name in names if os.path.islink(os.path.join(folder, name))]
 
 
-def merge_shard(shard: Path, root: Path, assignment: str, student: str, scores: dict | None = None) -> None:
+def merge_shard(shard: Path, root: Path, assignment: str, student: str) -> None:
     """Copy a shard's autograded notebook, feedback (if made) and scores into the course folder ``root``.
 
     Manual grades and comments already in the gradebook are kept: only auto scores and auto
-    comments are written. ``scores``: the shard's, when it has no gradebook (a cluster worker sent them,
-    :func:`shard_scores`); checked against the course gradebook, a :class:`GradingError` when they do not fit it.
+    comments are written (:func:`merge_scores`, a :class:`GradingError` when they do not fit the gradebook).
     """
-    merge_scores(shard_scores(shard, assignment, student) if scores is None else scores, root, assignment, student)
+    merge_scores(shard_scores(shard, assignment, student), root, assignment, student)
     for step in ("autograded", "feedback"):
         source, target = shard / step / student / assignment, Path(root) / step / student / assignment
         if source.exists():

@@ -399,8 +399,8 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                 take()  # the main process's phases of this student alone
                 if answer["problem"] is None:
                     with phase("merge"):
-                        try:  # one writer: the main process (a cluster worker's scores are checked here)
-                            merge_shard(shard, out, s.assignment, s.student, answer.get("scores"))
+                        try:  # one writer: the main process
+                            merge_shard(shard, out, s.assignment, s.student)
                         except GradingError as error:
                             answer = {**answer, "problem": f"its result was refused: {error}"}
                 if answer["problem"] is None:

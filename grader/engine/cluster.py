@@ -3,8 +3,9 @@
 The instructor's machine (the *writer*) keeps everything but the grading itself: it finds and reads the
 submissions, and it alone writes the gradebook, the feedback and the grade tables, as with ``--jobs``. Each
 submission goes to a Dask worker as data (its bytes, nbgrader's record of it, the late rule), and comes back as
-data (the autograded notebook, the feedback page, the scores), checked on both sides as ``grade`` checks a
-student's files: sizes, names, links, JSON bounds.
+data (the autograded notebook and the scores), checked on both sides as ``grade`` checks a student's files:
+sizes, names, links, JSON bounds. The writer makes the feedback page itself, from the autograded notebook as it
+makes a student's: no page a student is sent comes from a worker.
 
 A worker grades exactly as ``--jobs`` does (:func:`grade_remote`): in a grading process of its own
 (``workers.Pool``, one per worker, its warm kernel kept between submissions), in the bubblewrap sandbox, with the
@@ -32,14 +33,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..config import COURSE_ROOT, SOURCE_DIRECTORY
+from .converters import GradingError
 from .student_files import MAX_SUBMISSION_BYTES, make_folder_private, make_private, notebook_json_problem
-from .workers import ClusterError, Pool
+from .workers import ClusterError, Pool, make_feedback
 
 #: What grading reads from a checkout: a worker whose copy of any of these differs refuses to grade.
 GRADING_PARTS = ("grader", SOURCE_DIRECTORY, "cnn_course")
-#: Files of a result a worker may send back, per folder: the autograded notebook and nbgrader's record of it,
-#: the feedback page.
-RESULT_NAME = re.compile(r"(autograded|feedback)/[A-Za-z0-9._-]{1,200}")
+#: Files of a result a worker may send back: the autograded notebook and nbgrader's record of it (never a page).
+RESULT_NAME = re.compile(r"autograded/[A-Za-z0-9._-]{1,200}")
 MAX_RESULT_FILES = 8
 MAX_RESULT_BYTES = 4 * MAX_SUBMISSION_BYTES
 MAX_COMMENT_CHARS = 100_000
@@ -90,7 +91,7 @@ def grade_remote(task: dict) -> dict:
 
     ``task``: ``{"fingerprint", "assignment", "student", "notebook" (bytes), "record" ({name: bytes}),
     "timeout", "late"}``. Returns ``{"refused": why}`` when this worker may not grade it; else
-    ``{"answer": what workers.grade_job returned, "files": {"autograded/NAME" or "feedback/NAME": bytes},
+    ``{"answer": what workers.grade_job returned, "files": {"autograded/NAME": bytes},
     "scores": ...}`` (:func:`grader.engine.autograde.shard_scores`).
     """
     from .autograde import shard_scores
@@ -121,16 +122,15 @@ def grade_remote(task: dict) -> dict:
         answers = {}
         _LOCAL_POOL[0].run({"job": dict(shard=str(shard), path=str(notebook), assignment=assignment, student=student,
                                          template=str(cached_template(assignment)), timeout=task["timeout"],
-                                         below=str(work / "in"), late=task["late"])},
+                                         below=str(work / "in"), late=task["late"], feedback=False)},
                            lambda key, answer: answers.update(answer=answer))
         answer = answers["answer"]
         if answer["problem"] is not None:
             return {"answer": answer}
         files = {}
-        for step in ("autograded", "feedback"):
-            for path in sorted((shard / step / student / assignment).glob("*")):
-                if path.is_file() and not path.is_symlink():
-                    files[f"{step}/{path.name}"] = path.read_bytes()
+        for path in sorted((shard / "autograded" / student / assignment).glob("*")):
+            if path.is_file() and not path.is_symlink():
+                files[f"autograded/{path.name}"] = path.read_bytes()
         return {"answer": answer, "files": files, "scores": shard_scores(shard, assignment, student)}
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -178,15 +178,24 @@ def result_problem(result: dict) -> str | None:
     return None
 
 
-def write_result(result: dict, shard: Path, assignment: str, student: str) -> None:
-    """A checked result's files, into ``shard`` laid out as a local grading worker leaves it."""
+def rebuild_shard(result: dict, job: dict) -> None:
+    """A checked result, made into the shard a local grading worker leaves (``job``: its ``workers.grade_job``
+    arguments): the autograded notebook, a gradebook from the writer's own template holding the worker's scores
+    (checked against it: :func:`~grader.engine.autograde.merge_scores`), the late penalty and the feedback page,
+    made here. A :class:`GradingError` when the scores do not fit."""
+    from .autograde import merge_scores
+
+    shard, assignment, student = Path(job["shard"]), job["assignment"], job["student"]
+    shard.mkdir(parents=True, exist_ok=True)
+    make_folder_private(shard)
     for name, content in result.get("files", {}).items():
-        step, file_name = name.split("/")
-        target = shard / step / student / assignment / file_name
+        target = shard / "autograded" / student / assignment / name.split("/")[1]
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
         make_private(target)
-    make_folder_private(shard)
+    shutil.copyfile(job["template"], shard / "gradebook.db")
+    merge_scores(result["scores"], shard, assignment, student)
+    make_feedback(shard, assignment, student, job["late"])
 
 
 class DaskPool:
@@ -226,7 +235,6 @@ class DaskPool:
         from distributed.client import FutureCancelledError
 
         from .autograde import submission_bytes, submission_record
-        from .converters import GradingError
 
         fingerprint = checkout_fingerprint()
         futures, refusals = {}, {}
@@ -272,8 +280,10 @@ class DaskPool:
                     continue
                 answer = dict(result["answer"])
                 if answer.get("problem") is None:
-                    write_result(result, Path(jobs[key]["shard"]), jobs[key]["assignment"], jobs[key]["student"])
-                    answer["scores"] = result["scores"]
+                    try:
+                        rebuild_shard(result, jobs[key])
+                    except GradingError as error:
+                        answer = {"problem": f"its result was refused: {error}"}
                 on_done(key, answer)
         except (OSError, TimeoutError) as error:  # the scheduler went away: what is finished is kept
             lost = f"the scheduler went away ({type(error).__name__}) before it was graded (a rerun grades it)"

@@ -23,21 +23,19 @@ from .phases import phase, take
 
 
 def grade_job(shard: str, path: str, assignment: str, student: str, template: str,
-               timeout: int | None, below: str | None = None, late: dict | None = None) -> dict:
+              timeout: int | None, below: str | None = None, late: dict | None = None, feedback: bool = True) -> dict:
     """Autograde and make feedback in a shard (in a worker process).
 
     Returns the answer line's content: ``{"problem": why it could not be graded, or None,
     "messages": {test: its message}}`` (bounded: the main process never reads the notebook).
-    The worker adds the seconds it spent per phase (:mod:`grader.engine.phases`).
+    The worker adds the seconds it spent per phase (:mod:`grader.engine.phases`). ``feedback``: False leaves
+    the page to the writer (a Dask worker's result: the writer makes every page a student sees).
     """
-    from nbgrader.converters import GenerateFeedback
-
     try:
         result = grade_shard(Path(shard), Path(path), assignment, student, Path(template), timeout=timeout,
                              below=Path(below) if below else None)
-        with phase("feedback"):
-            give_late_penalty(Path(shard), assignment, student, late)  # the feedback shows the score after it
-            run_converter(GenerateFeedback, Path(shard), assignment, student, force=True)
+        if feedback:
+            make_feedback(Path(shard), assignment, student, late)
         return {"problem": None, "messages": {t.name: t.message[:MESSAGE_CHARS] for t in result.tests}}
     except GradingError as error:
         return {"problem": str(error)}
@@ -45,6 +43,15 @@ def grade_job(shard: str, path: str, assignment: str, student: str, template: st
         return {"problem": _memory_problem(_worker_memory())}
     except Exception as error:  # a job must never take the others down
         return {"problem": f"{type(error).__name__}: {error}"}
+
+
+def make_feedback(shard: Path, assignment: str, student: str, late: dict | None) -> None:
+    """The late penalty in a graded shard's gradebook, then its feedback page (which shows the score after it)."""
+    from nbgrader.converters import GenerateFeedback
+
+    with phase("feedback"):
+        give_late_penalty(shard, assignment, student, late)
+        run_converter(GenerateFeedback, shard, assignment, student, force=True)
 
 
 #: Characters of each test's message a worker sends back (a course verdict is a few hundred).
