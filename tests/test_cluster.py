@@ -46,7 +46,7 @@ def test_a_worker_refuses_a_submission_from_a_writer_whose_checkout_differs():
 
     theirs = {**checkout_fingerprint(), "solutions": "f" * 64}
     answer = grade_remote({"fingerprint": theirs, "assignment": "02_padding_stride", "student": "ada",
-                           "notebook": b"{}", "record": {}, "timeout": None, "late": None})
+                           "notebook": b"{}", "record": {}, "timeout": None})
     assert answer == {"refused": "the worker refused it: its copy of solutions/ differs from the writer's"}
 
 
@@ -56,7 +56,7 @@ def test_a_worker_whose_sandbox_is_switched_off_refuses_rather_than_grade_unsand
 
     monkeypatch.setenv(sandbox.SWITCH, "off")
     answer = grade_remote({"fingerprint": checkout_fingerprint(), "assignment": "02_padding_stride", "student": "ada",
-                           "notebook": b"{}", "record": {}, "timeout": None, "late": None})
+                           "notebook": b"{}", "record": {}, "timeout": None})
     assert "sandbox switched off" in answer["refused"]
 
 

@@ -47,12 +47,13 @@ from .autograde import (
     submission_record,
     submission_time,
 )
+from .cluster import ClusterError, DaskPool
 from .converters import GradingError
 from .gradebook import cached_template, register_assignments
 from .grades import record_replaced, write_tables
 from .phases import phase, take
 from .student_files import NBGRADER_FILES, RefusedFile, copy_regular, make_folder_private, read_regular, refusal
-from .workers import ClusterError, Pool
+from .workers import Pool
 
 
 @dataclass(eq=False)  # hashable by identity: one job per submission
@@ -336,7 +337,6 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
     results: list[tuple[str, str, Result | None, str]] = []
     replaced: dict[Submission, str | None] = {}  # a late resubmission's: the on-time one it replaces
     if scheduler:
-        from .cluster import DaskPool
         pool = DaskPool(scheduler)
     else:
         pool = Pool(jobs, limit=Limits.from_env().wall + 120)

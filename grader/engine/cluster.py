@@ -34,8 +34,8 @@ from pathlib import Path
 
 from ..config import COURSE_ROOT, SOURCE_DIRECTORY
 from .converters import GradingError
-from .student_files import MAX_SUBMISSION_BYTES, make_folder_private, make_private, notebook_json_problem
-from .workers import ClusterError, Pool, make_feedback
+from .student_files import MAX_SUBMISSION_BYTES, NBGRADER_FILES, make_folder_private, make_private, notebook_json_problem
+from .workers import Pool, make_feedback
 
 #: What grading reads from a checkout: a worker whose copy of any of these differs refuses to grade.
 GRADING_PARTS = ("grader", SOURCE_DIRECTORY, "cnn_course")
@@ -46,6 +46,11 @@ MAX_RESULT_BYTES = 4 * MAX_SUBMISSION_BYTES
 MAX_COMMENT_CHARS = 100_000
 #: Worker deaths a submission may cause before it is reported NOT GRADED (Dask's ``allowed-failures``).
 ALLOWED_WORKER_DEATHS = 1
+
+
+
+class ClusterError(Exception):
+    """A Dask cluster cannot be used (Dask missing, no scheduler there): one line for the instructor."""
 
 
 # -- both sides ------------------------------------------------------------------------------------------------
@@ -90,9 +95,9 @@ def grade_remote(task: dict) -> dict:
     """Run on a Dask worker: grade one submission, sent as data, in this worker's own checkout.
 
     ``task``: ``{"fingerprint", "assignment", "student", "notebook" (bytes), "record" ({name: bytes}),
-    "timeout", "late"}``. Returns ``{"refused": why}`` when this worker may not grade it; else
-    ``{"answer": what workers.grade_job returned, "files": {"autograded/NAME": bytes},
-    "scores": ...}`` (:func:`grader.engine.autograde.shard_scores`).
+    "timeout"}`` (the late rule stays with the writer, which makes the feedback page). Returns
+    ``{"refused": why}`` when this worker may not grade it; else ``{"answer": what workers.grade_job returned,
+    "files": {"autograded/NAME": bytes}, "scores": ...}`` (:func:`grader.engine.autograde.shard_scores`).
     """
     from .autograde import shard_scores
     from .gradebook import cached_template
@@ -103,8 +108,6 @@ def grade_remote(task: dict) -> dict:
            or problem())
     if why:
         return {"refused": f"{_worker_name()} refused it: {why}"}
-    if len(task["notebook"]) > MAX_SUBMISSION_BYTES:
-        return {"answer": {"problem": f"larger than {MAX_SUBMISSION_BYTES >> 20} MB"}}
     assignment, student = task["assignment"], task["student"]
     work = Path(tempfile.mkdtemp(prefix="cnn-course-remote-"))
     try:
@@ -113,16 +116,16 @@ def grade_remote(task: dict) -> dict:
         folder.mkdir(parents=True)
         notebook = folder / f"{assignment}.ipynb"
         notebook.write_bytes(task["notebook"])
-        for name, content in task["record"].items():
-            if re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name) and len(content) <= 4096:
-                (folder / name).write_bytes(content)
+        for name in NBGRADER_FILES:  # read back by grade_shard, bounded, as on the writer's side
+            if isinstance(task["record"].get(name), bytes):
+                (folder / name).write_bytes(task["record"][name])
         shard = work / "shard"
         if not _LOCAL_POOL:
             _LOCAL_POOL.append(Pool(1, limit=Limits.from_env().wall + 120))
         answers = {}
         _LOCAL_POOL[0].run({"job": dict(shard=str(shard), path=str(notebook), assignment=assignment, student=student,
                                          template=str(cached_template(assignment)), timeout=task["timeout"],
-                                         below=str(work / "in"), late=task["late"], feedback=False)},
+                                         below=str(work / "in"), feedback=False)},
                            lambda key, answer: answers.update(answer=answer))
         answer = answers["answer"]
         if answer["problem"] is not None:
@@ -243,7 +246,7 @@ class DaskPool:
             try:
                 task = {"fingerprint": fingerprint, "assignment": job["assignment"], "student": job["student"],
                         "notebook": submission_bytes(path, below), "record": submission_record(path, below),
-                        "timeout": job["timeout"], "late": job["late"]}
+                        "timeout": job["timeout"]}
             except GradingError as error:
                 on_done(key, {"problem": str(error)})
                 continue

@@ -301,7 +301,3 @@ class Pool:
         for worker in self.workers:
             worker.stop()
         self.workers = []
-
-
-class ClusterError(Exception):
-    """A Dask cluster cannot be used (Dask missing, no scheduler there): one line for the instructor."""
