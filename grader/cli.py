@@ -16,60 +16,23 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from .config import CELL_TIMEOUT, COURSE_ROOT
-from .engine.autograde import LEARNER, Result, assignment_of, grade_shard, read_submission
-from .engine.converters import GradingError
-from .engine.gradebook import cached_template
 from .engine.grades import FORMATS
 
 
-def format_table(result: Result, notebook: str) -> str:
-    """The table a learner reads: each test, points earned of possible, hints for failures; total last."""
-    width = max([len(t.name) for t in result.tests] + [4])
-    lines = [f"{notebook}: graded with the hidden tests", ""]
-    for test in result.tests:
-        mark = "ok  " if test.score >= test.max_score else "FAIL"
-        lines.append(f"  {mark} {test.name:<{width}}  {test.score:g} / {test.max_score:g}")
-        if test.message and test.score < test.max_score:  # the summary and the failed cases, not the passed ones
-            shown = [line for line in test.message.splitlines() if line.strip() and not line.lstrip().startswith("ok ")]
-            lines += ["         " + line for line in shown]
-    lines += ["", f"  Total: {result.score:g} / {result.max_score:g}"]
-    return "\n".join(lines)
-
-
 def check(path: str, as_json: bool = False, timeout: int | None = None) -> int:
-    """Grade one learner's notebook exactly as autograde would; never modifies the file.
+    """Grade one learner's notebook exactly as autograde would (never modifying it): warm when a check server
+    this user left behind is waiting, else cold (:mod:`grader.engine.checking`)."""
+    from .engine.checking import check as run
 
-    In the sandbox where one can be made; elsewhere (macOS, no bubblewrap) with the learner's
-    own rights, which is their own code on their own machine, said in one line on stderr.
-    """
-    from .engine import sandbox
-
-    reason = sandbox.problem()
-    if reason:
-        os.environ[sandbox.SWITCH] = "off"
-        print(f"grader check: running your notebook without a sandbox ({reason})", file=sys.stderr)
-    try:
-        submission = Path(path).expanduser().resolve()
-        notebook = read_submission(submission)
-        assignment = assignment_of(notebook, submission.name)
-        template = cached_template(assignment)
-        with tempfile.TemporaryDirectory(prefix="cnn-course-check-") as shard:
-            result = grade_shard(Path(shard), submission, assignment, LEARNER, template, timeout=timeout)
-    except GradingError as error:
-        print(f"grader check: {error}", file=sys.stderr)
-        return 2
-    if as_json:
-        print(json.dumps(result.as_json(str(path))))
-    else:
-        print(format_table(result, str(path)))
-    return 0
+    status, out, err = run(path, as_json, timeout)
+    sys.stderr.write(err)
+    sys.stdout.write(out)
+    return status
 
 
 def build(deprecated_name: str | None = None) -> int:

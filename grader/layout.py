@@ -5,11 +5,15 @@ the settings, and the settings (:mod:`grader.config`) re-export what is here.
 """
 from __future__ import annotations
 
+import hashlib
+import subprocess
 from pathlib import Path
 
 COURSE_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRECTORY = "solutions"
 RELEASE_DIRECTORY = "notebooks"
+#: What grading reads from a checkout: two checkouts whose copies of these agree grade alike.
+GRADING_PARTS = ("grader", SOURCE_DIRECTORY, "cnn_course")
 
 
 def assignments(source_root: str | Path = COURSE_ROOT) -> list[str]:
@@ -17,3 +21,25 @@ def assignments(source_root: str | Path = COURSE_ROOT) -> list[str]:
     ``solutions/<id>/<id>.py``. The one list: the build, the gradebook and the tests all read it."""
     folder = Path(source_root) / SOURCE_DIRECTORY
     return sorted(p.parent.name for p in folder.glob("*/*.py") if p.stem == p.parent.name)
+
+
+def checkout_fingerprint(root: str = str(COURSE_ROOT)) -> dict[str, str]:
+    """``{"commit": ..., "grader": sha256, "solutions": ..., "cnn_course": ...}`` of a course checkout.
+
+    Each part's digest covers every file's path and bytes (caches and compiled files aside), so two checkouts
+    grade alike exactly when their digests agree. The commit is ``git rev-parse HEAD``, or "" without git.
+    """
+    root_path = Path(root)
+    parts = {}
+    for part in GRADING_PARTS:
+        digest = hashlib.sha256()
+        for path in sorted((root_path / part).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
+                digest.update(str(path.relative_to(root_path)).encode() + b"\0" + path.read_bytes() + b"\0")
+        parts[part] = digest.hexdigest()
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root_path, capture_output=True, text=True,
+                                timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return {"commit": commit, **parts}

@@ -13,6 +13,8 @@ import pytest
 from grader.authoring import build
 
 ROOT = Path(__file__).resolve().parent.parent
+#: No ``grader check`` of a test leaves a check server behind (tests/test_warm_check.py starts its own).
+os.environ["CNN_COURSE_CHECK_WARM"] = "0"
 
 
 @pytest.fixture(scope="session")

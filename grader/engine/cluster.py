@@ -20,7 +20,6 @@ Dask (``distributed``) is installed by ``pip install -e ".[cluster]"``; students
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -32,13 +31,12 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from ..config import COURSE_ROOT, SOURCE_DIRECTORY
+from .. import layout
+from ..layout import GRADING_PARTS
 from .converters import GradingError
 from .student_files import MAX_SUBMISSION_BYTES, NBGRADER_FILES, make_folder_private, make_private, notebook_json_problem
 from .workers import Pool, make_feedback
 
-#: What grading reads from a checkout: a worker whose copy of any of these differs refuses to grade.
-GRADING_PARTS = ("grader", SOURCE_DIRECTORY, "cnn_course")
 #: Files of a result a worker may send back: the autograded notebook and nbgrader's record of it (never a page).
 RESULT_NAME = re.compile(r"autograded/[A-Za-z0-9._-]{1,200}")
 MAX_RESULT_FILES = 8
@@ -55,27 +53,8 @@ class ClusterError(Exception):
 
 # -- both sides ------------------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def checkout_fingerprint(root: str = str(COURSE_ROOT)) -> dict[str, str]:
-    """``{"commit": ..., "grader": sha256, "solutions": ..., "cnn_course": ...}`` of a course checkout.
-
-    Each part's digest covers every file's path and bytes (caches and compiled files aside), so two checkouts
-    grade alike exactly when their digests agree. The commit is ``git rev-parse HEAD``, or "" without git.
-    """
-    root_path = Path(root)
-    parts = {}
-    for part in GRADING_PARTS:
-        digest = hashlib.sha256()
-        for path in sorted((root_path / part).rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
-                digest.update(str(path.relative_to(root_path)).encode() + b"\0" + path.read_bytes() + b"\0")
-        parts[part] = digest.hexdigest()
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root_path, capture_output=True, text=True,
-                                timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = ""
-    return {"commit": commit, **parts}
+#: The checkout's fingerprint, made once: a worker's checkout does not change under it while it runs.
+checkout_fingerprint = lru_cache(maxsize=1)(layout.checkout_fingerprint)
 
 
 def fingerprint_difference(mine: dict[str, str], theirs: dict[str, str]) -> str | None:
@@ -331,7 +310,7 @@ def local_cluster(folder: Path, workers: int = 2, env: dict | None = None, proto
 
     def start(*args: str) -> subprocess.Popen:
         log = (Path(folder) / f"dask-{len(started)}.log").open("w")
-        process = subprocess.Popen([sys.executable, "-m", *args], env=env, cwd=COURSE_ROOT,
+        process = subprocess.Popen([sys.executable, "-m", *args], env=env, cwd=layout.COURSE_ROOT,
                                    stdout=subprocess.DEVNULL, stderr=log)
         log.close()
         started.append(process)

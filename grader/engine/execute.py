@@ -69,6 +69,10 @@ def message_size(msg: dict) -> int:
     return size + sum(memoryview(buffer).nbytes for buffer in msg.get("buffers") or [])
 
 
+#: Seconds the output socket is given to show it has joined, after a kernel-info reply, before asking again.
+JOIN_POLL = 0.05
+
+
 class SandboxKernelClient(AsyncKernelClient):
     """A kernel client whose output (iopub) socket refuses oversized message parts and queues few messages."""
 
@@ -81,6 +85,39 @@ class SandboxKernelClient(AsyncKernelClient):
         finally:
             self.context.setsockopt(zmq.MAXMSGSIZE, -1)  # ZeroMQ's defaults
             self.context.setsockopt(zmq.RCVHWM, 1000)
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        """jupyter_client's ``wait_for_ready`` without its fixed waits (0.2 s or more per kernel).
+
+        As there: ask for the kernel's info until it replies and a message reaches the output socket (ZeroMQ
+        drops what is published before it has joined); then drop what the output socket holds. There, the
+        output socket is given 0.2 s for that message, and its queue is emptied by waiting 0.2 s for more:
+        here it is asked again after :data:`JOIN_POLL` seconds, and the queue is emptied of what is there.
+        """
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                try:
+                    await self.iopub_channel.get_msg(timeout=JOIN_POLL)
+                except Empty:
+                    pass
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    break
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+        while True:  # what the output socket holds now: the status messages of the requests above
+            try:
+                await self.iopub_channel.get_msg(timeout=0)
+            except Empty:
+                break
 
     def reconnect_iopub(self) -> None:
         """A new output socket: ZeroMQ never reconnects one that refused an oversized message."""
@@ -118,10 +155,12 @@ class WarmKernel:
     Its folder is an empty one of its own (the instructor's alone), not the shard's: the kernel sees no
     file of any student (the sandbox makes it an empty tmpfs; a notebook is sent cell by cell, never read
     from disk). :meth:`take` hands it over once (None when none is ready or it died, e.g. at the sandbox's
-    wall cap); :meth:`stop` ends it and removes its folder.
+    wall cap); :meth:`stop` ends it and removes its folder. ``spare_wall``: seconds added to its launcher's
+    wall cap, for a kernel that may wait that long before it is used (``grader check``'s server).
     """
 
-    def __init__(self):
+    def __init__(self, spare_wall: int = 0):
+        self.spare_wall = spare_wall
         self.km: SandboxKernelManager | None = None
         self.folder: Path | None = None
         self.ending: list[tuple[SandboxKernelManager, Path]] = []  # used kernels told to stop, not yet reaped
@@ -132,6 +171,8 @@ class WarmKernel:
         self.folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-warm-"))  # swept if we die (sandbox.sweep)
         self.km = SandboxKernelManager(kernel_name=KERNEL_NAME)
         env = {**os.environ, "NBGRADER_EXECUTION": "autograde"}
+        if self.spare_wall:
+            env["CNN_COURSE_NOTEBOOK_WALL"] = str(Limits.from_env().wall + self.spare_wall)
         try:
             # Its launcher's and kernel's messages are dropped, as grading's are (autograde.quiet_stderr).
             run_sync(self.km.start_kernel)(cwd=str(self.folder), env=env, stdout=subprocess.DEVNULL,
