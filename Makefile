@@ -16,7 +16,7 @@ help:
 	@echo "make test-fast  the tests that take no notebook execution or grading (inner loop, < 1 min)"
 	@echo "make notebooks  rebuild solutions/*.ipynb, student notebooks/ and visible-test fixtures"
 	@echo "make bundle     build the student bundle (notebooks, cnn_course wheel, README) in dist/student-bundle"
-	@echo "make benchmark  time notebook execution, grading and widget updates"
+	@echo "make benchmark  time check and grading, quiet and beside a CPU hog, and widget updates"
 	@echo "make cluster-demo  a Dask scheduler and two workers on 127.0.0.1:8786, to grade with --scheduler"
 
 # The environment is rebuilt when pyproject.toml changes. Every Jupyter server of .venv, wherever it is started

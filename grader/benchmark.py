@@ -1,14 +1,13 @@
 """``python -m grader benchmark``: where users wait, measured on this machine.
 
-Times, for every notebook: executing the solution version (students' "run all"),
-``grader check`` on a fully solved copy (what a self-study learner waits for) against a
-bare nbclient execution of the same copy in a fresh process, and ``grader grade`` of a class
-of copies (sandboxed), sequential and with ``--jobs 2``, against plain ``nbgrader autograde``
-(nbgrader's default configuration: unsandboxed, one process) of the same submissions; then
-the widgets' time per slider move (redraw, PNG, texts; the browser's own drawing excluded).
+For every notebook, on a quiet machine and then beside a CPU hog the benchmark starts and stops itself
+(:func:`main`): ``grader check`` of a solved copy, cold and warm, against a bare nbclient run of it (what a
+self-study learner waits for), and ``grader grade --jobs 2`` of a class of copies (sandboxed, feedback pages
+included) against plain ``nbgrader autograde`` of the same copies (nbgrader's default configuration:
+unsandboxed, one process) and against the floor, the copies' own cells over the cores; then the widgets' time
+per slider move (redraw, PNG, texts; the browser's own drawing excluded).
 
-``--floods``: instead, the peak memory of a grading worker and of ``grade``'s main process while
-grading one submission of each class that floods the grader with output (:data:`FLOODS`).
+``--profile``, ``--scale``, ``--cluster``, ``--floods``: see their functions.
 """
 from __future__ import annotations
 
@@ -26,13 +25,11 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
 from .config import assignments
-from .engine.autograde import quiet_stderr
 from .engine.gradebook import cached_template, solution_notebook
 
-CLASS_SIZE = 6
+CLASS_SIZE = 8
 
 
 def _timed(function, *args, repeat: int = 3) -> float:
@@ -45,15 +42,37 @@ def _timed(function, *args, repeat: int = 3) -> float:
     return statistics.median(times)
 
 
-def _execute(path: Path) -> None:
-    nb = nbformat.read(path, as_version=4)
-    with tempfile.TemporaryDirectory() as cwd, quiet_stderr():
-        NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": cwd}}).execute()
+def _check_command(path: Path, warm: bool = False) -> None:
+    """``python -m grader check PATH`` as a learner runs it: a fresh process, start-up included; cold (no check
+    server: ``CNN_COURSE_CHECK_WARM=0``), or answered by the check server a first check left behind."""
+    from .engine.checking import IDLE
+
+    env = {**os.environ, IDLE: "600" if warm else "0"}
+    subprocess.run([sys.executable, "-m", "grader", "check", str(path)], check=True, capture_output=True, env=env)
 
 
-def _check_command(path: Path) -> None:
-    """``python -m grader check PATH`` as a learner runs it: a fresh process, start-up included."""
-    subprocess.run([sys.executable, "-m", "grader", "check", str(path)], check=True, capture_output=True)
+def _warm_check(path: Path, repeat: int = 3) -> float:
+    """Median seconds of ``repeat`` warm checks of ``path``: one cold check leaves a server, and each check comes
+    a few seconds after the last (a learner edits in between: the next kernel has booted), then the server ends."""
+    from .engine import checking
+
+    checking.stop_server()
+    _check_command(path, warm=True)
+    times = []
+    try:
+        for _ in range(repeat):
+            deadline = time.monotonic() + 60
+            while not (checking.socket_path() and checking.socket_path().exists()) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(WARM_PAUSE)
+            times.append(_timed(_check_command, path, True, repeat=1))
+    finally:
+        checking.stop_server()
+    return statistics.median(times)
+
+
+#: Seconds between two warm checks in the benchmark: a learner's edit.
+WARM_PAUSE = 3
 
 
 BARE = """import sys, nbformat
@@ -97,41 +116,77 @@ def solved_copy(assignment: str, folder: Path, name: str) -> Path:
     return path
 
 
-def main(only: list[str] | None = None) -> int:
-    """Time every notebook (or those in ``only``), then every widget."""
+#: The CPU hog the benchmarks run beside: one core kept busy.
+HOG = "while True: pass"
+
+
+@contextlib.contextmanager
+def cpu_hog(busy: bool = True):
+    """One core kept busy by a process of its own while the block runs (nothing when ``busy`` is False)."""
+    hog = subprocess.Popen([sys.executable, "-c", HOG]) if busy else None
+    try:
+        yield
+    finally:
+        if hog:
+            hog.kill()
+            hog.wait()
+
+
+#: Cores the grading floor divides the submissions' own work by (``grade --jobs 2``).
+CORES = 2
+#: The phases that are a submission's own work: its cells, run in its kernel.
+OWN_WORK = ("imports", "execution", "test cells")
+
+
+def measure(assignment: str) -> dict[str, float]:
+    """One notebook's times, in seconds: a bare nbclient run, cold and warm ``check``, ``grade --jobs 2`` of a class of
+    :data:`CLASS_SIZE` solved copies (with the floor: its cells' time over :data:`CORES` cores) and plain
+    ``nbgrader autograde`` of the same copies."""
     from .engine.batch import grade
+
+    cached_template(assignment)  # made once per notebook version, not part of a learner's wait
+    with tempfile.TemporaryDirectory() as work:
+        work = Path(work)
+        mine = solved_copy(assignment, work, f"{assignment}.ipynb")
+        times = {"bare": _timed(_bare_command, mine), "check": _timed(_check_command, mine),
+                 "warm": _warm_check(mine)}
+        klass = work / "class"
+        klass.mkdir()
+        for i in range(CLASS_SIZE):
+            solved_copy(assignment, klass, f"student{i}__{assignment}.ipynb")
+        found: list[dict] = []
+        times["grade"] = _timed(lambda: grade(str(klass), work / "out", jobs=CORES, profile=found), repeat=1)
+        times["floor"] = sum(p["phases"].get(name, 0.0) for p in found for name in OWN_WORK) / CORES
+        times["plain"] = plain_autograde(assignment, work, CLASS_SIZE)
+    return times
+
+
+def main(only: list[str] | None = None, busy: tuple[bool, ...] = (False, True)) -> int:
+    """Time every notebook (or those in ``only``) on a quiet machine, then beside a CPU hog; then every widget."""
     from .engine.sandbox import problem
 
     where = "sandboxed" if not problem() else f"NOT sandboxed ({problem()})"
-    print(f"grading kernels: {where}")
-    print(f"{'notebook':<24} {'run all':>8} {'bare':>7} {'check':>7} {'ratio':>6} {'grade x' + str(CLASS_SIZE):>10} "
-          f"{'--jobs 2':>9} {'autograde':>10} {'speed-up':>9}")
-    for assignment in only or assignments():
-        cached_template(assignment)  # made once per notebook version, not part of a learner's wait
-        run_all = _timed(_execute, solution_notebook(assignment))
-        with tempfile.TemporaryDirectory() as work:
-            work = Path(work)
-            mine = solved_copy(assignment, work, f"{assignment}.ipynb")
-            bare = _timed(_bare_command, mine)
-            checked = _timed(_check_command, mine)
-            klass = work / "class"
-            klass.mkdir()
-            for i in range(CLASS_SIZE):
-                solved_copy(assignment, klass, f"student{i}__{assignment}.ipynb")
-            sequential = _timed(lambda klass=klass, work=work: grade(str(klass), work / f"seq{time.time_ns()}", jobs=1),
-                                repeat=1)
-            parallel = _timed(lambda klass=klass, work=work: grade(str(klass), work / f"par{time.time_ns()}", jobs=2),
-                              repeat=1)
-            plain = plain_autograde(assignment, work, CLASS_SIZE)
-        print(f"{assignment:<24} {run_all:>7.2f}s {bare:>6.2f}s {checked:>6.2f}s {checked / bare:>5.2f}x "
-              f"{sequential:>9.1f}s {parallel:>8.1f}s {plain:>9.1f}s {plain / parallel:>8.2f}x")
-    print(f"\nrun all: the solution notebook executed top to bottom in a kernel, in this process (median of 3). "
-          f"bare: a minimal nbclient script executing a solved copy, a fresh process (median of 3). check: "
-          f"`python -m grader check` on the same copy, a fresh process (median of 3); ratio: check / bare "
-          f"(aim: at most 1.5x). grade: `grader grade` of a class of {CLASS_SIZE} solved copies, wall time "
-          f"including the gradebook, feedback HTML and grades.csv. autograde: plain `nbgrader autograde` of "
-          f"the same copies, nbgrader's default configuration (no feedback HTML); speed-up: autograde / "
-          f"grade --jobs 2 (aim: at least 1.5x).")
+    print(f"grading kernels: {where}; a class is {CLASS_SIZE} solved copies")
+    print(f"{'notebook':<24} {'machine':<14} {'bare':>6} {'check':>6} {'ratio':>6} {'warm':>6} "
+          f"{'grade -j2':>9} {'floor':>6} {'of floor':>8} {'autograde':>9} {'speed-up':>8}")
+    for hogged in busy:
+        with cpu_hog(hogged):
+            for assignment in only or assignments():
+                t = measure(assignment)
+                print(f"{assignment:<24} {'one core busy' if hogged else 'quiet':<14} {t['bare']:>5.2f}s "
+                      f"{t['check']:>5.2f}s {t['check'] / t['bare']:>5.2f}x {t['warm']:>5.2f}s {t['grade']:>8.1f}s "
+                      f"{t['floor']:>5.1f}s {t['floor'] / t['grade']:>7.0%} {t['plain']:>8.1f}s "
+                      f"{t['plain'] / t['grade']:>7.2f}x", flush=True)
+    print(f"\nbare: a minimal nbclient script executing a solved copy, a fresh process (median of 3). check: `python -m "
+          f"grader check` on the same copy, a fresh process, no check server (median of 3); ratio: check / bare (aim: "
+          f"at most 1.0x). warm: the same, answered by the check server a first check left behind, each check "
+          f"{WARM_PAUSE} s after the last (median of 3; aim: under 1 s for 02). grade -j2: `grader grade --jobs 2` of "
+          f"the class, wall time including the gradebook, feedback pages and grade tables; floor: the submissions' "
+          f"own cells (setup, the rest, tests) as the grading timed them, over {CORES} cores: no grading of this "
+          f"class on this machine can take less; of floor: floor / grade. autograde: plain `nbgrader autograde` of "
+          f"the same copies, nbgrader's default configuration (one process, no sandbox, no feedback pages); "
+          f"speed-up: autograde / grade -j2 (aim: at least 3x). one core busy: beside `python -c '{HOG}'`, started "
+          f"and stopped by the benchmark.")
     print(widget_update_times())
     return 0
 

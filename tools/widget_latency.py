@@ -20,8 +20,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from grader.benchmark import cpu_hog
+
 ROOT = Path(__file__).resolve().parent.parent
-HOG = "while True: pass"
 
 
 def measure(presses: int, busy: bool) -> list[dict]:
@@ -29,15 +30,10 @@ def measure(presses: int, busy: bool) -> list[dict]:
         record = Path(work) / "times.jsonl"
         env = dict(os.environ, CNN_COURSE_WIDGET_TIMES=str(record), CNN_COURSE_WIDGET_PRESSES=str(presses),
                    CNN_COURSE_REQUIRE_BROWSER="1")
-        hog = subprocess.Popen([sys.executable, "-c", HOG]) if busy else None
-        try:
+        with cpu_hog(busy):
             run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-x",
                                   "tests/test_lab.py", "-k", "run_all_then_every_widget"], cwd=ROOT, env=env,
                                  capture_output=True, text=True)
-        finally:
-            if hog:
-                hog.kill()
-                hog.wait()
         if run.returncode:
             sys.exit(f"the browser test failed:\n{run.stdout[-3000:]}")
         return [json.loads(line) for line in record.read_text().splitlines()]
