@@ -6,6 +6,7 @@ where bubblewrap cannot run, unless ``CNN_COURSE_REQUIRE_SANDBOX=1`` (CI) makes 
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import ctypes
 import hashlib
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -239,8 +241,33 @@ def _tree_hashes(folder: Path) -> dict[str, str]:
     return hashes
 
 
-def _leftovers() -> set[str]:
-    """Sandbox work folders, IPC folders and cgroups that exist now and whose process is gone.
+@contextlib.contextmanager
+def descendants_seen():
+    """A set that fills, while the block runs, with every process descended from this one (polled every 20 ms)."""
+    seen, done = {os.getpid()}, threading.Event()
+
+    def poll():
+        while not done.is_set():
+            frontier = [os.getpid()]
+            while frontier:
+                children = children_of(frontier.pop())
+                seen.update(children)
+                frontier.extend(children)
+            done.wait(0.02)
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        yield seen
+    finally:
+        done.set()
+        thread.join()
+
+
+def _leftovers(owners: set[int] | None = None) -> set[str]:
+    """Sandbox work folders, IPC folders and cgroups that exist now and whose process is gone; with ``owners``,
+    only those made by one of these processes (a test's own: another test run beside it may be killing its
+    grading right now, and its launchers cleaning up after it).
 
     Their names carry the pid of the process that made them: one that is still alive belongs to
     grading that is still running (another test, run beside this one), not to a leftover.
@@ -252,12 +279,26 @@ def _leftovers() -> set[str]:
         if own is not None:
             found |= {str(p) for p in (Path("/sys/fs/cgroup") / controller / own.lstrip("/")).glob(
                 sandbox.CGROUP_PREFIX + "*")}
-    return {path for path in found if not _owner_alive(path)}
+    return {path for path in found if not _owner_alive(path) and (owners is None or _owner(path) in owners)}
+
+
+def _lasting_leftovers(owners: set[int], before: set[str], seconds: float = 15) -> set[str]:
+    """``_leftovers(owners)`` not in ``before`` that are still there after up to ``seconds``: a sandbox launcher
+    cleans up as it ends, which can be a moment after the grading process it served (on a loaded machine)."""
+    deadline = time.monotonic() + seconds
+    while (left := _leftovers(owners) - before) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left
+
+
+def _owner(path: str) -> int | None:
+    match = re.search(r"cnn-course-(?:sandbox-|ipc-|worker-)?(\d+)", Path(path).name)
+    return int(match.group(1)) if match else None
 
 
 def _owner_alive(path: str) -> bool:
-    match = re.search(r"cnn-course-(?:sandbox-|ipc-|worker-)?(\d+)", Path(path).name)
-    return bool(match) and Path(f"/proc/{match.group(1)}").exists()
+    owner = _owner(path)
+    return owner is not None and Path(f"/proc/{owner}").exists()
 
 
 def _cmdline(pid: int) -> str:
@@ -291,8 +332,9 @@ def graded_class(tmp_path_factory, built_course):
     before = _tree_hashes(ROOT)
     leftovers_before = _leftovers()
     env = dict(os.environ, CNN_COURSE_KERNEL_MEMORY="768M", CNN_COURSE_KERNEL_SCRATCH="64M")
-    run = subprocess.run([sys.executable, "-m", "grader", "grade", str(klass), "--out", str(out), "--jobs", "2",
-                          "--timeout", "6"], capture_output=True, text=True, env=env, timeout=600)
+    with descendants_seen() as mine:
+        run = subprocess.run([sys.executable, "-m", "grader", "grade", str(klass), "--out", str(out), "--jobs", "2",
+                              "--timeout", "6"], capture_output=True, text=True, env=env, timeout=600)
     after_exit = _tree_hashes(out)
     time.sleep(3)  # a daemon that waits for grade to exit would strike now
     try:
@@ -305,7 +347,7 @@ def graded_class(tmp_path_factory, built_course):
                 template_intact=hashlib.sha256(template.read_bytes()).hexdigest()
                 == Path(f"{template}.sha256").read_text().strip(),
                 out_after_exit=after_exit, out_later=_tree_hashes(out), connected=connected,
-                leftovers=_leftovers() - leftovers_before, orphans=children_of(os.getpid()))
+                leftovers=_lasting_leftovers(mine, leftovers_before), orphans=children_of(os.getpid()))
 
 
 #: Tests that read the hostile class: on one pytest-xdist worker, so it is graded once.
@@ -509,7 +551,8 @@ def test_a_dead_worker_costs_only_its_submission_and_killing_grade_leaves_nothin
     klass.mkdir()
     for name in ("ann", "ben", "cat", "dan"):  # 3 rows are awaited: one is still grading when grade is killed
         nbformat.write(notebook("solved"), klass / f"{name}__{A}.ipynb")
-    leftovers = _leftovers()
+    leftovers, watching = _leftovers(), descendants_seen()
+    mine = watching.__enter__()
     grade = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(klass), "--out", str(out), "--jobs", "2"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -543,9 +586,10 @@ def test_a_dead_worker_costs_only_its_submission_and_killing_grade_leaves_nothin
     while (children_of(os.getpid()) or shards.exists()) and time.monotonic() < deadline:
         time.sleep(0.5)
     time.sleep(2)  # and the sandbox launchers theirs
+    watching.__exit__(None, None, None)
     left = {pid: _cmdline(pid) for pid in children_of(os.getpid())}
     assert left == {}, left
-    assert _leftovers() - leftovers == set()
+    assert _lasting_leftovers(mine, leftovers) == set()
     assert not shards.exists(), sorted(str(p.relative_to(shards)) for p in shards.rglob("*"))
     assert set(graded()) >= set(statuses)  # every student finished before the kill is kept
 
@@ -557,10 +601,11 @@ def test_a_launcher_whose_parent_died_while_it_started_starts_nothing(tmp_path):
     leftovers = _leftovers()
     env = dict(os.environ, **{sandbox.PARENT: "1"})  # as if started by a process that is gone
     started = time.monotonic()
-    run = subprocess.run([sys.executable, "-I", "-m", "grader.engine.sandbox", str(tmp_path / "kernel.json")], cwd=ROOT,
-                         env=env, capture_output=True, text=True, timeout=60)
+    with descendants_seen() as mine:
+        run = subprocess.run([sys.executable, "-I", "-m", "grader.engine.sandbox", str(tmp_path / "kernel.json")],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 143 and "is gone; not starting it" in run.stderr, run.stderr
-    assert time.monotonic() - started < 30 and _leftovers() - leftovers == set()
+    assert time.monotonic() - started < 30 and _leftovers(mine) - leftovers == set()
     assert list(tmp_path.iterdir()) == []
 
 
@@ -631,11 +676,12 @@ def test_a_warm_kernel_is_one_students_the_next_sees_nothing_she_left(tmp_path):
     nbformat.write(notebook("solved", LEAVER), klass / f"amy__{A}.ipynb")
     nbformat.write(notebook("solved", LOOKER), klass / f"ben__{A}.ipynb")
     leftovers_before = _leftovers()
-    assert grade(str(klass), out, jobs=1, profile=profile) == 0  # one worker: ben's kernel was started during amy's
+    with descendants_seen() as mine:
+        assert grade(str(klass), out, jobs=1, profile=profile) == 0  # one worker: ben's started during amy's
     table = grade_rows(out)
     assert total(table["amy"]) == total(table["ben"]) == 20
     assert "LEFT ok" in re.sub(r"[\"',\s]+", " ", autograded_text(out, "amy"))
     assert "SEEN []" in autograded_text(out, "ben")
     for entry in profile:  # both graded in a kernel started ahead of time, none started while they waited
         assert entry["phases"].get("kernel handover", 0) > 0 and entry["phases"].get("kernel start", 0) == 0, entry
-    assert _leftovers() - leftovers_before == set()
+    assert _lasting_leftovers(mine, leftovers_before) == set()
