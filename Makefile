@@ -4,17 +4,22 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 LAB_ARGS ?=
+# The notebooks' language: en (notebooks/), or a translation (zh: zh/notebooks/, README "The course in Chinese").
+LANGUAGE ?= en
+LAB_ROOT := $(if $(filter en,$(LANGUAGE)),notebooks,$(LANGUAGE)/notebooks)
 # Jupyter refuses to start as root unless told: as root (a container, a VM's only account), tell it.
 ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab instructor test test-fast notebooks bundle benchmark cluster-demo help
+.PHONY: lab instructor test test-fast notebooks translations bundle benchmark cluster-demo help
 
 help:
-	@echo "make lab        set up .venv and open JupyterLab on notebooks/, as a student (LAB_ARGS=... passes options)"
+	@echo "make lab        set up .venv and open JupyterLab on notebooks/, as a student (LAB_ARGS=... passes options;"
+	@echo "                LANGUAGE=zh: the notebooks in Chinese, zh/notebooks/)"
 	@echo "make instructor open JupyterLab on the course root with nbgrader's formgrader"
 	@echo "make test       set up .venv and run every test (three processes: grading tests often wait on kernels)"
 	@echo "make test-fast  the tests that take no notebook execution or grading (inner loop, < 1 min)"
 	@echo "make notebooks  rebuild solutions/*.ipynb, student notebooks/ and visible-test fixtures"
+	@echo "make translations  bring locale/*/LC_MESSAGES/*.po up to date with the English sources (then translate)"
 	@echo "make bundle     build the student bundle (notebooks, cnn_course wheel, README) in dist/student-bundle"
 	@echo "make benchmark  time check and grading, quiet and beside a CPU hog, and widget updates"
 	@echo "make cluster-demo  a Dask scheduler and two workers on 127.0.0.1:8786, to grade with --scheduler"
@@ -35,7 +40,7 @@ $(STAMP): pyproject.toml lab/server/cnn_course.json
 # nbgrader's instructor extensions off (lab/student/, found first on JUPYTER_CONFIG_PATH).
 lab: $(STAMP)
 	JUPYTER_CONFIG_PATH="$(CURDIR)/lab/student$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
-	  $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)/notebooks" $(ROOT_ARGS) $(LAB_ARGS)
+	  $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)/$(LAB_ROOT)" $(ROOT_ARGS) $(LAB_ARGS)
 
 # The instructor face: the course root (nbgrader_config.py) with formgrader; lab/instructor/ quiets its dialogs.
 # First a warning (with the chmod that fixes it) when other accounts can read solutions/, grader/ or the grades.
@@ -52,6 +57,9 @@ test-fast: $(STAMP)
 
 notebooks: $(STAMP)
 	$(PY) -m grader build
+
+translations: $(STAMP)
+	$(PY) -m grader translations
 
 bundle: $(STAMP)
 	$(PY) -m grader bundle $(BUNDLE_ARGS)

@@ -7,6 +7,7 @@
     python -m grader export [--format F]     write the grade tables (grades.csv, Canvas's, Moodle's) from the gradebook
     python -m grader roster ROSTER.csv       the class roll from an LMS roster (Canvas, Moodle or nbgrader columns)
     python -m grader bundle [--out DIR]      build what students get: notebooks, cnn_course wheel, README
+    python -m grader translations            bring the translation catalogues up to date with the sources
     python -m grader benchmark [NOTEBOOK]    time notebook execution, grading and widgets
     python -m grader benchmark --floods      the grader's peak memory under output floods
     python -m grader benchmark --profile     seconds per grading phase, per notebook
@@ -94,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("roster", help="add the class roll to the gradebook from an LMS roster (CSV)")
     p.add_argument("roster", help="a CSV with Canvas's, Moodle's or nbgrader's columns (grader/instructor/roster.py)")
     p.add_argument("--course", default=str(COURSE_ROOT), help="the course folder (default: the repository)")
+    p = commands.add_parser("translations", help="bring the translation catalogues (locale/) up to date with the "
+                                                 "English sources: new paragraphs empty, changed ones fuzzy")
+    p.add_argument("--language", default="zh", help="the language (default zh)")
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
+                   help="also start a catalogue for these notebooks (default: update those that have one)")
     p = commands.add_parser("bundle", help="build the student bundle: notebooks, the cnn_course wheel, README")
     p.add_argument("--out", default=None, help="folder to write (replaced; default dist/student-bundle)")
     p = commands.add_parser("benchmark", help="time notebook execution and grading on this machine")
@@ -162,6 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         code, text = import_roster(Path(args.course), Path(args.roster))
         print(text, file=sys.stderr if code == 2 else sys.stdout)
         return code
+    if args.command == "translations":
+        from .authoring.translate import update_catalogues
+
+        print("\n".join(update_catalogues(args.language, only=args.notebooks or None)))
+        return 0
     if args.command == "bundle":
         from .authoring.bundle import DEFAULT_OUT, bundle
         print(f"wrote {bundle(Path(args.out) if args.out else DEFAULT_OUT)}")

@@ -12,6 +12,10 @@ from pathlib import Path
 COURSE_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRECTORY = "solutions"
 RELEASE_DIRECTORY = "notebooks"
+#: The languages the course is built in besides English, each in a folder of its own (``zh/notebooks/``,
+#: ``zh/solutions/``: outside ``notebooks/`` and ``solutions/``, where nbgrader would take a folder for an
+#: assignment), from its catalogues (grader/authoring/translate.py).
+LANGUAGES = {"zh": "中文"}
 #: What grading reads from a checkout: two checkouts whose copies of these agree grade alike.
 GRADING_PARTS = ("grader", SOURCE_DIRECTORY, "cnn_course")
 

@@ -22,10 +22,12 @@ import sys
 from pathlib import Path
 
 from .config import COURSE_ROOT, SOURCE_DIRECTORY, exchange_root
+from .layout import LANGUAGES
 
 #: What students must not read, in the checkout: hidden tests and solutions (also in git's objects), the
 #: reference, and the tests and tools, which hold working implementations of graded functions.
-CHECKOUT_SECRETS = (".git", SOURCE_DIRECTORY, "grader", "tests", "tools")
+CHECKOUT_SECRETS = (".git", SOURCE_DIRECTORY, *(f"{language}/{SOURCE_DIRECTORY}" for language in LANGUAGES), "grader",
+                    "tests", "tools")
 #: ... and in the course folder: grades, students' work, grading's folders, the class report.
 GRADING_SECRETS = ("gradebook.db", "grades.csv", "grades-detail.csv", "grades-canvas.csv", "grades-moodle.csv",
                    "nbgrader-grades.csv", "submitted", "autograded", "feedback", ".shards", "grading",

@@ -11,12 +11,15 @@ from conftest import committed_text, tracked_files
 from cnn_course import record
 from cnn_course.checks import compare
 from grader import config
-from grader.authoring import build
+from grader.authoring import build, translate
 from grader.cases import CASE_SETS, for_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = config.assignments()
-NOTEBOOKS = [p for a in ASSIGNMENTS for p in (ROOT / "solutions" / a / f"{a}.ipynb", ROOT / "notebooks" / a / f"{a}.ipynb")]
+#: The translated notebooks (grader/authoring/translate.py): (language, assignment).
+TRANSLATED = [(language, a) for language in translate.LANGUAGES for a in translate.translated_assignments(language)]
+NOTEBOOKS = [p for a in ASSIGNMENTS for p in (ROOT / "solutions" / a / f"{a}.ipynb", ROOT / "notebooks" / a / f"{a}.ipynb")] + [
+    ROOT / language / folder / a / f"{a}.ipynb" for language, a in TRANSLATED for folder in ("solutions", "notebooks")]
 
 
 def test_every_list_of_assignments_agrees():
@@ -117,7 +120,7 @@ def _shipped(folder: str, root: Path = ROOT) -> set[Path]:
 
 
 def test_no_stray_generated_files(built_course):
-    for folder in ("notebooks", "cnn_course/fixtures"):
+    for folder in ("notebooks", "cnn_course/fixtures", *translate.LANGUAGES):
         fresh = {p.relative_to(built_course) for p in (built_course / folder).rglob("*") if p.is_file()}
         shipped = _shipped(folder)
         untracked = sorted(map(str, fresh - shipped))
@@ -283,10 +286,11 @@ def _rendered_prose(source: str) -> str:
 NOTES_NEVER_SEEN = r"\bseed notes?\b|\bthe seed's\b|\bseed's (example|notes?)\b|\bthe notes\b"
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", ASSIGNMENTS + [f"{language}/{a}" for language, a in TRANSLATED])
 def test_prose_stands_on_its_own_and_renders_cleanly(assignment):
     """No reference to notes students never saw; no `*` left over by broken emphasis (`*…2*2了*` showed "22了*")."""
-    nb = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    language, _, assignment = assignment.rpartition("/")
+    nb = nbformat.read(ROOT / language / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
     for cell in nb.cells:
         assert not re.search(NOTES_NEVER_SEEN, cell.source, re.I), f"{cell.id}: speaks of notes students never saw"
         if cell.cell_type == "markdown":

@@ -5,7 +5,9 @@ For each ``solutions/NN_topic/NN_topic.py`` (jupytext percent format, see CONTRI
 1. ``solutions/NN_topic/NN_topic.ipynb``: the same cells with nbgrader metadata, no outputs;
 2. ``cnn_course/fixtures/NN_topic.json``: the visible case sets with their expected outcomes
    and the outcomes of the typical mistakes (so visible tests can name mistakes without the reference);
-3. ``notebooks/NN_topic/NN_topic.ipynb``: the student version, by ``nbgrader generate_assignment``.
+3. ``notebooks/NN_topic/NN_topic.ipynb``: the student version, by ``nbgrader generate_assignment``;
+4. both again in each language with a catalogue for the notebook: ``zh/solutions/...``, ``zh/notebooks/...``
+   (:mod:`grader.authoring.translate`; a paragraph without an up-to-date translation stops the build).
 """
 from __future__ import annotations
 
@@ -216,5 +218,25 @@ def release(source_root: Path = COURSE_ROOT, build_root: Path | None = None,
         fixtures = build_root / FIXTURES / f"{assignment}.json"
         fixtures.parent.mkdir(parents=True, exist_ok=True)
         fixtures.write_text(json.dumps(bake_fixtures(assignment), indent=1, sort_keys=True) + "\n")
-        written += [solution, fixtures, generate_student_version(assignment, build_root)]
+        student = generate_student_version(assignment, build_root)
+        written += [solution, fixtures, student]
+        written += translated_versions(assignment, source_root, build_root, solution, student)
+    return written
+
+
+def translated_versions(assignment: str, source_root: Path, build_root: Path, solution: Path,
+                        student: Path) -> list[Path]:
+    """The solution and student notebooks in every language with a catalogue for this notebook
+    (``<language>/solutions/`` and ``<language>/notebooks/``, grader/authoring/translate.py)."""
+    from . import translate
+
+    written = []
+    for language in translate.LANGUAGES:
+        if assignment not in translate.translated_assignments(language, source_root):
+            continue
+        for english, folder in ((solution, SOURCE_DIRECTORY), (student, RELEASE_DIRECTORY)):
+            nb = translate.translate(nbformat.read(english, as_version=4), assignment, language, source_root)
+            target = build_root / language / folder / assignment / f"{assignment}.ipynb"
+            write_notebook(nb, target)
+            written.append(target)
     return written
