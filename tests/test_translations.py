@@ -19,6 +19,8 @@ TRANSLATED = [(language, a) for language in translate.LANGUAGES for a in transla
 #: Spans a translation must carry unchanged: display and inline formulas, code spans, HTML tags, links' targets
 #: (and code blocks, whose comments may be translated: matched first so that their lines are not read as spans).
 UNTOUCHED = re.compile(r"```.*?```|\$\$.*?\$\$|\$[^$\n]+\$|`[^`]+`|</?[A-Za-z][^<>\n]*>|\]\([^)\n]+\)", re.S)
+FENCE = re.compile(r"```.*?```", re.S)
+CJK = re.compile(r"[\u2e80-\uffff]")
 #: Terms the course must render as its lecturer asked (the issue, and the lecturer's fixes).
 REQUIRED_TERMS = {"局部连接", "权值共享", "填充", "步幅", "感受野", "互相关", "卷积", "池化", "上池化", "上采样", "下采样",
                   "反向传播", "误差项", "敏感度图", "转置卷积", "反卷积", "棋盘效应", "完全卷积", "扩张率"}
@@ -41,9 +43,10 @@ def prose(text: str) -> str:
 
 
 def test_paragraphs_are_cut_at_blank_lines_but_never_inside_a_fence_or_a_formula():
-    text = "One\nline two\n\n- a\n- b\n\n```python\nx = 1\n\ny = 2\n```\n\n$$a\n\nb$$\n\n\nLast"
+    text = ("One\nline two\n\n- a\n- b\n\n```python\nx = 1\n\ny = 2\n```\n\n$$a\n\nb$$\n\n\n"
+            "4. ```python\n   f()\n\n   ```\n\nLast")
     assert translate.paragraphs(text) == ["One\nline two", "- a\n- b", "```python\nx = 1\n\ny = 2\n```", "$$a\n\nb$$",
-                                          "Last"]
+                                          "4. ```python\n   f()\n\n   ```", "Last"]
 
 
 @pytest.mark.parametrize("language, assignment", TRANSLATED)
@@ -57,6 +60,13 @@ def test_every_catalogue_is_complete_current_and_keeps_formulas_and_code(languag
         missing = [span for span in UNTOUCHED.findall(english)
                    if not span.startswith("```") and _words(span) not in _words(translated)]
         assert not missing, f"{message.locations[0]}: the translation lost {missing}"
+        fences = [(e, t) for e, t in zip(FENCE.findall(english), FENCE.findall(translated))]
+        assert len(fences) == len(FENCE.findall(english)), f"{message.locations[0]}: a code block was lost"
+        for block, translated_block in fences:  # line for line; only a line with a translated comment may differ
+            lines, translated_lines = block.split("\n"), translated_block.split("\n")
+            assert len(lines) == len(translated_lines) and all(
+                a == b for a, b in zip(lines, translated_lines) if not CJK.search(b)), \
+                f"{message.locations[0]}: a code block changed:\n{translated_block}"
         level = re.match(r"#*", english).group(0)
         assert re.match(r"#*", translated).group(0) == level, f"{message.locations[0]}: not the same heading level"
         assert translated.count("\n|") == english.count("\n|"), f"{message.locations[0]}: not the same table"
@@ -129,16 +139,23 @@ def test_a_translated_notebook_has_the_same_cells_code_and_grading(language, ass
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("language, assignment", TRANSLATED)
-def test_a_right_answer_in_a_translated_notebook_grades_to_full_marks(language, assignment, tmp_path):
+def test_right_answers_in_translated_notebooks_grade_to_full_marks_beside_english_ones(tmp_path):
+    """One class, one gradebook: a notebook in Chinese and one in English (the cells are the same: the test above),
+    03 with the functions its student brought from their own 02."""
+    language = TRANSLATED[0][0]
     klass = tmp_path / "class"
     klass.mkdir()
-    nbformat.write(solved_notebook(ROOT / language, assignment), klass / f"ada__{assignment}.ipynb")
-    run = subprocess.run([sys.executable, "-m", "grader", "grade", str(klass), "--out", str(tmp_path / "course")],
-                         capture_output=True, text=True, timeout=300)
+    for student, folder, assignment in (("ada", ROOT / language, "01_local_connectivity"), ("bo", ROOT, "01_local_connectivity"),
+                                        ("chen", ROOT / language, "03_correlation_convolution")):
+        nbformat.write(solved_notebook(folder, assignment), klass / f"{student}__{assignment}.ipynb")
+    run = subprocess.run([sys.executable, "-m", "grader", "grade", str(klass), "--out", str(tmp_path / "course"),
+                          "--jobs", "2"], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
-    row = grade_rows(tmp_path / "course")["ada"]
-    assert row[assignment] == row["max_total"] and float(row["max_total"]) > 0, row
+    rows = grade_rows(tmp_path / "course")
+    assert rows["ada"]["01_local_connectivity"] == rows["bo"]["01_local_connectivity"] == "25", rows
+    assert rows["chen"]["03_correlation_convolution"] == "20", rows["chen"]
+    page = tmp_path / "course" / "feedback" / "chen" / "03_correlation_convolution" / "03_correlation_convolution.html"
+    assert "互相关" in page.read_text(encoding="utf-8")
 
 
 def test_the_build_writes_each_translated_notebook_where_the_languages_folder_is(tmp_path):

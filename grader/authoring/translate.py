@@ -46,8 +46,7 @@ def paragraphs(markdown: str) -> list[str]:
                 current = []
             continue
         current.append(line)
-        if line.lstrip().startswith("```"):
-            fenced = not fenced
+        fenced ^= line.count("```") % 2 == 1  # an opening fence may follow a list item's number
         formula ^= line.count("$$") % 2 == 1
     if current:
         found.append("\n".join(current))
