@@ -46,7 +46,7 @@ lab: $(STAMP)
 # First a warning (with the chmod that fixes it) when other accounts can read solutions/, grader/ or the grades.
 instructor: $(STAMP)
 	@$(PY) -m grader.permissions "$(CURDIR)"
-	JUPYTER_CONFIG_PATH="$(CURDIR)/lab/instructor$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	CNN_COURSE_LANGUAGE=$(LANGUAGE) JUPYTER_CONFIG_PATH="$(CURDIR)/lab/instructor$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
 	  $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ROOT_ARGS) $(LAB_ARGS)
 
 test: $(STAMP)
@@ -62,7 +62,7 @@ translations: $(STAMP)
 	$(PY) -m grader translations
 
 bundle: $(STAMP)
-	$(PY) -m grader bundle $(BUNDLE_ARGS)
+	$(PY) -m grader bundle --language $(LANGUAGE) $(BUNDLE_ARGS)
 
 benchmark: $(STAMP)
 	$(PY) -m grader benchmark

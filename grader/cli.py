@@ -7,6 +7,7 @@
     python -m grader export [--format F]     write the grade tables (grades.csv, Canvas's, Moodle's) from the gradebook
     python -m grader roster ROSTER.csv       the class roll from an LMS roster (Canvas, Moodle or nbgrader columns)
     python -m grader bundle [--out DIR]      build what students get: notebooks, cnn_course wheel, README
+    python -m grader bundle --language zh    the same, with the Chinese notebooks
     python -m grader translations            bring the translation catalogues up to date with the sources
     python -m grader benchmark [NOTEBOOK]    time notebook execution, grading and widgets
     python -m grader benchmark --floods      the grader's peak memory under output floods
@@ -102,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="also start a catalogue for these notebooks (default: update those that have one)")
     p = commands.add_parser("bundle", help="build the student bundle: notebooks, the cnn_course wheel, README")
     p.add_argument("--out", default=None, help="folder to write (replaced; default dist/student-bundle)")
+    p.add_argument("--language", default="en", choices=["en", "zh"],
+                   help="the notebooks' and README's language (default en; zh: 中文)")
     p = commands.add_parser("benchmark", help="time notebook execution and grading on this machine")
     p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="only these notebooks (default: all)")
     p.add_argument("--floods", action="store_true",
@@ -175,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "bundle":
         from .authoring.bundle import DEFAULT_OUT, bundle
-        print(f"wrote {bundle(Path(args.out) if args.out else DEFAULT_OUT)}")
+        print(f"wrote {bundle(Path(args.out) if args.out else DEFAULT_OUT, language=args.language)}")
         return 0
     if args.command == "benchmark":
         from . import benchmark

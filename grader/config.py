@@ -14,7 +14,7 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-from .layout import COURSE_ROOT, RELEASE_DIRECTORY, SOURCE_DIRECTORY, assignments  # noqa: F401 - re-exported
+from .layout import COURSE_ROOT, LANGUAGES, RELEASE_DIRECTORY, SOURCE_DIRECTORY, assignments  # noqa: F401 - re-exported
 
 #: nbgrader's course id: the exchange's folder for the course.
 COURSE_ID = "cnn-course"
@@ -158,6 +158,9 @@ def course_config(root: str | Path = COURSE_ROOT, **kwargs) -> Config:
 # nbgrader's own commands and formgrader read these on top of configure(); `python -m grader` does not
 # need them (it grades in shards of its own).
 
+#: Environment variable naming the language of the notebooks nbgrader releases: en (default) or a translation
+#: (``zh``: ``zh/notebooks/``). ``make instructor LANGUAGE=zh`` sets it.
+LANGUAGE_ENV = "CNN_COURSE_LANGUAGE"
 #: Environment variable naming a shared exchange folder (a JupyterHub's, e.g. /srv/nbgrader/exchange).
 EXCHANGE_ENV = "CNN_COURSE_EXCHANGE"
 
@@ -191,6 +194,7 @@ FORMGRADER_HANDLERS = "nbgrader.server_extensions.formgrader.handlers"
 def configure_instructor(c: Config, root: str | Path = COURSE_ROOT) -> Config:
     """Settings for nbgrader's commands and formgrader in the course root, applied after ``configure``.
 
+    Release hands out the notebooks in the language ``CNN_COURSE_LANGUAGE`` names (:data:`LANGUAGE_ENV`).
     Inputs: the config to change and the course root. Output: ``c``. Side effect, cheap and idempotent:
     the exchange folder is created (world-writable with the sticky bit, as nbgrader needs for students
     who are other users of the same machine). Settings only: the gradebook is
@@ -201,6 +205,13 @@ def configure_instructor(c: Config, root: str | Path = COURSE_ROOT) -> Config:
     conda), formgrader's pages are escaped and its grading view gets its policy (``grader/formgrader_csp.py``):
     nbgrader's own pages took a student's link as script under any Jupyter but ``make instructor``'s.
     """
+    language = os.environ.get(LANGUAGE_ENV) or "en"
+    if language != "en":  # Release hands out the notebooks of this language (the same cells: one gradebook)
+        if language not in LANGUAGES:
+            raise ValueError(f"{LANGUAGE_ENV} must be en or one of the course's translations "
+                             f"({', '.join(LANGUAGES)}), got {language!r}")
+        c.CourseDirectory.release_directory = str(Path(c.CourseDirectory.release_directory).parent / language
+                                                  / RELEASE_DIRECTORY)
     exchange = exchange_root(root)
     if not exchange.exists():
         try:

@@ -37,6 +37,12 @@ def built(tmp_path_factory) -> Path:
     return bundle(tmp_path_factory.mktemp("bundle") / "student-bundle")
 
 
+@pytest.fixture(scope="module")
+def built_zh(tmp_path_factory) -> Path:
+    """The Chinese bundle (``grader bundle --language zh``)."""
+    return bundle(tmp_path_factory.mktemp("bundle-zh") / "student-bundle", language="zh")
+
+
 #: Data files (numbers, not code): the digits of notebook 07.
 BINARY = (".npz", ".npy", ".png", ".jpg")
 
@@ -81,6 +87,22 @@ def test_the_bundle_has_the_notebooks_the_wheel_requirements_and_a_readme(built)
         f"{LAB_OVERRIDES}/{DISTRIBUTION}.json"]
     assert {f"cnn_course/fixtures/{a}.json" for a in course_assignments()} <= files
     assert "cnn_course/course_data/README.md" in files  # the course's data/, found by data_path when installed
+
+
+def test_the_chinese_bundle_is_the_same_bundle_with_chinese_notebooks_and_readme(built, built_zh):
+    files = sorted(str(p.relative_to(built)) for p in built.rglob("*") if p.is_file())
+    assert sorted(str(p.relative_to(built_zh)) for p in built_zh.rglob("*") if p.is_file()) == files
+    assert (built_zh / "requirements.txt").read_text() == (built / "requirements.txt").read_text()
+    readme = (built_zh / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith("# 卷积神经网络") and "--allow-root" in readme and "cnn_course check" in readme
+    for assignment in course_assignments():
+        english, chinese = (nbformat.read(folder / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4)
+                            for folder in (built, built_zh))
+        assert chinese.metadata["cnn_course"]["language"] == "zh"
+        assert [(c.id, c.source if c.cell_type == "code" else c.cell_type) for c in chinese.cells] == \
+               [(c.id, c.source if c.cell_type == "code" else c.cell_type) for c in english.cells]
+    with pytest.raises(ValueError, match="language must be one of en, zh"):
+        bundle(built.parent / "other", language="fr")
 
 
 def test_the_bundle_has_no_solution_hidden_test_or_reference_code(built):
@@ -158,11 +180,12 @@ FRESH_RUN = textwrap.dedent('''
 
 
 @pytest.fixture(scope="module")
-def fresh_run(built, built_course, tmp_path_factory) -> dict:
+def fresh_run(built, built_zh, built_course, tmp_path_factory) -> dict:
     """The bundle installed into a fresh venv, which runs every notebook top to bottom with nbclient.
 
-    Two versions of each notebook run there: the untouched student version (the bundle's) and a
-    perfect student's (its answer cells filled in from the solution; no hidden tests, as handed in).
+    Two versions of each notebook run there: the untouched student version (the bundle's) and a perfect
+    student's (its answer cells filled in from the solution; no hidden tests, as handed in) in Chinese (the
+    Chinese bundle's notebook: the same cells and code, and the same wheel).
     Returns what the kernel reported and the executed notebooks: ``{"untouched"|"solved": {assignment: nb}}``.
     """
     tmp_path = tmp_path_factory.mktemp("fresh-venv")
@@ -182,7 +205,9 @@ def fresh_run(built, built_course, tmp_path_factory) -> dict:
     solved = tmp_path / "solved"
     for assignment in course_assignments():
         (solved / assignment).mkdir(parents=True)
-        nbformat.write(solved_notebook(built_course, assignment), solved / assignment / f"{assignment}.ipynb")
+        nbformat.write(solved_notebook(built_course / "zh", assignment), solved / assignment / f"{assignment}.ipynb")
+        assert nbformat.read(built_zh / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4).cells[0].source \
+            == nbformat.read(built_course / "zh" / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4).cells[0].source
     executed = tmp_path / "executed"
     run = subprocess.run([str(python), "-c", FRESH_RUN, str(executed), str(built / "notebooks"), str(solved)],
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)

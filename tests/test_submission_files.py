@@ -441,7 +441,7 @@ def test_the_permission_check_names_what_others_can_read_and_its_command_fixes_i
 TRY = r"""
 import json, os, sys
 tried = {}
-for action, path in json.loads(sys.argv[1]):
+for action, path in json.loads(sys.stdin.read()):  # on stdin: a clone's every file is more than one argument holds
     try:
         if action == "read":
             with open(path, "rb") as handle:
@@ -471,8 +471,7 @@ def as_account(account, home: Path, attempts: list[tuple[str, Path]]) -> dict[st
     home.mkdir(exist_ok=True)
     os.chown(home, account.uid, account.gid)
     done = subprocess.run(["setpriv", f"--reuid={account.uid}", f"--regid={account.gid}", "--clear-groups",
-                           sys.executable, "-I",
-                           "-c", TRY, json.dumps([(a, str(p)) for a, p in attempts])],
+                           sys.executable, "-I", "-c", TRY], input=json.dumps([(a, str(p)) for a, p in attempts]),
                           capture_output=True, text=True, timeout=60, env={"HOME": str(home), "PATH": "/usr/bin"})
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -581,3 +580,15 @@ def test_a_student_account_reads_nothing_of_a_fresh_clone_set_up_as_the_readme_s
             assert as_account(student, shared / "home", [("read", released)]) == {f"read {released}": "allowed"}
     finally:
         shutil.rmtree(shared)
+
+
+def test_release_hands_out_the_notebooks_of_the_language_the_instructor_sets(tmp_path, monkeypatch):
+    """``make instructor LANGUAGE=zh`` (CNN_COURSE_LANGUAGE=zh): Release puts the Chinese notebook in the exchange."""
+    monkeypatch.setenv("CNN_COURSE_LANGUAGE", "zh")
+    course = tmp_path / "cnn-course"
+    exchange_step("release_assignment", instructor_config(course, monkeypatch))
+    released = exchange_root(course) / "cnn-course" / "outbound" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    assert nbformat.read(released, as_version=4).metadata["cnn_course"]["language"] == "zh"
+    monkeypatch.setenv("CNN_COURSE_LANGUAGE", "fr")
+    with pytest.raises(ValueError, match="CNN_COURSE_LANGUAGE must be en or one of the course's translations"):
+        instructor_config(tmp_path / "other", monkeypatch)

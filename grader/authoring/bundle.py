@@ -14,6 +14,8 @@ The bundle (``dist/student-bundle/`` by default) holds:
 - ``requirements.txt``: what a kernel needs to run the notebooks (the wheel, found in ``wheels/``, ipykernel, and
   nbclient for ``python -m cnn_course check``);
 - ``README.md``: how a student installs it and starts.
+
+``--language zh`` makes the same bundle with the Chinese notebooks (``zh/notebooks/``) and README.
 """
 from __future__ import annotations
 
@@ -108,6 +110,68 @@ Add `--json` for one JSON object instead of the table (for a script or an editor
 could check, whatever the result, and 2 with a one-line reason when it could not (no such file, not one of
 the course's notebooks). It takes about as long as running the notebook (a few seconds; 07 trains a network).
 """
+
+STUDENT_README_ZH = """\
+# 卷积神经网络到底是怎样工作的：用 numpy 从零实现——学生资料包（中文版）
+
+完成本课程各个笔记本所需的一切：笔记本本身，以及课程的辅助包 `cnn_course`（交互图示，以及能指出你的错误的检查）。
+笔记本的正文是中文的；提示信息、交互图示的标签和检查的输出目前仍是英文。
+
+## 安装（一次即可）
+
+需要 Python >= 3.11，在这个文件夹中运行：
+
+```sh
+python3 -m venv .venv
+.venv/bin/pip install -r requirements.txt jupyterlab
+.venv/bin/jupyter lab notebooks
+```
+
+（在 Windows 上：`.venv\\Scripts\\pip` 和 `.venv\\Scripts\\jupyter`。）以 root 身份运行时（例如在容器中），JupyterLab 要加上
+`--allow-root` 才肯启动。如果你的班级使用 JupyterHub，那里已经装好了这一切：你从 Assignments 标签页获取笔记本。
+
+## 在老师的机器上提交作业
+
+如果你的班级通过一台你有账号的机器上的交换文件夹（exchange）提交作业（老师会告诉你它的路径，例如 `/home/prof/cnn-course-exchange`），
+你还需要 nbgrader 的学生命令：
+
+```sh
+.venv/bin/pip install nbgrader
+.venv/bin/nbgrader fetch_assignment 02_padding_stride --course cnn-course --Exchange.root=/home/prof/cnn-course-exchange
+# ……在 02_padding_stride/02_padding_stride.ipynb 中完成作业，然后：
+.venv/bin/nbgrader submit 02_padding_stride --course cnn-course --Exchange.root=/home/prof/cnn-course-exchange
+.venv/bin/nbgrader fetch_feedback 02_padding_stride --course cnn-course --Exchange.root=/home/prof/cnn-course-exchange
+```
+
+如果不想每次都输入路径，可以把 `c.Exchange.root = "/home/prof/cnn-course-exchange"` 写进 `~/.jupyter/nbgrader_config.py`；
+这样 JupyterLab 的 Assignments 标签页也能用了。截止日期之前可以再次提交：以最新的提交为准。截止日期之后的提交算迟交，
+并且会取代之前的提交，除非老师评分时使用了 `--keep-on-time`：迟交之前请先问一问。
+
+## 做作业
+
+打开 `notebooks/NN_topic/NN_topic.ipynb`，阅读，拖动滑块，把每个 `raise NotImplementedError()` 换成你的代码，
+然后运行它下面的测试单元格。
+没有通过的测试会说明哪里不同，并在认出错误时指出它是哪种错误。交作业之后，隐藏测试会给你的作业评分；每个测试单元格要么得全部分数，
+要么得零分。
+
+后面的笔记本会用到你在前面笔记本中写的函数（03 用你的 `pad2d`，05 用你的 `conv2d`，07 几乎用到全部）：
+每个笔记本靠前的一个单元格会从你前面的笔记本中复制它们。
+请先完成并**保存**前面的笔记本（在 `notebooks/` 下它自己的文件夹中），然后再运行那个单元格。
+
+## 用隐藏测试检查你的作业
+
+```sh
+.venv/bin/python -m cnn_course check notebooks/02_padding_stride/02_padding_stride.ipynb
+```
+
+会运行你的笔记本（不会修改它），并用可见测试以及那些不泄露答案也能检查的隐藏用例来评判它（这个资料包中只有每个答案的指纹）。
+答案是单个小数字或一个错误的用例会标记为 `?`，即“在这里无法检查”：取值很少的答案，它的指纹会把答案泄露出去。这些用例由老师的评分决定。
+
+加上 `--json` 会输出一个 JSON 对象而不是表格（供脚本或编辑器使用）。只要能够检查，无论结果如何，它都以 0 退出；无法检查时（文件不存在、
+不是课程的笔记本）以 2 退出，并给出一行原因。它花的时间和运行一遍笔记本差不多（几秒钟；07 要训练一个网络）。
+"""
+#: The student README of each language of the bundle.
+STUDENT_READMES = {"en": STUDENT_README, "zh": STUDENT_README_ZH}
 
 REQUIREMENTS = """\
 # What a kernel needs to run the course's notebooks. From this folder: pip install -r requirements.txt
@@ -249,8 +313,11 @@ def build_wheel(out: Path, source_root: Path = COURSE_ROOT) -> Path:
     return next(out.glob("cnn_course_student-*.whl"))
 
 
-def bundle(out: Path = DEFAULT_OUT, source_root: Path = COURSE_ROOT) -> Path:
-    """Write the student bundle to ``out`` (replaced if it exists); return ``out``."""
+def bundle(out: Path = DEFAULT_OUT, source_root: Path = COURSE_ROOT, language: str = "en") -> Path:
+    """Write the student bundle to ``out`` (replaced if it exists); return ``out``. ``language``: "en", or one of
+    the course's translations (``zh``: the Chinese notebooks and README; the same wheel)."""
+    if language not in STUDENT_READMES:
+        raise ValueError(f"language must be one of {', '.join(STUDENT_READMES)}, got {language!r}")
     out = Path(out).resolve()
     if out.exists():
         shutil.rmtree(out)
@@ -258,9 +325,10 @@ def bundle(out: Path = DEFAULT_OUT, source_root: Path = COURSE_ROOT) -> Path:
     project = tomllib.loads((source_root / "pyproject.toml").read_text())["project"]
     with tempfile.TemporaryDirectory(prefix="cnn-course-bundle-") as build:
         release(source_root, Path(build))  # student versions from the sources, not from a working copy
-        shutil.copytree(Path(build) / RELEASE_DIRECTORY, out / "notebooks", ignore=_JUNK)
+        notebooks = Path(build) / RELEASE_DIRECTORY if language == "en" else Path(build) / language / RELEASE_DIRECTORY
+        shutil.copytree(notebooks, out / "notebooks", ignore=_JUNK)
     build_wheel(out / "wheels", source_root)
     (out / "requirements.txt").write_text(REQUIREMENTS.format(distribution=DISTRIBUTION, version=project["version"]))
     title = project["description"].split(":")[0]
-    (out / "README.md").write_text(STUDENT_README.format(title=title))
+    (out / "README.md").write_text(STUDENT_READMES[language].format(title=title), encoding="utf-8")
     return out
