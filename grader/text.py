@@ -33,3 +33,4 @@ def spreadsheet_safe(text: str) -> str:
     if _PLAIN_NUMBER.fullmatch(text):
         return text
     return "'" + printable(text) if text.startswith(_FORMULA_START) else printable(text)
+

@@ -326,3 +326,13 @@ def test_every_picture_of_the_feedback_has_a_text_and_the_page_is_made_without_a
     monkeypatch.setattr(nbconvert_html, "BeautifulSoup", lambda *a, **k: parsed.append(1))
     feedback_page(nbformat.v4.new_notebook(cells=[new_code_cell("1")]))
     assert parsed == [] and nbconvert_html.BeautifulSoup is not None
+
+
+
+def test_pages_name_chinese_fonts_before_the_generic_family(pages):
+    """A Chinese notebook's text: each system's usual Chinese fonts are named, so none falls back to one without them."""
+    from grader.engine.feedback import PAGE_FONTS
+
+    assert "Noto Sans CJK SC" in PAGE_FONTS and PAGE_FONTS.index("Microsoft YaHei") < PAGE_FONTS.index("sans-serif")
+    for page in pages.values():
+        assert PAGE_FONTS.strip() in page

@@ -38,6 +38,9 @@ from nbconvert.preprocessors import Preprocessor
 from .student_files import CELL_ID
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+#: The fonts of the course's pages (feedback, the grading view, the class report), one CSS rule: Latin ones, then
+#: each system's usual Chinese ones (a Chinese notebook's text), then the generic family. The templates include it.
+PAGE_FONTS = (TEMPLATES / "base" / "page_fonts.css").read_text()
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 # Code (fenced or inline) is left alone; outside it, $$display$$ and $inline$ formulas (not \$).

@@ -36,6 +36,7 @@ import nbformat
 from cnn_course.diagnose import PREFIX
 
 from ..config import COURSE_ROOT
+from ..engine.feedback import PAGE_FONTS
 from ..engine.grades import final_score, late_note, released_assignments, replaced_on_time, write_private
 
 #: An autograded notebook larger than this is not read (a flooded one can be huge): its mistakes are not listed.
@@ -444,7 +445,7 @@ def write_html(assignments: list[Assignment], path: Path, source_root: Path = CO
         body.append("</section>")
     page = ("<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
             f"<meta http-equiv='Content-Security-Policy' content=\"{REPORT_POLICY}\">"
-            "<title>Class report</title><style>body{font-family:sans-serif;max-width:60em;margin:1em auto;padding:0 1em}"
+            f"<title>Class report</title><style>{PAGE_FONTS}body{{max-width:60em;margin:1em auto;padding:0 1em}}"
             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;"
             "vertical-align:top}pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em}.chart{max-width:100%}"
             "</style></head><body><h1>Class report</h1>" + "".join(body) + "</body></html>\n")
