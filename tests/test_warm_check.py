@@ -13,21 +13,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from grader.course.catalogue import wrong_for
 from grader.engine import checking
 from tests.conftest import ROOT
 from tests.course_copies import solved_notebook, with_sources
 
 pytestmark = pytest.mark.xdist_group("warm-check")
 
-ROUNDED_UP = """
-    import math
-    def conv_output_size(n, k, stride=1, pad=0, dilation=1):
-        if stride < 1 or pad < 0 or dilation < 1 or k < 1 or n < 1:
-            raise ValueError("stride, pad, dilation, k and n must be positive")
-        if n + 2 * pad < dilation * (k - 1) + 1:
-            raise ValueError("kernel k larger than padded input")
-        return math.ceil((n + 2 * pad - dilation * (k - 1) - 1) / stride) + 1
-    """
 
 
 def alive(pid: int) -> bool:
@@ -82,7 +74,8 @@ def cli_check(path: Path, *extra: str) -> subprocess.CompletedProcess:
 def test_a_cold_check_leaves_a_server_that_answers_the_next_checks_as_a_cold_one_would(private_tmp, tmp_path,
                                                                                          built_course):
     rounded_up, perfect, broken = tmp_path / "rounded.ipynb", tmp_path / "perfect.ipynb", tmp_path / "broken.ipynb"
-    nbformat.write(with_sources(solved_notebook(built_course, "02_padding_stride"), {"conv_output_size": ROUNDED_UP}),
+    rounded = next(w.source for w in wrong_for("conv_output_size") if w.label == "ceil instead of floor")
+    nbformat.write(with_sources(solved_notebook(built_course, "02_padding_stride"), {"conv_output_size": rounded}),
                    rounded_up)
     nbformat.write(solved_notebook(built_course, "02_padding_stride"), perfect)
     broken.write_text("{ not json")

@@ -71,13 +71,7 @@ already: you get the notebooks from the Assignments tab.
 If your class hands in through an exchange folder on a machine you have an account on (your instructor
 gives you its path, e.g. `/home/prof/cnn-course-exchange`), you also need nbgrader's student commands:
 
-```sh
-.venv/bin/pip install nbgrader
-.venv/bin/nbgrader fetch_assignment 02_padding_stride --course cnn-course --Exchange.root=/home/prof/cnn-course-exchange
-# ... work in 02_padding_stride/02_padding_stride.ipynb, then:
-.venv/bin/nbgrader submit 02_padding_stride --course cnn-course --Exchange.root=/home/prof/cnn-course-exchange
-.venv/bin/nbgrader fetch_feedback 02_padding_stride --course cnn-course --Exchange.root=/home/prof/cnn-course-exchange
-```
+{exchange_commands}
 
 To type the path once, put `c.Exchange.root = "/home/prof/cnn-course-exchange"` in
 `~/.jupyter/nbgrader_config.py`; JupyterLab's Assignments tab then works too. You may submit again before
@@ -135,13 +129,7 @@ python3 -m venv .venv
 如果你的班级通过一台你有账号的机器上的交换文件夹（exchange）提交作业（老师会告诉你它的路径，例如 `/home/prof/cnn-course-exchange`），
 你还需要 nbgrader 的学生命令：
 
-```sh
-.venv/bin/pip install nbgrader
-.venv/bin/nbgrader fetch_assignment 02_padding_stride --course cnn-course --Exchange.root=/home/prof/cnn-course-exchange
-# ……在 02_padding_stride/02_padding_stride.ipynb 中完成作业，然后：
-.venv/bin/nbgrader submit 02_padding_stride --course cnn-course --Exchange.root=/home/prof/cnn-course-exchange
-.venv/bin/nbgrader fetch_feedback 02_padding_stride --course cnn-course --Exchange.root=/home/prof/cnn-course-exchange
-```
+{exchange_commands}
 
 如果不想每次都输入路径，可以把 `c.Exchange.root = "/home/prof/cnn-course-exchange"` 写进 `~/.jupyter/nbgrader_config.py`；
 这样 JupyterLab 的 Assignments 标签页也能用了。截止日期之前可以再次提交：以最新的提交为准。截止日期之后的提交算迟交，
@@ -170,6 +158,17 @@ python3 -m venv .venv
 加上 `--json` 会输出一个 JSON 对象而不是表格（供脚本或编辑器使用）。只要能够检查，无论结果如何，它都以 0 退出；无法检查时（文件不存在、
 不是课程的笔记本）以 2 退出，并给出一行原因。它花的时间和运行一遍笔记本差不多（几秒钟；07 要训练一个网络）。
 """
+#: nbgrader's student commands, in every README (a comment says where the work is done).
+EXCHANGE_COMMANDS = """\
+```sh
+.venv/bin/pip install nbgrader
+.venv/bin/nbgrader fetch_assignment 02_padding_stride --course cnn-course --Exchange.root=/home/prof/cnn-course-exchange
+# {work_here}
+.venv/bin/nbgrader submit 02_padding_stride --course cnn-course --Exchange.root=/home/prof/cnn-course-exchange
+.venv/bin/nbgrader fetch_feedback 02_padding_stride --course cnn-course --Exchange.root=/home/prof/cnn-course-exchange
+```"""
+WORK_HERE = {"en": "... work in 02_padding_stride/02_padding_stride.ipynb, then:",
+             "zh": "……在 02_padding_stride/02_padding_stride.ipynb 中完成作业，然后："}
 #: The student README of each language of the bundle.
 STUDENT_READMES = {"en": STUDENT_README, "zh": STUDENT_README_ZH}
 
@@ -330,5 +329,7 @@ def bundle(out: Path = DEFAULT_OUT, source_root: Path = COURSE_ROOT, language: s
     build_wheel(out / "wheels", source_root)
     (out / "requirements.txt").write_text(REQUIREMENTS.format(distribution=DISTRIBUTION, version=project["version"]))
     title = project["description"].split(":")[0]
-    (out / "README.md").write_text(STUDENT_READMES[language].format(title=title), encoding="utf-8")
+    commands = EXCHANGE_COMMANDS.format(work_here=WORK_HERE[language])
+    (out / "README.md").write_text(STUDENT_READMES[language].format(title=title, exchange_commands=commands),
+                                   encoding="utf-8")
     return out
