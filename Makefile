@@ -5,7 +5,11 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 LAB_ARGS ?=
 # The notebooks' language: en (notebooks/), or a translation (zh: zh/notebooks/, README "The course in Chinese").
-LANGUAGE ?= en
+# Read from the command line only: an environment's LANGUAGE is gettext's list of locales (en_US:en), not ours.
+ifneq ($(origin LANGUAGE),command line)
+LANGUAGE := en
+endif
+$(if $(filter en zh,$(LANGUAGE)),,$(error LANGUAGE must be en or zh, got $(LANGUAGE)))
 LAB_ROOT := $(if $(filter en,$(LANGUAGE)),notebooks,$(LANGUAGE)/notebooks)
 # Jupyter refuses to start as root unless told: as root (a container, a VM's only account), tell it.
 ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)

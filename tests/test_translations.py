@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import re
 import shutil
 import subprocess
@@ -164,3 +165,15 @@ def test_the_build_writes_each_translated_notebook_where_the_languages_folder_is
                                         ROOT / "notebooks" / assignment / f"{assignment}.ipynb")
     assert [p.relative_to(tmp_path) for p in written] == [Path(language) / f / assignment / f"{assignment}.ipynb"
                                                           for f in ("solutions", "notebooks")]
+
+
+def test_make_takes_the_language_from_its_command_line_only():
+    """`make lab LANGUAGE=zh` opens the Chinese notebooks; a desktop's LANGUAGE=en_US:en (gettext's) changes nothing."""
+    def lab_root(*arguments: str, **environment: str) -> str:
+        run = subprocess.run(["make", "-n", "lab", *arguments], cwd=ROOT, capture_output=True, text=True,
+                             env={**os.environ, **environment})
+        return run.stdout + run.stderr
+
+    assert f"--ServerApp.root_dir=\"{ROOT}/zh/notebooks\"" in lab_root("LANGUAGE=zh")
+    assert f"--ServerApp.root_dir=\"{ROOT}/notebooks\"" in lab_root(LANGUAGE="en_US:en")
+    assert "LANGUAGE must be en or zh, got fr" in lab_root("LANGUAGE=fr")
