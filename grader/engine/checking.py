@@ -257,6 +257,10 @@ def serve(idle: int | None = None) -> None:
     listener.bind(str(sock_path))
     listener.listen(8)
     os.environ["NBGRADER_EXECUTION"] = "autograde"  # what the warm kernel runs as (nbgrader sets it while grading)
+    from . import sandbox
+
+    if sandbox.problem():  # no sandbox here (macOS, no bubblewrap): the waiting kernel is what a cold check starts
+        os.environ[sandbox.SWITCH] = "off"
     execute.POOL = execute.WarmKernel(spare_wall=KERNEL_AGE)
     try:
         execute.POOL.start()
