@@ -1,6 +1,7 @@
 """`make lab LANGUAGE=zh`: a student reading Chinese first opens the Chinese notebooks in JupyterLab (Chromium).
 
-As tests/test_lab.py does for the English ones, with its own server (rooted at ``zh/notebooks/``) and browser.
+As tests/test_lab.py does for the English ones, with its own server (rooted at ``zh/notebooks/``) and browser,
+on the same pytest-xdist worker (two lab servers and browsers at once would slow the rest of the suite).
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from tests.lab_server import ROOT, TOKEN, UI_TIMEOUT, browser_or_skip, chromium_page, serve
 from tests.test_lab import VIEWPORT, _fit_problems, _open, _run_all
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("student-lab-zh")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("student-lab")]
 
 
 def test_run_all_on_a_chinese_notebook_in_jupyterlab_shows_its_text_and_widgets(tmp_path):
