@@ -123,9 +123,11 @@ def translated_assignments(language: str, root: Path = COURSE_ROOT) -> list[str]
     return [a for a in assignments(root) if catalogue_path(a, language, root).exists()]
 
 
-def stale_entries(assignment: str, language: str, root: Path = COURSE_ROOT) -> list[str]:
-    """The notebook's paragraphs whose translation is missing or fuzzy (made for an older English paragraph)."""
-    catalog = read_catalogue(catalogue_path(assignment, language, root), language)
+def stale_entries(assignment: str, language: str, root: Path = COURSE_ROOT, catalog: Catalog | None = None) -> list[str]:
+    """The notebook's paragraphs whose translation is missing or fuzzy (made for an older English paragraph) in
+    ``catalog`` (default: the notebook's catalogue of ``language``)."""
+    if catalog is None:
+        catalog = read_catalogue(catalogue_path(assignment, language, root), language)
     stale = []
     for message in template(assignment, root):
         if not message.id:
@@ -143,12 +145,13 @@ def translate(nb: nbformat.NotebookNode, assignment: str, language: str,
     """``nb`` (built from the English source: solution or student version) with every markdown paragraph in
     ``language``, and its language in the notebook's metadata. Raises :class:`StaleTranslation` naming every
     paragraph without an up-to-date translation."""
-    stale = stale_entries(assignment, language, root)
+    path = catalogue_path(assignment, language, root)
+    catalog = read_catalogue(path, language)
+    stale = stale_entries(assignment, language, root, catalog)
     if stale:
-        path = catalogue_path(assignment, language, root).relative_to(root)
-        raise StaleTranslation(f"{path}: no up-to-date translation for {len(stale)} paragraph(s) (run `make "
-                               f"translations`, translate them, and clear their fuzzy flags):\n  " + "\n  ".join(stale))
-    catalog = read_catalogue(catalogue_path(assignment, language, root), language)
+        raise StaleTranslation(f"{path.relative_to(root)}: no up-to-date translation for {len(stale)} paragraph(s) "
+                               f"(run `make translations`, translate them, and clear their fuzzy flags):\n  "
+                               + "\n  ".join(stale))
     out = nbformat.from_dict(nb)
     for cell in out.cells:
         if cell.cell_type == "markdown":
