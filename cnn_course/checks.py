@@ -18,6 +18,7 @@ import numpy as np
 
 from . import record
 from .diagnose import PREFIX, diagnose
+from .i18n import tr
 
 #: Spec: results agree with PyTorch to 1e-10 relative error on float64 inputs.
 RTOL = 1e-9
@@ -27,11 +28,12 @@ ATOL = 1e-11
 POINTS = {"visible": 2, "hidden": 3}
 
 
-def compare(got: Any, expected: Any, where: str = "the result") -> str | None:
+def compare(got: Any, expected: Any, where: str | None = None) -> str | None:
     """``None`` when ``got`` equals ``expected`` (floats to RTOL); otherwise what differs, in words."""
+    where = tr("the result") if where is None else where
     if isinstance(expected, tuple):
         if not isinstance(got, tuple) or len(got) != len(expected):
-            return f"{where} should be a tuple of {len(expected)} values, got {_kind(got)}"
+            return tr("{where} should be a tuple of {count} values, got {got}").format(where=where, count=len(expected), got=_kind(got))
         for i, (g, e) in enumerate(zip(got, expected)):
             problem = compare(g, e, f"{where}[{i}]")
             if problem:
@@ -39,44 +41,55 @@ def compare(got: Any, expected: Any, where: str = "the result") -> str | None:
         return None
     if isinstance(expected, np.ndarray):
         if not isinstance(got, np.ndarray):
-            return f"{where} should be a numpy array of shape {expected.shape}, got {_kind(got)}"
+            return tr("{where} should be a numpy array of shape {shape}, got {got}").format(
+                where=where, shape=expected.shape, got=_kind(got))
         if got.shape != expected.shape:
-            return f"{where} has shape {got.shape}, expected {expected.shape}"
+            return tr("{where} has shape {got}, expected {expected}").format(where=where, got=got.shape, expected=expected.shape)
         if expected.dtype.kind in "iu" and got.dtype.kind not in "iu":
-            return f"{where} should hold integers ({expected.dtype}), got dtype {got.dtype}"
+            return tr("{where} should hold integers ({expected}), got dtype {got}").format(
+                where=where, expected=expected.dtype, got=got.dtype)
         if expected.dtype.kind == "f" and got.dtype.kind == "f" and got.dtype != expected.dtype:
-            return f"{where} has dtype {got.dtype}, expected {expected.dtype}"
+            return tr("{where} has dtype {got}, expected {expected}").format(where=where, got=got.dtype, expected=expected.dtype)
         if not np.allclose(got, expected, rtol=RTOL, atol=ATOL, equal_nan=True):
             bad = ~np.isclose(got, expected, rtol=RTOL, atol=ATOL, equal_nan=True)
             first = tuple(int(i) for i in np.argwhere(bad)[0])
-            return (f"{where} differs at {int(bad.sum())} of {bad.size} positions; "
-                    f"first at index {first}: got {got[first]!r}, expected {expected[first]!r}")
+            return tr("{where} differs at {wrong} of {size} positions; first at index {first}: got {got}, expected {expected}"
+                      ).format(where=where, wrong=int(bad.sum()), size=bad.size, first=first, got=repr(got[first]),
+                               expected=repr(expected[first]))
         return None
     if isinstance(expected, bool) or expected is None or isinstance(expected, str):
-        return None if got == expected and type(got) is type(expected) else f"{where} is {got!r}, expected {expected!r}"
+        return None if got == expected and type(got) is type(expected) else _is_not(where, got, expected)
     if isinstance(expected, int):
         if isinstance(got, bool) or not isinstance(got, int):
             if isinstance(got, float) and got == expected:
-                return f"{where} is the float {got!r}; return an int ({expected})"
-            return f"{where} is {got!r}, expected the int {expected}"
-        return None if got == expected else f"{where} is {got}, expected {expected}"
+                return tr("{where} is the float {got}; return an int ({expected})").format(
+                    where=where, got=repr(got), expected=expected)
+            return tr("{where} is {got}, expected the int {expected}").format(where=where, got=repr(got), expected=expected)
+        return None if got == expected else _is_not(where, got, expected, str)
     if isinstance(expected, float):
         if isinstance(got, bool) or not isinstance(got, (int, float)):
-            return f"{where} is {_kind(got)}, expected a number"
+            return tr("{where} is {got}, expected a number").format(where=where, got=_kind(got))
         ok = np.isclose(got, expected, rtol=RTOL, atol=ATOL, equal_nan=True)
-        return None if ok else f"{where} is {got!r}, expected {expected!r}"
-    return None if got == expected else f"{where} is {got!r}, expected {expected!r}"
+        return None if ok else _is_not(where, got, expected)
+    return None if got == expected else _is_not(where, got, expected)
+
+
+def _is_not(where: str, got: Any, expected: Any, show: Callable[[Any], str] = repr) -> str:
+    return tr("{where} is {got}, expected {expected}").format(where=where, got=show(got), expected=show(expected))
 
 
 def _kind(value: Any) -> str:
     if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
+        return tr("an array of shape {shape}").format(shape=value.shape)
     return f"{type(value).__name__} {value!r}"[:80]
 
 
-def _raised(outcome: dict) -> str:
+def raised(outcome: dict) -> str:
+    """What a recorded error was: ``raised ValueError: stride must be >= 1``."""
     error = outcome["error"]
-    return f"raised {error['type']}" + (f": {error['message']}" if error.get("message") else "")
+    if error.get("message"):
+        return tr("raised {error}: {message}").format(error=error["type"], message=error["message"])
+    return tr("raised {error}").format(error=error["type"])
 
 
 def _names_word(name: str, message: str) -> bool:
@@ -98,36 +111,49 @@ def outcome_problem(outcome: dict, expected: dict) -> str | None:
     """
     problem = _value_problem(outcome, expected)
     if problem is None and outcome.get("returned_input"):
-        return f"the result is a view of the argument {outcome['returned_input'][0]}, not a new array"
+        return view_problem(outcome)
     return problem
+
+
+def view_problem(outcome: dict) -> str:
+    """The problem of an answer that is a view of an argument (``outcome["returned_input"]``)."""
+    return tr("the result is a view of the argument {name}, not a new array").format(name=outcome["returned_input"][0])
+
+
+def modified_problem(outcome: dict) -> str:
+    """The problem of a function that changed its arguments (``outcome["modified"]``)."""
+    return tr("the function modified its argument(s) {names}; return a new array instead").format(
+        names=", ".join(outcome["modified"]))
 
 
 def _value_problem(outcome: dict, expected: dict) -> str | None:
     if outcome.get("modified"):
-        return f"the function modified its argument(s) {', '.join(outcome['modified'])}; return a new array instead"
+        return modified_problem(outcome)
     if "error" in expected:
         want = expected["error"]["type"]
         if "error" in outcome:
             if outcome["error"]["type"] != want:
-                return f"{_raised(outcome)} (expected {want})"
+                return tr("{raised} (expected {error})").format(raised=raised(outcome), error=want)
             missing = unnamed_arguments(outcome, expected)
             if missing:
                 message = outcome["error"].get("message") or ""
-                return (f"raised {want}({message!r}): the message does not name {' and '.join(missing)}. "
-                        f"Hint: your {want}'s message should name the argument at fault ({', '.join(missing)}), "
-                        "e.g. 'stride must be >= 1, got 0'")
+                return (tr("raised {error}({message}): the message does not name {names}").format(
+                            error=want, message=repr(message), names=tr(" and ").join(missing)) + HINT
+                        + tr("your {error}'s message should name the argument at fault ({names}), e.g. "
+                             "'stride must be >= 1, got 0'").format(error=want, names=", ".join(missing)))
             return None
-        return f"returned {_kind(record.decode(outcome['value']))}; expected it to raise {want}"
+        return tr("returned {got}; expected it to raise {error}").format(got=_kind(record.decode(outcome["value"])),
+                                                                         error=want)
     if "error" in outcome:
-        return _raised(outcome)
+        return raised(outcome)
     return compare(record.decode(outcome["value"]), record.decode(expected["value"]))
 
 
 def aliasing_hint(outcome: dict) -> str:
     """The hint for an answer that shares memory with an argument (``outcome["returned_input"]``)."""
     name = outcome["returned_input"][0]
-    return (f"your answer shares memory with its input {name} (a view, e.g. from slicing or np.broadcast_to): "
-            f"return a new array (e.g. {name}.copy(), or np.array(...) of the view)")
+    return tr("your answer shares memory with its input {name} (a view, e.g. from slicing or np.broadcast_to): "
+              "return a new array (e.g. {name}.copy(), or np.array(...) of the view)").format(name=name)
 
 
 def _matches(outcome: dict, variant: dict) -> bool:
@@ -178,14 +204,14 @@ def judge_set(cases: list[tuple]) -> tuple[list[str | None], str | None]:
             else:
                 hints = []
         except Exception:  # a record the kernel-side code did not write (tampered with): never a pass
-            problem, hints = "the recorded result is malformed", []
+            problem, hints = tr(MALFORMED), []
         problems.append(problem)
         matches.append(hints)
     counts = Counter(hint for hints in matches for hint in hints)
     # A mistake that explains no more wrong cases than it contradicts (it gives another wrong answer there)
     # fits the few by chance (a bias forgotten, where the test's bias happens to be 0): naming it would mislead.
     matches = [[hint for hint in hints if counts[hint] > contradicted[hint]] for hints in matches]
-    messages = [None if problem is None else f"{problem}. Hint: {max(hints, key=counts.__getitem__)}" if hints
+    messages = [None if problem is None else f"{problem}{HINT}{tr(max(hints, key=counts.__getitem__))}" if hints
                 else problem for problem, hints in zip(problems, matches)]
     unexplained = any(problem is not None and not hints for problem, hints in zip(problems, matches))
     diagnosis = None
@@ -198,13 +224,19 @@ def judge_set(cases: list[tuple]) -> tuple[list[str | None], str | None]:
     return messages, diagnosis
 
 
+def unimplemented_score(points: float | None) -> str:
+    """What a test cell of a function not written yet scores."""
+    return "" if points is None else tr(" — this test cell scores 0 of {points} points until then").format(
+        points=f"{points:g}")
+
+
 def score_line(passed: bool, points: float | None) -> str:
     """What a test cell scores, with the all-or-nothing rule when it scores nothing."""
     if points is None:
         return ""
     if passed:
-        return f" — {points:g} of {points:g} points"
-    return f" — this test cell scores 0 of {points:g} points: all its checks must pass"
+        return tr(" — {points} of {points} points").format(points=f"{points:g}")
+    return tr(" — this test cell scores 0 of {points} points: all its checks must pass").format(points=f"{points:g}")
 
 
 def report(function_name: str, rows: list[tuple[str, str | None, dict, str | None]],
@@ -218,23 +250,27 @@ def report(function_name: str, rows: list[tuple[str, str | None, dict, str | Non
     """
     failed = [row for row in rows if row[3] is not None]
     if rows and all(outcome.get("error", {}).get("type") == "NotImplementedError" for _, _, outcome, _ in rows):
-        return False, [f"{function_name}: not implemented yet (replace `raise NotImplementedError()` with your code)"
-                       + score_line(False, points).replace(": all its checks must pass", " until then")]
-    lines = [f"{function_name}: {len(rows) - len(failed)} of {len(rows)} checks passed" + score_line(not failed, points)]
+        return False, [tr("{function}: not implemented yet (replace `raise NotImplementedError()` with your code)"
+                          ).format(function=function_name) + unimplemented_score(points)]
+    lines = [tr("{function}: {passed} of {total} checks passed").format(function=function_name,
+                                                                         passed=len(rows) - len(failed), total=len(rows))
+             + score_line(not failed, points)]
     if failed and diagnosis:
-        lines.append(f"  {PREFIX}{diagnosis}")
+        lines.append(f"  {tr(PREFIX)}{diagnosis}")
     for note, call, _, message in rows:
         if message is None:
-            lines.append(f"  ok    {note}")
+            lines.append(f"  ok    {tr(note)}")
         else:
-            lines.append(f"  FAIL  {note}\n        {call + ': ' if call else ''}{message}")
+            lines.append(f"  FAIL  {tr(note)}\n        {call + ': ' if call else ''}{message}")
     return not failed, render(lines)
 
 
 # --- how report lines read ------------------------------------------------------------------------
 
+#: Between a problem and its hint in a message, in every language (:func:`render` says it in the reader's).
 HINT = ". Hint: "
 SAME_HINT = "(the same mistake as above)"
+MALFORMED = "the recorded result is malformed"
 _NUMPY_SCALAR = re.compile(r"\bnp\.(?:float|int|uint|bool|complex)\w*\(([^()]*)\)")
 
 
@@ -257,7 +293,8 @@ def render(lines: list[str]) -> list[str]:
         problem, hint_said, hint = message.partition(HINT)
         if newline and hint_said:
             indent = message[:len(message) - len(message.lstrip())]
-            said = f"{problem}. {SAME_HINT}" if hint in given else f"{problem}.\n{indent}Hint: {hint}"
+            said = tr("{problem}. (the same mistake as above)").format(problem=problem) if hint in given else \
+                tr("{problem}.\n{indent}Hint: {hint}").format(problem=problem, indent=indent, hint=hint)
             given.add(hint)
             shown.append(f"{head}\n{said}")
         else:
@@ -325,9 +362,11 @@ def upstream_line(function_name: str, failing: list[str]) -> str:
     """The line a failing test gets when ``function_name`` calls graded functions of its notebook that fail
     their own tests: a bug costs points in its own function's tests, and here it is named as the first fix."""
     names = ", ".join(failing)
-    return (f"  first: {function_name} calls your {names}, which fail{'s' if len(failing) == 1 else ''} "
-            f"{'its' if len(failing) == 1 else 'their'} own test: fix {names} first (this test may fail only "
-            "because of that)")
+    said = tr("  first: {function} calls your {names}, which fails its own test: fix {names} first (this test may "
+              "fail only because of that)") if len(failing) == 1 else \
+        tr("  first: {function} calls your {names}, which fail their own test: fix {names} first (this test may "
+           "fail only because of that)")
+    return said.format(function=function_name, names=names)
 
 
 def called_names(function: Callable) -> set[str]:

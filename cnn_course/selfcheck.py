@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import sys
 import tempfile
 from functools import lru_cache
@@ -42,7 +43,11 @@ from typing import Any
 import numpy as np
 
 from . import record
-from .checks import POINTS, aliasing_hint, report
+from .checks import HINT, POINTS, aliasing_hint, modified_problem, raised, report, view_problem
+from .i18n import ENVIRONMENT, notebook_language, speaking, tr
+
+#: A hidden case's answer is not the shipped digest's, and no typical mistake's either.
+DIFFERS = "the result differs from the hidden answer"
 
 #: Answers estimated to hold fewer bits than this are not shipped: a digest of them is as good as the answer.
 MIN_BITS = 48
@@ -163,41 +168,38 @@ def _shape_problem(got: Any, shown: dict | None) -> str | None:
         return None
     if "shape" in shown:
         if not isinstance(got, np.ndarray):
-            return f"the result should be a numpy array of shape {tuple(shown['shape'])}, got {type(got).__name__}"
+            return tr("{where} should be a numpy array of shape {shape}, got {got}").format(
+                where=tr("the result"), shape=tuple(shown["shape"]), got=type(got).__name__)
         if list(got.shape) != shown["shape"]:
-            return f"the result has shape {got.shape}, expected {tuple(shown['shape'])}"
+            return tr("{where} has shape {got}, expected {expected}").format(
+                where=tr("the result"), got=got.shape, expected=tuple(shown["shape"]))
         if got.dtype.str != shown["dtype"]:
-            return f"the result has dtype {got.dtype}, expected {np.dtype(shown['dtype'])}"
+            return tr("{where} has dtype {got}, expected {expected}").format(
+                where=tr("the result"), got=got.dtype, expected=np.dtype(shown["dtype"]))
     return None
 
 
 def judge_case(case: dict, outcome: dict) -> tuple[str | None, bool]:
     """``(problem or None, verified)`` for one hidden case: ``verified`` is False when it could not be decided."""
     if outcome.get("modified"):
-        return f"the function modified its argument(s) {', '.join(outcome['modified'])}; return a new array instead", True
+        return modified_problem(outcome), True
     answer = case.get("answer")
     if answer and "error" not in outcome and digest(outcome_text(outcome, answer["digits"]), answer["salt"]) == answer["digest"]:
         if outcome.get("returned_input"):
-            return (f"the result is a view of the argument {outcome['returned_input'][0]}, not a new array. "
-                    f"Hint: {aliasing_hint(outcome)}"), True
+            return view_problem(outcome) + HINT + aliasing_hint(outcome), True
         return None, True
     for variant in case["variants"]:  # never the right answer's digest: the builder drops those
         if digest(outcome_text(outcome, variant["digits"]), variant["salt"]) == variant["digest"]:
-            problem = _raised(outcome) if "error" in outcome else "the result differs from the hidden answer"
-            return f"{problem}. Hint: {variant['hint']}", True
+            problem = raised(outcome) if "error" in outcome else tr(DIFFERS)
+            return problem + HINT + tr(variant["hint"]), True
     if "error" in outcome and outcome["error"].get("type") == "NotImplementedError":
-        return _raised(outcome), True
+        return raised(outcome), True
     if answer is None:
         return None, False
     if "error" in outcome:
-        return _raised(outcome), True
+        return raised(outcome), True
     shape = _shape_problem(record.decode(outcome["value"]), answer.get("shown"))
-    return shape or "the result differs from the hidden answer", True
-
-
-def _raised(outcome: dict) -> str:
-    error = outcome["error"]
-    return f"raised {error['type']}" + (f": {error['message']}" if error.get("message") else "")
+    return shape or tr(DIFFERS), True
 
 
 def judge_set(case_set: dict, outcomes: list[dict]) -> dict:
@@ -205,8 +207,8 @@ def judge_set(case_set: dict, outcomes: list[dict]) -> dict:
     name = case_set["function"]
     if case_set.get("unverifiable"):
         return {"passed": None, "verified": 0, "total": len(case_set["cases"]),
-                "lines": [f"{name}: cannot be checked here, only by your instructor's grading "
-                          f"({case_set['unverifiable']})"]}
+                "lines": [tr("{function}: cannot be checked here, only by your instructor's grading ({why})").format(
+                    function=name, why=tr(case_set["unverifiable"]))]}
     judged = [judge_case(case, outcome) for case, outcome in zip(case_set["cases"], outcomes)]
     rows = [(case["note"], None, outcome, problem)
             for case, outcome, (problem, verified) in zip(case_set["cases"], outcomes, judged) if verified]
@@ -215,10 +217,11 @@ def judge_set(case_set: dict, outcomes: list[dict]) -> dict:
     if rows:
         _, lines = report(name, rows)
     else:
-        lines = [f"{name}: cannot be checked here, only by your instructor's grading"]
+        lines = [tr("{function}: cannot be checked here, only by your instructor's grading").format(function=name)]
     if unverified:
-        lines.append(f"  {len(unverified)} check(s) cannot be checked here, only by your instructor's grading (their "
-                     "answers are single small numbers or errors, which a hash would give away): " + "; ".join(unverified))
+        lines.append(tr("  {count} check(s) cannot be checked here, only by your instructor's grading (their answers "
+                        "are single small numbers or errors, which a hash would give away): ").format(
+                            count=len(unverified)) + tr("; ").join(tr(note) for note in unverified))
     return {"passed": False if failed else (True if not unverified else None), "verified": len(rows),
             "total": len(outcomes), "lines": lines}
 
@@ -272,7 +275,8 @@ def run(path: Path, timeout: int = 120) -> tuple[dict, dict[str, dict]]:
     # The kernel's own log (its TCP warning) is not the learner's business: kept, and shown only if it died.
     with tempfile.TemporaryFile() as kernel_log:
         try:
-            client.execute(stderr=kernel_log)
+            # The notebook's own checks speak its language (its folder may hold other notebooks: the kernel is told).
+            client.execute(stderr=kernel_log, env={**os.environ, ENVIRONMENT: notebook_language(nb.metadata)})
         except Exception as error:
             kernel_log.seek(0)
             said = kernel_log.read().decode(errors="replace").strip().splitlines()[-5:]
@@ -287,13 +291,21 @@ def run(path: Path, timeout: int = 120) -> tuple[dict, dict[str, dict]]:
 
 def check(path: str, as_json: bool = False) -> int:
     """Print the verdict of the visible and (verifiable) hidden tests of one notebook; 0 when checking happened."""
-    from .checks import _fixtures, judge_cases
-
     try:
         nb, records = run(Path(path).expanduser().resolve())
     except CheckError as error:
         print(f"cnn_course check: {error}", file=sys.stderr)
         return 2
+    with speaking(notebook_language(nb.metadata)):
+        tests = judge_notebook(nb, records)
+        print(json.dumps({"notebook": str(path), "tests": tests}) if as_json else format_table(tests, str(path)))
+    return 0
+
+
+def judge_notebook(nb, records: dict[str, dict]) -> list[dict]:
+    """Each visible and hidden test of the notebook with its verdict: ``{name, passed, points, lines}``."""
+    from .checks import _fixtures, judge_cases
+
     hidden, visible = notebook_sets(nb)
     tests = []
     for case_set_id in visible:
@@ -303,7 +315,8 @@ def check(path: str, as_json: bool = False) -> int:
         outcomes = (got or {}).get("outcomes") or []
         if len(outcomes) != len(case_set["cases"]):
             tests.append({"name": case_set_id, "passed": False, "points": POINTS["visible"],
-                          "lines": [f"{case_set['function']}: the test cell did not run (or was changed)"]})
+                          "lines": [tr("{function}: the test cell did not run (or was changed)").format(
+                              function=case_set["function"])]})
             continue
         messages = judge_cases([(o, c["expected"], lambda c=c: [tuple(v) for v in c["variants"]])
                                 for o, c in zip(outcomes, case_set["cases"])])
@@ -313,17 +326,14 @@ def check(path: str, as_json: bool = False) -> int:
     for case_set_id in hidden:
         verdict = judge_set(hidden_sets()[case_set_id], records.get(case_set_id, {}).get("outcomes") or [])
         tests.append({"name": case_set_id, "points": POINTS["hidden"], **verdict})
-    if as_json:
-        print(json.dumps({"notebook": str(path), "tests": tests}))
-    else:
-        print(format_table(tests, str(path)))
-    return 0
+    return tests
 
 
 def format_table(tests: list[dict], notebook: str) -> str:
     """Each test with ok / FAIL / ? (not verifiable), its hints when it failed; the points that are certain last."""
     width = max([len(t["name"]) for t in tests] + [4])
-    lines = [f"{notebook}: checked with the visible tests and the hidden cases this bundle can verify", ""]
+    lines = [tr("{notebook}: checked with the visible tests and the hidden cases this bundle can verify").format(
+        notebook=notebook), ""]
     earned = possible = 0
     for test in tests:
         mark = {True: "ok  ", False: "FAIL", None: "?   "}[test["passed"]]
@@ -335,8 +345,9 @@ def format_table(tests: list[dict], notebook: str) -> str:
             possible += test["points"]
             earned += test["points"] if test["passed"] else 0
     unsure = sum(t["points"] for t in tests if t["passed"] is None)
-    lines += ["", f"  Verified: {earned:g} / {possible:g} points"
-              + (f"; {unsure:g} more points only your instructor's grading can decide (marked ?)" if unsure else "")]
+    lines += ["", tr("  Verified: {earned} / {possible} points").format(earned=f"{earned:g}", possible=f"{possible:g}")
+              + (tr("; {unsure} more points only your instructor's grading can decide (marked ?)").format(
+                  unsure=f"{unsure:g}") if unsure else "")]
     return "\n".join(lines)
 
 

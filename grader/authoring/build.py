@@ -221,7 +221,8 @@ def release(source_root: Path = COURSE_ROOT, build_root: Path | None = None,
         student = generate_student_version(assignment, build_root)
         written += [solution, fixtures, student]
         written += translated_versions(assignment, source_root, build_root, solution, student)
-    return written
+    from .translate import compile_package_messages
+    return written + compile_package_messages(source_root, build_root)
 
 
 def translated_versions(assignment: str, source_root: Path, build_root: Path, solution: Path,

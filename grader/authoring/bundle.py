@@ -205,7 +205,7 @@ include = ["cnn_course*"]
 "{LAB_OVERRIDES}" = ["lab/{DISTRIBUTION}.json"]
 
 [tool.setuptools.package-data]
-"*" = ["*.json", "hidden/*.json", "{PACKAGED_DATA}/**/*"]
+"*" = ["*.json", "hidden/*.json", "locale/*/LC_MESSAGES/*.mo", "{PACKAGED_DATA}/**/*"]
 """
 
 
@@ -233,6 +233,10 @@ def guessable(outcome: dict, digits: int) -> bool:
 _ANSWER_IN_NOTE = re.compile(r"\s*(->|→|=)\s*[^,;:()]*$")
 
 
+#: Why a hidden set judged by a rule (07's training) cannot be checked by the bundle.
+UNVERIFIABLE = "it is judged by a rule with the reference code, not by comparing answers"
+
+
 def unanswered_note(note: str) -> str:
     """A hidden case's description without the answer it ends with, for a case the bundle ships no answer of."""
     return _ANSWER_IN_NOTE.sub("", note) or note
@@ -256,7 +260,7 @@ def hidden_answers(assignment: str) -> dict:
             continue
         entry = {"function": case_set.function, "cases": []}
         if custom_judge(case_set):
-            entry["unverifiable"] = "it is judged by a rule with the reference code, not by comparing answers"
+            entry["unverifiable"] = UNVERIFIABLE
             entry["cases"] = [{"note": unanswered_note(case.note), "args": None, "variants": []}
                               for case in case_set.cases()]
             case_sets[case_set.id] = entry

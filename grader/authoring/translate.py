@@ -84,8 +84,10 @@ def new_catalogue(assignment: str, language: str) -> Catalog:
                    copyright_holder="the cnn-course authors", msgid_bugs_address="the course's issue tracker",
                    creation_date=EPOCH, revision_date=EPOCH, last_translator="cnn-course",
                    language_team=f"cnn-course {language}",
-                   header_comment=f"# {name} ({language}) translation of the course notebook {assignment}: one message per\n"
-                                  f"# paragraph of solutions/{assignment}/{assignment}.py (make translations; README).")
+                   header_comment=(f"# {name} ({language}) translation of the messages of {assignment}/ and its data: hints,\n"
+                                   f"# case notes, labels (make translations; README)." if assignment in MESSAGE_CATALOGUES else
+                                   f"# {name} ({language}) translation of the course notebook {assignment}: one message per\n"
+                                   f"# paragraph of solutions/{assignment}/{assignment}.py (make translations; README)."))
 
 
 def read_catalogue(path: Path, language: str) -> Catalog:
@@ -103,17 +105,17 @@ def update_catalogues(language: str, root: Path = COURSE_ROOT, only: list[str] |
     """Bring each existing catalogue of ``language`` (or those of ``only``, made when missing) up to date with its
     source; returns one line per catalogue: its path and how many entries are new, fuzzy, translated."""
     report = []
-    for assignment in only or assignments(root):
+    for assignment in only or assignments(root) + list(MESSAGE_CATALOGUES):
         path = catalogue_path(assignment, language, root)
         if not path.exists() and not only:
             continue
-        fresh = template(assignment, root)
+        fresh = message_template(assignment, root) if assignment in MESSAGE_CATALOGUES else template(assignment, root)
         catalog = read_catalogue(path, language) if path.exists() else new_catalogue(assignment, language)
         catalog.update(fresh, update_header_comment=False)
         catalog.project, catalog.fuzzy = fresh.project, False
         write_catalogue(catalog, path)
         messages = [m for m in catalog if m.id]
-        report.append(f"{path.relative_to(root)}: {len(messages)} paragraphs, "
+        report.append(f"{path.relative_to(root)}: {len(messages)} {'messages' if assignment in MESSAGE_CATALOGUES else 'paragraphs'}, "
                       f"{sum(not m.string for m in messages)} untranslated, {sum(m.fuzzy for m in messages)} fuzzy")
     return report
 
@@ -163,3 +165,133 @@ def translate(nb: nbformat.NotebookNode, assignment: str, language: str,
 def _translated_cell(source: str, catalog: Catalog) -> str:
     return "\n\n".join(catalog.get(p).string for p in paragraphs(source))
 
+
+
+# --- the words of the checks, the grader and the widgets ---------------------------------------------------------
+
+#: The catalogues of messages (not notebooks): ``cnn_course`` holds what the student package says (its ``tr("...")``
+#: strings, the visible cases' notes and hints), compiled into the package by ``make notebooks``; ``grader`` what only
+#: grading says (hidden cases' notes, the other hints, the feedback page), read by the grader from the ``.po`` itself.
+MESSAGE_CATALOGUES = ("cnn_course", "grader")
+#: A phrase of a page template: ``{{ "Comment" | say }}``.
+_TEMPLATE_PHRASE = r'"((?:[^"\\]|\\.)+)"\s*\|\s*say\b'
+
+
+def _marked(folder: Path, root: Path) -> list[tuple[str, tuple[str, int]]]:
+    """Every ``tr("...")`` message in the Python files below ``folder``, with where it is."""
+    from babel.messages.extract import extract_from_dir
+
+    found = []
+    for filename, line, message, _, _ in extract_from_dir(str(folder), method_map=[("**.py", "python")],
+                                                          keywords={"tr": None}, comment_tags=()):
+        if isinstance(message, str) and message:
+            found.append((message, (str((folder / filename).relative_to(root)), line)))
+    return found
+
+
+def _template_phrases(root: Path) -> list[tuple[str, tuple[str, int]]]:
+    import re
+
+    found = []
+    for path in sorted((root / "grader" / "templates").rglob("*.j2")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            found += [(phrase, (str(path.relative_to(root)), number)) for phrase in re.findall(_TEMPLATE_PHRASE, line)]
+    return found
+
+
+def _visible_data(root: Path) -> list[tuple[str, tuple[str, int]]]:
+    """The notes and hints of the visible cases, as the student package ships them (``cnn_course/fixtures``)."""
+    import json
+
+    found = []
+    for path in sorted((root / "cnn_course" / "fixtures").glob("*.json")):
+        where = (str(path.relative_to(root)), 0)
+        for case_set in json.loads(path.read_text())["case_sets"].values():
+            for case in case_set["cases"]:
+                found.append((case["note"], where))
+                found += [(variant[0], where) for variant in case["variants"]]
+    return found
+
+
+def _grading_data(root: Path) -> list[tuple[str, tuple[str, int]]]:
+    """What grading says that is data: the hidden cases' notes (also without the answer they end with, as the
+    bundle shows a case it cannot verify), every typical mistake's hint, the test cells' labels, the unverifiable."""
+    from ..cases import CASE_SETS
+    from ..course.mistakes import all_variants
+    from ..engine.feedback import test_comment
+    from .bundle import UNVERIFIABLE, unanswered_note
+
+    found = []
+    for case_set in CASE_SETS.values():
+        where = (f"grader/cases/nb{case_set.notebook}.py", 0)
+        if not case_set.visible:
+            for case in case_set.cases():
+                found += [(case.note, where), (unanswered_note(case.note), where)]
+    for variants in all_variants().values():
+        found += [(hint, ("grader/course/mistakes.py", 0)) for hint, _ in variants]
+    found.append((UNVERIFIABLE, ("grader/authoring/bundle.py", 0)))
+    for assignment in assignments(root):
+        solution = root / SOURCE_DIRECTORY / assignment / f"{assignment}.ipynb"
+        for cell in nbformat.read(solution, as_version=4).cells:
+            grading = cell.metadata.get("nbgrader", {})
+            comment = test_comment(cell) if grading.get("grade") and not grading.get("solution") else None
+            if comment:
+                found.append((comment, (str(solution.relative_to(root)), 0)))
+    return found
+
+
+def message_template(name: str, root: Path = COURSE_ROOT) -> Catalog:
+    """The messages of catalogue ``name`` (:data:`MESSAGE_CATALOGUES`), each once, with where it comes from."""
+    catalog = Catalog(project=f"cnn-course {name}", charset="utf-8", fuzzy=False, creation_date=EPOCH)
+    root = Path(root)
+    if name == "cnn_course":
+        found = _marked(root / "cnn_course", root) + _visible_data(root)
+    else:
+        shipped = {message for message, _ in _marked(root / "cnn_course", root) + _visible_data(root)}
+        found = [(message, where) for message, where in
+                 _marked(root / "grader", root) + _template_phrases(root) + _grading_data(root)
+                 if message not in shipped]
+    for message, where in found:
+        if message in catalog:
+            if where[1] and where not in catalog[message].locations:
+                catalog[message].locations.append(where)
+        else:
+            catalog.add(message, locations=[where] if where[1] else [], auto_comments=[] if where[1] else [where[0]])
+    return catalog
+
+
+def translations(name: str, language: str, root: Path = COURSE_ROOT) -> dict[str, str]:
+    """``{English: translation}`` of catalogue ``name`` in ``language``: its translated entries that are not fuzzy."""
+    path = catalogue_path(name, language, root)
+    if not path.exists():
+        return {}
+    return {m.id: m.string for m in read_catalogue(path, language) if m.id and m.string and not m.fuzzy}
+
+
+def write_messages(messages: dict[str, str], language: str, path: Path) -> Path:
+    """A compiled catalogue (``.mo``, what ``gettext`` reads) of ``messages`` at ``path``; the same bytes for the
+    same messages (sorted, with the fixed date)."""
+    from babel.messages.mofile import write_mo
+
+    catalog = new_catalogue("cnn_course", language)
+    for english, translated in sorted(messages.items()):
+        catalog.add(english, translated)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_mo(handle, catalog)
+    return path
+
+
+def compile_package_messages(root: Path = COURSE_ROOT, build_root: Path | None = None) -> list[Path]:
+    """``cnn_course/locale/<language>/LC_MESSAGES/cnn_course.mo`` from each language's ``cnn_course.po``."""
+    from cnn_course.i18n import mo_path
+
+    return [write_messages(translations("cnn_course", language, root), language, mo_path(language, build_root or root))
+            for language in LANGUAGES if catalogue_path("cnn_course", language, root).exists()]
+
+
+def stale_messages(name: str, language: str, root: Path = COURSE_ROOT) -> list[str]:
+    """The messages of catalogue ``name`` with no up-to-date translation in ``language`` (missing, empty or fuzzy)."""
+    done = translations(name, language, root)
+    return [f"{(m.locations or [(m.auto_comments or ['?'])[0], 0])[0]}: {m.id.splitlines()[0][:80]}"
+            for m in message_template(name, root) if m.id and m.id not in done]

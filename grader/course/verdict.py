@@ -4,10 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnn_course import record
-from cnn_course.checks import POINTS, judge_set, report
+from cnn_course.checks import MALFORMED, POINTS, judge_set, report
+from cnn_course.i18n import tr
 
+from .. import translations
 from ..cases import CASE_SETS, Case, CaseSet
 from . import mistakes, notebooks, reference
+
+translations.install()  # the grader's own words in the notebook's language
 
 
 def expected_outcome(function: str, args: dict, names: tuple[str, ...] = ()) -> dict:
@@ -57,7 +61,7 @@ def _custom_messages(judge, cases: list[Case], outcomes: list[dict]) -> list[str
         try:
             messages.append(judge(case, outcome))
         except Exception:  # a record the kernel-side code did not write (tampered with): never a pass
-            messages.append("the recorded result is malformed")
+            messages.append(tr(MALFORMED))
     return messages
 
 
@@ -84,7 +88,8 @@ def judge(case_set_id: str, payload: dict | None, show_calls: bool = False, poin
     cases = case_set.cases()
     outcomes = (payload or {}).get("outcomes")
     if not isinstance(outcomes, list) or len(outcomes) != len(cases):
-        reason = f"{name}: the test did not record the {len(cases)} expected calls, so it could not be judged"
+        reason = tr("{function}: the test did not record the {count} expected calls, so it could not be judged").format(
+            function=name, count=len(cases))
         return Verdict(False, reason, [reason])
     outcomes = [outcome if isinstance(outcome, dict) else {"error": {"type": "Malformed", "message": ""}}
                 for outcome in outcomes]

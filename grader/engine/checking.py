@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from cnn_course.i18n import notebook_language, speaking, tr
+
 from ..layout import COURSE_ROOT, checkout_fingerprint
 from .converters import GradingError
 
@@ -118,21 +120,22 @@ def run_check(path: str, as_json: bool = False, timeout: int | None = None,
         print(f"grader check: {error}", file=err)
         return 2, out.getvalue(), err.getvalue()
     shown = str(path) if shown is None else shown
-    print(json.dumps(result.as_json(shown)) if as_json else format_table(result, shown), file=out)
+    with speaking(notebook_language(notebook.get("metadata"))):
+        print(json.dumps(result.as_json(shown)) if as_json else format_table(result, shown), file=out)
     return 0, out.getvalue(), err.getvalue()
 
 
 def format_table(result, notebook: str) -> str:
     """The table a learner reads: each test, points earned of possible, hints for failures; total last."""
     width = max([len(t.name) for t in result.tests] + [4])
-    lines = [f"{notebook}: graded with the hidden tests", ""]
+    lines = [tr("{notebook}: graded with the hidden tests").format(notebook=notebook), ""]
     for test in result.tests:
         mark = "ok  " if test.score >= test.max_score else "FAIL"
         lines.append(f"  {mark} {test.name:<{width}}  {test.score:g} / {test.max_score:g}")
         if test.message and test.score < test.max_score:  # the summary and the failed cases, not the passed ones
             shown = [line for line in test.message.splitlines() if line.strip() and not line.lstrip().startswith("ok ")]
             lines += ["         " + line for line in shown]
-    lines += ["", f"  Total: {result.score:g} / {result.max_score:g}"]
+    lines += ["", tr("  Total: {score} / {possible}").format(score=f"{result.score:g}", possible=f"{result.max_score:g}")]
     return "\n".join(lines)
 
 

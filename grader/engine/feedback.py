@@ -35,7 +35,12 @@ from jinja2 import BytecodeCache
 from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
+from cnn_course.i18n import notebook_language, speaking, tr
+
+from .. import translations
 from .student_files import CELL_ID
+
+translations.install()  # the grader's own words in the notebook's language
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 #: The fonts of the course's pages (feedback, the grading view, the class report), one CSS rule: Latin ones, then
@@ -102,16 +107,30 @@ def test_label(cell) -> str:
     Input: a graded code cell. Output: e.g. "Hidden tests: ... (test_pad2d_hidden)".
     """
     grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+    comment = test_comment(cell)
+    if comment:
+        return f"{tr(comment)} ({grade_id})"
+    return grade_id or tr("Test cell")
+
+
+def test_comment(cell) -> str | None:
+    """The comment a test cell starts with (its label, untranslated), or None."""
     for line in cell.source.splitlines():
         line = line.strip()
         if line.startswith("#") and not line.lstrip("#").strip().startswith(("BEGIN", "END")):
-            return f"{line.lstrip('#').strip()} ({grade_id})"
+            return line.lstrip("#").strip()
         if line:
             break
-    return grade_id or "Test cell"
+    return None
+
+
+def say(text: str, **values) -> str:
+    """A page's phrase in the notebook's language, its ``{placeholders}`` filled (the templates' filter ``say``)."""
+    return tr(text).format(**values)
 
 
 test_label.__test__ = False  # a filter, not a pytest test (imported by test modules)
+test_comment.__test__ = False
 
 
 #: The feedback page's Content-Security-Policy: it runs no script and loads nothing (styles and pictures are inline).
@@ -159,6 +178,7 @@ class FeedbackExporter(HTMLExporter):
         yield from super().default_filters()
         yield "test_label", test_label
         yield "with_feedback_policy", with_feedback_policy
+        yield "say", say
 
     def from_notebook_node(self, nb, resources=None, **kw):
         """HTMLExporter's page without its BeautifulSoup pass (0.1 s a page, parsing and writing the whole page
@@ -167,12 +187,14 @@ class FeedbackExporter(HTMLExporter):
         others give JupyterLab's cell boxes a tab stop, and this template, nbgrader's, has none of them)."""
         from nbconvert.exporters import html as nbconvert_html
 
-        if not hasattr(nbconvert_html, "BeautifulSoup"):  # another nbconvert: its own page, as it makes it
-            return super().from_notebook_node(nb, resources, **kw)
-        with _without_soup(nbconvert_html):
-            page, resources = super().from_notebook_node(nb, resources, **kw)
+        with speaking(notebook_language(nb.get("metadata"))):
+            if not hasattr(nbconvert_html, "BeautifulSoup"):  # another nbconvert: its own page, as it makes it
+                return super().from_notebook_node(nb, resources, **kw)
+            with _without_soup(nbconvert_html):
+                page, resources = super().from_notebook_node(nb, resources, **kw)
+            no_alt = html.escape(tr(NO_ALT), quote=True)
         page = _IMAGE_TAG.sub(lambda m: m.group(0) if _HAS_ALT.search(m.group(0)) else
-                              m.group(0).replace("<img", f'<img alt="{NO_ALT}"', 1), page)
+                              m.group(0).replace("<img", f'<img alt="{no_alt}"', 1), page)
         return page, resources
 
 

@@ -20,6 +20,7 @@ from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor, Overw
 from traitlets import List
 
 from cnn_course.checks import upstream_line
+from cnn_course.i18n import notebook_language, speaking, tr
 from cnn_course.record import RECORD_MIME, read_records
 
 from ..cases import CASE_SETS
@@ -43,12 +44,13 @@ def _error_line(output) -> str:
 
 
 def _ran_too_long(timeout: float | None) -> str:
-    limit = f" ({timeout:g} s)" if timeout else ""
-    return f"ran longer than the time limit{limit} and was stopped"
+    if timeout:
+        return tr("ran longer than the time limit ({seconds} s) and was stopped").format(seconds=f"{timeout:g}")
+    return tr("ran longer than the time limit and was stopped")
 
 
 def timeout_message(timeout: float | None) -> str:
-    return f"this cell {_ran_too_long(timeout)}: an endless loop?"
+    return tr("this cell {ran_too_long}: an endless loop?").format(ran_too_long=_ran_too_long(timeout))
 
 
 def explain_error(output, earlier_failures: list[tuple[str, dict]], timeout: float | None) -> str:
@@ -66,12 +68,13 @@ def explain_error(output, earlier_failures: list[tuple[str, dict]], timeout: flo
             or (earlier_failures[-1] if earlier_failures else None)
         if culprit:
             cell, error = culprit
-            why = (f"{_ran_too_long(timeout)} (an endless loop?)" if error.get("ename") in TIMEOUT_ERRORS
-                   else f"stopped with {_error_line(error)}")
-            return (f"{name} is not defined: the cell {cell!r} {why}, so {name} was never defined. "
-                    f"Fix that cell and run it without errors")
-        return (f"{name} is not defined: did its cell run without errors? "
-                f"(a SyntaxError there leaves it undefined)")
+            why = (tr("{ran_too_long} (an endless loop?)").format(ran_too_long=_ran_too_long(timeout))
+                   if error.get("ename") in TIMEOUT_ERRORS
+                   else tr("stopped with {error}").format(error=_error_line(error)))
+            return tr("{name} is not defined: the cell {cell} {why}, so {name} was never defined. "
+                      "Fix that cell and run it without errors").format(name=name, cell=repr(cell), why=why)
+        return tr("{name} is not defined: did its cell run without errors? "
+                  "(a SyntaxError there leaves it undefined)").format(name=name)
     return _error_line(output)
 
 
@@ -95,10 +98,11 @@ def verdict_outputs(grade_id: str, outputs: list, points: float | None = None,
     except Malformed as error:
         malformed = str(error)
     if payload is None or malformed:
-        reason = (f"its record is malformed ({malformed}), so it scores 0" if malformed
-                  else f"the test could not run: {explain_error(errors[-1], earlier_failures or [], timeout)}" if errors
-                  else "the test recorded no result")
-        rule = f" — this test cell scores 0 of {points:g} points" if points else ""
+        reason = (tr("its record is malformed ({why}), so it scores 0").format(why=malformed) if malformed
+                  else tr("the test could not run: {why}").format(
+                      why=explain_error(errors[-1], earlier_failures or [], timeout)) if errors
+                  else tr("the test recorded no result"))
+        rule = tr(" — this test cell scores 0 of {points} points").format(points=f"{points:g}") if points else ""
         lines = [f"{case_set.function}: {reason}{rule}"]
         passed = False
     else:
@@ -128,7 +132,7 @@ class JudgeRecords(NbGraderPreprocessor):  # nbgrader's base: enabled by default
         return execute.get("timeout", CELL_TIMEOUT)
 
     def preprocess(self, nb, resources):
-        with phase("judging"):
+        with phase("judging"), speaking(notebook_language(nb.get("metadata"))):
             return self._judge(nb, resources)
 
     def _judge(self, nb, resources):
