@@ -18,7 +18,7 @@ import numpy as np
 
 from . import record
 from .diagnose import PREFIX, diagnose
-from .i18n import tr
+from .i18n import N_, tr
 
 #: Spec: results agree with PyTorch to 1e-10 relative error on float64 inputs.
 RTOL = 1e-9
@@ -270,7 +270,7 @@ def report(function_name: str, rows: list[tuple[str, str | None, dict, str | Non
 #: Between a problem and its hint in a message, in every language (:func:`render` says it in the reader's).
 HINT = ". Hint: "
 SAME_HINT = "(the same mistake as above)"
-MALFORMED = "the recorded result is malformed"
+MALFORMED = N_("the recorded result is malformed")
 _NUMPY_SCALAR = re.compile(r"\bnp\.(?:float|int|uint|bool|complex)\w*\(([^()]*)\)")
 
 

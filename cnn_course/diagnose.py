@@ -27,13 +27,49 @@ from typing import Any
 import numpy as np
 
 from . import record
+from .i18n import N_, tr
+
+
+class Said(str):
+    """An English sentence that remembers its template and values, so that it can be said in another language.
+
+    It is the English text as a string (the rules compare and combine sentences in English), and
+    :meth:`translated` says it in the language spoken now (``cnn_course.i18n``).
+    """
+
+    def __new__(cls, template: str, **values: Any) -> "Said":
+        said = super().__new__(cls, template.format(**values))
+        said.template, said.values = template, values
+        return said
+
+    def translated(self) -> str:
+        return tr(self.template).format(**{k: v.translated() if isinstance(v, (Said, _Listed)) else v
+                                           for k, v in self.values.items()})
+
+
+class _Listed(str):
+    """Sentences joined by commas, each said in the language spoken now when the whole is."""
+
+    def __new__(cls, parts: list[Said]) -> "_Listed":
+        listed = super().__new__(cls, ", ".join(parts))
+        listed.parts = parts
+        return listed
+
+    def translated(self) -> str:
+        return tr(", ").join(say(part) for part in self.parts)
+
+
+def say(sentence: str) -> str:
+    """A sentence of the diagnosis in the language spoken now."""
+    return sentence.translated() if isinstance(sentence, Said) else tr(sentence)
+
 
 #: The line of a report that holds the diagnosis starts with this (``cnn_course.checks.report``).
-PREFIX = "where it goes wrong: "
+PREFIX = N_("where it goes wrong: ")
 
 _RTOL, _ATOL = 1e-7, 1e-9
 #: Names of the axes of a 4-D array of data (NCHW, the course's layout), and of one of weights.
-_DATA_AXES = ("samples (N > 1)", "channels (C > 1)")
+_DATA_AXES = (N_("{name} has several samples (N > 1)"), N_("{name} has several channels (C > 1)"))
 _WEIGHT_NAMES = ("w", "weights", "kernel")
 
 
@@ -57,46 +93,49 @@ def features(args: dict) -> dict[str, bool]:
     found: dict[str, bool] = {}
     for name, value in args.items():
         if isinstance(value, bool):
-            found[f"{name} is {value}"] = True
-            found[f"{name} is {not value}"] = False
+            found[Said("{name} is {value}", name=name, value=value)] = True
+            found[Said("{name} is {value}", name=name, value=not value)] = False
         elif value is None:
-            found[f"{name} is None"] = True
+            found[Said("{name} is None", name=name)] = True
         elif _integer(value):
-            found[f"{name} > 1"] = value > 1
-            found[f"{name} > 0"] = value > 0
-            found[f"{name} is a pair of unequal numbers (height != width)"] = False  # an int is (n, n)
+            found[Said("{name} > 1", name=name)] = value > 1
+            found[Said("{name} > 0", name=name)] = value > 0
+            found[Said(_UNEQUAL, name=name)] = False  # an int is (n, n)
         elif _is_pair(value):
-            found[f"{name} > 1"] = max(value) > 1
-            found[f"{name} > 0"] = max(value) > 0
-            found[f"{name} is a pair of unequal numbers (height != width)"] = value[0] != value[1]
+            found[Said("{name} > 1", name=name)] = max(value) > 1
+            found[Said("{name} > 0", name=name)] = max(value) > 0
+            found[Said(_UNEQUAL, name=name)] = value[0] != value[1]
         elif isinstance(value, float):
-            found[f"{name} != 0"] = value != 0
+            found[Said("{name} != 0", name=name)] = value != 0
         elif isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and value.ndim:
             _array_features(name, value, found)
         if _integer(value) or _is_pair(value) or isinstance(value, float):
-            found.setdefault(f"{name} is None", False)
+            found.setdefault(Said("{name} is None", name=name), False)
     return found
+
+
+_UNEQUAL = N_("{name} is a pair of unequal numbers (height != width)")
 
 
 def _array_features(name: str, value: np.ndarray, found: dict[str, bool]) -> None:
     shape = value.shape
     if value.ndim >= 2:
-        found[f"{name} is not square (height {'!='} width)"] = shape[-1] != shape[-2]
+        found[Said("{name} is not square (height != width)", name=name)] = shape[-1] != shape[-2]
     if value.ndim == 4:
         if name in _WEIGHT_NAMES:
-            found[f"{name}.shape[0] > 1"] = shape[0] > 1  # filters, or input channels of a transposed conv
-            found[f"{name}.shape[1] > 1"] = shape[1] > 1
-            found[f"the kernel of {name} is larger than 1x1"] = max(shape[2:]) > 1
+            found[Said("{name}.shape[0] > 1", name=name)] = shape[0] > 1  # filters, or input channels of a transposed conv
+            found[Said("{name}.shape[1] > 1", name=name)] = shape[1] > 1
+            found[Said("the kernel of {name} is larger than 1x1", name=name)] = max(shape[2:]) > 1
         else:
-            found[f"{name} has several {_DATA_AXES[0]}"] = shape[0] > 1
-            found[f"{name} has several {_DATA_AXES[1]}"] = shape[1] > 1
+            found[Said(_DATA_AXES[0], name=name)] = shape[0] > 1
+            found[Said(_DATA_AXES[1], name=name)] = shape[1] > 1
     elif value.ndim == 3:
-        found[f"{name} has several planes (shape[0] > 1)"] = shape[0] > 1
+        found[Said("{name} has several planes (shape[0] > 1)", name=name)] = shape[0] > 1
     if value.dtype.kind in "if":
-        found[f"{name} has negative entries"] = bool((value < 0).any())
+        found[Said("{name} has negative entries", name=name)] = bool((value < 0).any())
     if value.dtype.kind == "f" and value.size > 1:
         flat = value.ravel()
-        found[f"{name} has equal entries (ties)"] = len(np.unique(flat)) < flat.size
+        found[Said("{name} has equal entries (ties)", name=name)] = len(np.unique(flat)) < flat.size
 
 
 #: A condition on the cases is stated only with at least this many failing cases behind it (one failing case
@@ -130,12 +169,13 @@ def _separating(failing: list[dict], passing: list[dict], names: list[str] = ())
     exact_negated = [f for f in known if not any(has(f, failing)) and all(has(f, passing))]
     if bool(exact) == bool(exact_negated):  # none fits, or features fit both ways: the evidence cannot choose
         return None
-    fitting, sentence = (exact, "wrong whenever {}, right otherwise") if exact else \
-        (exact_negated, "right whenever {}, wrong otherwise")
+    fitting, sentence = (exact, N_("wrong whenever {condition}, right otherwise")) if exact else \
+        (exact_negated, N_("right whenever {condition}, wrong otherwise"))
     if _same_condition(fitting, names):
-        return sentence.format(fitting[0])
+        return Said(sentence, condition=fitting[0])
     if len(fitting) == 2:  # both split the cases alike: say both, and that the checks cannot choose
-        return sentence.format(f"{fitting[0]} (in these checks, exactly when {fitting[1]})")
+        return Said(sentence, condition=Said("{first} (in these checks, exactly when {second})",
+                                             first=fitting[0], second=fitting[1]))
     # More than two features fit: the evidence cannot tell which one matters.
     # Nothing weaker is claimed: not two features at once (among the many pairs, one fits a few cases by
     # chance), not "wrong only when" a feature some passing cases share (the failing ones share many).
@@ -171,17 +211,17 @@ def _same_shape_claims(got: np.ndarray, want: np.ndarray, args: dict) -> dict[st
         if got.ndim and isinstance(value, np.ndarray) and value.shape == got.shape and value.dtype.kind in "if":
             for sign, where in (("< 0", value < 0), ("> 0", value > 0), ("== 0", value == 0)):
                 if where.any() and not where.all() and not wrong[~where].any():
-                    claims[f"sign {name}"] = f"wrong only where {name} {sign}"
+                    claims[f"sign {name}"] = Said("wrong only where {name} {sign}", name=name, sign=sign)
                     break
     if got.ndim >= 2:
         if got.shape[-1] == got.shape[-2] and _close(got, np.swapaxes(want, -1, -2)):
             claims["transposed"] = None
         if _close(got, want[..., ::-1, ::-1]):
-            claims["flipped"] = "rotated by 180 degrees (flipped up-down and left-right)"
+            claims["flipped"] = Said("rotated by 180 degrees (flipped up-down and left-right)")
         elif _close(got, want[..., ::-1, :]):
-            claims["flipped"] = "upside down (rows in reverse order)"
+            claims["flipped"] = Said("upside down (rows in reverse order)")
         elif _close(got, want[..., ::-1]):
-            claims["flipped"] = "mirrored left-right (columns in reverse order)"
+            claims["flipped"] = Said("mirrored left-right (columns in reverse order)")
     scale = float(np.vdot(want, got) / np.vdot(want, want)) if np.any(want) else 0.0
     if np.isfinite(scale) and scale and not np.isclose(scale, 1.0) and _close(got, scale * want):
         claims["factor"] = scale
@@ -196,7 +236,7 @@ def _same_shape_claims(got: np.ndarray, want: np.ndarray, args: dict) -> dict[st
         per_channel = offset.reshape(offset.shape[:2] + (-1,))
         if np.allclose(per_channel, per_channel[..., :1], rtol=_RTOL, atol=_ATOL):
             claims["channel offset"] = None
-    for power, name in ((2, "the square"), (0.5, "the square root"), (-1, "the reciprocal")):
+    for power, name in ((2, Said("the square")), (0.5, Said("the square root")), (-1, Said("the reciprocal"))):
         if (power > 0 or np.all(want != 0)) and (power != 0.5 or np.all(want >= 0)) \
                 and _close(got, np.power(want, power)) and not _close(got, want):
             claims["power"] = name
@@ -243,13 +283,14 @@ def _where_wrong(got: np.ndarray, want: np.ndarray) -> dict[str, Any]:
             continue
         bad = wrong.reshape(wrong.shape[:axis + 1] + (-1,)).any(axis=-1)
         bad = bad.reshape(-1, got.shape[axis]).any(axis=0)
-        name = "sample" if axis == 0 else "channel" if axis == 1 else f"index along axis {axis}"
+        name = Said("sample") if axis == 0 else Said("channel") if axis == 1 else \
+            Said("index along axis {axis}", axis=axis)
         if not bad[0] and bad[1:].all():
-            claims[f"first {axis}"] = f"the first {name} is right, the others are not"
+            claims[f"first {axis}"] = Said("the first {what} is right, the others are not", what=name)
         elif not bad[-1] and bad[:-1].all():
-            claims[f"last {axis}"] = f"only the last {name} is right"
+            claims[f"last {axis}"] = Said("only the last {what} is right", what=name)
         elif bad[0] and not bad[1:].any():
-            claims[f"only first {axis}"] = f"only the first {name} is wrong"
+            claims[f"only first {axis}"] = Said("only the first {what} is wrong", what=name)
     plane = wrong.reshape((-1,) + wrong.shape[-2:]).any(axis=0)
     h, w = plane.shape
     rows, cols = np.nonzero(plane)
@@ -274,7 +315,7 @@ def _shape_claims(got: np.ndarray, want: np.ndarray) -> dict[str, Any]:
     """What is true of an answer of the wrong shape."""
     claims: dict[str, Any] = {}
     if got.ndim != want.ndim:
-        claims["ndim"] = f"the result has {got.ndim} dimension(s) instead of {want.ndim}"
+        claims["ndim"] = Said("the result has {got} dimension(s) instead of {want}", got=got.ndim, want=want.ndim)
         return claims
     if got.ndim >= 2 and got.shape == want.shape[:-2] + want.shape[:-3:-1] and _close(got, np.swapaxes(want, -1, -2)):
         claims["transposed"] = None
@@ -287,9 +328,14 @@ def _shape_claims(got: np.ndarray, want: np.ndarray) -> dict[str, Any]:
             for left in range(large.shape[-1] - small.shape[-1] + 1):
                 window = large[..., top:top + small.shape[-2], left:left + small.shape[-1]]
                 if window.shape == small.shape and _close(window, small):
-                    claims["window"] = ("yours is part of the right answer" if small is got
-                                        else "the right answer is inside yours, with extra rows or columns") \
-                        + (" (its top-left part)" if (top, left) == (0, 0) else " (away from its top-left corner)")
+                    corner = (top, left) == (0, 0)
+                    claims["window"] = Said((N_("yours is part of the right answer (its top-left part)") if corner else
+                                             N_("yours is part of the right answer (away from its top-left corner)"))
+                                            if small is got else
+                                            (N_("the right answer is inside yours, with extra rows or columns (its "
+                                                "top-left part)") if corner else
+                                             N_("the right answer is inside yours, with extra rows or columns (away from "
+                                                "its top-left corner)")))
                     return claims
     return claims
 
@@ -301,11 +347,33 @@ def _claims(got: Any, want: Any, args: dict) -> dict[str, Any] | None:
     return _same_shape_claims(g, w, args) if g.shape == w.shape else _shape_claims(g, w)
 
 
-def _axis_words(delta: int, what: str) -> str:
-    """``2 rows too many``; ``2 entries along axis 0 too many``."""
-    many = abs(delta) != 1
-    what = what.replace("entry", "entries", 1) if many and what.startswith("entry") else what + ("s" if many else "")
-    return f"{abs(delta)} {what} too {'many' if delta > 0 else 'few'}"
+_AXIS_WORDS = {  # (what, more than one, too many) -> words
+    ("row", False, True): N_("{count} row too many"), ("row", True, True): N_("{count} rows too many"),
+    ("row", False, False): N_("{count} row too few"), ("row", True, False): N_("{count} rows too few"),
+    ("column", False, True): N_("{count} column too many"), ("column", True, True): N_("{count} columns too many"),
+    ("column", False, False): N_("{count} column too few"), ("column", True, False): N_("{count} columns too few"),
+    ("entry", False, True): N_("{count} entry along axis {axis} too many"),
+    ("entry", True, True): N_("{count} entries along axis {axis} too many"),
+    ("entry", False, False): N_("{count} entry along axis {axis} too few"),
+    ("entry", True, False): N_("{count} entries along axis {axis} too few"),
+}
+
+
+_EDGE_WORDS = {  # (edge, more than one) -> words
+    ("first row", False): N_("wrong only in the first {count} row, right elsewhere"),
+    ("first row", True): N_("wrong only in the first {count} rows, right elsewhere"),
+    ("last row", False): N_("wrong only in the last {count} row, right elsewhere"),
+    ("last row", True): N_("wrong only in the last {count} rows, right elsewhere"),
+    ("first column", False): N_("wrong only in the first {count} column, right elsewhere"),
+    ("first column", True): N_("wrong only in the first {count} columns, right elsewhere"),
+    ("last column", False): N_("wrong only in the last {count} column, right elsewhere"),
+    ("last column", True): N_("wrong only in the last {count} columns, right elsewhere"),
+}
+
+
+def _axis_words(delta: int, what: str, axis: int) -> Said:
+    """``2 rows too many``; ``2 entries along axis 0 too many`` (``what``: row, column or entry)."""
+    return Said(_AXIS_WORDS[what, abs(delta) != 1, delta > 0], count=abs(delta), axis=axis)
 
 
 def _sentence(kind: str, values: list[Any], scalar: bool) -> str | None:
@@ -314,59 +382,62 @@ def _sentence(kind: str, values: list[Any], scalar: bool) -> str | None:
     first = values[0]
     same = all(v == first for v in values)
     if kind == "zeros":
-        return "the right shape, but all zeros"
+        return Said("the right shape, but all zeros")
     if kind == "dropped":
-        return "zeros where the right answer is not (values left out)"
+        return Said("zeros where the right answer is not (values left out)")
     if kind == "transposed":
-        return "the right values, transposed (rows and columns swapped)"
+        return Said("the right values, transposed (rows and columns swapped)")
     if kind == "flipped":
-        return f"the right values, {first}" if same else None
+        return Said("the right values, {how}", how=first) if same else None
     if kind == "factor":
         if all(np.isclose(v, first) for v in values) and (scalar is False or len(values) > 1):
-            return "the right values with the sign flipped" if np.isclose(first, -1) else \
-                f"off by a constant factor of {first:.4g} (every value {first:.4g} times the right one)"
+            return Said("the right values with the sign flipped") if np.isclose(first, -1) else \
+                Said("off by a constant factor of {factor} (every value {factor} times the right one)",
+                     factor=format(first, ".4g"))
         if scalar:  # different numbers are always "proportional": that says nothing
             return None
-        return "proportional to the right answer, but by a factor that changes from case to case (" + \
-            ", ".join(f"{v:.3g}" for v in values[:4]) + ")"
+        return Said("proportional to the right answer, but by a factor that changes from case to case ({factors})",
+                    factors=", ".join(f"{v:.3g}" for v in values[:4]))
     if kind == "offset":  # one number off by some amount says nothing: it takes two cases to be "the same"
         if all(np.isclose(v, first) for v in values) and not np.isclose(first, 0, atol=_ATOL) \
                 and not (scalar and len(values) < 2):
-            where = "in every failing case" if scalar else "everywhere"
-            return f"off by the same amount {where} ({first:+.4g} from the right value)"
+            return Said(N_("off by the same amount in every failing case ({offset} from the right value)") if scalar
+                        else N_("off by the same amount everywhere ({offset} from the right value)"),
+                        offset=f"{first:+.4g}")
         return None
     if kind == "power":
-        return f"{first} of the right answer" if same else None
+        return Said("{power} of the right answer", power=first) if same else None
     if kind == "channel offset":
-        return "off by a constant within each channel's map (as a bias added to the wrong channel would be)"
+        return Said("off by a constant within each channel's map (as a bias added to the wrong channel would be)")
     if kind == "shift":
         if not same:
             return None
         dy, dx = first
-        parts = [f"{abs(dy)} row(s) {'down' if dy > 0 else 'up'}" if dy else "",
-                 f"{abs(dx)} column(s) {'right' if dx > 0 else 'left'}" if dx else ""]
-        return "the right values, shifted by " + " and ".join(p for p in parts if p)
+        rows = Said(N_("{count} row(s) down") if dy > 0 else N_("{count} row(s) up"), count=abs(dy))
+        columns = Said(N_("{count} column(s) right") if dx > 0 else N_("{count} column(s) left"), count=abs(dx))
+        if dy and dx:
+            return Said("the right values, shifted by {rows} and {columns}", rows=rows, columns=columns)
+        return Said("the right values, shifted by {by}", by=rows if dy else columns)
     if kind == "border":
-        return f"right in the interior, wrong within {max(values)} pixel(s) of the border"
+        return Said("right in the interior, wrong within {count} pixel(s) of the border", count=max(values))
     if kind.startswith("edge "):
         if not any(informative for _, informative in values):
             return None
         depth = max(d for d, _ in values)
-        return f"wrong only in the {kind[5:].replace('last', f'last {depth}').replace('first', f'first {depth}')}" \
-            + ("s" if depth > 1 else "") + ", right elsewhere"
+        return Said(_EDGE_WORDS[kind[5:], depth > 1], count=depth)
     if kind == "moved":
         if not any(values):
             return None
-        return "your values are values of the right answer, but at the wrong positions"
+        return Said("your values are values of the right answer, but at the wrong positions")
     if kind in ("ndim", "window") or kind.startswith("sign ") or kind.startswith(("first ", "last ", "only first ")):
         return first if same else None
     if kind == "delta":
         if not same:
-            return "the wrong shape"
+            return Said("the wrong shape")
         names = ["row", "column"] if len(first) >= 2 else []
-        words = [_axis_words(d, names[i - len(first) + 2] if i >= len(first) - 2 and names else f"entry along axis {i}")
+        words = [_axis_words(d, names[i - len(first) + 2] if i >= len(first) - 2 and names else "entry", i)
                  for i, d in enumerate(first) if d]
-        return "the wrong shape: " + ", ".join(words)
+        return Said("the wrong shape: {differences}", differences=_Listed(words))
     return None
 
 
@@ -408,8 +479,8 @@ def _tuple_parts(pairs: list[tuple[Any, Any, dict]]) -> tuple[str | None, list[t
     parts = [(g[i], w[i], args) for (g, w, args), wrong in zip(pairs, wrong_parts) for i in wrong]
     if first and all(p == first for p in wrong_parts) and len(first) < len(pairs[0][1]):
         right = [i for i in range(len(pairs[0][1])) if i not in first]
-        return (f"only {', '.join(f'result[{i}]' for i in first)} of the tuple is wrong "
-                f"({', '.join(f'result[{i}]' for i in right)} right)"), parts
+        return Said("only {wrong} of the tuple is wrong ({right} right)", wrong=", ".join(f"result[{i}]" for i in first),
+                    right=", ".join(f"result[{i}]" for i in right)), parts
     return None, parts
 
 
@@ -448,4 +519,4 @@ def diagnose(cases: list[tuple[dict, dict, dict, bool]]) -> str | None:
         if tuple_part:
             parts.append(tuple_part)
         parts += _compare_all(pairs)
-    return "; ".join(parts) if parts else None
+    return tr("; ").join(say(part) for part in parts) if parts else None

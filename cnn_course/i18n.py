@@ -113,6 +113,11 @@ def add_translations(chosen: str, messages: Mapping[str, str]) -> None:
     _extra.setdefault(chosen, {}).update({k: v for k, v in messages.items() if k and v})
 
 
+def N_(message: str) -> str:
+    """Marks ``message`` for the catalogues where it is written (a template chosen later): it stays English here."""
+    return message
+
+
 def tr(message: str) -> str:
     """``message`` in the language spoken now (itself when untranslated, or in English)."""
     chosen = language()

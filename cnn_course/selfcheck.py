@@ -44,10 +44,10 @@ import numpy as np
 
 from . import record
 from .checks import HINT, POINTS, aliasing_hint, modified_problem, raised, report, view_problem
-from .i18n import ENVIRONMENT, notebook_language, speaking, tr
+from .i18n import ENVIRONMENT, N_, notebook_language, speaking, tr
 
 #: A hidden case's answer is not the shipped digest's, and no typical mistake's either.
-DIFFERS = "the result differs from the hidden answer"
+DIFFERS = N_("the result differs from the hidden answer")
 
 #: Answers estimated to hold fewer bits than this are not shipped: a digest of them is as good as the answer.
 MIN_BITS = 48

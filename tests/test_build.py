@@ -10,6 +10,7 @@ from conftest import committed_text, tracked_files
 
 from cnn_course import record
 from cnn_course.checks import compare
+from cnn_course.i18n import mo_path
 from grader import config
 from grader.authoring import build, translate
 from grader.cases import CASE_SETS, for_notebook
@@ -40,8 +41,14 @@ def test_every_list_of_assignments_agrees():
 
 
 @pytest.mark.parametrize("relative", [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
-                         + [f"cnn_course/fixtures/{a}.json" for a in ASSIGNMENTS])
+                         + [f"cnn_course/fixtures/{a}.json" for a in ASSIGNMENTS]
+                         + [str(mo_path(language, ROOT).relative_to(ROOT)) for language in translate.LANGUAGES])
 def test_generated_files_are_fresh(built_course, relative):
+    if relative.endswith(".mo"):  # compiled translations: the same messages give the same bytes
+        fresh_bytes = (built_course / relative).read_bytes()
+        assert (ROOT / relative).exists(), f"{relative} is missing: run `make notebooks`"
+        assert fresh_bytes == (ROOT / relative).read_bytes(), f"{relative} is stale: run `make notebooks` and commit"
+        return
     fresh = (built_course / relative).read_text()
     assert (ROOT / relative).exists(), f"{relative} is missing: run `make notebooks`"
     # The working file may hold a student's answers (notebooks/ is where students work): then the

@@ -14,7 +14,7 @@ import pytest
 
 from grader.authoring import build, translate
 from tests.conftest import ROOT
-from tests.course_copies import grade_rows, solved_notebook
+from tests.course_copies import grade_rows, solved_notebook, with_sources
 
 TRANSLATED = [(language, a) for language in translate.LANGUAGES for a in translate.translated_assignments(language)]
 #: Spans a translation must carry unchanged: display and inline formulas, code spans, HTML tags, links' targets
@@ -147,8 +147,12 @@ def test_right_answers_in_translated_notebooks_grade_to_full_marks_beside_englis
     klass = tmp_path / "class"
     klass.mkdir()
     for student, folder, assignment in (("ada", ROOT / language, "01_local_connectivity"), ("bo", ROOT, "01_local_connectivity"),
-                                        ("chen", ROOT / language, "03_correlation_convolution")):
-        nbformat.write(solved_notebook(folder, assignment), klass / f"{student}__{assignment}.ipynb")
+                                        ("chen", ROOT / language, "03_correlation_convolution"),
+                                        ("dan", ROOT / language, "02_padding_stride"), ("eve", ROOT, "02_padding_stride")):
+        nb = solved_notebook(folder, assignment)
+        if assignment == "02_padding_stride":  # the typical mistake: the first window position not counted
+            nb = with_sources(nb, {"conv_output_size": FORGOT_PLUS_ONE})
+        nbformat.write(nb, klass / f"{student}__{assignment}.ipynb")
     run = subprocess.run([sys.executable, "-m", "grader", "grade", str(klass), "--out", str(tmp_path / "course"),
                           "--jobs", "2"], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
@@ -157,6 +161,96 @@ def test_right_answers_in_translated_notebooks_grade_to_full_marks_beside_englis
     assert rows["chen"]["03_correlation_convolution"] == "20", rows["chen"]
     page = tmp_path / "course" / "feedback" / "chen" / "03_correlation_convolution" / "03_correlation_convolution.html"
     assert "互相关" in page.read_text(encoding="utf-8")
+    # the same mistake gets its hint in the notebook's language, in the same class
+    pages = {student: (tmp_path / "course" / "feedback" / student / "02_padding_stride" / "02_padding_stride.html"
+                       ).read_text(encoding="utf-8") for student in ("dan", "eve")}
+    assert ZH_HINT in pages["dan"] and EN_HINT not in pages["dan"] and "提示" in pages["dan"], pages["dan"][-3000:]
+    assert EN_HINT in pages["eve"] and ZH_HINT not in pages["eve"] and not CJK.search(pages["eve"].split("<body")[1])
+    assert rows["dan"]["02_padding_stride"] == rows["eve"]["02_padding_stride"]
+
+
+#: A typical mistake in 02, and its hint in both languages (grader.course.notebooks.nb02_padding_stride.mistakes).
+FORGOT_PLUS_ONE = """\
+    def conv_output_size(n, k, stride=1, pad=0, dilation=1):
+        if stride < 1 or pad < 0 or dilation < 1 or n < 1 or k < 1:
+            raise ValueError(f"stride must be >= 1, pad >= 0, dilation >= 1, n >= 1, k >= 1; got {stride}, {pad}, {dilation}, {n}, {k}")
+        if dilation * (k - 1) + 1 > n + 2 * pad:
+            raise ValueError(f"kernel k={k} with dilation={dilation} is larger than the padded input n={n}")
+        return (n + 2 * pad - dilation * (k - 1) - 1) // stride
+"""
+EN_HINT = "output size off by one: did you forget the + 1?"
+ZH_HINT = "输出尺寸差了一：是不是忘了 + 1？"
+
+
+@pytest.mark.parametrize("name", translate.MESSAGE_CATALOGUES)
+@pytest.mark.parametrize("language", translate.LANGUAGES)
+def test_every_message_hint_and_note_has_an_up_to_date_translation(language, name):
+    """What the checks, the grader and its pages say (their tr("...") strings, every hint, every case's note, the
+    test cells' labels) is in the catalogue, translated and not fuzzy: a new or changed message fails here until its
+    translation is written (make translations, then the .po)."""
+    stale = translate.stale_messages(name, language)
+    assert not stale, (f"{len(stale)} message(s) of locale/{language}/LC_MESSAGES/{name}.po without an up-to-date "
+                       f"translation (run `make translations`, translate them, clear their fuzzy flags):\n  "
+                       + "\n  ".join(stale[:20]))
+
+
+@pytest.mark.parametrize("language", translate.LANGUAGES)
+def test_each_translated_message_keeps_its_placeholders_and_code(language):
+    """A translation fills the same {placeholders} (else .format fails, or says the wrong number) and keeps the code a
+    hint names (`raise NotImplementedError()`, np.repeat, x.T @ dout): a student copies it from there."""
+    for name in translate.MESSAGE_CATALOGUES:
+        for english, translated in translate.translations(name, language).items():
+            assert set(re.findall(r"\{(\w*)\}", english)) == set(re.findall(r"\{(\w*)\}", translated)), (english, translated)
+            assert re.findall(r"`[^`]+`", english) == re.findall(r"`[^`]+`", translated), (english, translated)
+            for call in re.findall(r"\bnp\.\w+\(", english):
+                assert call in translated, (call, english, translated)
+
+
+def test_the_checks_speak_the_notebooks_language_and_english_elsewhere():
+    """The same wrong answer, judged in a Chinese notebook and in an English one: the same verdict, in its words."""
+    from cnn_course import i18n
+    from grader.cases import CASE_SETS
+    from grader.course import verdict
+
+    case_set = CASE_SETS["test_conv_output_size_hidden"]
+    wrong = record_all(case_set, lambda n, k, stride=1, pad=0, dilation=1: (n + 2 * pad - dilation * (k - 1) - 1) // stride)
+    said = {}
+    for language in ("zh", "en", "klingon"):
+        with i18n.speaking(language):
+            said[language] = verdict.judge(case_set.id, {"id": case_set.id, "outcomes": wrong})
+    assert said["zh"].passed is said["en"].passed is False
+    assert said["klingon"].lines == said["en"].lines  # a language the course does not have is English
+    zh, en = "\n".join(said["zh"].lines), "\n".join(said["en"].lines)
+    assert ZH_HINT in zh and "错在哪里" in zh and "提示：" in zh and EN_HINT not in zh
+    assert EN_HINT in en and not CJK.search(en)
+    assert zh.count("FAIL") == en.count("FAIL")
+
+
+def record_all(case_set, function) -> list[dict]:
+    from cnn_course import record
+
+    return [record.run_case(function, case.args) for case in case_set.cases()]
+
+
+def test_a_kernel_finds_its_notebooks_language(tmp_path, monkeypatch):
+    """In JupyterLab (JPY_SESSION_NAME names the notebook), from the one notebook of its folder, or told outright;
+    metadata naming a language the course does not have is English."""
+    from cnn_course import i18n
+
+    for variable in ("JPY_SESSION_NAME", i18n.ENVIRONMENT):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.chdir(tmp_path)
+    zh, other = tmp_path / "zh.ipynb", tmp_path / "x.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(metadata={"cnn_course": {"language": "zh"}}), zh)
+    assert i18n.kernel_language() == "zh"
+    nbformat.write(nbformat.v4.new_notebook(metadata={"cnn_course": {"language": "<script>"}}), other)
+    assert i18n.kernel_language() == "en"  # two notebooks here: no telling which
+    monkeypatch.setenv("JPY_SESSION_NAME", str(zh))
+    assert i18n.kernel_language() == "zh"
+    monkeypatch.setenv("JPY_SESSION_NAME", str(other))
+    assert i18n.kernel_language() == "en"
+    monkeypatch.setenv(i18n.ENVIRONMENT, "zh")
+    assert i18n.kernel_language() == "zh"
 
 
 def test_the_build_writes_each_translated_notebook_where_the_languages_folder_is(tmp_path):
