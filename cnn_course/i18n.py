@@ -126,6 +126,28 @@ def tr(message: str) -> str:
     return _shipped(chosen).get(message) or _extra.get(chosen, {}).get(message) or message
 
 
+def in_english(text: str) -> str:
+    """The English message a translation in any of the course's languages was made from (``text`` when none was)."""
+    for chosen in LANGUAGES[1:]:
+        english = _english_of(chosen).get(text)
+        if english:
+            return english
+    return text
+
+
+def _english_of(chosen: str) -> dict[str, str]:
+    return {translated: english for english, translated in {**_extra.get(chosen, {}), **_shipped(chosen)}.items()}
+
+
+def in_every_language(message: str) -> list[str]:
+    """``message`` as each of the course's languages says it (English first)."""
+    said = []
+    for chosen in LANGUAGES:
+        with speaking(chosen):
+            said.append(tr(message))
+    return said
+
+
 def mo_path(chosen: str, root: str | os.PathLike | None = None) -> Path:
     """Where the package's compiled catalogue of ``chosen`` lives (under ``root``, the course, or this package)."""
     base = Path(root) / "cnn_course" if root is not None else Path(__file__).resolve().parent

@@ -306,14 +306,21 @@ def test_a_bundle_learner_gets_a_hidden_verdict_without_the_answers(fresh_run, t
     assert all(test["passed"] is not False for test in tests.values()), tests
     assert tests["test_conv2d_hidden"]["passed"] is True
 
-    folder = tmp_path / "02_padding_stride"
-    folder.mkdir()
-    nb = nbformat.read(fresh_run["solved_folder"] / "02_padding_stride" / "02_padding_stride.ipynb", as_version=4)
+    # The same mistake in the Chinese notebook (the solved ones here) and in the English one: its hint in each one's words.
     mistake = next(w for w in wrong_for("pad2d") if w.label == "pad added at the bottom/right only")
-    nbformat.write(with_sources(nb, {"pad2d": mistake.source}), folder / "02_padding_stride.ipynb")
-    tests = cnn_course_check(fresh_run, folder / "02_padding_stride.ipynb")
-    assert tests["test_pad2d_hidden"]["passed"] is False
-    assert "pad applied once in total" in "\n".join(tests["test_pad2d_hidden"]["lines"])
-    assert tests["test_conv_output_size_hidden"]["passed"] is None  # small numbers: not shipped
-    said = "\n".join(tests["test_conv_output_size_hidden"]["lines"])
-    assert "cannot be checked here, only by your instructor's grading" in said
+    english = solved_notebook(ROOT, "02_padding_stride")
+    chinese = nbformat.read(fresh_run["solved_folder"] / "02_padding_stride" / "02_padding_stride.ipynb", as_version=4)
+    for language, nb, hint, unverifiable in (
+            ("zh", chinese, "填充总共只加了一次", "这里无法检查，只有老师的评分能判断"),
+            ("en", english, "pad applied once in total", "cannot be checked here, only by your instructor's grading")):
+        folder = tmp_path / language / "02_padding_stride"
+        folder.mkdir(parents=True)
+        nbformat.write(with_sources(nb, {"pad2d": mistake.source}), folder / "02_padding_stride.ipynb")
+        tests = cnn_course_check(fresh_run, folder / "02_padding_stride.ipynb")
+        assert tests["test_pad2d_hidden"]["passed"] is False
+        assert hint in "\n".join(tests["test_pad2d_hidden"]["lines"]), tests["test_pad2d_hidden"]["lines"]
+        assert tests["test_pad2d_visible"]["passed"] is False
+        assert hint in "\n".join(tests["test_pad2d_visible"]["lines"]), tests["test_pad2d_visible"]["lines"]
+        assert tests["test_conv_output_size_hidden"]["passed"] is None  # small numbers: not shipped
+        said = "\n".join(tests["test_conv_output_size_hidden"]["lines"])
+        assert unverifiable in said, said

@@ -271,3 +271,33 @@ def test_make_takes_the_language_from_its_command_line_only():
     assert f"--ServerApp.root_dir=\"{ROOT}/zh/notebooks\"" in lab_root("LANGUAGE=zh")
     assert f"--ServerApp.root_dir=\"{ROOT}/notebooks\"" in lab_root(LANGUAGE="en_US:en")
     assert "LANGUAGE must be en or zh, got fr" in lab_root("LANGUAGE=fr")
+
+
+def test_the_class_report_counts_a_mistake_once_whatever_the_notebooks_language():
+    """The instructor's report reads each verdict: a Chinese one names the same mistake, in English, as the English one."""
+    from cnn_course import i18n
+    from grader.cases import CASE_SETS
+    from grader.course import verdict
+    from grader.instructor.report import verdict_mistakes
+
+    case_set = CASE_SETS["test_conv_output_size_hidden"]
+    wrong = record_all(case_set, lambda n, k, stride=1, pad=0, dilation=1: (n + 2 * pad - dilation * (k - 1) - 1) // stride)
+    named = {}
+    for language in ("en", "zh"):
+        with i18n.speaking(language):
+            named[language] = verdict_mistakes(verdict.judge(case_set.id, {"id": case_set.id, "outcomes": wrong}).lines)
+    hints = {language: [text for kind, text in found if kind == "hint"] for language, found in named.items()}
+    assert hints["zh"] == hints["en"] and hints["en"] and hints["en"][0].startswith(EN_HINT), named
+
+
+def test_grader_check_speaks_the_notebooks_language(tmp_path):
+    """`grader check` of a Chinese notebook with a typical mistake: its table, its hint and its total in Chinese."""
+    folder = tmp_path / "02_padding_stride"
+    folder.mkdir()
+    nb = with_sources(solved_notebook(ROOT / "zh", "02_padding_stride"), {"conv_output_size": FORGOT_PLUS_ONE})
+    nbformat.write(nb, folder / "02_padding_stride.ipynb")
+    run = subprocess.run([sys.executable, "-m", "grader", "check", str(folder / "02_padding_stride.ipynb")],
+                         capture_output=True, text=True, timeout=300, cwd=folder)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert ZH_HINT in run.stdout and "已用隐藏测试评分" in run.stdout and "总分" in run.stdout, run.stdout
+    assert EN_HINT not in run.stdout

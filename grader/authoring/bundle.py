@@ -229,8 +229,9 @@ def guessable(outcome: dict, digits: int) -> bool:
     return selfcheck.answer_bits(record.decode(outcome["value"]), digits) < selfcheck.MIN_BITS
 
 
-#: The end of a case's description that gives its answer away: "... -> 195", "... → 5x5", "... = 15".
-_ANSWER_IN_NOTE = re.compile(r"\s*(->|→|=)\s*[^,;:()]*$")
+#: The end of a case's description that gives its answer away: "... -> 195", "... → 5x5", "... = 15" (a number after
+#: a spaced "=": "bias=False", "N=3" and "h = 1e-4" are arguments, and stay).
+_ANSWER_IN_NOTE = re.compile(r"\s*(?:->|→)\s*[^,;:()]*$|\s+=\s+[-+]?[\d.]+(?:\s*[x×]\s*[\d.]+)*$")
 
 
 #: Why a hidden set judged by a rule (07's training) cannot be checked by the bundle.
@@ -290,6 +291,31 @@ def hidden_answers(assignment: str) -> dict:
     return {"notebook": assignment, "case_sets": case_sets}
 
 
+def hidden_messages(answers: dict) -> set[str]:
+    """What the bundle's check says of one notebook's hidden sets beside its own words: notes, hints, why unverifiable."""
+    said = set()
+    for case_set in answers["case_sets"].values():
+        said |= {case_set["unverifiable"]} if case_set.get("unverifiable") else set()
+        for case in case_set["cases"]:
+            said |= {case["note"]} | {variant["hint"] for variant in case["variants"]}
+    return said
+
+
+def write_hidden_translations(said: set[str], package_root: Path, source_root: Path = COURSE_ROOT) -> list[Path]:
+    """``cnn_course/locale/<language>/LC_MESSAGES/hidden.mo`` under ``package_root``: the translations of ``said``
+    (from the grader's catalogue), which the student package's own catalogue does not hold."""
+    from .translate import LANGUAGES, translations, write_messages
+
+    written = []
+    for language in LANGUAGES:
+        known = {**translations("grader", language, source_root), **translations("cnn_course", language, source_root)}
+        chosen = {message: known[message] for message in sorted(said) if message in known}
+        if chosen:
+            written.append(write_messages(chosen, language, package_root / "cnn_course" / "locale" / language
+                                          / "LC_MESSAGES" / "hidden.mo"))
+    return written
+
+
 def build_wheel(out: Path, source_root: Path = COURSE_ROOT) -> Path:
     """Build the ``cnn-course-student`` wheel into ``out``; return its path.
 
@@ -301,8 +327,12 @@ def build_wheel(out: Path, source_root: Path = COURSE_ROOT) -> Path:
         work = Path(work)
         shutil.copytree(source_root / "cnn_course", work / "cnn_course", ignore=_JUNK)
         (work / "cnn_course" / "hidden").mkdir()
+        said: set[str] = set()
         for assignment in assignments(source_root):
-            (work / "cnn_course" / "hidden" / f"{assignment}.json").write_text(json.dumps(hidden_answers(assignment)))
+            answers = hidden_answers(assignment)
+            said |= hidden_messages(answers)
+            (work / "cnn_course" / "hidden" / f"{assignment}.json").write_text(json.dumps(answers))
+        write_hidden_translations(said, work, source_root)
         if (source_root / "data").is_dir():
             shutil.copytree(source_root / "data", work / "cnn_course" / PACKAGED_DATA, ignore=_JUNK)
         (work / "lab").mkdir()

@@ -98,7 +98,7 @@ def read_catalogue(path: Path, language: str) -> Catalog:
 def write_catalogue(catalog: Catalog, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
-        write_po(handle, catalog, width=0, include_previous=True, sort_output=False)
+        write_po(handle, catalog, width=0, include_previous=True, sort_output=False, ignore_obsolete=True)
 
 
 def update_catalogues(language: str, root: Path = COURSE_ROOT, only: list[str] | None = None) -> list[str]:

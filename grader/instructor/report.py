@@ -34,6 +34,7 @@ from pathlib import Path
 import nbformat
 
 from cnn_course.diagnose import PREFIX
+from cnn_course.i18n import in_english, in_every_language
 
 from ..config import COURSE_ROOT
 from ..engine.feedback import PAGE_FONTS
@@ -90,7 +91,12 @@ _TEMPLATE_HINTS = (re.compile(r"your answer shares memory with its input \w+ \(a
                               r"e\.g\. 'stride must be >= 1, got 0'"))
 
 
-_HINT = re.compile(r"(?:^|\s)Hint: ([^\n]+)")
+@lru_cache(maxsize=1)
+def _hint_pattern() -> re.Pattern:
+    """``Hint: h`` in any of the course's languages (a Chinese notebook's verdicts say 提示：)."""
+    labels = {said.split("{indent}", 1)[-1].split("{hint}", 1)[0]
+              for said in in_every_language("{problem}.\n{indent}Hint: {hint}")} | {"Hint: "}
+    return re.compile(r"(?:^|\s)(?:" + "|".join(map(re.escape, sorted(labels))) + r")([^\n]+)")
 
 
 def _is_hint(text: str) -> bool:
@@ -98,13 +104,16 @@ def _is_hint(text: str) -> bool:
 
 
 def verdict_mistakes(lines: list[str]) -> list[tuple[str, str]]:
-    """``[("hint" | "diagnosis", text)]`` named by one failed test cell's verdict lines, each once."""
+    """``[("hint" | "diagnosis", text)]`` named by one failed test cell's verdict lines, each once; a hint in another
+    language is counted as the English one it translates, so that a class mixing languages counts each mistake once."""
     found: list[tuple[str, str]] = []
-    if len(lines) > 1 and lines[1].startswith("  " + PREFIX):
-        found.append(("diagnosis", lines[1].strip()[len(PREFIX):]))
+    for prefix in in_every_language(PREFIX):
+        if len(lines) > 1 and lines[1].startswith("  " + prefix):
+            found.append(("diagnosis", lines[1].strip()[len(prefix):]))
+            break
     for line in lines[1:]:
-        for part in _HINT.findall(line):  # "... . Hint: h" or a line of its own, "Hint: h" (checks.render)
-            hint = part.strip()
+        for part in _hint_pattern().findall(line):  # "Hint: h", a line of its own (checks.render)
+            hint = in_english(part.strip())
             if _is_hint(hint) and ("hint", hint) not in found:
                 found.append(("hint", hint))
     return found
