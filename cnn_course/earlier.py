@@ -23,6 +23,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from .i18n import tr
+
 
 class EarlierWorkMissing(Exception):
     """The earlier notebook or the function's answer cell could not be found or is still a stub."""
@@ -40,12 +42,13 @@ def notebook_path(notebook: str, start: Path | None = None) -> Path:
     # Relative, never where the kernel runs: under grading that is the grader's own folder.
     wanted = f"../{notebook}/{notebook}.ipynb"
     if under_autograde():
-        raise EarlierWorkMissing(
-            f"this notebook was handed in without your own functions from {notebook}: a graded notebook cannot "
-            f"read another, so run its cell that calls bring (it copies them in from {wanted}), save, and hand it in again")
-    raise EarlierWorkMissing(
-        f"cannot find your notebook {wanted} next to this notebook's folder: keep the course's notebook "
-        f"folders side by side (as they were released) and save that notebook first")
+        raise EarlierWorkMissing(tr(
+            "this notebook was handed in without your own functions from {notebook}: a graded notebook cannot read "
+            "another, so run its cell that calls bring (it copies them in from {wanted}), save, and hand it in again"
+        ).format(notebook=notebook, wanted=wanted))
+    raise EarlierWorkMissing(tr(
+        "cannot find your notebook {wanted} next to this notebook's folder: keep the course's notebook folders side "
+        "by side (as they were released) and save that notebook first").format(wanted=wanted))
 
 
 def answer_source(path: Path, name: str) -> str:
@@ -55,10 +58,11 @@ def answer_source(path: Path, name: str) -> str:
         if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == name:
             source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
             if "raise NotImplementedError" in source:
-                raise EarlierWorkMissing(f"your {name} in {path.name} is still a stub: implement it there first "
-                                         f"(and save), then run this cell again")
+                raise EarlierWorkMissing(tr("your {function} in {notebook} is still a stub: implement it there first "
+                                            "(and save), then run this cell again").format(function=name,
+                                                                                          notebook=path.name))
             return source.strip() + "\n"
-    raise EarlierWorkMissing(f"{path.name} has no answer cell for {name}")
+    raise EarlierWorkMissing(tr("{notebook} has no answer cell for {function}").format(notebook=path.name, function=name))
 
 
 def bring(notebook: str, *names: str, start: Path | None = None) -> str:
@@ -81,9 +85,10 @@ def bring(notebook: str, *names: str, start: Path | None = None) -> str:
     try:
         path = notebook_path(notebook, start)
         call = ", ".join(repr(v) for v in (notebook, *names))
-        header = (f"# Your own {', '.join(names)}, copied on {date.today().isoformat()} from "
-                  f"{path.parent.name}/{path.name}.\n# To copy it again after changing it there, run instead:  "
-                  f"from cnn_course.earlier import bring; bring({call})\n")
+        header = tr("# Your own {functions}, copied on {date} from {notebook}.\n# To copy it again after changing it "
+                    "there, run instead:  {call}\n").format(
+            functions=", ".join(names), date=date.today().isoformat(), notebook=f"{path.parent.name}/{path.name}",
+            call=f"from cnn_course.earlier import bring; bring({call})")
         code = header + "\n\n".join(answer_source(path, name) for name in names)
     except EarlierWorkMissing as missing:
         if shell is None:
@@ -92,17 +97,19 @@ def bring(notebook: str, *names: str, start: Path | None = None) -> str:
         # so later cells report "not implemented yet" as they do for this notebook's own stubs.
         for name in names:
             shell.user_ns[name] = _missing(name, str(missing))
-        print(f"Not copied: {missing}", file=sys.stderr)
+        print(tr("Not copied: {why}").format(why=missing), file=sys.stderr)
         return ""
     if shell is not None:
         exec(compile(code, f"<your {notebook}>", "exec"), shell.user_ns)  # noqa: S102 - the student's own code
         shell.set_next_input(code, replace=True)
-        print(f"Copied your {', '.join(names)} from {path.name} into this cell and defined it.")
+        print(tr("Copied your {functions} from {notebook} into this cell and defined it.").format(
+            functions=", ".join(names), notebook=path.name))
     return code
 
 
 def _missing(name: str, reason: str):
     def missing(*args, **kwargs):
-        raise NotImplementedError(f"your {name} from an earlier notebook is not here yet: {reason}")
+        raise NotImplementedError(tr("your {function} from an earlier notebook is not here yet: {why}").format(
+            function=name, why=reason))
     missing.__name__ = name
     return missing

@@ -9,6 +9,7 @@ import pytest
 
 from tests.lab_server import ROOT, TOKEN, UI_TIMEOUT, browser_or_skip, chromium_page, serve
 from tests.test_lab import VIEWPORT, _fit_problems, _open, _run_all
+from tests.test_widgets_zh import CJK, MISSING_GLYPHS
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("student-lab")]
 
@@ -31,4 +32,10 @@ def test_run_all_on_a_chinese_notebook_in_jupyterlab_shows_its_text_and_widgets(
         widgets = panel.locator(".jp-OutputArea-output:has(.widget-slider)")
         assert widgets.count() == 2 and not page.errors, page.errors
         assert not _fit_problems(widgets)
+        for index in range(widgets.count()):  # every character of the widgets' words has a glyph, as drawn here
+            text = widgets.nth(index).inner_text()
+            assert CJK.search(text), text[:200]
+            font = widgets.nth(index).evaluate("(node) => getComputedStyle(node).font")
+            missing = page.evaluate(MISSING_GLYPHS, [text, font])
+            assert not missing, f"no glyph for {missing!r} in the Chinese widget {index + 1}"
         page.screenshot(path=str(tmp_path / f"zh-{assignment}.png"))

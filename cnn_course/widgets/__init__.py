@@ -19,12 +19,18 @@ changes the picture.
 """
 from __future__ import annotations
 
+import contextlib
 import html
+import logging
 import time
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Callable
 
 from matplotlib import rc_context
+from matplotlib.text import Text
 
+from ..i18n import LANGUAGES, N_, language, speaking, tr
 from ..record import under_autograde
 
 OK_COLOR, BAD_COLOR, NOTE_COLOR = "#2e7d32", "#c62828", "#555555"
@@ -33,8 +39,120 @@ OK_COLOR, BAD_COLOR, NOTE_COLOR = "#2e7d32", "#c62828", "#555555"
 TEXT_STYLE = "line-height:1.35;margin:0.2em 0"
 
 
+#: Fonts with Chinese glyphs, each system's usual ones: Debian/Ubuntu (fonts-noto-cjk, fonts-wqy-*), macOS, Windows.
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "Noto Sans SC", "WenQuanYi Micro Hei",
+             "WenQuanYi Zen Hei", "PingFang SC", "Hiragino Sans GB", "Heiti SC", "STHeiti", "Microsoft YaHei", "SimHei",
+             "Droid Sans Fallback", "AR PL UMing CN")
+#: Said under a Chinese notebook's picture when matplotlib has no font for its words (they are then in English).
+NO_FONT = N_("The words in this picture are in English: matplotlib found no Chinese font on this computer "
+             "(Debian/Ubuntu: sudo apt-get install fonts-noto-cjk, then restart the kernel).")
+
+
+#: Files of such fonts, by name: matplotlib's font list is made once, so one installed later is added from here.
+_CJK_FILES = (r"(?i)(notosans.*cjk|notoserif.*cjk|sourcehan|wqy|wenquanyi|droidsansfallback|uming|ukai|pingfang|msyh|"
+              r"simhei|hiragino|stheiti|heiti)")
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """The first of :data:`CJK_FONTS` that matplotlib has, or None. A font installed after matplotlib made its font
+    list (in its cache, once) is not in it: the system's font files are then looked through once, by name."""
+    import re
+
+    from matplotlib import font_manager
+
+    def found() -> str | None:
+        names = {entry.name for entry in font_manager.fontManager.ttflist}
+        return next((name for name in CJK_FONTS if name in names), None)
+
+    if found() is None:
+        for path in font_manager.findSystemFonts():
+            if re.search(_CJK_FILES, Path(path).name.replace("-", "").replace("_", "")):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):  # a file FreeType cannot read: not a font for us
+                    continue
+    return found()
+
+
+def figure_language() -> str:
+    """The language of a picture's words: the notebook's, when matplotlib has a font for it; else English (no empty
+    boxes where characters should be)."""
+    chosen = language()
+    return chosen if chosen == LANGUAGES[0] or cjk_font() else LANGUAGES[0]
+
+
+def ft(message: str) -> str:
+    """``message`` as a picture says it (:func:`figure_language`); ``tr`` for the words around the picture."""
+    with speaking(figure_language()):
+        return tr(message)
+
+
+def figure_settings() -> dict:
+    """matplotlib settings a picture is drawn with: titles at the top of their axes, and the Chinese font behind
+    the Latin one when the picture speaks Chinese (matplotlib takes each missing glyph from the next font)."""
+    settings: dict = {"axes.titley": 1.0}
+    if figure_language() != LANGUAGES[0]:
+        settings["font.family"] = ["DejaVu Sans", cjk_font()]
+    return settings
+
+
+def _display_width(text: str) -> int:
+    """How many Latin characters ``text`` is as wide as: a Chinese character takes about two."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` Latin characters' width (one longer word stays whole): between words,
+    and between any two Chinese characters (Chinese has no spaces between words)."""
+    import re
+
+    pieces = re.findall(r"[\u2e80-\uffff]|[^\s\u2e80-\uffff]+|\s+", text)
+    lines, line = [], ""
+    for piece in pieces:
+        if piece.isspace():
+            line += " " if line else ""
+            continue
+        if line.strip() and _display_width(line) + _display_width(piece) > width:
+            lines.append(line.rstrip())
+            line = piece
+        else:
+            line += piece
+    return lines + [line.rstrip()]
+
+
+@contextlib.contextmanager
+def _quiet_font_search(settings: dict):
+    """With a second font, matplotlib looks each text's weight up in both and logs a warning when the Chinese one has
+    no bold face (it then uses the regular one, as wanted): a line of red in the notebook for nothing."""
+    if "font.family" not in settings:
+        yield
+        return
+    logger = logging.getLogger("matplotlib.font_manager")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 class NotReady(Exception):
-    """The student's function is still a stub (raised ``NotImplementedError``)."""
+    """The student's function is still a stub (raised ``NotImplementedError``): what to do, in the notebook's
+    language; :meth:`said` says it again in the language spoken then (a picture's, :func:`in_picture`)."""
+
+    def __init__(self, template: str, **values: Any):
+        super().__init__(tr(template).format(**values))
+        self.template, self.values = template, values
+
+    def said(self) -> str:
+        return tr(self.template).format(**self.values)
+
+
+def in_picture(note: NotReady) -> str:
+    """What a stub's note says when drawn in a picture (in :func:`figure_language`)."""
+    with speaking(figure_language()):
+        return note.said()
 
 
 def call_student(function: Callable | None, *args: Any, name: str | None = None, **kwargs: Any) -> Any:
@@ -44,11 +162,11 @@ def call_student(function: Callable | None, *args: Any, name: str | None = None,
     """
     label = name or getattr(function, "__name__", "the function")
     if function is None:
-        raise NotReady(f"pass your {label} to the widget to see it drawn")
+        raise NotReady(N_("pass your {function} to the widget to see it drawn"), function=label)
     try:
         return function(*args, **kwargs)
     except NotImplementedError:
-        raise NotReady(f"implement {label} above, then run this cell again") from None
+        raise NotReady(N_("implement {function} above, then run this cell again"), function=label) from None
 
 
 def describe_error(error: BaseException) -> str:
@@ -63,7 +181,7 @@ def message_html(level: str, text: str) -> str:
 
 
 #: How to work a list from the keyboard: JupyterLab takes the arrow keys of a closed list to move between cells.
-KEYBOARD_HINT = "From the keyboard: Space opens the list, ↑ and ↓ choose, Enter takes (arrows alone go to the next cell)"
+KEYBOARD_HINT = N_("From the keyboard: Space opens the list, ↑ and ↓ choose, Enter takes (arrows alone go to the next cell)")
 
 
 def swatch_legend(items: list[tuple[tuple[float, float, float], str]]) -> str:
@@ -74,7 +192,7 @@ def swatch_legend(items: list[tuple[tuple[float, float, float], str]]) -> str:
         parts.append(f'<span style="white-space:nowrap;display:inline-block"><span style="display:inline-block;'
                      f'width:0.9em;height:0.9em;background:rgb({int(255 * r)},{int(255 * g)},{int(255 * b)});'
                      f'border:1px solid #999;margin:0 0.3em 0 1em;vertical-align:middle"></span>'
-                     f'{html.escape(label)}</span>')
+                     f'{html.escape(tr(label))}</span>')
     return "<div style='font-size:0.9em'>" + "".join(parts) + "</div>"
 
 
@@ -163,8 +281,11 @@ class FigureWidget:
                         for group in groups]
         for control in self.controls.values():  # said where the list is (its tooltip: the widget grows no taller)
             if isinstance(control, widgets.Dropdown) and not control.tooltip:
-                control.tooltip = KEYBOARD_HINT
+                control.tooltip = tr(KEYBOARD_HINT)
         parts = control_rows + list(extra or []) + [self.image, self.text]
+        if figure_language() != language():
+            parts.append(widgets.HTML(f"<div style='{TEXT_STYLE};font-size:0.85em;color:{NOTE_COLOR}'>"
+                                      f"{html.escape(tr(NO_FONT))}</div>"))
         if legend:
             parts.append(widgets.HTML(legend))
         self.box = widgets.VBox(parts)
@@ -210,9 +331,13 @@ class FigureWidget:
         values = self.before_draw(self.values())
         # titles set here sit at the top of their axes: matplotlib's automatic title position measures
         # every tick label's extent on each draw (a third of a redraw), to dodge top labels no widget has
-        with rc_context({"axes.titley": 1.0}):
+        settings = figure_settings()
+        with rc_context(settings), _quiet_font_search(settings):
             text, self.state = self.draw(**values)
-        self.image.value = self.png()
+            if "font.family" in settings:  # texts made before (titles come with their axes) keep the fonts they had
+                for artist in self.figure.findobj(Text):
+                    artist.set_fontfamily(settings["font.family"])
+            self.image.value = self.png()
         self.text.value = f"<div style='{TEXT_STYLE}'>{text}</div>" if text else ""
         self.last_update_ms = (time.perf_counter() - began) * 1000
 

@@ -21,7 +21,8 @@ from typing import Callable
 import numpy as np
 
 from ..checks import compare
-from . import FigureWidget, NotReady, call_student, describe_error, message_html, remove_drawn
+from ..i18n import N_, tr
+from . import FigureWidget, NotReady, call_student, describe_error, ft, in_picture, message_html, remove_drawn, wrap
 
 #: Functions this picture uses that notebook 06 brings from earlier notebooks (cnn_course.earlier), not written here.
 EARLIER = {"upsample_nearest": "04_pooling_unpooling", "conv2d": "03_correlation_convolution"}
@@ -64,9 +65,9 @@ class CheckerboardWidget(FigureWidget):
                               upsample_nearest=upsample_nearest, conv2d=conv2d)
         layout, style = widgets.Layout(width="260px"), {"description_width": "90px"}
         self.sliders = {
-            "k": widgets.IntSlider(value=k, min=1, max=7, description="kernel k", layout=layout, style=style),
-            "stride": widgets.IntSlider(value=stride, min=1, max=4, description="stride s", layout=layout, style=style),
-            "n": widgets.IntSlider(value=n, min=2, max=10, description="input n×n", layout=layout, style=style),
+            "k": widgets.IntSlider(value=k, min=1, max=7, description=tr("kernel k"), layout=layout, style=style),
+            "stride": widgets.IntSlider(value=stride, min=1, max=4, description=tr("stride s"), layout=layout, style=style),
+            "n": widgets.IntSlider(value=n, min=2, max=10, description=tr("input n×n"), layout=layout, style=style),
         }
         self.verdict = ("note", "")
         super().__init__(self.sliders, figsize=(10.0, 3.4))
@@ -75,16 +76,21 @@ class CheckerboardWidget(FigureWidget):
         self.update()
 
     def _try(self, name: str, *args, **kwargs):
-        """``(result, None)``, or ``(None, (level, message))`` when the function is missing, a stub or raises."""
+        """``(result, None)``, or ``(None, (level, message, the message as the picture says it))`` when the function
+        is missing, a stub or raises."""
         try:
             return call_student(self.functions[name], *args, name=name, **kwargs), None
         except NotReady as note:
             if name in EARLIER:  # not written here: brought from an earlier notebook
-                return None, ("note", f"{name} comes from notebook {EARLIER[name]}: write it there, save it, then "
-                                      "run the cell above that brings it here")
-            return None, ("note", str(note))
+                said = N_("{function} comes from notebook {notebook}: write it there, save it, then run the cell above "
+                          "that brings it here")
+                return None, ("note", tr(said).format(function=name, notebook=EARLIER[name]),
+                              ft(said).format(function=name, notebook=EARLIER[name]))
+            return None, ("note", str(note), in_picture(note))
         except Exception as error:  # a bug is a message, never a traceback
-            return None, ("bad", f"your {name} raised {describe_error(error)}")
+            said = N_("your {function} raised {error}")
+            return None, ("bad", tr(said).format(function=name, error=describe_error(error)),
+                          ft(said).format(function=name, error=describe_error(error)))
 
     def draw(self, k: int, stride: int, n: int) -> tuple[str, dict]:
         ax_counts, ax_map, ax_tconv, ax_resize = self.axes
@@ -93,18 +99,19 @@ class CheckerboardWidget(FigureWidget):
         taps = transposed_taps(n, k, stride)
         counts, note = self._try("overlap_count", n, k, stride)
         if note is None:
-            problem = compare(counts, taps, "your overlap_count")
-            self.verdict = ("bad", problem) if problem else ("ok", "your overlap_count agrees with the taps counted one by one")
+            problem = compare(counts, taps, tr("your overlap_count"))
+            self.verdict = ("bad", problem) if problem else \
+                ("ok", tr("your overlap_count agrees with the taps counted one by one"))
         else:
-            self.verdict = note
+            self.verdict = note[:2]
         shown = taps if note is not None or self.verdict[0] == "bad" else counts
         ax_counts.bar(np.arange(len(shown)), shown, color=np.where(shown == shown.max(), "#c0504d", "#4f81bd"))
-        ax_counts.set_title("taps per output (1-D)", fontsize=11)
-        ax_counts.set_xlabel("output position", fontsize=10)
+        ax_counts.set_title(ft("taps per output (1-D)"), fontsize=11)
+        ax_counts.set_xlabel(ft("output position"), fontsize=10)
         ax_counts.set_yticks(range(0, int(shown.max()) + 1))
         grid = np.outer(shown, shown)
         ax_map.imshow(grid, cmap="viridis", interpolation="nearest")
-        ax_map.set_title("2-D: outer product", fontsize=11)
+        ax_map.set_title(ft("2-D: outer product"), fontsize=11)
         ax_map.set_xticks([])
         ax_map.set_yticks([])
 
@@ -115,15 +122,16 @@ class CheckerboardWidget(FigureWidget):
         z, c_note = (None, u_note) if up is None else self._try("conv2d", up, w, np.zeros(1), pad=k // 2)
         crops = [_interior(image) for image in (y, z) if image is not None]
         top = max([float(np.max(c)) for c in crops if c.size] + [1.0])  # one colour scale: flat looks flat
-        self._panel(ax_tconv, y, t_note, f"transposed conv (k={k}, s={stride})", top)
-        self._panel(ax_resize, z, c_note, f"nearest ×{stride}, then conv", top)
+        self._panel(ax_tconv, y, t_note, ft("transposed conv (k={k}, s={stride})").format(k=k, stride=stride), top)
+        self._panel(ax_resize, z, c_note, ft("nearest ×{stride}, then conv").format(stride=stride), top)
 
         even = k % stride == 0
         lines = [f"k = {k}, s = {stride}: k % s = {k % stride} → " + (
-            "every interior pixel gets the same number of taps, not the same weights: flat only if each phase's "
-            "taps sum to the same value" if even else
-            "neighbouring pixels get different numbers of taps: a checkerboard pattern"),
-            "The remedy: upsample by copying (nearest), then convolve — every output pixel is reached by the same k×k taps."]
+            tr("every interior pixel gets the same number of taps, not the same weights: flat only if each phase's "
+               "taps sum to the same value") if even else
+            tr("neighbouring pixels get different numbers of taps: a checkerboard pattern")),
+            tr("The remedy: upsample by copying (nearest), then convolve — every output pixel is reached by the same "
+               "k×k taps.")]
         text = "".join(f"<div>{html.escape(line)}</div>" for line in lines) + f"<div>{message_html(*self.verdict)}</div>"
         return text, {"taps": taps, "even": even, "transposed": y, "resized": z}
 
@@ -133,7 +141,7 @@ class CheckerboardWidget(FigureWidget):
         ax.set_yticks([])
         ax.set_title(title, fontsize=11)
         if image is None:
-            ax.text(0.5, 0.5, "\n".join(_wrap(note[1] if note else "", 24)), ha="center", va="center", fontsize=9,
+            ax.text(0.5, 0.5, "\n".join(wrap(note[2] if note else "", 24)), ha="center", va="center", fontsize=9,
                     color="#555555", transform=ax.transAxes)
             return
         ax.imshow(_interior(image), cmap="magma", vmin=0, vmax=top, interpolation="nearest")
@@ -144,17 +152,6 @@ def _interior(image) -> np.ndarray:
     plane = np.asarray(image, dtype=float).reshape(np.shape(image)[-2:])
     margin = 2 if min(plane.shape) > 6 else 0
     return plane[margin:plane.shape[0] - margin, margin:plane.shape[1] - margin]
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if len(line) + len(word) + 1 > width and line:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return lines + [line]
 
 
 def checkerboard_widget(overlap_count: Callable | None = None, conv_transpose2d: Callable | None = None,

@@ -18,7 +18,8 @@ from typing import Callable
 import numpy as np
 
 from ..checks import compare
-from . import BAD_COLOR, FigureWidget, NotReady, call_student, describe_error, message_html, remove_drawn, swatch_legend
+from ..i18n import N_, tr
+from . import BAD_COLOR, FigureWidget, NotReady, call_student, describe_error, ft, message_html, remove_drawn, swatch_legend
 
 __all__ = ["kernel_positions", "formula_text", "judge_output_size", "draw_conv_arithmetic",
            "ConvArithmeticWidget", "conv_arithmetic_widget"]
@@ -62,9 +63,10 @@ def formula_text(n: int, k: int, stride: int = 1, pad: int = 0, dilation: int = 
     text = (f"o = ⌊(n + 2p − d(k−1) − 1)/s⌋ + 1 = ⌊({n} + 2·{pad} − {dilation}·({k}−1) − 1)/{stride}⌋ + 1 "
             f"= ⌊{top}/{stride}⌋ + 1 = {top // stride} + 1 = {o}")
     if top < 0:  # the kernel is wider than the padded input: the formula's value means nothing
-        return text + "  → the kernel does not fit: no output (invalid)"
+        return text + tr("  → the kernel does not fit: no output (invalid)")
     if top % stride:
-        text += f"   (remainder {top % stride} dropped: the last {top % stride} row(s)/column(s) are never a window's start)"
+        text += tr("   (remainder {rest} dropped: the last {rest} row(s)/column(s) are never a window's start)").format(
+            rest=top % stride)
     return text
 
 
@@ -79,19 +81,22 @@ def judge_output_size(function: Callable | None, n: int, k: int, stride: int = 1
     try:
         got = call_student(function, n, k, stride=stride, pad=pad, dilation=dilation, name="conv_output_size")
     except NotReady as note:
-        return "note", f"{note}: your conv_output_size will be compared with the picture"
+        return "note", tr("{note}: your conv_output_size will be compared with the picture").format(note=note)
     except Exception as error:  # the student's bug is a message, never a traceback
+        said = describe_error(error)
         if not fits and isinstance(error, ValueError):
-            return "ok", f"your conv_output_size raises {describe_error(error)} — right, no position fits"
+            return "ok", tr("your conv_output_size raises {error} — right, no position fits").format(error=said)
         if not fits:
-            return "bad", f"your conv_output_size raised {describe_error(error)}; when no position fits it should raise ValueError"
-        return "bad", f"your conv_output_size raised {describe_error(error)}, but {fits} position(s) fit"
+            return "bad", tr("your conv_output_size raised {error}; when no position fits it should raise "
+                             "ValueError").format(error=said)
+        return "bad", tr("your conv_output_size raised {error}, but {fits} position(s) fit").format(error=said, fits=fits)
     if not fits:
-        return "bad", f"your conv_output_size says {got!r} but no position fits: it should raise ValueError"
-    problem = compare(got, fits, "your conv_output_size")
+        return "bad", tr("your conv_output_size says {got} but no position fits: it should raise ValueError").format(
+            got=repr(got))
+    problem = compare(got, fits, tr("your conv_output_size"))
     if problem:
-        return "bad", f"{problem} (the number of positions found by sliding)"
-    return "ok", f"your conv_output_size agrees with the picture: {fits}"
+        return "bad", problem + tr(" (the number of positions found by sliding)")
+    return "ok", tr("your conv_output_size agrees with the picture: {fits}").format(fits=fits)
 
 
 def _window_cells(start_row: int, start_col: int, k: int, dilation: int) -> tuple[np.ndarray, np.ndarray]:
@@ -100,7 +105,7 @@ def _window_cells(start_row: int, start_col: int, k: int, dilation: int) -> tupl
 
 
 def draw_conv_arithmetic(ax_in, ax_out, n: int, k: int, stride: int = 1, pad: int = 0, dilation: int = 1,
-                         position: int = 0, input_label: str = "input", output_label: str = "output") -> dict:
+                         position: int = 0, input_label: str = N_("input"), output_label: str = N_("output")) -> dict:
     """Draw the padded input and the output map for one kernel position on two matplotlib axes.
 
     ``position`` is the output cell, row-major (clipped to the valid range). Both axes use the
@@ -153,7 +158,8 @@ def draw_conv_arithmetic(ax_in, ax_out, n: int, k: int, stride: int = 1, pad: in
     if taps:
         rows, cols = zip(*taps)
         ax_in.scatter(cols, rows, s=max(8.0, 900.0 / extent ** 1.3), c="#7a3b00", marker="o", zorder=3)
-    title = f"{input_label} {n}×{n}" + (f" + padding {pad} → {size}×{size}" if pad else "")
+    input_label, output_label = ft(input_label), ft(output_label)
+    title = f"{input_label} {n}×{n}" + (ft(" + padding {pad} → {size}×{size}").format(pad=pad, size=size) if pad else "")
     ax_in.set_title(title, fontsize=12)
 
     if o:
@@ -166,11 +172,12 @@ def draw_conv_arithmetic(ax_in, ax_out, n: int, k: int, stride: int = 1, pad: in
                       interpolation="nearest")
         _grid_lines(ax_out, offset, o, color="#9a9a9a")  # white cells need visible lines to be counted
         ax_out.add_patch(_rectangle(offset - 0.5, offset - 0.5, o, o, edgecolor="#333333", lw=1))
-        ax_out.set_title(f"{output_label} {o}×{o} — cell ({row}, {col})", fontsize=12)
+        ax_out.set_title(ft("{output} {o}×{o} — cell ({row}, {col})").format(output=output_label, o=o, row=row, col=col),
+                         fontsize=12)
     else:
-        ax_out.text(extent / 2 - 0.5, extent / 2 - 0.5, "no kernel position fits", ha="center", va="center",
+        ax_out.text(extent / 2 - 0.5, extent / 2 - 0.5, ft("no kernel position fits"), ha="center", va="center",
                     color=BAD_COLOR, fontsize=13)
-        ax_out.set_title(f"{output_label}: none", fontsize=12, color=BAD_COLOR)
+        ax_out.set_title(ft("{output}: none").format(output=output_label), fontsize=12, color=BAD_COLOR)
     return {"positions": starts, "output": o, "row": row, "col": col, "taps": taps, "unused": int(unused.sum())}
 
 
@@ -191,9 +198,12 @@ def _rectangle(x: float, y: float, w: float, h: float, **style):
 
 # --- the widget -----------------------------------------------------------------------------------
 
-LEGEND = swatch_legend([(COLORS["input"], "image pixel"), (COLORS["pad"], "padding 填充 (zeros)"),
-                        (COLORS["tap"], "kernel tap 卷积核"), (COLORS["span"], "gap between dilated taps"),
-                        (COLORS["unused"], "pixel no position reaches"), (COLORS["current"], "current output cell")])
+def legend() -> str:
+    """The picture's legend, in the notebook's language."""
+    return swatch_legend([(COLORS["input"], N_("image pixel")), (COLORS["pad"], N_("padding 填充 (zeros)")),
+                          (COLORS["tap"], N_("kernel tap 卷积核")), (COLORS["span"], N_("gap between dilated taps")),
+                          (COLORS["unused"], N_("pixel no position reaches")),
+                          (COLORS["current"], N_("current output cell"))])
 
 
 class ConvArithmeticWidget(FigureWidget):
@@ -209,17 +219,17 @@ class ConvArithmeticWidget(FigureWidget):
 
         self.function = conv_output_size
         layout, style = widgets.Layout(width="260px"), {"description_width": "80px"}
-        spec = {"n": ("input n", 1, 12, n), "k": ("kernel k", 1, 7, k), "pad": ("padding p", 0, 4, pad),
-                "stride": ("stride s", 1, 5, stride), "dilation": ("dilation d", 1, 4, dilation),
-                "position": ("position", 0, 0, 0)}
-        self.sliders = {key: widgets.IntSlider(value=v, min=lo, max=hi, description=label, layout=layout, style=style)
+        spec = {"n": (N_("input n"), 1, 12, n), "k": (N_("kernel k"), 1, 7, k), "pad": (N_("padding p"), 0, 4, pad),
+                "stride": (N_("stride s"), 1, 5, stride), "dilation": (N_("dilation d"), 1, 4, dilation),
+                "position": (N_("position"), 0, 0, 0)}
+        self.sliders = {key: widgets.IntSlider(value=v, min=lo, max=hi, description=tr(label), layout=layout, style=style)
                         for key, (label, lo, hi, v) in spec.items()}
-        self.play = widgets.Play(value=0, min=0, max=0, interval=700, description="slide the kernel")
+        self.play = widgets.Play(value=0, min=0, max=0, interval=700, description=tr("slide the kernel"))
         widgets.jslink((self.play, "value"), (self.sliders["position"], "value"))
         self.comparison = ("note", "")
         self._initial_position: int | None = position
         super().__init__(self.sliders, figsize=(8.0, 4.0), rows=[["n", "k", "pad"], ["stride", "dilation", "position"]],
-                         extra=[widgets.HBox([widgets.Label("slide the kernel:"), self.play])], legend=LEGEND)
+                         extra=[widgets.HBox([widgets.Label(tr("slide the kernel:")), self.play])], legend=legend())
         self.ax_in, self.ax_out = self.figure.subplots(1, 2)
         self.figure.subplots_adjust(left=0.02, right=0.98, top=0.9, bottom=0.02, wspace=0.08)
         self.update()
@@ -241,11 +251,12 @@ class ConvArithmeticWidget(FigureWidget):
     def draw(self, n, k, pad, stride, dilation, position) -> tuple[str, dict]:
         state = draw_conv_arithmetic(self.ax_in, self.ax_out, n, k, stride, pad, dilation, position)
         o, starts = state["output"], state["positions"]
-        slid = (f"sliding the kernel (step {stride}) finds {o} start(s) per axis: {', '.join(map(str, starts))}"
-                f" → a {o}×{o} feature map (特征图)" if o else "sliding the kernel finds no position: the kernel "
-                f"spans d(k−1)+1 = {dilation * (k - 1) + 1} pixels, the padded input only n+2p = {n + 2 * pad}")
+        slid = (tr("sliding the kernel (step {stride}) finds {o} start(s) per axis: {starts} → a {o}×{o} feature map "
+                   "(特征图)").format(stride=stride, o=o, starts=", ".join(map(str, starts))) if o else
+                tr("sliding the kernel finds no position: the kernel spans d(k−1)+1 = {span} pixels, the padded input "
+                   "only n+2p = {size}").format(span=dilation * (k - 1) + 1, size=n + 2 * pad))
         self.comparison = judge_output_size(self.function, n, k, stride, pad, dilation)
-        invalid = "" if o else f"<div><b style='color:{BAD_COLOR}'>invalid: no kernel position fits</b></div>"
+        invalid = "" if o else f"<div><b style='color:{BAD_COLOR}'>{html.escape(tr('invalid: no kernel position fits'))}</b></div>"
         text = (f"<div style='font-family:monospace;font-size:1.05em'>{html.escape(formula_text(n, k, stride, pad, dilation))}</div>"
                 f"<div>{html.escape(slid)}</div>{invalid}<div>{message_html(*self.comparison)}</div>")
         return text, state

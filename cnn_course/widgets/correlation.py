@@ -23,21 +23,22 @@ from typing import Callable
 import numpy as np
 
 from ..checks import compare
-from . import BAD_COLOR, FigureWidget, NotReady, call_student, describe_error, message_html, swatch_legend
+from ..i18n import N_, tr
+from . import BAD_COLOR, FigureWidget, NotReady, call_student, describe_error, ft, in_picture, message_html, swatch_legend, wrap
 
 __all__ = ["KERNELS", "CUSTOM", "slide", "impulse", "is_point_symmetric", "judge_outputs",
            "CorrelationWidget", "correlation_widget", "demo"]
 
-CUSTOM = "your own 3×3 (edit the boxes)"
+CUSTOM = N_("your own 3×3 (edit the boxes)")
 
 #: The kernels of the dropdown, in order (CUSTOM last). Only the box blur is symmetric under a
 #: 180-degree rotation: with it both operations agree.
 KERNELS: dict[str, np.ndarray] = {
-    "Sobel x (vertical edges)": np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float64),
-    "Sobel y (horizontal edges)": np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=np.float64),
-    "emboss": np.array([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]], dtype=np.float64),
-    "shifted delta (5×5, a 1 top-left)": np.eye(1, 25).reshape(5, 5),
-    "box blur (symmetric)": np.full((3, 3), 1 / 9),
+    N_("Sobel x (vertical edges)"): np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float64),
+    N_("Sobel y (horizontal edges)"): np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=np.float64),
+    N_("emboss"): np.array([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]], dtype=np.float64),
+    N_("shifted delta (5×5, a 1 top-left)"): np.eye(1, 25).reshape(5, 5),
+    N_("box blur (symmetric)"): np.full((3, 3), 1 / 9),
 }
 
 #: Where the zoom looks, as a fraction of the photo's height and width (Grace Hopper's face).
@@ -86,22 +87,25 @@ def _photo() -> np.ndarray:
 
 def judge_outputs(name: str, got, right: np.ndarray, other: np.ndarray, other_name: str) -> tuple[str, str]:
     """``(level, message)`` for the student's output ``got`` of ``name``; ``other`` is the other operation's answer."""
-    problem = compare(got, right, f"your {name}")
+    problem = compare(got, right, tr("your {function}").format(function=name))
     if problem is None:
-        return "ok", f"your {name} agrees with the picture's own sliding sum"
+        return "ok", tr("your {function} agrees with the picture's own sliding sum").format(function=name)
     if isinstance(got, np.ndarray) and not np.allclose(right, other) and compare(got, other) is None:
-        flip = "does not flip the kernel (or flips it twice)" if name == "convolve2d" else "flips the kernel"
-        return "bad", f"your {name} returns the {other_name}: it {flip}"
+        said = tr("your {function} returns the {other}: it does not flip the kernel (or flips it twice)") \
+            if name == "convolve2d" else tr("your {function} returns the {other}: it flips the kernel")
+        return "bad", said.format(function=name, other=tr(other_name))
     return "bad", problem
 
 
 # --- the widget -----------------------------------------------------------------------------------
 
-LEGEND = swatch_legend([((0.0, 0.0, 0.0), "low / negative output"), ((0.5, 0.5, 0.5), "0 (signed outputs)"),
-                        ((1.0, 1.0, 1.0), "high / positive output"),
-                        (DIFF_COLORS["conv"], "difference > 0: convolution larger"),
-                        (DIFF_COLORS["corr"], "difference < 0: cross-correlation larger"),
-                        ((0.95, 0.56, 0.17), "frame: the output of the chosen operation")])
+def legend() -> str:
+    """The picture's legend, in the notebook's language."""
+    return swatch_legend([((0.0, 0.0, 0.0), N_("low / negative output")), ((0.5, 0.5, 0.5), N_("0 (signed outputs)")),
+                          ((1.0, 1.0, 1.0), N_("high / positive output")),
+                          (DIFF_COLORS["conv"], N_("difference > 0: convolution larger")),
+                          (DIFF_COLORS["corr"], N_("difference < 0: cross-correlation larger")),
+                          ((0.95, 0.56, 0.17), N_("frame: the output of the chosen operation"))])
 
 
 class CorrelationWidget(FigureWidget):
@@ -119,23 +123,24 @@ class CorrelationWidget(FigureWidget):
         self.functions = {"cross_correlate2d": cross_correlate2d, "convolve2d": convolve2d}
         style = {"description_width": "70px"}
         controls = {
-            "zoom": widgets.IntSlider(value=zoom, min=1, max=5, description="zoom ×", style=style,
+            "zoom": widgets.IntSlider(value=zoom, min=1, max=5, description=tr("zoom ×"), style=style,
                                       layout=widgets.Layout(width="260px")),
-            "kernel": widgets.Dropdown(options=list(KERNELS) + [CUSTOM], value=kernel, description="kernel",
+            "kernel": widgets.Dropdown(options=[(tr(name), name) for name in [*KERNELS, CUSTOM]], value=kernel,
+                                       description=tr("kernel"),
                                        style=style, layout=widgets.Layout(width="340px")),
             # buttons as wide as their labels (ipywidgets' default width cuts "cross-correlation 互相关")
-            "operation": widgets.ToggleButtons(options=[("cross-correlation 互相关", "cross-correlation"),
-                                                        ("convolution 卷积", "convolution")],
-                                               value=operation, description="slide as",
+            "operation": widgets.ToggleButtons(options=[(tr("cross-correlation 互相关"), "cross-correlation"),
+                                                        (tr("convolution 卷积"), "convolution")],
+                                               value=operation, description=tr("slide as"),
                                                style={**style, "button_width": "190px"}),
-            "mode": widgets.ToggleButtons(options=[("photo", "photo"), ("impulse 冲激", "impulse")], value=mode,
-                                          description="input", style={**style, "button_width": "120px"}),
+            "mode": widgets.ToggleButtons(options=[(tr("photo"), "photo"), (tr("impulse 冲激"), "impulse")], value=mode,
+                                          description=tr("input"), style={**style, "button_width": "120px"}),
         }
         self.boxes = {}
         for i in range(3):
             for j in range(3):  # no descriptions: a 3x3 grid of equal boxes; the tooltip names the tap
                 self.boxes[f"k{i}{j}"] = widgets.FloatText(
-                    value=0.0, step=0.5, tooltip=f"kernel row {i}, column {j}",
+                    value=0.0, step=0.5, tooltip=tr("kernel row {i}, column {j}").format(i=i, j=j),
                     layout=widgets.Layout(width="64px", margin="1px"))
         controls.update(self.boxes)
         self.verdicts: dict[str, tuple[str, str]] = {}
@@ -147,11 +152,11 @@ class CorrelationWidget(FigureWidget):
         left = widgets.VBox([widgets.HBox([controls["zoom"], controls["kernel"]], layout=line),
                              widgets.HBox([controls["operation"]], layout=line),
                              widgets.HBox([controls["mode"]], layout=line)])
-        grid = widgets.VBox([widgets.HTML("your 3×3 kernel"),
+        grid = widgets.VBox([widgets.HTML(html.escape(tr("your 3×3 kernel"))),
                              widgets.GridBox([self.boxes[f"k{i}{j}"] for i in range(3) for j in range(3)],
                                              layout=widgets.Layout(grid_template_columns="repeat(3, 66px)"))],
                             layout=widgets.Layout(margin="0 0 0 16px"))
-        super().__init__(controls, figsize=(8.0, 4.8), rows=[widgets.HBox([left, grid])], legend=LEGEND)
+        super().__init__(controls, figsize=(8.0, 4.8), rows=[widgets.HBox([left, grid])], legend=legend())
         self._make_panels()
         self.update()
 
@@ -211,13 +216,15 @@ class CorrelationWidget(FigureWidget):
         x = _photo() if mode == "photo" else impulse()
         kh, kw = k.shape
         results, right = self._outputs(x, k, mode)
-        other = {"cross_correlate2d": "convolution", "convolve2d": "cross-correlation"}
+        other = {"cross_correlate2d": N_("convolution"), "convolve2d": N_("cross-correlation")}
         self.verdicts = {}
         for name, result in results.items():
             if isinstance(result, NotReady):
-                self.verdicts[name] = ("note", f"{result} (your {name} is drawn in the picture)")
+                self.verdicts[name] = ("note", tr("{note} (your {function} is drawn in the picture)").format(
+                    note=result, function=name))
             elif isinstance(result, Exception):
-                self.verdicts[name] = ("bad", f"your {name} raised {describe_error(result)}")
+                self.verdicts[name] = ("bad", tr("your {function} raised {error}").format(
+                    function=name, error=describe_error(result)))
             else:
                 twin = "convolve2d" if name == "cross_correlate2d" else "cross_correlate2d"
                 self.verdicts[name] = judge_outputs(name, result, right[name], right[twin], other[name])
@@ -238,13 +245,13 @@ class CorrelationWidget(FigureWidget):
         self._texts = {name: [] for name in self._images}
 
         self._show("input", x, (0.0, 1.0), self._extent(x.shape, (0, 0)),
-                   "input: " + ("photo (grayscale)" if mode == "photo" else "impulse, one 1"), numbers)
+                   ft("input: photo (grayscale)") if mode == "photo" else ft("input: impulse, one 1"), numbers)
 
         slid = k if operation == "cross-correlation" else k[::-1, ::-1]
         spread = max(float(np.abs(k).max()), 1e-12)
-        for name, kernel_shown, title in (("kernel", k, "kernel k as written"),
-                                          ("slid", slid, "k as it slides: " + ("as written" if operation == "cross-correlation"
-                                                                               else "rotated 180°"))):
+        for name, kernel_shown, title in (("kernel", k, ft("kernel k as written")),
+                                          ("slid", slid, ft("k as it slides: as written") if operation == "cross-correlation"
+                                           else ft("k as it slides: rotated 180°"))):
             self._show(name, kernel_shown, (-spread, spread), self._extent(kernel_shown.shape, (0, 0)), title,
                        kernel_shown.size <= 25, fontsize=12 if kernel_shown.size <= 9 else 10)
             self._axes[name].set_xlim(-0.5, kernel_shown.shape[1] - 0.5)
@@ -258,7 +265,7 @@ class CorrelationWidget(FigureWidget):
         signed = any(float(a.min()) < -1e-12 for a in arrays)
         limits = (-scale, scale) if signed else (0.0, scale)
         drawn = {}
-        for name, title in (("cross_correlate2d", "cross-correlation"), ("convolve2d", "convolution")):
+        for name, title in (("cross_correlate2d", ft("cross-correlation")), ("convolve2d", ft("convolution"))):
             result = results[name]
             chosen = (name == "cross_correlate2d") == (operation == "cross-correlation")
             self._frame(name, chosen)
@@ -267,8 +274,9 @@ class CorrelationWidget(FigureWidget):
                            f"{title} {result.shape[0]}×{result.shape[1]}", numbers, offset=offset)
                 drawn[name] = result
             else:
-                message = (str(result) if isinstance(result, NotReady) else describe_error(result)
-                           if isinstance(result, Exception) else f"not a 2-D array: {type(result).__name__}")
+                message = (in_picture(result) if isinstance(result, NotReady) else describe_error(result)
+                           if isinstance(result, Exception) else
+                           ft("not a 2-D array: {kind}").format(kind=type(result).__name__))
                 self._message(name, message, title, bad=not isinstance(result, NotReady))
 
         difference, largest = None, None
@@ -277,9 +285,11 @@ class CorrelationWidget(FigureWidget):
             largest = float(np.abs(difference).max())
             spread = max(largest, scale, 1e-12)
             self._show("difference", difference, (-spread, spread), self._extent(difference.shape, offset),
-                       f"difference conv − corr (max {largest:.3g})", numbers, offset=offset)
+                       ft("difference conv − corr (max {largest})").format(largest=f"{largest:.3g}"), numbers,
+                       offset=offset)
         else:
-            self._message("difference", "needs both outputs, of the same shape", "convolution − cross-correlation")
+            self._message("difference", ft("needs both outputs, of the same shape"),
+                          ft("convolution − cross-correlation"))
         for name in ("input", "cross_correlate2d", "convolve2d", "difference"):
             self._axes[name].set_xlim(view[0], view[1])
             self._axes[name].set_ylim(view[2], view[3])
@@ -333,7 +343,7 @@ class CorrelationWidget(FigureWidget):
         # takes about 0.62 em a character
         box = ax.get_window_extent()
         chars = max(8, int(0.9 * min(box.width, box.height) / (0.62 * 11 * ax.figure.dpi / 72)))
-        self._texts[name].append(ax.text(0.5, 0.5, "\n".join(_wrap(message, chars)), ha="center", va="center",
+        self._texts[name].append(ax.text(0.5, 0.5, "\n".join(wrap(message, chars)), ha="center", va="center",
                                          fontsize=11, color=BAD_COLOR if bad else "#555555", transform=ax.transAxes))
 
     def _frame(self, name, on) -> None:
@@ -359,34 +369,26 @@ class CorrelationWidget(FigureWidget):
 
     def _text(self, operation, mode, k, symmetric, largest, state) -> str:
         if operation == "cross-correlation":
-            formula = "cross-correlation 互相关: y[i, j] = Σ_u Σ_v x[i+u, j+v] · k[u, v]   (what a CNN layer computes)"
+            formula = tr("cross-correlation 互相关: y[i, j] = Σ_u Σ_v x[i+u, j+v] · k[u, v]   (what a CNN layer computes)")
         else:
-            formula = ("convolution 卷积: y[i, j] = Σ_u Σ_v x[i+u, j+v] · k[kh−1−u, kw−1−v]"
-                       "   = cross-correlation with k rotated by 180°")
+            formula = tr("convolution 卷积: y[i, j] = Σ_u Σ_v x[i+u, j+v] · k[kh−1−u, kw−1−v]"
+                         "   = cross-correlation with k rotated by 180°")
         lines = [f"<div style='font-family:monospace'>{html.escape(formula)}</div>"]
         if symmetric:
-            lines.append("<div>This kernel equals its 180° rotation: both operations give the same output.</div>")
+            lines.append("<div>" + tr("This kernel equals its 180° rotation: both operations give the same output.")
+                         + "</div>")
         else:
-            size = f" (largest difference {largest:.3g})" if largest is not None else ""
-            lines.append(f"<div>This kernel changes under a 180° rotation: the two outputs differ{size}.</div>")
+            size = tr(" (largest difference {largest})").format(largest=f"{largest:.3g}") if largest is not None else ""
+            lines.append("<div>" + tr("This kernel changes under a 180° rotation: the two outputs differ{size}.").format(
+                size=size) + "</div>")
         if mode == "impulse":
-            lines.append("<div>On an impulse, convolution stamps the kernel <b>as written</b>, cross-correlation "
-                         "stamps it <b>rotated by 180°</b>"
-                         + (" (zoom in to read the numbers)" if not state["numbers"] else "") + ".</div>")
+            lines.append("<div>" + (tr("On an impulse, convolution stamps the kernel <b>as written</b>, cross-correlation "
+                                       "stamps it <b>rotated by 180°</b>.") if state["numbers"] else
+                                    tr("On an impulse, convolution stamps the kernel <b>as written</b>, cross-correlation "
+                                       "stamps it <b>rotated by 180°</b> (zoom in to read the numbers).")) + "</div>")
         for name in ("cross_correlate2d", "convolve2d"):
             lines.append(f"<div>{message_html(*self.verdicts[name])}</div>")
         return "".join(lines)
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    lines, line = [], ""
-    for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return lines + [line]
 
 
 def correlation_widget(cross_correlate2d: Callable | None = None, convolve2d: Callable | None = None,

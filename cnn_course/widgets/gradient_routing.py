@@ -26,12 +26,13 @@ from typing import Callable
 import numpy as np
 
 from ..checks import compare
-from . import FigureWidget, NotReady, call_student, describe_error, message_html, swatch_legend
+from ..i18n import N_, tr
+from . import FigureWidget, NotReady, call_student, describe_error, ft, message_html, swatch_legend
 
 __all__ = ["conv_routes", "tap_routes", "pool_routes", "dilate", "first_max_switches", "routed_dx", "routed_dw",
            "routed_pool_dx", "EXAMPLE", "GradientRoutingWidget", "gradient_routing_widget", "demo"]
 
-MODES = ("input pixel → dx", "weight → dw", "max pooling", "mean pooling")
+MODES = (N_("input pixel → dx"), N_("weight → dw"), N_("max pooling"), N_("mean pooling"))
 K = 3                       # kernel and pooling window size of the example
 
 COLORS = {
@@ -148,16 +149,18 @@ def _student_grid(function: Callable | None, name: str, call: Callable, expected
         result = call_student(function, *call(), name=name)
         got = pick(result)
     except NotReady as note:
-        return "note", f"{note}: the numbers drawn will then be yours", None, None
+        return "note", tr("{note}: the numbers drawn will then be yours").format(note=note), None, None
     except Exception as error:  # a student's bug is a message, never a traceback
-        return "bad", f"your {name} raised {describe_error(error)}", None, None
-    problem = compare(got, expected, f"your {name}")
+        return "bad", tr("your {function} raised {error}").format(function=name, error=describe_error(error)), None, None
+    problem = compare(got, expected, tr("your {function}").format(function=name))
     if problem is None:
-        return "ok", f"your {name} agrees with the routed sums at all {expected.size} positions", got, np.zeros(expected.shape, bool)
+        return "ok", tr("your {function} agrees with the routed sums at all {count} positions").format(
+            function=name, count=expected.size), got, np.zeros(expected.shape, bool)
     if not isinstance(got, np.ndarray) or got.shape != expected.shape:
         return "bad", problem, None, None
     wrong = ~np.isclose(got, expected, rtol=1e-9, atol=1e-11)
-    return "bad", f"your {name} differs from the routed sums at {int(wrong.sum())} position(s), in red", got, wrong
+    return "bad", tr("your {function} differs from the routed sums at {count} position(s), in red").format(
+        function=name, count=int(wrong.sum())), got, wrong
 
 
 def _pick(index: int):
@@ -272,13 +275,15 @@ def _missing(shape):
 
 # --- the widget -------------------------------------------------------------------------------------
 
-LEGEND = swatch_legend([(COLORS["cell"], "map entry"), (COLORS["route"], "on a route to the selected gradient"),
-                        (COLORS["near"], "window contains the pixel, error not routed to it"),
-                        (COLORS["inserted"], "zero inserted by the stride"),
-                        (COLORS["pad"], "zero padding (k−1) of the full convolution"),
-                        (COLORS["wrong"], "your value differs from the routed sum")]) + (
-    "<div style='font-size:0.9em'>thick dark-blue outline: the selected pixel or tap · "
-    "black dot: a pooling window's maximum (its switch)</div>")
+def legend() -> str:
+    """The picture's legend, in the notebook's language."""
+    return swatch_legend([(COLORS["cell"], N_("map entry")), (COLORS["route"], N_("on a route to the selected gradient")),
+                          (COLORS["near"], N_("window contains the pixel, error not routed to it")),
+                          (COLORS["inserted"], N_("zero inserted by the stride")),
+                          (COLORS["pad"], N_("zero padding (k−1) of the full convolution")),
+                          (COLORS["wrong"], N_("your value differs from the routed sum"))]) + (
+        "<div style='font-size:0.9em'>" + html.escape(tr("thick dark-blue outline: the selected pixel or tap · "
+                                                         "black dot: a pooling window's maximum (its switch)")) + "</div>")
 
 
 class GradientRoutingWidget(FigureWidget):
@@ -299,18 +304,18 @@ class GradientRoutingWidget(FigureWidget):
         h, w = EXAMPLE["x"].shape
         layout, style = widgets.Layout(width="250px"), {"description_width": "90px"}
         self.sliders = {
-            "row": widgets.IntSlider(value=row, min=0, max=h - 1, description="pixel row p", layout=layout, style=style),
-            "col": widgets.IntSlider(value=col, min=0, max=w - 1, description="pixel col q", layout=layout, style=style),
-            "mode": widgets.ToggleButtons(options=list(MODES), value=mode, description="show",
+            "row": widgets.IntSlider(value=row, min=0, max=h - 1, description=tr("pixel row p"), layout=layout, style=style),
+            "col": widgets.IntSlider(value=col, min=0, max=w - 1, description=tr("pixel col q"), layout=layout, style=style),
+            "mode": widgets.ToggleButtons(options=[(tr(m), m) for m in MODES], value=mode, description=tr("show"),
                                           style={"button_width": "130px", "description_width": "40px"}),
-            "stride": widgets.ToggleButtons(options=[1, 2], value=stride, description="stride s",
+            "stride": widgets.ToggleButtons(options=[1, 2], value=stride, description=tr("stride s"),
                                             style={"button_width": "45px", "description_width": "60px"}),
-            "u": widgets.IntSlider(value=u, min=0, max=K - 1, description="tap row u", layout=layout, style=style),
-            "v": widgets.IntSlider(value=v, min=0, max=K - 1, description="tap col v", layout=layout, style=style),
+            "u": widgets.IntSlider(value=u, min=0, max=K - 1, description=tr("tap row u"), layout=layout, style=style),
+            "v": widgets.IntSlider(value=v, min=0, max=K - 1, description=tr("tap col v"), layout=layout, style=style),
         }
         self.comparison = ("note", "")
         super().__init__(self.sliders, figsize=(10.0, 4.0), rows=[["row", "col", "stride"], ["mode"], ["u", "v"]],
-                         legend=LEGEND)
+                         legend=legend())
         conv = self.figure.add_gridspec(2, 3, width_ratios=[7, 9, 3.2], left=0.01, right=0.99, top=0.92,
                                         bottom=0.02, wspace=0.12, hspace=0.3)
         self.conv_grids = [_Grid(self.figure, conv[:, 0]), _Grid(self.figure, conv[:, 1]),
@@ -363,7 +368,7 @@ class GradientRoutingWidget(FigureWidget):
         colors = _paint(x.shape)
         colors[p, q] = COLORS["route"]
         g_x.show(colors, got if got is not None else _missing(x.shape),
-                 "input: dx of your conv2d_backward" if got is not None else "input pixel (your dx: not yet)",
+                 ft("input: dx of your conv2d_backward") if got is not None else ft("input pixel (your dx: not yet)"),
                  selected=(p, q), wrong=wrong)
 
         # the canvas of the full convolution: the dilated map, padded by k-1 (and up to the input's size)
@@ -377,7 +382,8 @@ class GradientRoutingWidget(FigureWidget):
             labels[K - 1 + a, K - 1 + b] = _short(value) if original else "0"
         for i, j, _, _ in routes:
             colors[K - 1 + stride * i, K - 1 + stride * j] = COLORS["route"]
-        g_d.show(colors, labels, "sensitivity map δ" + (", zeros inserted (s=2)" if stride > 1 else "") + ", padded by k−1",
+        g_d.show(colors, labels, ft("sensitivity map δ, zeros inserted (s=2), padded by k−1") if stride > 1 else
+                 ft("sensitivity map δ, padded by k−1"),
                  frames=[(p, q, K, K, SELECTED, 3.0)])
 
         used = {(a, b) for _, _, a, b in routes}
@@ -386,20 +392,23 @@ class GradientRoutingWidget(FigureWidget):
         for a, b in used:
             colors[a, b] = COLORS["route"]
             flipped[K - 1 - a, K - 1 - b] = COLORS["route"]
-        g_w.show(colors, w, "kernel w: taps used")
-        g_r.show(flipped, w[::-1, ::-1], "rot180(w) slides on δ")
+        g_w.show(colors, w, ft("kernel w: taps used"))
+        g_r.show(flipped, w[::-1, ::-1], ft("rot180(w) slides on δ"))
 
         terms = [f"δ[{i},{j}]·w[{a},{b}]" for i, j, a, b in routes]
         numbers = [f"({_short(dout[i, j])})·({_short(w[a, b])})" for i, j, a, b in routes]
         s = "" if stride == 1 else str(stride)  # w[2−i, 3−j] at stride 1, not w[2−1i, 3−1j]
         formula = (f"dx[{p},{q}] = Σ δ[i,j]·w[{p}−{s}i, {q}−{s}j] = "
                    + (" + ".join(terms) + f" = {' + '.join(numbers)} = {_short(expected[p, q])}" if terms
-                      else "0: no output read this pixel"))
-        explain = (f"{len(routes)} output error(s) reach pixel ({p}, {q}), each through one kernel tap. Equivalently, "
-                   f"rot180(w) placed on the padded{' and dilated' if stride > 1 else ''} map at ({p}, {q}) "
-                   "(dark-blue square) picks up exactly these errors: the full convolution.")
+                      else tr("0: no output read this pixel")))
+        explain = (tr("{count} output error(s) reach pixel ({p}, {q}), each through one kernel tap. Equivalently, "
+                      "rot180(w) placed on the padded and dilated map at ({p}, {q}) (dark-blue square) picks up exactly "
+                      "these errors: the full convolution.") if stride > 1 else
+                   tr("{count} output error(s) reach pixel ({p}, {q}), each through one kernel tap. Equivalently, "
+                      "rot180(w) placed on the padded map at ({p}, {q}) (dark-blue square) picks up exactly these "
+                      "errors: the full convolution.")).format(count=len(routes), p=p, q=q)
         if stride > 1:
-            explain += " Grey zeros are window positions the stride skipped: they contribute nothing."
+            explain += tr(" Grey zeros are window positions the stride skipped: they contribute nothing.")
         return (formula, explain), {"routes": routes, "expected": float(expected[p, q]), "pixel": (p, q)}
 
     # -- convolution: dw -------------------------------------------------------------------------------
@@ -418,7 +427,8 @@ class GradientRoutingWidget(FigureWidget):
         colors = _paint(x.shape)
         for _, _, a, b in routes:
             colors[a, b] = COLORS["route"]
-        g_x.show(colors, x, f"input x: pixels tap ({u},{v}) touched", frames=[(u, v, dil.shape[0], dil.shape[1], SELECTED, 3.0)])
+        g_x.show(colors, x, ft("input x: pixels tap ({u},{v}) touched").format(u=u, v=v),
+                 frames=[(u, v, dil.shape[0], dil.shape[1], SELECTED, 3.0)])
 
         colors = _paint(dil.shape, "route")
         labels = np.full(dil.shape, "", dtype=object)
@@ -427,18 +437,21 @@ class GradientRoutingWidget(FigureWidget):
             if not original:
                 colors[a, b] = COLORS["inserted"]
             labels[a, b] = _short(value) if original else "0"
-        g_d.show(colors, labels, "sensitivity map δ" + (", zeros inserted (s=2)" if stride > 1 else ""))
+        g_d.show(colors, labels, ft("sensitivity map δ, zeros inserted (s=2)") if stride > 1 else ft("sensitivity map δ"))
         g_w.show(_paint(w.shape), got if got is not None else _missing(w.shape),
-                 "your dw" if got is not None else "your dw: not yet", selected=(u, v), wrong=wrong)
-        g_r.show(_paint(w.shape), w, "kernel w", selected=(u, v))
+                 ft("your dw") if got is not None else ft("your dw: not yet"), selected=(u, v), wrong=wrong)
+        g_r.show(_paint(w.shape), w, ft("kernel w"), selected=(u, v))
 
         terms = [f"δ[{i},{j}]·x[{a},{b}]" for i, j, a, b in routes]
         numbers = [f"({_short(dout[i, j])})·({_short(x[a, b])})" for i, j, a, b in routes]
         formula = (f"dw[{u},{v}] = Σ δ[i,j]·x[{stride}i+{u}, {stride}j+{v}] = " + " + ".join(terms)
                    + f" = {' + '.join(numbers)} = {_short(expected[u, v])}")
-        explain = (f"Lay the {'dilated ' if stride > 1 else ''}sensitivity map on the input at offset ({u}, {v}) "
-                   "(dark-blue frame), multiply and add: the input cross-correlated with the error map. "
-                   f"The bias gradient is the sum of the map: db = {_short(dout.sum())}.")
+        explain = (tr("Lay the dilated sensitivity map on the input at offset ({u}, {v}) (dark-blue frame), multiply "
+                      "and add: the input cross-correlated with the error map. The bias gradient is the sum of the map: "
+                      "db = {db}.") if stride > 1 else
+                   tr("Lay the sensitivity map on the input at offset ({u}, {v}) (dark-blue frame), multiply and add: "
+                      "the input cross-correlated with the error map. The bias gradient is the sum of the map: "
+                      "db = {db}.")).format(u=u, v=v, db=_short(dout.sum()))
         return (formula, explain), {"routes": routes, "expected": float(expected[u, v]), "tap": (u, v)}
 
     # -- pooling ---------------------------------------------------------------------------------------
@@ -466,29 +479,32 @@ class GradientRoutingWidget(FigureWidget):
         frames = [(stride * i + 0.07 * (n % 4), stride * j + 0.07 * (n % 4), K - 0.14 * (n % 4), K - 0.14 * (n % 4),
                    COLORS["route"], 1.5) for n, (i, j) in enumerate(windows)]
         rows, cols = np.divmod(switches.ravel(), wd)
-        g_x.show(colors, x, f"input x: {K}×{K} windows holding ({p},{q})", selected=(p, q), frames=frames,
+        g_x.show(colors, x, ft("input x: {k}×{k} windows holding ({p},{q})").format(k=K, p=p, q=q), selected=(p, q),
+                 frames=frames,
                  dots=np.stack([cols + 0.32, rows - 0.3], axis=1) if kind == "max" else None)
 
         colors = _paint(dout.shape)
         for i, j in windows:
             colors[i, j] = COLORS["route"] if (kind == "mean" or (i, j) in won) else COLORS["near"]
-        g_d.show(colors, dout, f"errors δ of the pooled map (s={stride})")
+        g_d.show(colors, dout, ft("errors δ of the pooled map (s={stride})").format(stride=stride))
         g_g.show(_paint(x.shape), got if got is not None else _missing(x.shape),
-                 f"dx of your {name}" if got is not None else f"your {name}: not yet", selected=(p, q), wrong=wrong)
+                 (ft("dx of your {function}") if got is not None else ft("your {function}: not yet")).format(function=name),
+                 selected=(p, q), wrong=wrong)
 
         if kind == "max":
             formula = (f"dx[{p},{q}] = " + (" + ".join(f"δ[{i},{j}]" for i, j in won) + " = "
                                             + " + ".join(_short(dout[i, j]) for i, j in won) if won else "0")
                        + f" = {_short(expected[p, q])}")
-            explain = (f"Pixel ({p}, {q}) is in {len(windows)} window(s) and is the maximum (black dot) of {len(won)} of "
-                       "them: it receives the sum of those windows' errors (+=); the others send theirs to their own maximum.")
+            explain = tr("Pixel ({p}, {q}) is in {windows} window(s) and is the maximum (black dot) of {won} of them: it "
+                         "receives the sum of those windows' errors (+=); the others send theirs to their own maximum."
+                         ).format(p=p, q=q, windows=len(windows), won=len(won))
         else:
             formula = f"dx[{p},{q}] = " + (" + ".join(f"δ[{i},{j}]/9" for i, j in windows) or "0") + \
                 f" = {_short(expected[p, q])}"
-            explain = (f"Pixel ({p}, {q}) is in {len(windows)} window(s); each shares its error evenly among its "
-                       f"{K * K} inputs, and the shares add up.")
+            explain = tr("Pixel ({p}, {q}) is in {windows} window(s); each shares its error evenly among its {inputs} "
+                         "inputs, and the shares add up.").format(p=p, q=q, windows=len(windows), inputs=K * K)
         if not windows:
-            explain += " It is in no window (the stride skipped it): its gradient is 0."
+            explain += tr(" It is in no window (the stride skipped it): its gradient is 0.")
         return (formula, explain), {"windows": windows, "won": won, "expected": float(expected[p, q]), "pixel": (p, q)}
 
 

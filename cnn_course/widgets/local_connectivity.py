@@ -22,7 +22,8 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from ..checks import compare
-from . import BAD_COLOR, FigureWidget, NotReady, call_student, describe_error, message_html, swatch_legend
+from ..i18n import N_, tr
+from . import BAD_COLOR, FigureWidget, NotReady, call_student, describe_error, ft, message_html, swatch_legend
 from .conv_arithmetic import kernel_positions
 
 __all__ = ["KINDS", "output_size", "weight_tables", "neuron_weights", "stored_counts", "judge_count",
@@ -31,8 +32,9 @@ __all__ = ["KINDS", "output_size", "weight_tables", "neuron_weights", "stored_co
 
 KINDS = ("dense", "local", "conv")
 #: Figure titles stay ASCII (matplotlib's default font has no Chinese glyphs); the text under the figure has the terms.
-TITLES = {"dense": "fully connected", "local": "locally connected", "conv": "convolution (weights shared)"}
-TERMS = {"dense": "fully connected 全连接", "local": "locally connected 局部连接", "conv": "convolution 卷积, weights shared 权值共享"}
+TITLES = {"dense": N_("fully connected"), "local": N_("locally connected"), "conv": N_("convolution (weights shared)")}
+TERMS = {"dense": N_("fully connected 全连接"), "local": N_("locally connected 局部连接"),
+         "conv": N_("convolution 卷积, weights shared 权值共享")}
 FUNCTIONS = {"dense": "dense_param_count", "local": "local_param_count", "conv": "conv_param_count"}
 COLORS = {
     "idle": (0.96, 0.96, 0.96),      # an input pixel this neuron is not connected to
@@ -102,19 +104,21 @@ def _call_text(kind: str, args: tuple, kwargs: dict) -> str:
 
 
 def judge_count(function: Callable | None, kind: str, args: tuple, kwargs: dict, expected: int,
-                source: str = "counted in the picture") -> tuple[str, str]:
+                source: str = N_("counted in the picture")) -> tuple[str, str]:
     """Compare the student's count with ``expected``; returns ``(level, message)``, never raises."""
     call = _call_text(kind, args, kwargs)
+    source = tr(source)
     try:
         got = call_student(function, *args, name=FUNCTIONS[kind], **kwargs)
     except NotReady as note:
-        return "note", f"{note}: it will be compared with the {expected:,} {source}"
+        return "note", tr("{note}: it will be compared with the {expected} {source}").format(
+            note=note, expected=f"{expected:,}", source=source)
     except Exception as error:  # the student's bug is a message, never a traceback
-        return "bad", f"your {call} raised {describe_error(error)}"
-    problem = compare(got, expected, f"your {call}")
+        return "bad", tr("your {call} raised {error}").format(call=call, error=describe_error(error))
+    problem = compare(got, expected, tr("your {call}").format(call=call))
     if problem:
         return "bad", f"{problem} ({source})"
-    return "ok", f"your {call} = {expected:,}, as {source}"
+    return "ok", tr("your {call} = {expected}, as {source}").format(call=call, expected=f"{expected:,}", source=source)
 
 
 # --- the connections picture ----------------------------------------------------------------------
@@ -187,7 +191,8 @@ def draw_connections(axes_top, axes_bottom, n: int, k: int, stride: int, row: in
             target = (xs[chosen], ys[chosen])
             ax.scatter(xs, ys, s=max(6.0, min(60.0, 900.0 / count)), color=COLORS["neuron"], zorder=3)
             ax.scatter([target[0]], [target[1]], s=90, color=COLORS["chosen"], zorder=4)
-            ax.text(x_out + 1.0, (height - 1) / 2, f"{count} neurons in a line", rotation=90, ha="left", va="center",
+            ax.text(x_out + 1.0, (height - 1) / 2, ft("{count} neurons in a line").format(count=count), rotation=90,
+                    ha="left", va="center",
                     fontsize=10)  # beside the column: below it, it would run into the weights' title
         else:                    # neurons on a grid, one per output position
             cells = np.empty((o, o, 3))
@@ -203,7 +208,8 @@ def draw_connections(axes_top, axes_bottom, n: int, k: int, stride: int, row: in
                                          alpha=0.55, zorder=1))
         if kind != "dense":
             _outline(ax, col * stride, row * stride, k, k, COLORS["chosen"], lw=2.0)
-        ax.set_title(f"{TITLES[kind]}\nneuron ({row}, {col}) sees {state['connected'][kind]} pixel(s)", fontsize=11)
+        ax.set_title(ft(TITLES[kind]) + "\n" + ft("neuron ({row}, {col}) sees {count} pixel(s)").format(
+            row=row, col=col, count=state["connected"][kind]), fontsize=11)
 
     # what each layer stores, all at the same cell size: areas compare the parameter counts
     dense, local, conv = tables["dense"], tables["local"], tables["conv"]
@@ -223,17 +229,20 @@ def draw_connections(axes_top, axes_bottom, n: int, k: int, stride: int, row: in
             _outline(ax, col * k, row * k, k, k, COLORS["chosen"], lw=2.0)
         else:
             _outline(ax, 0, 0, k, k, COLORS["chosen"], lw=2.0)
-        label = {"dense": f"{h}×{w} weights + {h} biases", "local": f"{o}×{o} sets of {k}×{k} + {o * o} biases",
-                 "conv": f"one {k}×{k} set + 1 bias"}[kind]
-        ax.set_title(f"stores {label}\n= {state['counts'][kind]:,} parameters", fontsize=11)
+        label = {"dense": ft("stores {h}×{w} weights + {h} biases"), "local": ft("stores {o}×{o} sets of {k}×{k} + {oo} biases"),
+                 "conv": ft("stores one {k}×{k} set + 1 bias")}[kind].format(h=h, w=w, o=o, k=k, oo=o * o)
+        ax.set_title(label + "\n" + ft("= {count} parameters").format(count=f"{state['counts'][kind]:,}"), fontsize=11)
     return state
 
 
-LEGEND = swatch_legend([(COLORS["idle"], "pixel not connected to the chosen neuron"),
-                        (COLORS["chosen"], "the chosen output neuron / its weights"),
-                        (COLORS["neuron"], "other output neurons")]) + (
-    "<div style='font-size:0.9em;margin-left:1em'>Connected pixels and stored weights are coloured by the "
-    "weight's value (dark purple = small, yellow = large): <b>the same colour pattern is the same weights</b>.</div>")
+def legend() -> str:
+    """The connections picture's legend, in the notebook's language."""
+    return swatch_legend([(COLORS["idle"], N_("pixel not connected to the chosen neuron")),
+                          (COLORS["chosen"], N_("the chosen output neuron / its weights")),
+                          (COLORS["neuron"], N_("other output neurons"))]) + (
+        "<div style='font-size:0.9em;margin-left:1em'>" + tr(
+            "Connected pixels and stored weights are coloured by the weight's value (dark purple = small, yellow = "
+            "large): <b>the same colour pattern is the same weights</b>.") + "</div>")
 
 
 class ConnectionsWidget(FigureWidget):
@@ -249,16 +258,16 @@ class ConnectionsWidget(FigureWidget):
 
         self.functions = {"dense": dense_param_count, "local": local_param_count, "conv": conv_param_count}
         layout, style = widgets.Layout(width="270px"), {"description_width": "112px"}
-        spec = {"row": ("neuron row", 0, 8, row), "col": ("neuron column", 0, 8, col), "n": ("image n×n", 3, 9, n),
-                "k": ("kernel k×k", 1, 5, k), "stride": ("stride s", 1, 3, stride)}
-        self.sliders = {key: widgets.IntSlider(value=v, min=lo, max=hi, description=label, layout=layout, style=style,
+        spec = {"row": (N_("neuron row"), 0, 8, row), "col": (N_("neuron column"), 0, 8, col),
+                "n": (N_("image n×n"), 3, 9, n), "k": (N_("kernel k×k"), 1, 5, k), "stride": (N_("stride s"), 1, 3, stride)}
+        self.sliders = {key: widgets.IntSlider(value=v, min=lo, max=hi, description=tr(label), layout=layout, style=style,
                                                continuous_update=True)
                         for key, (label, lo, hi, v) in spec.items()}
         self.verdicts: dict[str, tuple[str, str]] = {}
         self._initial = {"row": row, "col": col}
         self._tables_key: tuple | None = None
         self._tables: dict = {}
-        super().__init__(self.sliders, figsize=(9.0, 4.7), rows=[["row", "col"], ["n", "k", "stride"]], legend=LEGEND)
+        super().__init__(self.sliders, figsize=(9.0, 4.7), rows=[["row", "col"], ["n", "k", "stride"]], legend=legend())
         self.axes = self.figure.subplots(2, 3, gridspec_kw={"height_ratios": [1.0, 0.8]})
         self.figure.subplots_adjust(left=0.01, right=0.99, top=0.8, bottom=0.01, wspace=0.06, hspace=0.3)
         for ax in self.axes[0]:
@@ -294,16 +303,18 @@ class ConnectionsWidget(FigureWidget):
         tables = self.tables(n, k, stride)
         state = draw_connections(self.axes[0], self.axes[1], n, k, stride, row, col, tables)
         o = state["output"]
-        self.figure.suptitle(f"one channel, one filter: a {n}×{n} image, {k}×{k} kernel, stride {stride} "
-                             f"→ {o}×{o} output neurons", fontsize=12, y=0.995, va="top")
+        self.figure.suptitle(ft("one channel, one filter: a {n}×{n} image, {k}×{k} kernel, stride {stride} "
+                                "→ {o}×{o} output neurons").format(n=n, k=k, stride=stride, o=o),
+                             fontsize=12, y=0.995, va="top")
         lines = []
         for kind in KINDS:
             args, kwargs = count_call(kind, n, k, stride)
             self.verdicts[kind] = judge_count(self.functions[kind], kind, args, kwargs, state["counts"][kind])
-            lines.append(f"<div><b>{html.escape(TERMS[kind])}</b>: {state['counts'][kind]:,} parameters — "
-                         f"{message_html(*self.verdicts[kind])}</div>")
-        moved = ("Move the neuron: in the convolution the colours stay the same (one shared weight set); "
-                 "in the locally connected layer every position has colours of its own.")
+            lines.append(f"<div><b>{html.escape(tr(TERMS[kind]))}</b>: "
+                         + html.escape(tr("{count} parameters").format(count=f"{state['counts'][kind]:,}"))
+                         + f" — {message_html(*self.verdicts[kind])}</div>")
+        moved = tr("Move the neuron: in the convolution the colours stay the same (one shared weight set); "
+                   "in the locally connected layer every position has colours of its own.")
         return f"<div>{html.escape(moved)}</div>" + "".join(lines), state
 
 
@@ -337,13 +348,15 @@ def count_curves(functions: dict, sizes, k: int, filters: int, channels: int, st
                 args, kwargs = count_call(kind, int(n), k, stride, channels, filters)
                 got = call_student(functions.get(kind), *args, name=FUNCTIONS[kind], **kwargs)
                 if isinstance(got, bool) or not isinstance(got, (int, np.integer)) or got <= 0:
-                    raise TypeError(f"returned {got!r} for {_call_text(kind, args, kwargs)}; expected a positive int")
+                    raise TypeError(tr("returned {got} for {call}; expected a positive int").format(
+                        got=repr(got), call=_call_text(kind, args, kwargs)))
                 values.append(int(got))
         except NotReady as note:
-            curves[kind], notes[kind] = None, ("note", f"{note}: its line will appear here")
+            curves[kind], notes[kind] = None, ("note", tr("{note}: its line will appear here").format(note=note))
             continue
         except Exception as error:
-            curves[kind], notes[kind] = None, ("bad", f"your {FUNCTIONS[kind]} {describe_error(error)}")
+            curves[kind], notes[kind] = None, ("bad", tr("your {function} {error}").format(
+                function=FUNCTIONS[kind], error=describe_error(error)))
             continue
         curves[kind], notes[kind] = values, ("ok", "")
     return curves, notes
@@ -351,7 +364,7 @@ def count_curves(functions: dict, sizes, k: int, filters: int, channels: int, st
 
 def _short(value: int) -> str:
     """A count for a bar label: exact up to a billion, then in billions (a label must fit over its bar)."""
-    return f"{value:,}" if value < 10 ** 9 else f"{value / 1e9:,.1f} billion"
+    return f"{value:,}" if value < 10 ** 9 else ft("{count} billion").format(count=f"{value / 1e9:,.1f}")
 
 
 def _power_label(value: float, _position=None) -> str:
@@ -368,8 +381,8 @@ def _power_label(value: float, _position=None) -> str:
     return f"{10 ** unit}{' kMGTPE'[prefix]}" if prefix < 7 else f"1e{exponent}"
 
 
-LINE_STYLE = {"dense": ("#c62828", "fully connected (same outputs)"), "local": ("#ef6c00", "locally connected"),
-              "conv": ("#1565c0", "convolution (weights shared)")}
+LINE_STYLE = {"dense": ("#c62828", N_("fully connected (same outputs)")), "local": ("#ef6c00", N_("locally connected")),
+              "conv": ("#1565c0", N_("convolution (weights shared)"))}
 
 
 class ParamChartWidget(FigureWidget):
@@ -385,12 +398,12 @@ class ParamChartWidget(FigureWidget):
         self.functions = {"dense": dense_param_count, "local": local_param_count, "conv": conv_param_count}
         start = {**ALEXNET, **initial}
         layout, style = widgets.Layout(width="300px"), {"description_width": "110px"}
-        spec = {"n": ("image n×n", 8, 512, start["n"]), "k": ("kernel k×k", 1, 15, start["k"]),
-                "filters": ("filters F", 1, 256, start["filters"]), "channels": ("input depth C", 1, 64, start["channels"]),
-                "stride": ("stride s", 1, 8, start["stride"])}
-        self.sliders = {key: widgets.IntSlider(value=v, min=lo, max=hi, description=label, layout=layout, style=style)
+        spec = {"n": (N_("image n×n"), 8, 512, start["n"]), "k": (N_("kernel k×k"), 1, 15, start["k"]),
+                "filters": (N_("filters F"), 1, 256, start["filters"]),
+                "channels": (N_("input depth C"), 1, 64, start["channels"]), "stride": (N_("stride s"), 1, 8, start["stride"])}
+        self.sliders = {key: widgets.IntSlider(value=v, min=lo, max=hi, description=tr(label), layout=layout, style=style)
                         for key, (label, lo, hi, v) in spec.items()}
-        self.alexnet = widgets.Button(description="AlexNet conv1", tooltip="3×227×227, 96 filters 11×11, stride 4")
+        self.alexnet = widgets.Button(description="AlexNet conv1", tooltip=tr("3×227×227, 96 filters 11×11, stride 4"))
         self.alexnet.on_click(lambda _: self.set_alexnet())
         self.notes: dict = {}
         self.alexnet_verdicts: dict = {}
@@ -416,10 +429,10 @@ class ParamChartWidget(FigureWidget):
     def _build_chart(self) -> None:
         """The chart's artists, made once; :meth:`draw` only moves them (fast, and the axes keep their ticks)."""
         ax, bars = self.ax_lines, self.ax_bars
-        self.lines = {kind: ax.plot([], [], color=LINE_STYLE[kind][0], lw=2.2, label=LINE_STYLE[kind][1])[0]
+        self.lines = {kind: ax.plot([], [], color=LINE_STYLE[kind][0], lw=2.2, label=ft(LINE_STYLE[kind][1]))[0]
                       for kind in KINDS}
         ax.scatter([227, 227], [ALEXNET_UNSHARED, ALEXNET_SHARED], marker="*", s=220, color="black", zorder=5,
-                   label="AlexNet conv1 (published)")
+                   label=ft("AlexNet conv1 (published)"))
         for value in (ALEXNET_UNSHARED, ALEXNET_SHARED):
             ax.annotate(f"{value:,}", (227, value), xytext=(-8, 8), textcoords="offset points", ha="right", fontsize=11)
         self.marker = ax.axvline(227, color="#777777", ls="--", lw=1.2)
@@ -431,8 +444,8 @@ class ParamChartWidget(FigureWidget):
             axis.set_minor_formatter(NullFormatter())
         ax.set_xlim(1.8, 560)
         ax.set_ylim(1, 1e14)
-        ax.set_xlabel("image size n (an n×n image)", fontsize=11)
-        ax.set_ylabel("parameters (log scale)", fontsize=11)
+        ax.set_xlabel(ft("image size n (an n×n image)"), fontsize=11)
+        ax.set_ylabel(ft("parameters (log scale)"), fontsize=11)
         ax.tick_params(labelsize=11)
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=10, loc="upper left")
@@ -441,7 +454,7 @@ class ParamChartWidget(FigureWidget):
         self.bar_rects = bars.bar(range(3), [1, 1, 1], color=[LINE_STYLE[kind][0] for kind in KINDS]).patches
         self.bar_labels = [bars.text(i, 1, "", ha="center", va="bottom", fontsize=11) for i in range(3)]
         bars.set_ylim(1, 1e15)
-        bars.set_xticks(range(3), ["fully\nconn.", "locally\nconn.", "conv"], fontsize=11)
+        bars.set_xticks(range(3), [ft("fully\nconn."), ft("locally\nconn."), ft("conv")], fontsize=11)
         bars.tick_params(axis="y", labelsize=11)
 
     def draw(self, n, k, filters, channels, stride) -> tuple[str, dict]:
@@ -452,35 +465,38 @@ class ParamChartWidget(FigureWidget):
             self.lines[kind].set_data(sizes, curves[kind] if curves[kind] is not None else np.full(len(sizes), np.nan))
         self.marker.set_xdata([n, n])
         missing = [FUNCTIONS[kind] for kind in KINDS if curves[kind] is None]
-        self.missing.set_text("not drawn yet:\n" + "\n".join(missing) if missing else "")
+        self.missing.set_text(ft("not drawn yet:") + "\n" + "\n".join(missing) if missing else "")
         at_alexnet = {key: value for key, value in ALEXNET.items() if key != "n"} == \
             {"k": k, "filters": filters, "channels": channels, "stride": stride}
-        self.ax_lines.set_title(f"C={channels}, F={filters} filters of {k}×{k}, stride {stride}"
-                                + ("  (AlexNet conv1)" if at_alexnet else ""), fontsize=12)
+        self.ax_lines.set_title(ft("C={channels}, F={filters} filters of {k}×{k}, stride {stride}").format(
+            channels=channels, filters=filters, k=k, stride=stride) + ("  (AlexNet conv1)" if at_alexnet else ""),
+            fontsize=12)
 
         values = [here[kind][0] if here[kind] else None for kind in KINDS]
         for rect, label, value in zip(self.bar_rects, self.bar_labels, values):
             rect.set_height(value if value else 1)
             label.set_position((label.get_position()[0], (value or 1) * 1.6))
-            label.set_text(_short(value) if value else "not yet")
+            label.set_text(_short(value) if value else ft("not yet"))
         o = output_size(n, k, stride)
-        self.ax_bars.set_title(f"at n = {n}: output {filters}×{o}×{o}", fontsize=12)
+        self.ax_bars.set_title(ft("at n = {n}: output {filters}×{o}×{o}").format(n=n, filters=filters, o=o), fontsize=12)
 
         self.alexnet_verdicts = {
             "conv": judge_count(self.functions["conv"], "conv", *count_call("conv", 227, 11, 4, 3, 96),
-                                ALEXNET_SHARED, "AlexNet conv1's published count"),
+                                ALEXNET_SHARED, N_("AlexNet conv1's published count")),
             "local": judge_count(self.functions["local"], "local", *count_call("local", 227, 11, 4, 3, 96),
-                                 ALEXNET_UNSHARED, "AlexNet conv1's published count without sharing"),
+                                 ALEXNET_UNSHARED, N_("AlexNet conv1's published count without sharing")),
         }
         rows = [f"<div>{message_html(*self.alexnet_verdicts[kind])}</div>" for kind in ("conv", "local")]
         rows += [f"<div>{message_html(*self.notes[kind])}</div>" for kind in KINDS if self.notes[kind][0] != "ok"]
         if all(values):
             dense, local, conv = values
-            rows.insert(0, f"<div>at n = {n}: {dense:,} parameters fully connected, {local:,} locally connected, "
-                           f"{conv:,} as a convolution.</div>")
-            rows.insert(1, f"<div>weight sharing needs {local / conv:,.0f}× fewer parameters than a locally "
-                           f"connected layer, {dense / conv:,.0f}× fewer than a fully-connected one; "
-                           f"the convolution's count does not depend on n.</div>")
+            rows.insert(0, "<div>" + tr("at n = {n}: {dense} parameters fully connected, {local} locally connected, "
+                                        "{conv} as a convolution.").format(n=n, dense=f"{dense:,}", local=f"{local:,}",
+                                                                           conv=f"{conv:,}") + "</div>")
+            rows.insert(1, "<div>" + tr("weight sharing needs {local}× fewer parameters than a locally connected layer, "
+                                        "{dense}× fewer than a fully-connected one; the convolution's count does not "
+                                        "depend on n.").format(local=f"{local / conv:,.0f}", dense=f"{dense / conv:,.0f}")
+                           + "</div>")
         return "".join(rows), {"curves": curves, "sizes": sizes, "here": values, "at_alexnet": at_alexnet}
 
 

@@ -23,8 +23,10 @@ from typing import Callable
 import numpy as np
 
 from ..checks import compare
+from ..diagnose import Said, say
+from ..i18n import N_, speaking, tr
 from ..pairs import pair as _pair
-from . import BAD_COLOR, FigureWidget, NotReady, call_student, describe_error, message_html, swatch_legend
+from . import BAD_COLOR, FigureWidget, NotReady, call_student, describe_error, figure_language, ft, message_html, swatch_legend
 
 __all__ = ["window_starts", "scan_windows", "parse_map", "make_map", "judge_pooling", "PoolingWidget",
            "pooling_widget", "demo"]
@@ -38,7 +40,7 @@ COLORS = {
     "dropped": (0.78, 0.78, 0.78),    # a cell inside no window (gap, or remainder dropped)
     "zero": (1.00, 1.00, 1.00),       # a zero of the unpooled map
 }
-MAP_KINDS = ["random digits", "ties (0, 1, 2)", "constant", "typed below"]
+MAP_KINDS = [N_("random digits"), N_("ties (0, 1, 2)"), N_("constant"), N_("typed below")]
 DEFAULT_TEXT = "1 1 2 4\n5 6 7 8\n3 2 1 0\n1 2 3 4"
 
 
@@ -105,16 +107,16 @@ def parse_map(text: str) -> np.ndarray:
         try:
             rows.append([float(v) for v in line.split()])
         except ValueError:
-            raise ValueError(f"not a number in the line {line!r}") from None
+            raise ValueError(Said("not a number in the line {line}", line=repr(line))) from None
     if not rows:
-        raise ValueError("type at least one row of numbers")
+        raise ValueError(Said("type at least one row of numbers"))
     if len({len(r) for r in rows}) != 1:
-        raise ValueError("every row must have the same number of values")
+        raise ValueError(Said("every row must have the same number of values"))
     if len(rows) > 12 or len(rows[0]) > 12:
-        raise ValueError("at most 12 rows and 12 columns")
+        raise ValueError(Said("at most 12 rows and 12 columns"))
     array = np.array(rows)
     if not np.isfinite(array).all():
-        raise ValueError("only finite numbers, please")
+        raise ValueError(Said("only finite numbers, please"))
     return array
 
 
@@ -168,18 +170,21 @@ def judge_pooling(functions: dict, plane: np.ndarray, size, stride=None) -> dict
         try:
             got = call_student(function, *args, name=name)
         except NotReady as note:
-            verdicts[name] = {"level": "note", "message": f"{note}: the picture shows its own result", "value": None}
-            continue
-        except Exception as error:  # a bug in the student's code is a message, never a traceback
-            verdicts[name] = {"level": "bad", "message": f"your {name}({shown}) raised {describe_error(error)}",
+            verdicts[name] = {"level": "note", "message": tr("{note}: the picture shows its own result").format(note=note),
                               "value": None}
             continue
-        problem = compare(got, expected, f"your {name}")
+        except Exception as error:  # a bug in the student's code is a message, never a traceback
+            verdicts[name] = {"level": "bad", "message": tr("your {call} raised {error}").format(
+                call=f"{name}({shown})", error=describe_error(error)), "value": None}
+            continue
+        problem = compare(got, expected, tr("your {function}").format(function=name))
         value = _drawable(name, got, expected)
         if problem:
-            verdicts[name] = {"level": "bad", "message": f"{problem} — call: {name}({shown})", "value": value}
+            verdicts[name] = {"level": "bad", "message": tr("{problem} — call: {call}").format(
+                problem=problem, call=f"{name}({shown})"), "value": value}
         else:
-            verdicts[name] = {"level": "ok", "message": f"your {name}({shown}) agrees with the picture", "value": value}
+            verdicts[name] = {"level": "ok", "message": tr("your {call} agrees with the picture").format(
+                call=f"{name}({shown})"), "value": value}
     return verdicts
 
 
@@ -340,15 +345,16 @@ class PoolingWidget(FigureWidget):
         self.functions = {"max_pool2d": max_pool2d, "mean_pool2d": mean_pool2d, "max_unpool2d": max_unpool2d,
                           "upsample_nearest": upsample_nearest}
         layout, style = widgets.Layout(width="235px"), {"description_width": "90px"}
-        spec = {"seed": ("random seed", 0, 99, seed), "h": ("map rows H", 2, 8, h), "w": ("map cols W", 2, 10, w),
-                "kh": ("window kh", 1, 4, kh), "kw": ("window kw", 1, 4, kw),
-                "sh": ("stride sh", 1, 4, sh), "sw": ("stride sw", 1, 4, sw)}
-        self.sliders = {key: widgets.IntSlider(value=v, min=lo, max=hi, description=label, layout=layout,
+        spec = {"seed": (N_("random seed"), 0, 99, seed), "h": (N_("map rows H"), 2, 8, h),
+                "w": (N_("map cols W"), 2, 10, w), "kh": (N_("window kh"), 1, 4, kh), "kw": (N_("window kw"), 1, 4, kw),
+                "sh": (N_("stride sh"), 1, 4, sh), "sw": (N_("stride sw"), 1, 4, sw)}
+        self.sliders = {key: widgets.IntSlider(value=v, min=lo, max=hi, description=tr(label), layout=layout,
                                                style=style, continuous_update=False)
                         for key, (label, lo, hi, v) in spec.items()}
-        self.kind = widgets.Dropdown(options=MAP_KINDS, value=kind, description="feature map", layout=layout, style=style)
-        self.typed = widgets.Textarea(value=text, description="typed map", continuous_update=False,
-                                      placeholder="one row per line, e.g.\n1 1 2 4\n5 6 7 8",
+        self.kind = widgets.Dropdown(options=[(tr(name), name) for name in MAP_KINDS], value=kind,
+                                     description=tr("feature map"), layout=layout, style=style)
+        self.typed = widgets.Textarea(value=text, description=tr("typed map"), continuous_update=False,
+                                      placeholder=tr("one row per line, e.g.\n1 1 2 4\n5 6 7 8"),
                                       layout=widgets.Layout(width="235px", height="100px"), style=style)
         self.verdicts: dict = {}
         controls = {"seed": self.sliders["seed"], "kind": self.kind, "typed": self.typed}
@@ -356,7 +362,7 @@ class PoolingWidget(FigureWidget):
         line = widgets.Layout(flex_flow="row wrap")
         sliders = widgets.VBox([widgets.HBox([controls[name] for name in names], layout=line)
                                 for names in (["seed", "kind", "h"], ["w", "kh", "kw"], ["sh", "sw"])])
-        super().__init__(controls, figsize=(9.2, 4.7), rows=[widgets.HBox([sliders, self.typed])], legend=LEGEND)
+        super().__init__(controls, figsize=(9.2, 4.7), rows=[widgets.HBox([sliders, self.typed])], legend=legend())
         grid = self.figure.add_gridspec(2, 5, height_ratios=[1, 1])
         self.ax_pool = self.figure.add_subplot(grid[0, :])       # input, max-pooled, mean-pooled
         self.ax_unpool = self.figure.add_subplot(grid[1, :2])
@@ -385,18 +391,24 @@ class PoolingWidget(FigureWidget):
             plane = make_map(kind, seed, h, w, typed)
         except ValueError as error:
             self.verdicts = {}
-            message = f"the typed map cannot be read: {error}"
-            self.ax_pool.text(0.5, 0.5, message, ha="center", va="center", color=BAD_COLOR, fontsize=13,
+            said = N_("the typed map cannot be read: {why}")
+            with speaking(figure_language()):
+                shown = tr(said).format(why=say(error.args[0]) if error.args else "")
+            self.ax_pool.text(0.5, 0.5, shown, ha="center", va="center", color=BAD_COLOR, fontsize=13,
                               transform=self.ax_pool.transAxes, wrap=True)
-            return f"<div><b style='color:{BAD_COLOR}'>invalid: {html.escape(message)}</b></div>", {"valid": False}
+            message = tr(said).format(why=say(error.args[0]) if error.args else "")
+            return (f"<div><b style='color:{BAD_COLOR}'>" + html.escape(tr("invalid: {why}").format(why=message))
+                    + "</b></div>", {"valid": False})
         h, w = plane.shape
         if kh > h or kw > w:
             self.verdicts = {}
             _frame(self.ax_pool, w, h)
             _cells(self.ax_pool, np.full((h, w, 3), COLORS["dropped"]), plane)
-            self.ax_pool.set_title(f"feature map {h}×{w}: a {kh}×{kw} window does not fit", fontsize=12, color=BAD_COLOR)
-            text = (f"<div><b style='color:{BAD_COLOR}'>invalid: the {kh}×{kw} window is larger than the {h}×{w} map "
-                    f"(max pooling never pads), so no window fits</b></div>")
+            self.ax_pool.set_title(ft("feature map {h}×{w}: a {kh}×{kw} window does not fit").format(h=h, w=w, kh=kh, kw=kw),
+                                   fontsize=12, color=BAD_COLOR)
+            text = (f"<div><b style='color:{BAD_COLOR}'>" + html.escape(tr(
+                "invalid: the {kh}×{kw} window is larger than the {h}×{w} map (max pooling never pads), so no window "
+                "fits").format(h=h, w=w, kh=kh, kw=kw)) + "</b></div>")
             return text, {"valid": False, "plane": plane}
         scan = scan_windows(plane, (kh, kw), (sh, sw))
         self.verdicts = judge_pooling(self.functions, plane, (kh, kw), (sh, sw))
@@ -448,9 +460,10 @@ class PoolingWidget(FigureWidget):
                                              mutation_scale=12, lw=1.5, color=_window_color(index), alpha=0.9,
                                              zorder=6, connectionstyle="arc3,rad=0.12", shrinkA=0, shrinkB=0))
                 arrows.append(((i, j), (r, c)))
-        _write(ax, -0.5, -0.6, f"feature map {h}×{w}")
-        _write(ax, at_max - 0.5, -0.6, f"max-pooled {ho}×{wo}" + ("" if mine is None else " (yours)"))
-        _write(ax, at_mean - 0.5, -0.6, f"mean-pooled {ho}×{wo}" + ("" if mean is None else " (yours)"))
+        yours = ft(" (yours)")
+        _write(ax, -0.5, -0.6, ft("feature map {h}×{w}").format(h=h, w=w))
+        _write(ax, at_max - 0.5, -0.6, ft("max-pooled {ho}×{wo}").format(ho=ho, wo=wo) + ("" if mine is None else yours))
+        _write(ax, at_mean - 0.5, -0.6, ft("mean-pooled {ho}×{wo}").format(ho=ho, wo=wo) + ("" if mean is None else yours))
 
         # bottom left: unpooling puts each value back at its switch, zeros elsewhere
         unpooled = self.verdicts["max_unpool2d"]["value"]
@@ -465,8 +478,8 @@ class PoolingWidget(FigureWidget):
         tall, wide = max(h, copied.shape[0]), max(w, copied.shape[1])
         _frame(self.ax_unpool, wide, tall + 1.7, top=1.7)
         _cells(self.ax_unpool, cells, values, faint=values == 0)
-        _write(self.ax_unpool, -0.5, -0.6, f"max_unpool2d → {h}×{w}\nzeros except at the switches"
-               + ("" if unpooled is None else " (yours)"))
+        _write(self.ax_unpool, -0.5, -0.6, f"max_unpool2d → {h}×{w}\n" + ft("zeros except at the switches")
+               + ("" if unpooled is None else yours))
 
         # bottom middle: nearest upsampling copies each value into its block, positions unknown
         blocks = np.repeat(np.repeat(_tint_grid(ho, wo, 0.55), sh, axis=0), sw, axis=1)
@@ -474,14 +487,15 @@ class PoolingWidget(FigureWidget):
         _cells(self.ax_up, blocks[:copied.shape[0], :copied.shape[1]] if blocks.shape[:2] >= copied.shape else
                np.ones(copied.shape + (3,)), copied)
         _write(self.ax_up, -0.5, -0.6, f"upsample_nearest ×({sh}, {sw}) → {copied.shape[0]}×{copied.shape[1]}"
-               + "\ncopies, no positions" + ("" if up is None else " (yours)"))
+               + "\n" + ft("copies, no positions") + ("" if up is None else yours))
 
         overlap = int((scan["cover"] > 1).sum())
         dropped = int((scan["cover"] == 0).sum())
         shared = ho * wo - len(np.unique(scan["switches"]))
-        lines = [f"{ho}×{wo} = {ho * wo} windows", f"in 2+ windows: {overlap}", f"in no window: {dropped}",
-                 f"switches shared: {shared}", "down-sampling:", f"   {h}×{w} → {ho}×{wo}",
-                 "upsampling:", f"   {ho}×{wo} → {copied.shape[0]}×{copied.shape[1]}", "depth: 1 → 1"]
+        lines = [ft("{ho}×{wo} = {count} windows").format(ho=ho, wo=wo, count=ho * wo),
+                 ft("in 2+ windows: {count}").format(count=overlap), ft("in no window: {count}").format(count=dropped),
+                 ft("switches shared: {count}").format(count=shared), ft("down-sampling:"), f"   {h}×{w} → {ho}×{wo}",
+                 ft("upsampling:"), f"   {ho}×{wo} → {copied.shape[0]}×{copied.shape[1]}", ft("depth: 1 → 1")]
         _write(self.ax_note, 0.02, 0.98, "\n".join(lines), fontsize=11, below=True, axes_fraction=True)
         return {"output": (ho, wo), "arrows": arrows, "overlap": overlap, "dropped": dropped, "shared": shared,
                 "drawn": {name: verdict["value"] is not None for name, verdict in self.verdicts.items()}}
@@ -494,19 +508,20 @@ class PoolingWidget(FigureWidget):
                    f"Wo = ⌊(W − kw)/sw⌋ + 1 = ⌊({w} − {kw})/{sw}⌋ + 1 = {wo}")
         notes = []
         if (sh, sw) == (kh, kw):
-            notes.append("stride = size (what stride=None means): the windows tile the map without overlap")
+            notes.append(tr("stride = size (what stride=None means): the windows tile the map without overlap"))
         if sh < kh or sw < kw:
-            notes.append("stride < size: windows overlap; two windows can remember the same switch")
+            notes.append(tr("stride < size: windows overlap; two windows can remember the same switch"))
         if sh > kh or sw > kw:
-            notes.append("stride > size: gaps, some cells are in no window")
+            notes.append(tr("stride > size: gaps, some cells are in no window"))
         left_rows, left_cols = h - (scan["rows"][-1] + kh), w - (scan["cols"][-1] + kw)
         if left_rows or left_cols:
-            notes.append(f"left over (dropped): {left_rows} row(s) at the bottom, {left_cols} column(s) at the right")
+            notes.append(tr("left over (dropped): {rows} row(s) at the bottom, {cols} column(s) at the right").format(
+                rows=left_rows, cols=left_cols))
         listed = np.array2string(scan["switches"], separator=", ").replace("\n", "")
-        switches = f"switches (flat r·W + c, W = {w}): {listed}"
+        switches = tr("switches (flat r·W + c, W = {w}): {listed}").format(w=w, listed=listed)
         verdicts = "".join(f"<div>{message_html(v['level'], v['message'])}</div>" for v in self.verdicts.values())
         return (f"<div style='font-family:monospace;font-size:1.05em'>{html.escape(formula)}</div>"
-                f"<div>{html.escape('; '.join(notes))}</div>"
+                f"<div>{html.escape(tr('; ').join(notes))}</div>"
                 f"<div style='font-family:monospace'>{html.escape(switches)}</div>{verdicts}")
 
 
@@ -514,12 +529,15 @@ def _tint_grid(ho: int, wo: int, amount: float) -> np.ndarray:
     return np.array([[_tint(_window_color(i * wo + j), amount) for j in range(wo)] for i in range(ho)])
 
 
-LEGEND = swatch_legend([(_tint(PALETTE[0]), "one window 池化窗口 (each its own colour)"),
-                        (COLORS["overlap"], "cell in 2+ windows (stride < size)"),
-                        (COLORS["dropped"], "cell in no window (gap or dropped remainder)"),
-                        (COLORS["zero"], "zero put in by unpooling")]) + (
-    "<div style='font-size:0.9em'>Bold numbers: positions some switch points to. An arrow goes from each "
-    "max-pooled cell to the input cell its switch remembers, in its window's colour.</div>")
+def legend() -> str:
+    """The picture's legend, in the notebook's language."""
+    return swatch_legend([(_tint(PALETTE[0]), N_("one window 池化窗口 (each its own colour)")),
+                          (COLORS["overlap"], N_("cell in 2+ windows (stride < size)")),
+                          (COLORS["dropped"], N_("cell in no window (gap or dropped remainder)")),
+                          (COLORS["zero"], N_("zero put in by unpooling"))]) + (
+        "<div style='font-size:0.9em'>" + html.escape(tr(
+            "Bold numbers: positions some switch points to. An arrow goes from each max-pooled cell to the input cell "
+            "its switch remembers, in its window's colour.")) + "</div>")
 
 
 def pooling_widget(max_pool2d: Callable | None = None, mean_pool2d: Callable | None = None,

@@ -11,11 +11,13 @@ the maps shown are the ``cache`` it returns, the probabilities the softmax of it
 """
 from __future__ import annotations
 
+import html
 from typing import Callable
 
 import numpy as np
 
-from . import FigureWidget, NotReady, call_student, describe_error, message_html, swatch_legend
+from ..i18n import N_, tr
+from . import FigureWidget, NotReady, call_student, describe_error, ft, message_html, swatch_legend
 
 __all__ = ["mosaic", "softmax", "forward_views", "TinyCnnWidget", "tiny_cnn_widget", "demo"]
 
@@ -57,15 +59,17 @@ def forward_views(forward: Callable, image: np.ndarray, params) -> dict:
         scores, (z, a, p, switches) = result
         scores, a, p = (np.asarray(v, dtype=float) for v in (scores, a, p))
     except (TypeError, ValueError) as error:
-        raise Unexpected(f"it should return (scores, (z, a, p, switches)): {error}") from None
+        raise Unexpected(tr("it should return (scores, (z, a, p, switches)): {error}").format(error=error)) from None
     if scores.ndim != 2 or scores.shape[0] != 1 or a.ndim != 4 or p.ndim != 4 or a.shape[:2] != p.shape[:2]:
-        raise Unexpected(f"scores should be (1, K) and a, p (1, F, h, w); got {scores.shape}, {a.shape}, {p.shape}")
+        raise Unexpected(tr("scores should be (1, K) and a, p (1, F, h, w); got {scores}, {a}, {p}").format(
+            scores=scores.shape, a=a.shape, p=p.shape))
     return {"relu": a[0], "pool": p[0], "probs": softmax(scores[0])}
 
 
 def pixel_label(row: int, col: int, on: bool) -> str:
     """A drawing pixel's name (its tooltip, which browsers give screen readers): where it is, whether it is on."""
-    return f"pixel row {row + 1}, column {col + 1}: {'on' if on else 'off'}"
+    return (tr("pixel row {row}, column {col}: on") if on else tr("pixel row {row}, column {col}: off")).format(
+        row=row + 1, col=col + 1)
 
 
 class TinyCnnWidget(FigureWidget):
@@ -78,11 +82,11 @@ class TinyCnnWidget(FigureWidget):
         self.images, self.labels = np.asarray(images, dtype=float), np.asarray(labels)
         style = {"description_width": "initial"}
         controls = {
-            "index": widgets.IntSlider(value=0, min=0, max=len(self.images) - 1, description="test image",
+            "index": widgets.IntSlider(value=0, min=0, max=len(self.images) - 1, description=tr("test image"),
                                        continuous_update=False, style=style),
-            "noise": widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.1, description="noise",
+            "noise": widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.1, description=tr("noise"),
                                          continuous_update=False, style=style),
-            "drawing": widgets.Checkbox(value=False, description="use my drawing (the grid below)", indent=False),
+            "drawing": widgets.Checkbox(value=False, description=tr("use my drawing (the grid below)"), indent=False),
         }
         h, w = self.images.shape[-2:]
         cell = widgets.Layout(width="24px", height="24px", padding="0", margin="0", border="1px solid #8a8a8a")
@@ -91,19 +95,21 @@ class TinyCnnWidget(FigureWidget):
         for pixel in self.pixels:
             pixel.observe(self._pixel_changed, names="value")
         wide = widgets.Layout(width="auto")  # the default button width cuts "copy the test image"
-        copy = widgets.Button(description="copy the test image", layout=wide)
-        clear = widgets.Button(description="clear", layout=wide)
+        copy = widgets.Button(description=tr("copy the test image"), layout=wide)
+        clear = widgets.Button(description=tr("clear"), layout=wide)
         copy.on_click(lambda _: self.set_drawing(self.images[self.controls["index"].value, 0] > 0.35))
         clear.on_click(lambda _: self.set_drawing(np.zeros((h, w), dtype=bool)))
         grid = widgets.GridBox(self.pixels, layout=widgets.Layout(
             grid_template_columns=f"repeat({w}, 24px)", grid_gap="1px", width=f"{w * 25}px"))
         # Named for keyboard and screen-reader users: each pixel says where it is and whether it is on.
-        heading = widgets.HTML(f"your drawing, {h}×{w} pixels: Tab to a pixel, Space turns it on or off")
+        heading = widgets.HTML(html.escape(tr("your drawing, {h}×{w} pixels: Tab to a pixel, Space turns it on or off"
+                                              ).format(h=h, w=w)))
         # the two buttons first: Tab reaches them before the 64 pixels, not after
         extra = [heading, widgets.HBox([widgets.VBox([copy, clear]), grid])]
-        legend = swatch_legend([(LOW, "map value 0 (the ReLU cut it)"), (HIGH, "the strongest response of this digit"),
-                                (RIGHT, "the right digit"), (WRONG, "a wrong prediction"),
-                                (DRAWN, "the prediction for your drawing"), (OTHER, "other classes")])
+        legend = swatch_legend([(LOW, N_("map value 0 (the ReLU cut it)")),
+                                (HIGH, N_("the strongest response of this digit")),
+                                (RIGHT, N_("the right digit")), (WRONG, N_("a wrong prediction")),
+                                (DRAWN, N_("the prediction for your drawing")), (OTHER, N_("other classes"))])
         super().__init__(controls, figsize=(11.0, 3.4), legend=legend, extra=extra)
         axes = self.figure.subplots(1, 4, gridspec_kw={"width_ratios": [1, 1.9, 1.9, 1.6]})
         self._artists: dict | None = None
@@ -147,13 +153,14 @@ class TinyCnnWidget(FigureWidget):
             views = forward_views(self.forward, image, self.params)
         except NotReady as note:
             self._blank(image, index, label)
-            return message_html("note", f"{note}: then the maps and probabilities of this digit appear here"), \
-                {"ready": False}
+            return message_html("note", tr("{note}: then the maps and probabilities of this digit appear here").format(
+                note=note)), {"ready": False}
         except Exception as error:  # the student's bug is a message, never a traceback
             self._blank(image, index, label)
-            what = f"returned something unexpected: {error}" if isinstance(error, Unexpected) \
-                else f"raised {describe_error(error)}"
-            return message_html("bad", f"your tiny_cnn_forward {what}"), {"ready": False, "error": str(error)}
+            said = tr("your tiny_cnn_forward returned something unexpected: {error}").format(error=error) \
+                if isinstance(error, Unexpected) else \
+                tr("your tiny_cnn_forward raised {error}").format(error=describe_error(error))
+            return message_html("bad", said), {"ready": False, "error": str(error)}
         relu_maps, pooled, probs = views["relu"], views["pool"], views["probs"]
         top = max(float(np.nanmax(relu_maps)), 1e-9)
         guess = int(np.argmax(probs))
@@ -175,11 +182,13 @@ class TinyCnnWidget(FigureWidget):
             bar.set_color(color)
         ax["image"].set_title(self._title(index, label), fontsize=11)
         if label is None:
-            text = message_html("note", f"your drawing reads as a {guess} (probability {probs[guess]:.1%})")
+            text = message_html("note", tr("your drawing reads as a {guess} (probability {probability})").format(
+                guess=guess, probability=f"{probs[guess]:.1%}"))
         else:
             level = "ok" if guess == label else "bad"
-            verdict = "right" if guess == label else f"wrong (it is a {label})"
-            text = message_html(level, f"prediction: {guess} with probability {probs[guess]:.1%} — {verdict}")
+            verdict = tr("right") if guess == label else tr("wrong (it is a {label})").format(label=label)
+            text = message_html(level, tr("prediction: {guess} with probability {probability} — {verdict}").format(
+                guess=guess, probability=f"{probs[guess]:.1%}", verdict=verdict))
         return text, {"ready": True, "prediction": guess, "label": label, "probs": probs}
 
     def _build(self, image, relu_maps, pooled, probs, shapes) -> None:
@@ -197,14 +206,15 @@ class TinyCnnWidget(FigureWidget):
             "pool": ax["pool"].imshow(mosaic(pooled), cmap="viridis", vmin=0, vmax=1),
             "bars": ax["probs"].barh(np.arange(len(probs)), probs, color=OTHER),
         }
-        ax["relu"].set_title(f"{len(relu_maps)} feature maps after conv + ReLU "
-                             f"({relu_maps.shape[1]}x{relu_maps.shape[2]})", fontsize=11)
-        ax["pool"].set_title(f"after 2x2 max-pooling ({pooled.shape[1]}x{pooled.shape[2]})", fontsize=11)
+        ax["relu"].set_title(ft("{count} feature maps after conv + ReLU ({h}x{w})").format(
+            count=len(relu_maps), h=relu_maps.shape[1], w=relu_maps.shape[2]), fontsize=11)
+        ax["pool"].set_title(ft("after 2x2 max-pooling ({h}x{w})").format(h=pooled.shape[1], w=pooled.shape[2]),
+                             fontsize=11)
         ax["probs"].set_yticks(np.arange(len(probs)))
         ax["probs"].invert_yaxis()
         ax["probs"].set_xlim(0, 1)
-        ax["probs"].set_xlabel("probability", fontsize=11)
-        ax["probs"].set_title("softmax of the scores", fontsize=11)
+        ax["probs"].set_xlabel(ft("probability"), fontsize=11)
+        ax["probs"].set_title(ft("softmax of the scores"), fontsize=11)
         ax["probs"].tick_params(labelsize=11)
         for name in ("image", "relu", "pool"):
             ax[name].set_xticks([])
@@ -213,7 +223,7 @@ class TinyCnnWidget(FigureWidget):
 
     @staticmethod
     def _title(index: int, label: int | None) -> str:
-        return "your drawing" if label is None else f"test image {index}: a {label}"
+        return ft("your drawing") if label is None else ft("test image {index}: a {label}").format(index=index, label=label)
 
     def _blank(self, image, index: int, label: int | None) -> None:
         """Only the image (the student's function gave nothing to draw)."""
@@ -221,8 +231,8 @@ class TinyCnnWidget(FigureWidget):
         for axis in self.axes.values():
             axis.clear()
         # the panels to come, framed and named, instead of white space
-        for name, title in (("relu", "feature maps after conv + ReLU"), ("pool", "after 2x2 max-pooling"),
-                            ("probs", "softmax of the scores")):
+        for name, title in (("relu", ft("feature maps after conv + ReLU")), ("pool", ft("after 2x2 max-pooling")),
+                            ("probs", ft("softmax of the scores"))):
             axis = self.axes[name]
             axis.set_xticks([])
             axis.set_yticks([])
@@ -230,7 +240,7 @@ class TinyCnnWidget(FigureWidget):
                 side.set_edgecolor("#bbbbbb")
                 side.set_linestyle((0, (4, 3)))
             axis.set_title(title, fontsize=11, color="#777777")
-            axis.text(0.5, 0.5, "drawn by your\ntiny_cnn_forward", ha="center", va="center", fontsize=10,
+            axis.text(0.5, 0.5, ft("drawn by your\ntiny_cnn_forward"), ha="center", va="center", fontsize=10,
                       color="#777777", transform=axis.transAxes)
         self.axes["image"].imshow(image[0], cmap="gray_r", vmin=0, vmax=1)
         self.axes["image"].set_title(self._title(index, label), fontsize=11)

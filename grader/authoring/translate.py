@@ -183,7 +183,7 @@ def _marked(folder: Path, root: Path) -> list[tuple[str, tuple[str, int]]]:
 
     found = []
     for filename, line, message, _, _ in extract_from_dir(str(folder), method_map=[("**.py", "python")],
-                                                          keywords={"tr": None, "N_": None, "Said": None}, comment_tags=()):
+                                                          keywords={"tr": None, "N_": None, "Said": None, "ft": None}, comment_tags=()):
         if isinstance(message, str) and message:
             found.append((message, (str((folder / filename).relative_to(root)), line)))
     return found
