@@ -38,9 +38,10 @@ def built(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built_zh(tmp_path_factory) -> Path:
-    """The Chinese bundle (``grader bundle --language zh``)."""
-    return bundle(tmp_path_factory.mktemp("bundle-zh") / "student-bundle", language="zh")
+def built_zh(built, tmp_path_factory) -> Path:
+    """The Chinese bundle (``grader bundle --language zh``), with the English bundle's wheel (the same one)."""
+    return bundle(tmp_path_factory.mktemp("bundle-zh") / "student-bundle", language="zh",
+                  wheel=next((built / "wheels").glob("*.whl")))
 
 
 #: Data files (numbers, not code): the digits of notebook 07.
@@ -53,11 +54,22 @@ def bundle_texts(folder: Path) -> dict[str, str]:
     for path in folder.rglob("*"):
         if path.suffix == ".whl":
             with zipfile.ZipFile(path) as wheel:
-                texts.update({f"{path.name}/{name}": wheel.read(name).decode() for name in wheel.namelist()
+                texts.update({f"{path.name}/{name}": _text(name, wheel.read(name)) for name in wheel.namelist()
                               if not name.endswith(BINARY)})
         elif path.is_file() and not path.name.endswith(BINARY):
             texts[str(path.relative_to(folder))] = path.read_text()
     return texts
+
+
+def _text(name: str, data: bytes) -> str:
+    """A file's text; a compiled catalogue's (``.mo``) is its messages and their translations."""
+    if name.endswith(".mo"):
+        import gettext
+        import io
+
+        return "\n".join(f"{english}\n{translated}" for english, translated in
+                         gettext.GNUTranslations(io.BytesIO(data))._catalog.items() if isinstance(english, str))
+    return data.decode()
 
 
 def reference_lines() -> set[str]:
@@ -87,6 +99,8 @@ def test_the_bundle_has_the_notebooks_the_wheel_requirements_and_a_readme(built)
         f"{LAB_OVERRIDES}/{DISTRIBUTION}.json"]
     assert {f"cnn_course/fixtures/{a}.json" for a in course_assignments()} <= files
     assert "cnn_course/course_data/README.md" in files  # the course's data/, found by data_path when installed
+    # the course's own words in Chinese: the package's, and the hidden cases' notes and hints this bundle checks
+    assert {"cnn_course/locale/zh/LC_MESSAGES/cnn_course.mo", "cnn_course/locale/zh/LC_MESSAGES/hidden.mo"} <= files
 
 
 def test_the_chinese_bundle_is_the_same_bundle_with_chinese_notebooks_and_readme(built, built_zh):

@@ -349,9 +349,11 @@ def build_wheel(out: Path, source_root: Path = COURSE_ROOT) -> Path:
     return next(out.glob("cnn_course_student-*.whl"))
 
 
-def bundle(out: Path = DEFAULT_OUT, source_root: Path = COURSE_ROOT, language: str = "en") -> Path:
+def bundle(out: Path = DEFAULT_OUT, source_root: Path = COURSE_ROOT, language: str = "en",
+           wheel: Path | None = None) -> Path:
     """Write the student bundle to ``out`` (replaced if it exists); return ``out``. ``language``: "en", or one of
-    the course's translations (``zh``: the Chinese notebooks and README; the same wheel)."""
+    the course's translations (``zh``: the Chinese notebooks and README; the same wheel). ``wheel``: the wheel of
+    another bundle of the same course, copied instead of built again (each language's bundle carries the same one)."""
     if language not in STUDENT_READMES:
         raise ValueError(f"language must be one of {', '.join(STUDENT_READMES)}, got {language!r}")
     out = Path(out).resolve()
@@ -363,7 +365,11 @@ def bundle(out: Path = DEFAULT_OUT, source_root: Path = COURSE_ROOT, language: s
         release(source_root, Path(build))  # student versions from the sources, not from a working copy
         notebooks = Path(build) / RELEASE_DIRECTORY if language == "en" else Path(build) / language / RELEASE_DIRECTORY
         shutil.copytree(notebooks, out / "notebooks", ignore=_JUNK)
-    build_wheel(out / "wheels", source_root)
+    if wheel is None:
+        build_wheel(out / "wheels", source_root)
+    else:
+        (out / "wheels").mkdir()
+        shutil.copy2(wheel, out / "wheels" / Path(wheel).name)
     (out / "requirements.txt").write_text(REQUIREMENTS.format(distribution=DISTRIBUTION, version=project["version"]))
     title = project["description"].split(":")[0]
     commands = EXCHANGE_COMMANDS.format(work_here=WORK_HERE[language])
