@@ -27,6 +27,12 @@ REQUIRED_TERMS = {"局部连接", "权值共享", "填充", "步幅", "感受野
                   "反向传播", "误差项", "敏感度图", "转置卷积", "反卷积", "棋盘效应", "完全卷积", "扩张率"}
 
 
+#: Names in code, in the course's own words (where code is not quoted): an argument given a value (``stride=2``,
+#: ``bias=False``, ``stride None``), a name in a formula (``(n-1)*stride``, ``k-1-pad``) or a call.
+CODE_WORDS = re.compile(r"[\w.]+\s*(?:[<>!=]=|[<>=])\s*[^\s,;)]+|[\w.]+ - \d+|[\w.]+ (?:none|true|false)\b|[\w.()\-]*[*/+][\w.()\-]+|"
+                        r"\w+-\d+-\w+|\w+\([^)]*\)|\w+_\w+")
+
+
 def glossary(language: str) -> list[tuple[list[str], str]]:
     """(the English forms of a term, its one translation), from ``locale/<language>/glossary.csv``."""
     with (ROOT / translate.LOCALE_DIRECTORY / language / "glossary.csv").open(encoding="utf-8") as handle:
@@ -75,20 +81,23 @@ def test_every_catalogue_is_complete_current_and_keeps_formulas_and_code(languag
 
 @pytest.mark.parametrize("language", translate.LANGUAGES)
 def test_the_glossary_gives_each_term_one_translation_everywhere(language):
+    """In the notebooks' text and in the course's own words (hints, checks, widgets, pages) alike."""
     terms = glossary(language)
     assert REQUIRED_TERMS <= {chinese for _, chinese in terms}, REQUIRED_TERMS - {chinese for _, chinese in terms}
     assert len({chinese for _, chinese in terms}) == len(terms), "a Chinese term is given to two English terms"
     wrong = []
-    for assignment in translate.translated_assignments(language):
+    for assignment in translate.translated_assignments(language) + list(translate.MESSAGE_CATALOGUES):
         catalog = translate.read_catalogue(translate.catalogue_path(assignment, language), language)
         for message in catalog:
             if not message.id:
                 continue
             words = prose(message.id).lower()
+            if assignment in translate.MESSAGE_CATALOGUES:  # code in a hint is not quoted: stride=2, (n-1)*stride
+                words = CODE_WORDS.sub(" ", words)
             for forms, chinese in terms:
                 if any(re.search(rf"(?<![\w-]){re.escape(form)}(?![\w])", words) for form in forms) \
                         and chinese not in prose(message.string):
-                    wrong.append(f"{message.locations[0]}: {forms[0]!r} without {chinese}")
+                    wrong.append(f"{(message.locations or [('', 0)])[0]}: {forms[0]!r} without {chinese}: {message.id[:60]}")
     assert not wrong, "\n".join(wrong)
 
 
