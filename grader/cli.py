@@ -120,6 +120,17 @@ def main(argv: list[str] | None = None) -> int:
                    help="instead, grade a class of N submissions (02, 05, 07) with --jobs 2, then as 10 classes "
                         "of N/10: wall time, throughput, peak memory, linearity")
     args = parser.parse_args(argv)
+    if args.command in ("benchmark", "translations") and args.notebooks:
+        from .layout import assignment_named
+
+        catalogues: tuple[str, ...] = ()
+        if args.command == "translations":
+            from .authoring.translate import MESSAGE_CATALOGUES as catalogues
+        try:  # "02" or 02_padding_stride; a name the course does not have is said at once, with the ones it has
+            args.notebooks = [name if name in catalogues else assignment_named(name) for name in args.notebooks]
+        except ValueError as error:
+            print(f"grader {args.command}: {error}", file=sys.stderr)
+            return 2
     if args.command in ("build", "release"):
         return build("release" if args.command == "release" else None)
     if args.command == "check":

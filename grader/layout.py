@@ -27,6 +27,16 @@ def assignments(source_root: str | Path = COURSE_ROOT) -> list[str]:
     return sorted(p.parent.name for p in folder.glob("*/*.py") if p.stem == p.parent.name)
 
 
+def assignment_named(name: str, source_root: str | Path = COURSE_ROOT) -> str:
+    """The assignment ``name`` names: its id (``02_padding_stride``) or its number (``02``, ``2``). Raises
+    ValueError naming the assignments when none or several match."""
+    known = assignments(source_root)
+    found = [a for a in known if a == name or (name.isdigit() and a.split("_", 1)[0].lstrip("0") == name.lstrip("0"))]
+    if len(found) != 1:
+        raise ValueError(f"no assignment {name!r}: the course has {', '.join(known)} (an id, or its number)")
+    return found[0]
+
+
 def checkout_fingerprint(root: str = str(COURSE_ROOT)) -> dict[str, str]:
     """``{"commit": ..., "grader": sha256, "solutions": ..., "cnn_course": ...}`` of a course checkout.
 

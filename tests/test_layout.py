@@ -7,6 +7,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,3 +142,13 @@ def test_every_jupyter_server_of_the_venv_loads_the_formgrader_protection():
     installed = Path(sys.prefix) / "etc" / "jupyter" / "jupyter_server_config.d" / "cnn_course.json"
     if Path(sys.prefix).resolve() == (ROOT / ".venv").resolve():  # the environment `make` built
         assert installed.read_text() == source.read_text()
+
+
+def test_an_assignment_is_named_by_its_id_or_its_number():
+    from grader.layout import assignment_named
+
+    assert assignment_named("02_padding_stride") == assignment_named("02") == assignment_named("2") == "02_padding_stride"
+    with pytest.raises(ValueError, match="01_local_connectivity"):
+        assignment_named("99")
+    with pytest.raises(ValueError):
+        assignment_named("padding")
