@@ -16,8 +16,9 @@ RELEASE_DIRECTORY = "notebooks"
 #: ``zh/solutions/``: outside ``notebooks/`` and ``solutions/``, where nbgrader would take a folder for an
 #: assignment), from its catalogues (grader/authoring/translate.py).
 LANGUAGES = {"zh": "中文"}
-#: What grading reads from a checkout: two checkouts whose copies of these agree grade alike.
-GRADING_PARTS = ("grader", SOURCE_DIRECTORY, "cnn_course")
+#: What grading reads from a checkout: two checkouts whose copies of these agree grade alike (``locale``: the words of
+#: the feedback and of ``grader check`` in each notebook's language).
+GRADING_PARTS = ("grader", SOURCE_DIRECTORY, "cnn_course", "locale")
 
 
 def assignments(source_root: str | Path = COURSE_ROOT) -> list[str]:

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_a_checkout_that_differs_in_anything_grading_uses_is_named():
     mine = checkout_fingerprint()
-    assert set(mine) == {"commit", "grader", "solutions", "cnn_course"} and all(mine[p] for p in mine if p != "commit")
+    assert set(mine) == {"commit", "grader", "solutions", "cnn_course", "locale"} and all(mine[p] for p in mine if p != "commit")
     assert fingerprint_difference(mine, dict(mine)) is None
     assert "solutions/" in fingerprint_difference(mine, {**mine, "solutions": "0" * 64})
     assert "grader/, cnn_course/" in fingerprint_difference(mine, {**mine, "grader": "", "cnn_course": ""})
