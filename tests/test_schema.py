@@ -83,3 +83,21 @@ def test_nesting_is_bounded():
     for _ in range(2):
         value = value[0]
     check_record(honest({"value": value}), "test_f_visible", "f", 1)  # 20 deep is fine
+
+
+def test_nbgraders_cell_metadata_check_refuses_what_its_schema_refuses_with_the_schema_checked_once():
+    import jsonschema
+    from nbformat.v4 import new_code_cell
+    from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
+
+    from grader.engine import converters  # it gives nbgrader's metadata check its validators, each made once
+
+    meta = {"schema_version": 3, "grade": True, "solution": False, "locked": True, "task": False, "grade_id": "t",
+            "points": 2.0}
+    validator = MetadataValidatorV3()
+    validator.validate_cell(new_code_cell(metadata={"nbgrader": meta}))
+    with pytest.raises(jsonschema.ValidationError, match="points|many"):
+        validator.validate_cell(new_code_cell(metadata={"nbgrader": {**meta, "points": "many"}}))
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate_cell(new_code_cell(metadata={"nbgrader": {**meta, "grade": "yes"}}))
+    assert len(converters._CheckedSchemas._validators) >= 1
