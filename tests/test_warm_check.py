@@ -147,3 +147,15 @@ def test_without_a_server_setting_nothing_is_left_behind(tmp_path, monkeypatch):
     checking.start_server()
     assert checking.ask_server(str(ROOT / "nothing.ipynb")) is None
     assert not list(tmp_path.rglob("*.sock"))
+
+
+def test_asking_the_check_server_imports_no_grading_machinery():
+    """A warm check is the command line asking its server: importing nbgrader or nbconvert there (half a second)
+    would cost every warm check that much (it did once, unseen by the other tests)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, grader.cli, grader.engine.checking; "
+            "print(sorted(m for m in ('nbgrader', 'nbconvert', 'jsonschema') if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and run.stdout.strip() == "[]", run.stdout + run.stderr

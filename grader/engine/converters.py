@@ -6,38 +6,41 @@ builds the settings, quiets nbgrader's log and turns its failure into a one-line
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from pathlib import Path
-
-import jsonschema
-from nbgrader.nbgraderformat import common as nbgraderformat_common
 
 from ..config import COURSE_ROOT, course_config
 
 
-class _CheckedSchemas:
-    """``jsonschema.validate`` for nbgrader's cell metadata, with each schema checked once, not once per cell.
+@lru_cache(maxsize=1)
+def check_schemas_once() -> None:
+    """Give nbgrader's cell-metadata check a ``jsonschema.validate`` that checks each schema once, not once per cell.
 
     nbgrader validates every cell's metadata with ``jsonschema.validate(metadata, schema)``, which checks the schema
     itself first (1.7 ms): 26 cells, 45 ms of each submission's grading, for nbgrader's own, unchanging schema file.
-    The same errors are raised (the best match of the same validator's errors).
+    The same errors are raised (the best match of the same validator's errors). Made when a converter first runs:
+    importing nbgrader costs every command that does not grade half a second (``grader check`` asking its server).
     """
+    import jsonschema
+    from nbgrader.nbgraderformat import common
 
-    ValidationError = jsonschema.ValidationError
-    _validators: dict[int, tuple[dict, jsonschema.protocols.Validator]] = {}
+    validators: dict[int, tuple[dict, object]] = {}
 
-    @classmethod
-    def validate(cls, instance, schema) -> None:
-        kept = cls._validators.get(id(schema))
-        if kept is None or kept[0] is not schema:
-            validator_class = jsonschema.validators.validator_for(schema)
-            validator_class.check_schema(schema)
-            kept = cls._validators[id(schema)] = (schema, validator_class(schema))
-        error = jsonschema.exceptions.best_match(kept[1].iter_errors(instance))
-        if error is not None:
-            raise error
+    class CheckedSchemas:
+        ValidationError = jsonschema.ValidationError
 
+        @staticmethod
+        def validate(instance, schema) -> None:
+            kept = validators.get(id(schema))
+            if kept is None or kept[0] is not schema:
+                validator_class = jsonschema.validators.validator_for(schema)
+                validator_class.check_schema(schema)
+                kept = validators[id(schema)] = (schema, validator_class(schema))
+            error = jsonschema.exceptions.best_match(kept[1].iter_errors(instance))
+            if error is not None:
+                raise error
 
-nbgraderformat_common.jsonschema = _CheckedSchemas
+    common.jsonschema = CheckedSchemas
 
 
 class GradingError(RuntimeError):
@@ -70,6 +73,7 @@ def run_converter(converter_class, root: Path, assignment: str, student: str = "
          db: Path | None = None, timeout: int | None = None, **attributes) -> None:
     from nbgrader.coursedir import CourseDirectory
 
+    check_schemas_once()
     config = course_config(root, source_root=source_root, db_url=f"sqlite:///{db or Path(root) / 'gradebook.db'}")
     if timeout:
         config.Execute.timeout = timeout
