@@ -27,24 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import record
-from .i18n import N_, tr
-
-
-class Said(str):
-    """An English sentence that remembers its template and values, so that it can be said in another language.
-
-    It is the English text as a string (the rules compare and combine sentences in English), and
-    :meth:`translated` says it in the language spoken now (``cnn_course.i18n``).
-    """
-
-    def __new__(cls, template: str, **values: Any) -> "Said":
-        said = super().__new__(cls, template.format(**values))
-        said.template, said.values = template, values
-        return said
-
-    def translated(self) -> str:
-        return tr(self.template).format(**{k: v.translated() if isinstance(v, (Said, _Listed)) else v
-                                           for k, v in self.values.items()})
+from .i18n import N_, Said, say, tr
 
 
 class _Listed(str):
@@ -57,11 +40,6 @@ class _Listed(str):
 
     def translated(self) -> str:
         return tr(", ").join(say(part) for part in self.parts)
-
-
-def say(sentence: str) -> str:
-    """A sentence of the diagnosis in the language spoken now."""
-    return sentence.translated() if isinstance(sentence, Said) else tr(sentence)
 
 
 #: The line of a report that holds the diagnosis starts with this (``cnn_course.checks.report``).

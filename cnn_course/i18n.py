@@ -148,6 +148,28 @@ def in_every_language(message: str) -> list[str]:
     return said
 
 
+class Said(str):
+    """An English sentence that remembers its template and values, so that it can be said in another language.
+
+    It is the English text as a string (code compares and combines sentences in English: the diagnosis's rules), and
+    :meth:`translated` says it in the language spoken now; a value with a ``translated`` method is said so too.
+    """
+
+    def __new__(cls, template: str, **values) -> "Said":
+        said = super().__new__(cls, template.format(**values))
+        said.template, said.values = template, values
+        return said
+
+    def translated(self) -> str:
+        return tr(self.template).format(**{k: v.translated() if hasattr(v, "translated") else v
+                                           for k, v in self.values.items()})
+
+
+def say(sentence: str) -> str:
+    """``sentence`` in the language spoken now: a :class:`Said` by its template, anything else as a message."""
+    return sentence.translated() if hasattr(sentence, "translated") else tr(sentence)
+
+
 def mo_path(chosen: str, root: str | os.PathLike | None = None) -> Path:
     """Where the package's compiled catalogue of ``chosen`` lives (under ``root``, the course, or this package)."""
     base = Path(root) / "cnn_course" if root is not None else Path(__file__).resolve().parent

@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 from grader.authoring import build, translate
+from grader.translations import LOCALE_DIRECTORY
 from tests.conftest import ROOT
 from tests.course_copies import grade_rows, solved_notebook, with_sources
 
@@ -35,7 +36,7 @@ CODE_WORDS = re.compile(r"[\w.]+\s*(?:[<>!=]=|[<>=])\s*[^\s,;)]+|[\w.]+ - \d+|[\
 
 def glossary(language: str) -> list[tuple[list[str], str]]:
     """(the English forms of a term, its one translation), from ``locale/<language>/glossary.csv``."""
-    with (ROOT / translate.LOCALE_DIRECTORY / language / "glossary.csv").open(encoding="utf-8") as handle:
+    with (ROOT / LOCALE_DIRECTORY / language / "glossary.csv").open(encoding="utf-8") as handle:
         return [(row["english"].split("|"), row["chinese"]) for row in csv.DictReader(handle)]
 
 
@@ -310,3 +311,14 @@ def test_grader_check_speaks_the_notebooks_language(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     assert ZH_HINT in run.stdout and "已用隐藏测试评分" in run.stdout and "总分" in run.stdout, run.stdout
     assert EN_HINT not in run.stdout
+
+
+@pytest.mark.parametrize("metadata", [None, [], "zh", {"cnn_course": "zh"}, {"cnn_course": ["zh"]},
+                                      {"cnn_course": {"language": {"zh": 1}}}, {"cnn_course": {"language": "ZH"}},
+                                      {"cnn_course": {"language": "zh" * 10_000}}, {"cnn_course": {"language": "en"}}])
+def test_a_notebooks_language_written_any_other_way_is_english(metadata):
+    """The metadata is the student's to edit: anything but a language the course has, written as the course writes
+    it, is English (never an error, never a lookup of what they wrote)."""
+    from cnn_course.i18n import notebook_language
+
+    assert notebook_language(metadata) == "en"

@@ -30,7 +30,7 @@ from typing import Any, Callable
 from matplotlib import rc_context
 from matplotlib.text import Text
 
-from ..i18n import LANGUAGES, N_, language, speaking, tr
+from ..i18n import LANGUAGES, N_, Said, language, speaking, tr
 from ..record import under_autograde
 
 OK_COLOR, BAD_COLOR, NOTE_COLOR = "#2e7d32", "#c62828", "#555555"
@@ -138,21 +138,18 @@ def _quiet_font_search(settings: dict):
 
 
 class NotReady(Exception):
-    """The student's function is still a stub (raised ``NotImplementedError``): what to do, in the notebook's
-    language; :meth:`said` says it again in the language spoken then (a picture's, :func:`in_picture`)."""
+    """The student's function is still a stub (raised ``NotImplementedError``): what to do (``said``), in the
+    notebook's language; :func:`in_picture` says it again in a picture's."""
 
-    def __init__(self, template: str, **values: Any):
-        super().__init__(tr(template).format(**values))
-        self.template, self.values = template, values
-
-    def said(self) -> str:
-        return tr(self.template).format(**self.values)
+    def __init__(self, said: Said):
+        super().__init__(said.translated())
+        self.said = said
 
 
 def in_picture(note: NotReady) -> str:
     """What a stub's note says when drawn in a picture (in :func:`figure_language`)."""
     with speaking(figure_language()):
-        return note.said()
+        return note.said.translated()
 
 
 def call_student(function: Callable | None, *args: Any, name: str | None = None, **kwargs: Any) -> Any:
@@ -162,11 +159,11 @@ def call_student(function: Callable | None, *args: Any, name: str | None = None,
     """
     label = name or getattr(function, "__name__", "the function")
     if function is None:
-        raise NotReady(N_("pass your {function} to the widget to see it drawn"), function=label)
+        raise NotReady(Said("pass your {function} to the widget to see it drawn", function=label))
     try:
         return function(*args, **kwargs)
     except NotImplementedError:
-        raise NotReady(N_("implement {function} above, then run this cell again"), function=label) from None
+        raise NotReady(Said("implement {function} above, then run this cell again", function=label)) from None
 
 
 def describe_error(error: BaseException) -> str:

@@ -23,8 +23,7 @@ from typing import Callable
 import numpy as np
 
 from ..checks import compare
-from ..diagnose import Said, say
-from ..i18n import N_, speaking, tr
+from ..i18n import N_, Said, say, speaking, tr
 from ..pairs import pair as _pair
 from . import BAD_COLOR, FigureWidget, NotReady, call_student, describe_error, figure_language, ft, message_html, swatch_legend
 

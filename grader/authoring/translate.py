@@ -22,8 +22,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 from ..layout import COURSE_ROOT, LANGUAGES, SOURCE_DIRECTORY, assignments
+from ..translations import catalogue_path, translated
 
-LOCALE_DIRECTORY = "locale"
 #: Notebook metadata naming a notebook's language: the checks, ``grader check`` and the feedback speak it.
 LANGUAGE_KEY = "language"
 #: The date catalogues are stamped with (their header's POT-Creation-Date): fixed, so that a catalogue changes only
@@ -55,10 +55,6 @@ def paragraphs(markdown: str) -> list[str]:
 
 def source_path(assignment: str, root: Path = COURSE_ROOT) -> Path:
     return Path(root) / SOURCE_DIRECTORY / assignment / f"{assignment}.py"
-
-
-def catalogue_path(assignment: str, language: str, root: Path = COURSE_ROOT) -> Path:
-    return Path(root) / LOCALE_DIRECTORY / language / "LC_MESSAGES" / f"{assignment}.po"
 
 
 def template(assignment: str, root: Path = COURSE_ROOT) -> Catalog:
@@ -263,9 +259,7 @@ def message_template(name: str, root: Path = COURSE_ROOT) -> Catalog:
 def translations(name: str, language: str, root: Path = COURSE_ROOT) -> dict[str, str]:
     """``{English: translation}`` of catalogue ``name`` in ``language``: its translated entries that are not fuzzy."""
     path = catalogue_path(name, language, root)
-    if not path.exists():
-        return {}
-    return {m.id: m.string for m in read_catalogue(path, language) if m.id and m.string and not m.fuzzy}
+    return translated(path, language) if path.exists() else {}
 
 
 def write_messages(messages: dict[str, str], language: str, path: Path) -> Path:
@@ -274,8 +268,8 @@ def write_messages(messages: dict[str, str], language: str, path: Path) -> Path:
     from babel.messages.mofile import write_mo
 
     catalog = new_catalogue("cnn_course", language)
-    for english, translated in sorted(messages.items()):
-        catalog.add(english, translated)
+    for english, said in sorted(messages.items()):
+        catalog.add(english, said)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
         write_mo(handle, catalog)
