@@ -254,4 +254,4 @@ def test_a_widget_with_a_list_says_how_to_work_it_from_the_keyboard():
 
     lists = [c for c in correlation_widget().controls.values() if isinstance(c, ipywidgets.Dropdown)]
     assert lists and all(c.tooltip == widgets.KEYBOARD_HINT for c in lists)  # its title: hover, screen readers
-    assert "Space opens the list" in widgets.KEYBOARD_HINT
+    assert "↑ and ↓ choose" in widgets.KEYBOARD_HINT

@@ -3,7 +3,9 @@
 Every widget of the course is *controls + one matplotlib figure + a few lines of text*.
 :class:`FigureWidget` does the wiring once: it lays the controls out above the figure,
 redraws on every control change, shows the figure as a crisp PNG (rendered at 1.25 times the
-displayed size, so text stays sharp on any screen) and times each update. A notebook's
+displayed size, so text stays sharp on any screen) and times each update. While nobody presses
+anything, it draws the pictures a next key press is likely to ask for, and the browser shows one
+the moment its control moves (:mod:`.picture`). A notebook's
 picture subclasses it and writes only its own logic, in :meth:`FigureWidget.draw`.
 
 Widgets take the function they draw as an argument (the student's own, or any other
@@ -22,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+import threading
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +40,8 @@ OK_COLOR, BAD_COLOR, NOTE_COLOR = "#2e7d32", "#c62828", "#555555"
 #: The text under a picture: lines as tall as text (ipywidgets makes each HTML line a 28 px control row), so a
 #: widget's controls, picture and text fit a laptop's window together.
 TEXT_STYLE = "line-height:1.35;margin:0.2em 0"
+#: Frames drawn ahead after each change, while the kernel is idle (a frame costs 20-50 ms of the kernel's time).
+LOOK_AHEAD = 20
 
 
 #: Fonts with Chinese glyphs, each system's usual ones: Debian/Ubuntu (fonts-noto-cjk, fonts-wqy-*), macOS, Windows.
@@ -177,8 +182,8 @@ def message_html(level: str, text: str) -> str:
     return f"<span style='color:{color}'>{html.escape(text)}</span>"
 
 
-#: How to work a list from the keyboard: JupyterLab takes the arrow keys of a closed list to move between cells.
-KEYBOARD_HINT = N_("From the keyboard: Space opens the list, ↑ and ↓ choose, Enter takes (arrows alone go to the next cell)")
+#: How to work a list from the keyboard (the picture keeps JupyterLab from taking a list's arrow keys, see .picture).
+KEYBOARD_HINT = N_("From the keyboard: ↑ and ↓ choose the next or previous item; Space opens the whole list")
 
 
 def swatch_legend(items: list[tuple[tuple[float, float, float], str]]) -> str:
@@ -243,8 +248,8 @@ class FigureWidget:
       an item may instead be a ready-made box of the controls (e.g. sliders beside a grid of boxes)
     - extra: optional ipywidgets placed under the controls (e.g. a Play button)
 
-    Attributes used by tests: ``controls``, ``image`` (``ipywidgets.Image``, PNG bytes), ``text``
-    (``ipywidgets.HTML``), ``state`` (what the last :meth:`draw` returned besides its HTML),
+    Attributes used by tests: ``controls``, ``image`` (:class:`.picture.Picture`: ``value``, the PNG bytes), ``text``
+    (``value``, the HTML under the picture), ``state`` (what the last :meth:`draw` returned besides its HTML),
     ``last_update_ms``, ``box`` (what the notebook displays).
     """
 
@@ -259,6 +264,8 @@ class FigureWidget:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
+        from .picture import Frames, Picture, TextOf, every_widget, serialise_changes
+
         self.controls = dict(controls)
         # made at the PNG's resolution and drawn straight by Agg: savefig at another dpi re-scales every
         # artist and re-lays out every text on each update, which took most of an update's time
@@ -266,9 +273,20 @@ class FigureWidget:
         self._canvas = FigureCanvasAgg(self.figure)
         width_px = int(figsize[0] * self.dpi)
         # no margin: a figure wider than the output area is scaled to its width, and not 4 px past it
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{width_px}px", max_width="100%",
-                                                                       margin="0"))
-        self.text = widgets.HTML()
+        # the picture and its text, shown in the browser from frames drawn ahead (see .picture)
+        self.image = Picture(controls=list(self.controls.values()), width=width_px,
+                             alt=tr("the widget's picture; its text below says what it shows"))
+        self.text = TextOf(self.image)
+        self.image.on_msg(self._browser_said)
+        self._frames = Frames()
+        self._sent: set[str] = set()       # keys of the frames the browser was sent
+        self._viewed = False               # a browser shows the picture: drawing ahead is worth it
+        self._last_move: tuple[str, int] | None = None
+        self._plan = 0                     # the look-ahead in progress (a newer change stops an older one)
+        self._looking_ahead = False
+        # held while drawing and while a browser change is applied: ipykernel may handle widget messages on a thread
+        # of their own (a subshell), beside the one drawing ahead
+        self._drawing = threading.RLock()
         self.state: dict = {}
         self.last_update_ms = 0.0
         self._quiet = False
@@ -279,13 +297,14 @@ class FigureWidget:
         for control in self.controls.values():  # said where the list is (its tooltip: the widget grows no taller)
             if isinstance(control, widgets.Dropdown) and not control.tooltip:
                 control.tooltip = tr(KEYBOARD_HINT)
-        parts = control_rows + list(extra or []) + [self.image, self.text]
+        parts = control_rows + list(extra or []) + [self.image]
         if figure_language() != language():
             parts.append(widgets.HTML(f"<div style='{TEXT_STYLE};font-size:0.85em;color:{NOTE_COLOR}'>"
                                       f"{html.escape(tr(NO_FONT))}</div>"))
         if legend:
             parts.append(widgets.HTML(legend))
         self.box = widgets.VBox(parts)
+        serialise_changes(every_widget(self.box), self._drawing)
         for control in self.controls.values():
             control.observe(self._changed, names="value")
 
@@ -313,30 +332,138 @@ class FigureWidget:
             self._quiet = False
 
     def _changed(self, change) -> None:
-        if not self._quiet:
-            self.update()
+        if self._quiet or self._looking_ahead:
+            return
+        name = next((key for key, control in self.controls.items() if control is change["owner"]), None)
+        old, new = change.get("old"), change.get("new")
+        if isinstance(old, (int, float)) and isinstance(new, (int, float)) and new != old:
+            self._last_move = (name, 1 if new > old else -1)
+        self._redraw()
 
     def update(self) -> None:
-        """Redraw the figure and the text from the controls' current values.
+        """Redraw the figure and the text from the controls' current values and whatever else the picture shows.
 
+        Called by a widget when something beside its controls changed: frames drawn ahead are dropped.
         Under nbgrader's autograde nothing is drawn: grading runs every cell, nobody looks at the
         picture, and a widget is never graded, so it costs the instructor's machine nothing there.
         """
-        if under_autograde():
-            return
-        began = time.perf_counter()
-        values = self.before_draw(self.values())
+        with self._drawing:
+            if self._looking_ahead:
+                return
+            self._frames.clear()
+            self._sent.clear()
+            self.image.generation += 1
+            self._redraw()
+
+    def _draw_values(self, values: dict) -> tuple[str, dict]:
+        """``draw`` with the picture's settings (titles at the top of their axes, the picture's fonts)."""
         # titles set here sit at the top of their axes: matplotlib's automatic title position measures
         # every tick label's extent on each draw (a third of a redraw), to dodge top labels no widget has
         settings = figure_settings()
         with rc_context(settings), _quiet_font_search(settings):
-            text, self.state = self.draw(**values)
+            text, state = self.draw(**values)
             if "font.family" in settings:  # texts made before (titles come with their axes) keep the fonts they had
                 for artist in self.figure.findobj(Text):
                     artist.set_fontfamily(settings["font.family"])
-            self.image.value = self.png()
-        self.text.value = f"<div style='{TEXT_STYLE}'>{text}</div>" if text else ""
+        return (f"<div style='{TEXT_STYLE}'>{text}</div>" if text else ""), state
+
+    def _key(self) -> str:
+        from .picture import frame_key
+
+        return frame_key(list(self.controls.values()), self.image.generation)
+
+    def _redraw(self) -> None:
+        """The picture for the controls' values: drawn, or the frame drawn ahead for them (then not rasterised)."""
+        if under_autograde():
+            return
+        with self._drawing:
+            self._redraw_now()
+
+    def _redraw_now(self) -> None:
+        began = time.perf_counter()
+        values = self.before_draw(self.values())
+        key = self._key()
+        html, self.state = self._draw_values(values)
+        frame = self._frames.get(key)
+        png = frame[0] if frame else self.png()
+        self._frames.put(key, png, html)
+        self.image.value, self.image.html = png, html
         self.last_update_ms = (time.perf_counter() - began) * 1000
+        if self._viewed:
+            self._send(key, current=True)
+            self._look_ahead()
+
+    # -- the browser and drawing ahead -------------------------------------------------------------
+
+    def _send(self, key: str, current: bool = False) -> None:
+        png, html = self._frames.get(key) or (self.image.value, self.image.html)
+        fresh = key not in self._sent
+        self._sent.add(key)
+        self.image.send({"kind": "frame", "key": key, "html": html, "current": current}, [png] if fresh else None)
+
+    def _browser_said(self, _, content, buffers) -> None:
+        with self._drawing:
+            if content.get("ready"):             # a view of the picture appeared (again: a new page knows no frame)
+                self._viewed = True
+                self._sent.clear()
+                if self.image.value:
+                    self._send(self._key(), current=True)
+                self._look_ahead()
+            elif isinstance(content.get("want"), str) and content["want"] in self._frames:
+                self._sent.discard(content["want"])
+                self._send(content["want"])
+
+    def _look_ahead(self) -> None:
+        """Draw, while the kernel is idle, the frames a next key press is likely to need (one per turn of its loop)."""
+        import asyncio
+
+        from .picture import neighbours
+
+        self._plan += 1
+        plan, moves = self._plan, neighbours(self.controls, self._last_move)[:LOOK_AHEAD]
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:
+            return
+
+        def next_frame() -> None:
+            while moves and plan == self._plan:
+                name, trait, value = moves.pop(0)
+                if self.look_ahead_once(name, trait, value):
+                    loop.call_later(0.001, next_frame)   # let a waiting message (a key press) in first
+                    return
+
+        loop.call_later(0.001, next_frame)
+
+    def look_ahead_once(self, name: str, trait: str, value) -> bool:
+        """Draw the frame for the controls' values with ``controls[name].<trait> = value``, send it to the browser,
+        and leave every control, the figure and the widget's state as they were. False when it was drawn already."""
+        with self._drawing:
+            return self._look_ahead_locked(name, trait, value)
+
+    def _look_ahead_locked(self, name: str, trait: str, value) -> bool:
+        from .picture import every_widget, restore, snapshot, unsynced
+
+        tracked = every_widget(self.box)
+        saved = snapshot(tracked)
+        self._looking_ahead = True
+        try:
+            with unsynced():
+                self.quietly(lambda: setattr(self.controls[name], trait, value))
+                key = self._key()
+                if key in self._frames:
+                    self.quietly(lambda: restore(saved))
+                    return False
+                html, _ = self._draw_values(self.before_draw(self.values()))
+                self._frames.put(key, self.png(), html)
+                self.quietly(lambda: restore(saved))
+                # the figure and the widget's attributes as the current values have them
+                _, self.state = self._draw_values(self.before_draw(self.values()))
+        finally:
+            self._looking_ahead = False
+        if self._viewed:
+            self._send(key)
+        return True
 
     def png(self) -> bytes:
         """The figure as PNG bytes, ``figsize * dpi * render_scale`` pixels, RGB."""

@@ -213,8 +213,9 @@ include = ["cnn_course*"]
 
 
 def student_dependencies(project: dict) -> list[str]:
-    """The course's requirements that the student package and notebooks import (numpy, matplotlib, ipywidgets, tqdm)."""
-    wanted = ("numpy", "matplotlib", "ipywidgets", "tqdm")
+    """The course's requirements that the student package and notebooks import (numpy, matplotlib, ipywidgets,
+    anywidget, tqdm)."""
+    wanted = ("numpy", "matplotlib", "ipywidgets", "anywidget", "tqdm")
     return [d for d in project["dependencies"] if d.split(">")[0].split("=")[0].split("<")[0].strip() in wanted]
 
 

@@ -1,0 +1,155 @@
+"""Frames drawn ahead (cnn_course/widgets/picture.py): the same picture a real change draws, and no trace left.
+
+A widget's picture answers a key press from a frame the kernel drew while idle. That is only right if the frame is
+exactly what the change would have drawn, if drawing it changed nothing the student sees or the kernel keeps (the
+controls, their ranges, the widget's state, what the browser was told), and if the browser's key and the kernel's
+agree. Each demo widget of the course is checked with the reference functions; the browser's side in tests/test_lab.py.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import ipywidgets  # noqa: E402
+import pytest  # noqa: E402
+
+import cnn_course.widgets as package  # noqa: E402
+from cnn_course.widgets import picture  # noqa: E402
+from grader.course import reference  # noqa: E402
+
+MODULES = sorted(info.name for info in pkgutil.iter_modules(package.__path__)
+                 if hasattr(importlib.import_module(f"{package.__name__}.{info.name}"), "demo"))
+
+
+def demo(name: str):
+    return importlib.import_module(f"{package.__name__}.{name}").demo(reference)
+
+
+def set_quietly(widget, control: str, trait: str, value) -> None:
+    widget.quietly(lambda: setattr(widget.controls[control], trait, value))
+
+
+def traits(widget) -> list:
+    return [(type(w).__name__, sorted((k, repr(v)) for k, v in saved.items()))
+            for w, saved in picture.snapshot(picture.every_widget(widget.box))]
+
+
+def test_every_widget_module_is_checked():
+    assert len(MODULES) == 7, MODULES
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_a_frame_drawn_ahead_is_the_picture_the_change_draws_and_leaves_no_trace(name, monkeypatch):
+    widget, fresh = demo(name), demo(name)
+    sent_states = []
+    monkeypatch.setattr(ipywidgets.Widget, "send_state", lambda self, key=None: sent_states.append(key))
+    before, state, image, html = traits(widget), repr(widget.state), widget.image.value, widget.text.value
+    moves = picture.neighbours(widget.controls, None)[:5]
+    assert moves, "no control to look ahead on"
+    for control, trait, value in moves:
+        assert widget.look_ahead_once(control, trait, value)
+        assert not widget.look_ahead_once(control, trait, value), "drawn twice"
+    assert not sent_states, "a look-ahead told the browser of a control change"
+    assert traits(widget) == before and repr(widget.state) == state
+    assert (widget.image.value, widget.text.value) == (image, html)
+    monkeypatch.undo()
+    for control, trait, value in moves:  # each change, now made for real: the frame is what a fresh widget draws
+        was = getattr(widget.controls[control], trait)
+        for other in (widget, fresh):
+            set_quietly(other, control, trait, value)
+        ahead = widget._frames.get(widget._key())
+        assert ahead is not None, (control, value)
+        fresh.update()
+        assert ahead == (fresh.image.value, fresh.text.value), f"{name}: {control} = {value}"
+        for other in (widget, fresh):
+            set_quietly(other, control, trait, was)
+
+
+def test_a_real_change_to_a_frame_drawn_ahead_skips_the_rasterising(monkeypatch):
+    widget = demo("conv_arithmetic")
+    control, trait, value = picture.neighbours(widget.controls, None)[0]
+    widget.look_ahead_once(control, trait, value)
+    rasterised = []
+    png = widget.png
+    monkeypatch.setattr(widget, "png", lambda: rasterised.append(1) or png())
+    setattr(widget.controls[control], trait, value)
+    assert rasterised == [] and widget.state  # drawn (its state is current), not rasterised
+    setattr(widget.controls[control], trait, value + 2 if trait == "value" else value)
+    assert rasterised == [1]
+
+
+def test_update_called_directly_drops_the_frames_drawn_ahead():
+    widget = demo("conv_arithmetic")
+    control, trait, value = picture.neighbours(widget.controls, None)[0]
+    widget.look_ahead_once(control, trait, value)
+    generation = widget.image.generation
+    widget.update()  # something beside the controls changed: no old frame may be shown for it
+    assert widget.image.generation == generation + 1
+    assert widget.look_ahead_once(control, trait, value)
+
+
+def test_the_key_is_what_the_browser_computes():
+    """The JavaScript ``token``: an option's index, a float in millionths, any other value."""
+    dropdown = ipywidgets.Dropdown(options=[("a", 10), ("b", 20)], value=20)
+    floats = ipywidgets.FloatSlider(value=0.3, min=0, max=1, step=0.1)
+    box = ipywidgets.FloatText(value=0.1111, step=0.5)  # a typed value is on no step's grid
+    ints = ipywidgets.IntSlider(value=4, min=0, max=9)
+    tick = ipywidgets.Checkbox(value=True)
+    assert picture.frame_key([dropdown, floats, box, ints, tick], 7) == "7:[1,300000,111100,4,true]"
+    floats.value = 0.1 + 0.2  # 0.30000000000000004: the same frame as 0.3
+    box.value = 0.2
+    assert picture.frame_key([floats, box], 0) == "0:[300000,200000]"
+
+
+def test_neighbours_look_the_way_the_last_move_went_first():
+    sliders = {"a": ipywidgets.IntSlider(value=5, min=0, max=9), "b": ipywidgets.IntSlider(value=0, min=0, max=9),
+               "c": ipywidgets.IntSlider(value=3, min=0, max=9, disabled=True),
+               "d": ipywidgets.Dropdown(options=["x", "y", "z"], value="z"), "e": ipywidgets.Checkbox()}
+    assert picture.neighbours(sliders, None) == [("a", "value", 6), ("a", "value", 7), ("a", "value", 4),
+                                                 ("a", "value", 8), ("a", "value", 9), ("a", "value", 3),
+                                                 ("b", "value", 1), ("d", "index", 1)]
+    assert picture.neighbours(sliders, ("b", -1))[:3] == [("b", "value", 1), ("b", "value", 2), ("a", "value", 6)]
+    assert picture.neighbours(sliders, ("a", -1))[:4] == [("a", "value", 4), ("a", "value", 3), ("a", "value", 6),
+                                                          ("a", "value", 2)]
+
+
+def test_frames_kept_are_bounded():
+    frames = picture.Frames()
+    for index in range(picture.KEPT_FRAMES + 10):
+        frames.put(str(index), b"png", "")
+    assert "0" not in frames and str(picture.KEPT_FRAMES + 9) in frames
+
+
+def test_a_browser_change_on_another_thread_waits_for_the_frame_being_drawn_ahead():
+    """ipykernel may handle widget messages on a thread of their own (a subshell): a change from the browser that
+    arrives while a frame is drawn ahead is applied after it, never undone by it, and drawn."""
+    import threading
+    import time
+
+    widget = demo("checkerboard")
+    control = widget.controls["k"]
+    start, draw = control.value, widget.draw
+    drawing = threading.Event()
+
+    def slow_draw(**values):
+        drawing.set()
+        time.sleep(0.2)
+        return draw(**values)
+
+    widget.draw = slow_draw
+    ahead = threading.Thread(target=widget.look_ahead_once, args=("k", "value", start + 1))
+    ahead.start()
+    assert drawing.wait(5)
+    control.set_state({"value": start + 2})  # as ipywidgets applies a browser message: waits for the frame ahead
+    ahead.join()
+    widget.draw = draw
+    fresh = demo("checkerboard")
+    fresh.controls["k"].value = start + 2
+    assert control.value == start + 2 and widget.image.value == fresh.image.value  # drawn for the browser's value
+    widget.controls["k"].value = start + 1  # and the frame drawn ahead is still that of its own values
+    fresh.controls["k"].value = start + 1
+    assert widget.image.value == fresh.image.value
