@@ -23,12 +23,30 @@ from pathlib import Path
 
 import pytest
 
-from tests.lab_server import ROOT, TOKEN, UI_TIMEOUT, browser_or_skip, chromium_page, get, make_lab
+from tests.lab_server import ROOT, TOKEN, UI_TIMEOUT, browser_or_skip, chromium_page, get, make_lab, plain_jupyter_lab
 
 NOTEBOOK = "02_padding_stride/02_padding_stride.ipynb"  # in the lab, whose root is notebooks/
 SCREENSHOT_COPY = Path("/tmp/lab-widget.png")  # for a person to look at
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("student-lab")]  # one server and one browser
+
+
+#: ``tools/widget_latency.py`` also times the widgets drawing a perfect student's functions: the lab then serves
+#: solved copies of the student notebooks (plain ``jupyter lab`` in a temporary folder), not ``notebooks/``.
+SOLVED = os.environ.get("CNN_COURSE_WIDGET_SOLVED") == "1"
+
+
+def _solved_notebooks(folder: Path) -> Path:
+    """Every student notebook's folder, copied into ``folder`` with each answer filled in from the solution."""
+    import nbformat
+
+    from tests.course_copies import solved_notebook
+
+    for source in sorted((ROOT / "notebooks").iterdir()):
+        if (source / f"{source.name}.ipynb").exists():
+            shutil.copytree(source, folder / source.name)
+            nbformat.write(solved_notebook(ROOT, source.name), folder / source.name / f"{source.name}.ipynb")
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +56,9 @@ def lab(tmp_path_factory):
         return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (ROOT / "notebooks").glob("*/*.ipynb")}
 
     before = digests()
-    with make_lab("lab", tmp_path_factory.mktemp("lab")) as base:
+    home = tmp_path_factory.mktemp("lab")
+    with (plain_jupyter_lab(home, _solved_notebooks(tmp_path_factory.mktemp("solved"))) if SOLVED
+          else make_lab("lab", home)) as base:
         yield base
     changed = [name for name, digest in digests().items() if before.get(name) != digest]
     assert not changed, f"the lab session modified {changed}"

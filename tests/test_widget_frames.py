@@ -56,6 +56,8 @@ def test_a_frame_drawn_ahead_is_the_picture_the_change_draws_and_leaves_no_trace
     assert not sent_states, "a look-ahead told the browser of a control change"
     assert traits(widget) == before and repr(widget.state) == state
     assert (widget.image.value, widget.text.value) == (image, html)
+    widget.settle()  # once the look-ahead ends: the figure is the controls' values' again
+    assert widget.png() == image and repr(widget.state) == state
     monkeypatch.undo()
     for control, trait, value in moves:  # each change, now made for real: the frame is what a fresh widget draws
         was = getattr(widget.controls[control], trait)
@@ -64,22 +66,27 @@ def test_a_frame_drawn_ahead_is_the_picture_the_change_draws_and_leaves_no_trace
         ahead = widget._frames.get(widget._key())
         assert ahead is not None, (control, value)
         fresh.update()
-        assert ahead == (fresh.image.value, fresh.text.value), f"{name}: {control} = {value}"
+        assert ahead[:2] == (fresh.image.value, fresh.text.value), f"{name}: {control} = {value}"
+        assert repr(ahead[2]) == repr(fresh.state), f"{name}: {control} = {value}"
         for other in (widget, fresh):
             set_quietly(other, control, trait, was)
 
 
-def test_a_real_change_to_a_frame_drawn_ahead_skips_the_rasterising(monkeypatch):
-    widget = demo("conv_arithmetic")
+def test_a_change_to_a_frame_the_browser_shows_draws_nothing_until_all_is_quiet(monkeypatch):
+    widget, fresh = demo("conv_arithmetic"), demo("conv_arithmetic")
+    widget._viewed = True  # a browser shows the picture
+    monkeypatch.setattr(widget.image, "send", lambda content, buffers=None: None)
     control, trait, value = picture.neighbours(widget.controls, None)[0]
     widget.look_ahead_once(control, trait, value)
-    rasterised = []
-    png = widget.png
-    monkeypatch.setattr(widget, "png", lambda: rasterised.append(1) or png())
+    drawn, draw = [], widget.draw
+    monkeypatch.setattr(widget, "draw", lambda **values: drawn.append(values) or draw(**values))
     setattr(widget.controls[control], trait, value)
-    assert rasterised == [] and widget.state  # drawn (its state is current), not rasterised
+    setattr(fresh.controls[control], trait, value)
+    assert drawn == [] and widget.image.value == fresh.image.value and repr(widget.state) == repr(fresh.state)
+    widget.settle()  # what the kernel does once the look-ahead has nothing left to draw
+    assert len(drawn) == 1 and widget.png() == fresh.image.value
     setattr(widget.controls[control], trait, value + 2 if trait == "value" else value)
-    assert rasterised == [1]
+    assert len(drawn) == 2  # no frame for that one: drawn at once
 
 
 def test_update_called_directly_drops_the_frames_drawn_ahead():
@@ -110,17 +117,20 @@ def test_neighbours_look_the_way_the_last_move_went_first():
                "c": ipywidgets.IntSlider(value=3, min=0, max=9, disabled=True),
                "d": ipywidgets.Dropdown(options=["x", "y", "z"], value="z"), "e": ipywidgets.Checkbox()}
     assert picture.neighbours(sliders, None) == [("a", "value", 6), ("a", "value", 7), ("a", "value", 4),
-                                                 ("a", "value", 8), ("a", "value", 9), ("a", "value", 3),
-                                                 ("b", "value", 1), ("d", "index", 1)]
-    assert picture.neighbours(sliders, ("b", -1))[:3] == [("b", "value", 1), ("b", "value", 2), ("a", "value", 6)]
-    assert picture.neighbours(sliders, ("a", -1))[:4] == [("a", "value", 4), ("a", "value", 3), ("a", "value", 6),
-                                                          ("a", "value", 2)]
+                                                 ("a", "value", 8), ("a", "value", 9), ("b", "value", 1),
+                                                 ("d", "index", 1), ("a", "value", 3)]
+    assert picture.neighbours(sliders, ("b", -1)) == [("b", "value", 1), ("a", "value", 6), ("a", "value", 4),
+                                                      ("d", "index", 1), ("b", "value", 2)]
+    assert picture.neighbours(sliders, ("a", -1))[:6] == [("a", "value", 4), ("a", "value", 3), ("a", "value", 6),
+                                                          ("a", "value", 2), ("a", "value", 1), ("b", "value", 1)]
+    boxes = {"a": sliders["a"], "box": ipywidgets.BoundedFloatText(value=1.0, min=0, max=2, step=0.5), "b": sliders["b"]}
+    assert picture.neighbours(boxes, None)[-3:] == [("a", "value", 3), ("box", "value", 1.5), ("box", "value", 0.5)]
 
 
 def test_frames_kept_are_bounded():
     frames = picture.Frames()
     for index in range(picture.KEPT_FRAMES + 10):
-        frames.put(str(index), b"png", "")
+        frames.put(str(index), b"png", "", {})
     assert "0" not in frames and str(picture.KEPT_FRAMES + 9) in frames
 
 
@@ -153,3 +163,58 @@ def test_a_browser_change_on_another_thread_waits_for_the_frame_being_drawn_ahea
     widget.controls["k"].value = start + 1  # and the frame drawn ahead is still that of its own values
     fresh.controls["k"].value = start + 1
     assert widget.image.value == fresh.image.value
+
+
+def test_a_frame_cut_short_by_a_browser_change_that_draws_nothing_is_undone():
+    """The frame drawn ahead stops before rasterising when a browser change waits; if that change draws nothing
+    (here: a slider disabled), the widget's figure and state are put back to the controls' values after it."""
+    import threading
+    import time
+
+    widget = demo("conv_arithmetic")
+    state, draw = repr(widget.state), widget.draw
+    name, trait, value = picture.neighbours(widget.controls, None)[0]
+    drawing = threading.Event()
+
+    def slow_draw(**values):
+        drawing.set()
+        time.sleep(0.2)
+        return draw(**values)
+
+    widget.draw = slow_draw
+    ahead = threading.Thread(target=widget.look_ahead_once, args=(name, trait, value))
+    ahead.start()
+    assert drawing.wait(5)
+    other = next(control for key, control in widget.controls.items() if key != name)
+    other.set_state({"description": "renamed"})  # waits for the lock, changes no value
+    ahead.join()
+    widget.draw = draw
+    assert repr(widget.state) == state and widget._key() not in widget._frames or widget._frames.get(widget._key())
+    fresh = demo("conv_arithmetic")
+    assert widget.png() == fresh.png()  # the figure shows the controls' values again
+
+
+def test_the_look_ahead_draws_one_frame_per_turn_of_the_kernel_loop_and_stops_at_a_slow_one():
+    import asyncio
+    import time
+
+    widget = demo("checkerboard")
+    widget.image.send = lambda content, buffers=None: None  # no browser here
+
+    async def look(draw_seconds: float) -> int:
+        widget.update()  # new generation: nothing drawn ahead yet
+        draw = widget.draw
+
+        def timed(**values):
+            time.sleep(draw_seconds)
+            return draw(**values)
+        widget.draw = timed
+        widget._look_ahead()
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+        widget.draw = draw
+        return sum(key.startswith(f"{widget.image.generation}:") for key in widget._frames._frames) - 1
+
+    planned = min(len(picture.neighbours(widget.controls, None)), package.LOOK_AHEAD)
+    assert asyncio.run(look(0.0)) == planned
+    assert asyncio.run(look(0.35)) == 1  # slower than SLOW_FRAME: one frame, then the look-ahead stops

@@ -41,7 +41,11 @@ OK_COLOR, BAD_COLOR, NOTE_COLOR = "#2e7d32", "#c62828", "#555555"
 #: widget's controls, picture and text fit a laptop's window together.
 TEXT_STYLE = "line-height:1.35;margin:0.2em 0"
 #: Frames drawn ahead after each change, while the kernel is idle (a frame costs 20-50 ms of the kernel's time).
-LOOK_AHEAD = 20
+LOOK_AHEAD = 24
+#: A frame that took longer than this (s) ends the look-ahead: a slow student function would hold key presses up.
+SLOW_FRAME = 0.3
+#: The widget drawing ahead now (the one changed last), if any: one at a time, so that the one in use comes first.
+_DRAWING_AHEAD: list = [None]
 
 
 #: Fonts with Chinese glyphs, each system's usual ones: Debian/Ubuntu (fonts-noto-cjk, fonts-wqy-*), macOS, Windows.
@@ -287,6 +291,8 @@ class FigureWidget:
         # held while drawing and while a browser change is applied: ipykernel may handle widget messages on a thread
         # of their own (a subshell), beside the one drawing ahead
         self._drawing = threading.RLock()
+        self._waiting, self._counting = 0, threading.Lock()   # browser changes waiting for the lock
+        self._stale = False                # a frame drawn ahead was cut short: figure and state not yet the controls'
         self.state: dict = {}
         self.last_update_ms = 0.0
         self._quiet = False
@@ -304,7 +310,7 @@ class FigureWidget:
         if legend:
             parts.append(widgets.HTML(legend))
         self.box = widgets.VBox(parts)
-        serialise_changes(every_widget(self.box), self._drawing)
+        serialise_changes(every_widget(self.box), self)
         for control in self.controls.values():
             control.observe(self._changed, names="value")
 
@@ -334,11 +340,26 @@ class FigureWidget:
     def _changed(self, change) -> None:
         if self._quiet or self._looking_ahead:
             return
-        name = next((key for key, control in self.controls.items() if control is change["owner"]), None)
+        owner = change["owner"]
+        name = next((key for key, control in self.controls.items() if control is owner), None)
         old, new = change.get("old"), change.get("new")
+        if isinstance(getattr(owner, "_options_values", None), tuple):  # a list: which way its index went
+            old, new = (owner._options_values.index(old) if old in owner._options_values else None), owner.index
         if isinstance(old, (int, float)) and isinstance(new, (int, float)) and new != old:
             self._last_move = (name, 1 if new > old else -1)
         self._redraw()
+
+    def waiting(self, change: int) -> None:
+        """A browser change starts (+1) or ends (-1) waiting for the drawing lock (see .picture.serialise_changes)."""
+        with self._counting:
+            self._waiting += change
+
+    def settle(self) -> None:
+        """The figure and the attributes ``draw`` sets as the controls' values have them, after frames drawn ahead
+        (or a change shown from one) left them as another frame's; under the drawing lock."""
+        if self._stale and not under_autograde():
+            self._stale = False
+            _, self.state = self._draw_values(self.before_draw(self.values()))
 
     def update(self) -> None:
         """Redraw the figure and the text from the controls' current values and whatever else the picture shows.
@@ -383,10 +404,15 @@ class FigureWidget:
         began = time.perf_counter()
         values = self.before_draw(self.values())
         key = self._key()
-        html, self.state = self._draw_values(values)
-        frame = self._frames.get(key)
-        png = frame[0] if frame else self.png()
-        self._frames.put(key, png, html)
+        frame = self._frames.get(key) if self._viewed else None
+        if frame:  # drawn ahead, and the browser shows it already: the figure is drawn again once all is quiet
+            png, html, self.state = frame
+            self._stale = True
+        else:
+            html, self.state = self._draw_values(values)
+            self._stale = False
+            png = self.png()
+        self._frames.put(key, png, html, self.state)
         self.image.value, self.image.html = png, html
         self.last_update_ms = (time.perf_counter() - began) * 1000
         if self._viewed:
@@ -396,7 +422,7 @@ class FigureWidget:
     # -- the browser and drawing ahead -------------------------------------------------------------
 
     def _send(self, key: str, current: bool = False) -> None:
-        png, html = self._frames.get(key) or (self.image.value, self.image.html)
+        png, html, _ = self._frames.get(key) or (self.image.value, self.image.html, None)
         fresh = key not in self._sent
         self._sent.add(key)
         self.image.send({"kind": "frame", "key": key, "html": html, "current": current}, [png] if fresh else None)
@@ -408,13 +434,17 @@ class FigureWidget:
                 self._sent.clear()
                 if self.image.value:
                     self._send(self._key(), current=True)
-                self._look_ahead()
+                self._look_ahead(changed=False)
             elif isinstance(content.get("want"), str) and content["want"] in self._frames:
                 self._sent.discard(content["want"])
                 self._send(content["want"])
 
-    def _look_ahead(self) -> None:
-        """Draw, while the kernel is idle, the frames a next key press is likely to need (one per turn of its loop)."""
+    def _look_ahead(self, changed: bool = True) -> None:
+        """Draw, while the kernel is idle, the frames a next key press is likely to need (one per turn of its loop).
+
+        One widget draws ahead at a time: the one changed last (the one the student is using) goes first; widgets
+        just shown take their turns in the order they appeared (top to bottom, as a student meets them).
+        """
         import asyncio
 
         from .picture import neighbours
@@ -422,22 +452,41 @@ class FigureWidget:
         self._plan += 1
         plan, moves = self._plan, neighbours(self.controls, self._last_move)[:LOOK_AHEAD]
         try:
-            loop = asyncio.get_event_loop()
+            loop = asyncio.get_running_loop()   # the kernel's (none in a plain Python process: nothing to show)
         except RuntimeError:
             return
+        if changed:
+            _DRAWING_AHEAD[0] = self
+        waited = [0]
 
         def next_frame() -> None:
-            while moves and plan == self._plan:
+            if plan != self._plan:
+                return
+            if _DRAWING_AHEAD[0] not in (None, self) or self._waiting:  # another widget's turn, or a key press
+                waited[0] += 1
+                if waited[0] < 600:                      # at most half a minute
+                    loop.call_later(0.05, next_frame)
+                return
+            _DRAWING_AHEAD[0] = self
+            while moves:
+                began = time.perf_counter()
                 name, trait, value = moves.pop(0)
                 if self.look_ahead_once(name, trait, value):
+                    if time.perf_counter() - began > SLOW_FRAME:
+                        moves.clear()                    # drawing ahead would hold key presses up
                     loop.call_later(0.001, next_frame)   # let a waiting message (a key press) in first
                     return
+            with self._drawing:                          # all drawn: the figure as the controls have it
+                self.settle()
+            if _DRAWING_AHEAD[0] is self:
+                _DRAWING_AHEAD[0] = None
 
         loop.call_later(0.001, next_frame)
 
     def look_ahead_once(self, name: str, trait: str, value) -> bool:
         """Draw the frame for the controls' values with ``controls[name].<trait> = value``, send it to the browser,
-        and leave every control, the figure and the widget's state as they were. False when it was drawn already."""
+        and leave every control and the widget's state as they were (the figure and the attributes ``draw`` sets
+        are put back by :meth:`settle`, once the look-ahead ends). False when it was drawn already."""
         with self._drawing:
             return self._look_ahead_locked(name, trait, value)
 
@@ -454,22 +503,39 @@ class FigureWidget:
                 if key in self._frames:
                     self.quietly(lambda: restore(saved))
                     return False
-                html, _ = self._draw_values(self.before_draw(self.values()))
-                self._frames.put(key, self.png(), html)
+                state = self.state
+                html, drawn = self._draw_values(self.before_draw(self.values()))
+                self.state, self._stale = state, True  # the figure and attributes are the frame's until settle()
+                if not self._waiting:  # a key press waiting: no rasterising
+                    self._frames.put(key, self.png(), html, drawn)
                 self.quietly(lambda: restore(saved))
-                # the figure and the widget's attributes as the current values have them
-                _, self.state = self._draw_values(self.before_draw(self.values()))
+                if self._waiting:
+                    return False
         finally:
             self._looking_ahead = False
         if self._viewed:
             self._send(key)
         return True
 
+    #: The artists :meth:`draw` changes, when a subclass names them (its axes, titles and legends never change):
+    #: the rest of the figure is then rasterised once and kept, and each picture draws only these over it.
+    moving: list = []
+
     def png(self) -> bytes:
         """The figure as PNG bytes, ``figsize * dpi * render_scale`` pixels, RGB."""
         import numpy as np
 
-        self._canvas.draw()
+        if not self.moving:
+            self._canvas.draw()
+        elif getattr(self, "_background", None) is None:
+            for artist in self.moving:
+                artist.set_animated(True)   # left out of a full draw
+            self._canvas.draw()
+            self._background = self._canvas.copy_from_bbox(self.figure.bbox)
+        else:
+            self._canvas.restore_region(self._background)
+        for artist in self.moving:
+            self.figure.draw_artist(artist)
         return png_bytes(np.asarray(self._canvas.buffer_rgba())[..., :3])
 
     def _repr_mimebundle_(self, **kwargs):

@@ -191,9 +191,9 @@ def frame_key(controls: list[widgets.Widget], generation: int) -> str:
 def neighbours(controls: dict[str, widgets.Widget], last: tuple[str, int] | None) -> list[tuple[str, str, object]]:
     """Single control changes a next key press is likely to make, most likely first: ``(name, trait, value)``.
 
-    The control that moved last: one and two steps on the way it moved, one back, then up to eight on (a key held
-    down, or pressed again and again); every other enabled slider or list: one step either way. With nothing moved
-    yet, the first control is the one looked at furthest.
+    The control that moved last: one and two steps on the way it moved, one back, three and four on; then one step
+    either way of every other enabled slider or list; then up to eight steps on (a key held down, or pressed again
+    and again); then number boxes. With nothing moved yet, the first control is the one looked at furthest.
     Check boxes, text boxes and buttons are left to the kernel.
     """
     def move(name: str, steps: int):
@@ -213,26 +213,29 @@ def neighbours(controls: dict[str, widgets.Widget], last: tuple[str, int] | None
 
     names = list(controls)
     moved, way = last if last and last[0] in controls else (names[0] if names else None, 1)
-    planned = [(moved, way), (moved, 2 * way), (moved, -way)] + [(moved, steps * way) for steps in range(3, 9)]
-    planned += [(moved, -2 * way)]
-    planned += [(name, steps) for name in names if name != moved for steps in (1, -1)]
+    others = [name for name in names if name != moved]
+    typed = [name for name in others if "Text" in getattr(controls[name], "_model_name", "")]  # number boxes
+    planned = [(moved, steps * way) for steps in (1, 2, -1, 3, 4)]
+    planned += [(name, steps) for name in others if name not in typed for steps in (1, -1)]
+    planned += [(moved, steps * way) for steps in (5, 6, 7, 8, -2)]
+    planned += [(name, steps) for name in typed for steps in (1, -1)]
     return [found for found in (move(name, steps) for name, steps in planned if name) if found]
 
 
 class Frames:
-    """The frames a widget sent or drew: key -> (PNG, HTML), the newest last, at most :data:`KEPT_FRAMES`."""
+    """The frames a widget sent or drew: key -> (PNG, HTML, state), the newest last, at most :data:`KEPT_FRAMES`."""
 
     def __init__(self):
-        self._frames: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
+        self._frames: OrderedDict[str, tuple[bytes, str, dict]] = OrderedDict()
 
-    def get(self, key: str) -> tuple[bytes, str] | None:
+    def get(self, key: str) -> tuple[bytes, str, dict] | None:
         frame = self._frames.get(key)
         if frame is not None:
             self._frames.move_to_end(key)
         return frame
 
-    def put(self, key: str, png: bytes, html: str) -> None:
-        self._frames[key] = (png, html)
+    def put(self, key: str, png: bytes, html: str, state: dict) -> None:
+        self._frames[key] = (png, html, state)
         self._frames.move_to_end(key)
         while len(self._frames) > KEPT_FRAMES:
             self._frames.popitem(last=False)
@@ -266,15 +269,22 @@ def unsynced() -> Iterator[None]:
         _MUTED.on = False
 
 
-def serialise_changes(tracked: list[widgets.Widget], lock) -> None:
-    """Apply each browser change to these widgets while holding ``lock``: ipykernel may handle widget messages on
-    a thread of its own, and a frame drawn ahead on another must never see, or undo, half a change."""
+def serialise_changes(tracked: list[widgets.Widget], owner) -> None:
+    """Apply each browser change to these widgets while holding ``owner._drawing``: ipykernel may handle widget
+    messages on a thread of their own, and a frame drawn ahead on another must never see, or undo, half a change.
+    ``owner.waiting`` counts the changes waiting (a frame drawn ahead stops early for them); ``owner.settle()``
+    runs after each."""
     for widget in tracked:
         set_state = widget.set_state
 
         def locked(sync_data, set_state=set_state):
-            with lock:
-                set_state(sync_data)
+            owner.waiting(+1)
+            try:
+                with owner._drawing:
+                    set_state(sync_data)
+                    owner.settle()
+            finally:
+                owner.waiting(-1)
         widget.set_state = locked
 
 
