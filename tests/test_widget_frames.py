@@ -218,3 +218,17 @@ def test_the_look_ahead_draws_one_frame_per_turn_of_the_kernel_loop_and_stops_at
     planned = min(len(picture.neighbours(widget.controls, None)), package.LOOK_AHEAD)
     assert asyncio.run(look(0.0)) == planned
     assert asyncio.run(look(0.35)) == 1  # slower than SLOW_FRAME: one frame, then the look-ahead stops
+
+
+def test_a_list_chosen_in_the_browser_after_its_frame_was_drawn_ahead_keeps_the_choice(monkeypatch):
+    """03's kernel list remembers what it last filled the boxes with (``before_draw``): a frame drawn ahead must not
+    leave that memory behind, or choosing the kernel for real reads as an edit of the boxes ("custom")."""
+    widget, fresh = demo("correlation"), demo("correlation")
+    widget._viewed = True
+    monkeypatch.setattr(widget.image, "send", lambda content, buffers=None: None)
+    kernel = widget.controls["kernel"]
+    widget.look_ahead_once("kernel", "index", kernel.index + 1)
+    kernel.set_state({"index": kernel.index + 1})  # as ipywidgets applies the browser's message
+    fresh.controls["kernel"].index += 1
+    assert kernel.value == fresh.controls["kernel"].value != importlib.import_module(f"{package.__name__}.correlation").CUSTOM
+    assert widget.image.value == fresh.image.value and widget._box_values() == fresh._box_values()

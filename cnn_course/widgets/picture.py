@@ -270,22 +270,26 @@ def unsynced() -> Iterator[None]:
 
 
 def serialise_changes(tracked: list[widgets.Widget], owner) -> None:
-    """Apply each browser change to these widgets while holding ``owner._drawing``: ipykernel may handle widget
-    messages on a thread of their own, and a frame drawn ahead on another must never see, or undo, half a change.
-    ``owner.waiting`` counts the changes waiting (a frame drawn ahead stops early for them); ``owner.settle()``
-    runs after each."""
-    for widget in tracked:
-        set_state = widget.set_state
-
-        def locked(sync_data, set_state=set_state):
+    """Handle each browser message to these widgets (a change, a click) while holding ``owner._drawing``: ipykernel
+    may handle widget messages on a thread of their own, and a frame drawn ahead on another must never see, or undo,
+    half a change. ``owner.waiting`` counts the messages waiting (a frame drawn ahead stops early for them);
+    ``owner.settle()`` runs before each (what a frame drawn ahead left, ``before_draw``'s memory of the controls
+    included, is the controls' again) and after."""
+    def serialised(handle):
+        def handled(*args, **kwargs):
             owner.waiting(+1)
             try:
                 with owner._drawing:
-                    set_state(sync_data)
+                    owner.settle()
+                    handle(*args, **kwargs)
                     owner.settle()
             finally:
                 owner.waiting(-1)
-        widget.set_state = locked
+        return handled
+
+    for widget in tracked:
+        widget.set_state = serialised(widget.set_state)
+        widget._handle_custom_msg = serialised(widget._handle_custom_msg)
 
 
 #: Traits set back first when undoing: a value is checked against its range and options.
