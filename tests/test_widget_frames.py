@@ -232,3 +232,21 @@ def test_a_list_chosen_in_the_browser_after_its_frame_was_drawn_ahead_keeps_the_
     fresh.controls["kernel"].index += 1
     assert kernel.value == fresh.controls["kernel"].value != importlib.import_module(f"{package.__name__}.correlation").CUSTOM
     assert widget.image.value == fresh.image.value and widget._box_values() == fresh._box_values()
+
+
+def test_values_that_settle_on_a_frame_there_already_reuse_it(monkeypatch):
+    """Back to the first kernel in 03's list, the boxes still hold the second's: ``before_draw`` fills them in again,
+    so the picture is the first one's, and the look-ahead takes that frame instead of drawing it again."""
+    widget = demo("correlation")
+    widget._viewed = True
+    monkeypatch.setattr(widget.image, "send", lambda content, buffers=None: None)
+    kernel = widget.controls["kernel"]
+    first = widget.image.value
+    kernel.set_state({"index": kernel.index + 1})
+    drawn, draw = [], widget.draw
+    monkeypatch.setattr(widget, "draw", lambda **values: drawn.append(values) or draw(**values))
+    assert widget._look_at("kernel", "index", kernel.index - 1) == "the same as another" and drawn == []
+    monkeypatch.undo()
+    widget.image.send = lambda content, buffers=None: None
+    kernel.set_state({"index": kernel.index - 1})
+    assert widget.image.value == first

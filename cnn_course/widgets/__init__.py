@@ -450,7 +450,7 @@ class FigureWidget:
         from .picture import neighbours
 
         self._plan += 1
-        plan, moves = self._plan, neighbours(self.controls, self._last_move)[:LOOK_AHEAD]
+        plan, unsorted, moves = self._plan, neighbours(self.controls, self._last_move)[:LOOK_AHEAD], []
         try:
             loop = asyncio.get_running_loop()   # the kernel's (none in a plain Python process: nothing to show)
         except RuntimeError:
@@ -468,10 +468,17 @@ class FigureWidget:
                     loop.call_later(0.05, next_frame)
                 return
             _DRAWING_AHEAD[0] = self
+            began = time.perf_counter()
+            while unsorted and time.perf_counter() - began < 0.01:  # first what costs no drawing (see _look_at)
+                move = unsorted.pop(0)
+                if self._look_at(*move, draw=False) == "drawing needed":
+                    moves.append(move)
+            if unsorted:
+                loop.call_later(0.001, next_frame)
+                return
             while moves:
                 began = time.perf_counter()
-                name, trait, value = moves.pop(0)
-                if self.look_ahead_once(name, trait, value):
+                if self._look_at(*moves.pop(0)) == "drawn":
                     if time.perf_counter() - began > SLOW_FRAME:
                         moves.clear()                    # drawing ahead would hold key presses up
                     loop.call_later(0.001, next_frame)   # let a waiting message (a key press) in first
@@ -486,36 +493,47 @@ class FigureWidget:
     def look_ahead_once(self, name: str, trait: str, value) -> bool:
         """Draw the frame for the controls' values with ``controls[name].<trait> = value``, send it to the browser,
         and leave every control and the widget's state as they were (the figure and the attributes ``draw`` sets
-        are put back by :meth:`settle`, once the look-ahead ends). False when it was drawn already."""
-        with self._drawing:
-            return self._look_ahead_locked(name, trait, value)
+        are put back by :meth:`settle`, once the look-ahead ends). False when it was there already."""
+        return self._look_at(name, trait, value) in ("drawn", "the same as another")
 
-    def _look_ahead_locked(self, name: str, trait: str, value) -> bool:
+    def _look_at(self, name: str, trait: str, value, draw: bool = True) -> str:
+        """The frame for one control change: "there already", "the same as another" (``before_draw`` settles these
+        values on those of a frame there already: 03's list back to a kernel whose boxes it then fills in, say),
+        "drawn", "drawing needed" (``draw`` false) or "cut short" (a key press waits)."""
         from .picture import every_widget, restore, snapshot, unsynced
 
-        tracked = every_widget(self.box)
-        saved = snapshot(tracked)
-        self._looking_ahead = True
-        try:
-            with unsynced():
-                self.quietly(lambda: setattr(self.controls[name], trait, value))
-                key = self._key()
-                if key in self._frames:
-                    self.quietly(lambda: restore(saved))
-                    return False
-                state = self.state
-                html, drawn = self._draw_values(self.before_draw(self.values()))
-                self.state, self._stale = state, True  # the figure and attributes are the frame's until settle()
-                if not self._waiting:  # a key press waiting: no rasterising
-                    self._frames.put(key, self.png(), html, drawn)
-                self.quietly(lambda: restore(saved))
-                if self._waiting:
-                    return False
-        finally:
-            self._looking_ahead = False
-        if self._viewed:
-            self._send(key)
-        return True
+        with self._drawing:
+            tracked = every_widget(self.box)
+            saved = snapshot(tracked)
+            self._looking_ahead = True
+            try:
+                with unsynced():
+                    self.quietly(lambda: setattr(self.controls[name], trait, value))
+                    key = self._key()
+                    if key in self._frames:
+                        self.quietly(lambda: restore(saved))
+                        return "there already"
+                    state = self.state
+                    values = self.before_draw(self.values())
+                    self._stale = True  # before_draw's memory, the figure, the attributes: another frame's until settle()
+                    settled = self._frames.get(self._key())
+                    if settled or not draw:
+                        if settled:
+                            self._frames.put(key, *settled)
+                        self.quietly(lambda: restore(saved))
+                        outcome = "the same as another" if settled else "drawing needed"
+                    else:
+                        html, drawn = self._draw_values(values)
+                        self.state = state
+                        if not self._waiting:  # a key press waiting: no rasterising
+                            self._frames.put(key, self.png(), html, drawn)
+                        self.quietly(lambda: restore(saved))
+                        outcome = "cut short" if self._waiting else "drawn"
+            finally:
+                self._looking_ahead = False
+            if self._viewed and outcome in ("drawn", "the same as another"):
+                self._send(key)
+            return outcome
 
     #: The artists :meth:`draw` changes, when a subclass names them (its axes, titles and legends never change):
     #: the rest of the figure is then rasterised once and kept, and each picture draws only these over it.
