@@ -134,16 +134,12 @@ def test_frames_kept_are_bounded():
     assert "0" not in frames and str(picture.KEPT_FRAMES + 9) in frames
 
 
-def test_a_browser_change_on_another_thread_waits_for_the_frame_being_drawn_ahead():
-    """ipykernel may handle widget messages on a thread of their own (a subshell): a change from the browser that
-    arrives while a frame is drawn ahead is applied after it, never undone by it, and drawn."""
+def while_drawing_ahead(widget, move: tuple, browser_message) -> None:
+    """``browser_message()`` sent while ``widget`` draws the frame for ``move`` ahead on another thread (slowly)."""
     import threading
     import time
 
-    widget = demo("checkerboard")
-    control = widget.controls["k"]
-    start, draw = control.value, widget.draw
-    drawing = threading.Event()
+    draw, drawing = widget.draw, threading.Event()
 
     def slow_draw(**values):
         drawing.set()
@@ -151,12 +147,22 @@ def test_a_browser_change_on_another_thread_waits_for_the_frame_being_drawn_ahea
         return draw(**values)
 
     widget.draw = slow_draw
-    ahead = threading.Thread(target=widget.look_ahead_once, args=("k", "value", start + 1))
+    ahead = threading.Thread(target=widget.look_ahead_once, args=move)
     ahead.start()
     assert drawing.wait(5)
-    control.set_state({"value": start + 2})  # as ipywidgets applies a browser message: waits for the frame ahead
+    browser_message()
     ahead.join()
     widget.draw = draw
+
+
+def test_a_browser_change_on_another_thread_waits_for_the_frame_being_drawn_ahead():
+    """ipykernel may handle widget messages on a thread of their own (a subshell): a change from the browser that
+    arrives while a frame is drawn ahead is applied after it, never undone by it, and drawn."""
+    widget = demo("checkerboard")
+    control = widget.controls["k"]
+    start = control.value
+    # as ipywidgets applies a browser message: it waits for the frame being drawn ahead
+    while_drawing_ahead(widget, ("k", "value", start + 1), lambda: control.set_state({"value": start + 2}))
     fresh = demo("checkerboard")
     fresh.controls["k"].value = start + 2
     assert control.value == start + 2 and widget.image.value == fresh.image.value  # drawn for the browser's value
@@ -167,57 +173,41 @@ def test_a_browser_change_on_another_thread_waits_for_the_frame_being_drawn_ahea
 
 def test_a_frame_cut_short_by_a_browser_change_that_draws_nothing_is_undone():
     """The frame drawn ahead stops before rasterising when a browser change waits; if that change draws nothing
-    (here: a slider disabled), the widget's figure and state are put back to the controls' values after it."""
-    import threading
-    import time
-
+    (here: a slider renamed), the widget's state is the controls' values', and its figure once settled."""
     widget = demo("conv_arithmetic")
-    state, draw = repr(widget.state), widget.draw
-    name, trait, value = picture.neighbours(widget.controls, None)[0]
-    drawing = threading.Event()
-
-    def slow_draw(**values):
-        drawing.set()
-        time.sleep(0.2)
-        return draw(**values)
-
-    widget.draw = slow_draw
-    ahead = threading.Thread(target=widget.look_ahead_once, args=(name, trait, value))
-    ahead.start()
-    assert drawing.wait(5)
-    other = next(control for key, control in widget.controls.items() if key != name)
-    other.set_state({"description": "renamed"})  # waits for the lock, changes no value
-    ahead.join()
-    widget.draw = draw
-    assert repr(widget.state) == state and widget._key() not in widget._frames or widget._frames.get(widget._key())
+    state = repr(widget.state)
+    move = picture.neighbours(widget.controls, None)[0]
+    other = next(control for key, control in widget.controls.items() if key != move[0])
+    while_drawing_ahead(widget, move, lambda: other.set_state({"description": "renamed"}))  # changes no value
+    assert repr(widget.state) == state
     fresh = demo("conv_arithmetic")
+    widget.settle()  # what the kernel does when the look-ahead ends
     assert widget.png() == fresh.png()  # the figure shows the controls' values again
 
 
-def test_the_look_ahead_draws_one_frame_per_turn_of_the_kernel_loop_and_stops_at_a_slow_one():
+def test_the_look_ahead_draws_one_frame_per_turn_of_the_kernel_loop_and_stops_at_a_slow_one(monkeypatch):
     import asyncio
-    import time
 
     widget = demo("checkerboard")
     widget.image.send = lambda content, buffers=None: None  # no browser here
+    planned = min(len(picture.neighbours(widget.controls, None)), package.LOOK_AHEAD)
 
-    async def look(draw_seconds: float) -> int:
+    async def look(slow_frame: float, frames: int) -> int:
+        """Frames drawn ahead once ``frames`` are there (or 60 s passed), then 0.2 s more."""
+        monkeypatch.setattr(package, "SLOW_FRAME", slow_frame)
         widget.update()  # new generation: nothing drawn ahead yet
-        draw = widget.draw
-
-        def timed(**values):
-            time.sleep(draw_seconds)
-            return draw(**values)
-        widget.draw = timed
         widget._look_ahead()
-        for _ in range(100):
+        drawn = 0
+        for _ in range(3000):
             await asyncio.sleep(0.02)
-        widget.draw = draw
+            drawn = sum(key.startswith(f"{widget.image.generation}:") for key in widget._frames._frames) - 1
+            if drawn >= frames:
+                break
+        await asyncio.sleep(0.2)
         return sum(key.startswith(f"{widget.image.generation}:") for key in widget._frames._frames) - 1
 
-    planned = min(len(picture.neighbours(widget.controls, None)), package.LOOK_AHEAD)
-    assert asyncio.run(look(0.0)) == planned
-    assert asyncio.run(look(0.35)) == 1  # slower than SLOW_FRAME: one frame, then the look-ahead stops
+    assert asyncio.run(look(1e9, planned)) == planned
+    assert asyncio.run(look(0.0, 1)) == 1  # every frame slower than SLOW_FRAME: one, then the look-ahead stops
 
 
 def test_a_list_chosen_in_the_browser_after_its_frame_was_drawn_ahead_keeps_the_choice(monkeypatch):

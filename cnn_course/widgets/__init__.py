@@ -292,7 +292,7 @@ class FigureWidget:
         # of their own (a subshell), beside the one drawing ahead
         self._drawing = threading.RLock()
         self._waiting, self._counting = 0, threading.Lock()   # browser changes waiting for the lock
-        self._stale = False                # a frame drawn ahead was cut short: figure and state not yet the controls'
+        self._stale = False                # the figure and what draw sets are another frame's (see settle)
         self.state: dict = {}
         self.last_update_ms = 0.0
         self._quiet = False
@@ -356,7 +356,8 @@ class FigureWidget:
 
     def settle(self) -> None:
         """The figure and the attributes ``draw`` sets as the controls' values have them, after frames drawn ahead
-        (or a change shown from one) left them as another frame's; under the drawing lock."""
+        (or a change shown from one) left them as another frame's (the kernel does it once the look-ahead ends;
+        ``state`` and the controls are always right). Under the drawing lock."""
         if self._stale and not under_autograde():
             self._stale = False
             _, self.state = self._draw_values(self.before_draw(self.values()))
@@ -513,22 +514,24 @@ class FigureWidget:
                     if key in self._frames:
                         self.quietly(lambda: restore(saved))
                         return "there already"
-                    state = self.state
+                    state, memory = self.state, dict(vars(self))
                     values = self.before_draw(self.values())
-                    self._stale = True  # before_draw's memory, the figure, the attributes: another frame's until settle()
+                    # what before_draw remembers of the controls (03: the kernel its boxes hold) is put back with them
+                    remembered = {name: memory.get(name) for name, now in vars(self).items() if memory.get(name) is not now}
+                    self._stale = True  # the figure and what draw sets: another frame's until settle()
                     settled = self._frames.get(self._key())
                     if settled or not draw:
                         if settled:
                             self._frames.put(key, *settled)
-                        self.quietly(lambda: restore(saved))
                         outcome = "the same as another" if settled else "drawing needed"
                     else:
                         html, drawn = self._draw_values(values)
-                        self.state = state
                         if not self._waiting:  # a key press waiting: no rasterising
                             self._frames.put(key, self.png(), html, drawn)
-                        self.quietly(lambda: restore(saved))
                         outcome = "cut short" if self._waiting else "drawn"
+                    self.quietly(lambda: restore(saved))
+                    vars(self).update(remembered)
+                    self.state = state
             finally:
                 self._looking_ahead = False
             if self._viewed and outcome in ("drawn", "the same as another"):

@@ -272,17 +272,13 @@ def unsynced() -> Iterator[None]:
 def serialise_changes(tracked: list[widgets.Widget], owner) -> None:
     """Handle each browser message to these widgets (a change, a click) while holding ``owner._drawing``: ipykernel
     may handle widget messages on a thread of their own, and a frame drawn ahead on another must never see, or undo,
-    half a change. ``owner.waiting`` counts the messages waiting (a frame drawn ahead stops early for them);
-    ``owner.settle()`` runs before each (what a frame drawn ahead left, ``before_draw``'s memory of the controls
-    included, is the controls' again) and after."""
+    half a change. ``owner.waiting`` counts the messages waiting (a frame drawn ahead stops early for them)."""
     def serialised(handle):
         def handled(*args, **kwargs):
             owner.waiting(+1)
             try:
                 with owner._drawing:
-                    owner.settle()
                     handle(*args, **kwargs)
-                    owner.settle()
             finally:
                 owner.waiting(-1)
         return handled
