@@ -5,9 +5,11 @@ answers from the browser. :class:`Picture` is a small front-end widget (``anywid
 step, installed with pip) that keeps the frames the kernel sent, each under the *key* of the control values it
 was drawn for, and watches the controls itself: when a slider or list moves to values it has a frame for, it
 shows that frame at once (about 1 ms), without waiting for the kernel. The kernel, while nobody presses anything,
-draws the frames a next key press is likely to need (:func:`neighbours`: one step either way of each control,
-the way the last one moved first), with the same ``draw`` as always, so the student's code and the reference
-still share one drawing path. A change with no frame yet is drawn and shown as before.
+draws the frames a next key press is likely to need (:func:`neighbours`: steps of the control that moved last,
+the way it moved first, then one step either way of the others), with the same ``draw`` as always, so the
+student's code and the reference still share one drawing path. A change with no frame yet is drawn and shown as
+before. The kernel's side of it (when to draw ahead, the lock shared with ipykernel's widget thread, putting
+everything back) is in :class:`cnn_course.widgets.FigureWidget`.
 
 The key is made the same way on both sides (:func:`control_token`): an option's index for lists, a float in
 millionths (no float formatting to agree on), the value for the rest; and a
