@@ -399,26 +399,23 @@ class FigureWidget:
         if under_autograde():
             return
         with self._drawing:
-            self._redraw_now()
-
-    def _redraw_now(self) -> None:
-        began = time.perf_counter()
-        values = self.before_draw(self.values())
-        key = self._key()
-        frame = self._frames.get(key) if self._viewed else None
-        if frame:  # drawn ahead, and the browser shows it already: the figure is drawn again once all is quiet
-            png, html, self.state = frame
-            self._stale = True
-        else:
-            html, self.state = self._draw_values(values)
-            self._stale = False
-            png = self.png()
-        self._frames.put(key, png, html, self.state)
-        self.image.value, self.image.html = png, html
-        self.last_update_ms = (time.perf_counter() - began) * 1000
-        if self._viewed:
-            self._send(key, current=True)
-            self._look_ahead()
+            began = time.perf_counter()
+            values = self.before_draw(self.values())
+            key = self._key()
+            frame = self._frames.get(key) if self._viewed else None
+            if frame:  # drawn ahead, and the browser shows it already: the figure is drawn again once all is quiet
+                png, html, self.state = frame
+                self._stale = True
+            else:
+                html, self.state = self._draw_values(values)
+                self._stale = False
+                png = self.png()
+            self._frames.put(key, png, html, self.state)
+            self.image.value, self.image.html = png, html
+            self.last_update_ms = (time.perf_counter() - began) * 1000
+            if self._viewed:
+                self._send(key, current=True)
+                self._look_ahead()
 
     # -- the browser and drawing ahead -------------------------------------------------------------
 

@@ -169,10 +169,6 @@ class TextOf:
     def value(self) -> str:
         return self._picture.html
 
-    @value.setter
-    def value(self, html: str) -> None:
-        self._picture.html = html
-
 
 def control_token(control: widgets.Widget):
     """What of ``control`` selects a frame, as the browser computes it (see ``token`` in the JavaScript)."""
@@ -291,7 +287,7 @@ def serialise_changes(tracked: list[widgets.Widget], owner) -> None:
 
 
 #: Traits set back first when undoing: a value is checked against its range and options.
-_RANGES = ("options", "_options_labels", "_options_values", "min", "max", "step")
+_RANGES = ("options", "_options_labels", "min", "max", "step")
 _SKIPPED = {"layout", "style", "children", "comm", "keys", "log", "_dom_classes", "tabbable", "tooltip"}
 
 
