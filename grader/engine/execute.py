@@ -30,7 +30,7 @@ from traitlets import Bool, CaselessStrEnum, DottedObjectName, Integer, Type, Un
 from cnn_course.record import RECORD_MIME
 
 from .phases import phase
-from .sandbox import KERNEL_NAME, KERNELSPEC_DIR, PREFIX, Limits, ipc_prefix
+from .sandbox import KERNEL_NAME, KERNELSPEC_DIR, PARENT, PREFIX, PRELOADED, ZYGOTE, Limits, ipc_prefix
 
 #: Seconds each later cell of a notebook may run once one of its cells has timed out: a function
 #: that hangs, called by several test cells, costs one full cell timeout, not one per cell.
@@ -142,9 +142,76 @@ class SandboxKernelManager(AsyncKernelManager):
 
 
 #: What a warm kernel imports before it is handed over (names deleted: the student's namespace is a fresh one's).
-PRELOAD = "import numpy, matplotlib.pyplot, cnn_course; del numpy, matplotlib, cnn_course"
+PRELOAD = f"import {', '.join(PRELOADED)}; del {', '.join(dict.fromkeys(m.split('.')[0] for m in PRELOADED))}"
 #: The kernel arguments nbclient gives every kernel (``NotebookClient.ipython_hist_file``): a warm kernel gets them too.
 HISTORY_ARGUMENT = "--HistoryManager.hist_file=:memory:"
+
+
+#: ``CNN_COURSE_FORKED_KERNELS=off``: a grading worker boots each kernel (no zygote, :mod:`grader.engine.zygote`).
+FORKED_KERNELS = "CNN_COURSE_FORKED_KERNELS"
+#: Seconds the zygote may take to import what kernels preload (about 0.6 s quiet).
+ZYGOTE_START = 120
+
+
+class Zygote:
+    """A grading worker's zygote: a sandboxed process that imported a kernel's modules and forks one per kernel.
+
+    :meth:`address` starts it on first use (its launcher, ``python -I -m grader.engine.sandbox --zygote``, in a
+    folder of its own) and gives what a kernel's launcher needs to reach it (:data:`grader.engine.sandbox.ZYGOTE`),
+    or None when it cannot start or has died and cannot start again (kernels then boot as without it).
+    """
+
+    def __init__(self):
+        self.process: subprocess.Popen | None = None
+        self.folder: Path | None = None
+        self._address: str | None = None
+        self.failed = False
+
+    def address(self) -> str | None:
+        if self.process is not None and self.process.poll() is None:
+            return self._address
+        self.stop()
+        if self.failed:
+            return None
+        import select
+        import sys
+
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-zygote-"))  # swept if we die
+        env = {**os.environ, "NBGRADER_EXECUTION": "autograde", PARENT: str(os.getpid())}
+        self.process = subprocess.Popen([sys.executable, "-I", "-m", "grader.engine.sandbox", "--zygote"],
+                                        cwd=self.folder, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL)
+        line = b""
+        if select.select([self.process.stdout], [], [], ZYGOTE_START)[0]:
+            line = self.process.stdout.readline()
+        if not line.startswith(b"READY "):
+            self.failed = True  # e.g. no user namespaces inside the sandbox: boot every kernel
+            self.stop()
+            return None
+        self._address = line.decode().split(maxsplit=1)[1].strip()
+        return self._address
+
+    def stop(self) -> None:
+        process, folder, self.process, self.folder, self._address = self.process, self.folder, None, None, None
+        if process is not None:
+            with contextlib.suppress(OSError):
+                process.terminate()  # its launcher kills the sandbox (and every kernel still in it), then cleans up
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            process.stdout.close()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def terminate(self) -> None:
+        """In a signal handler: its launcher told to stop, its folder removed."""
+        if self.process is not None:
+            with contextlib.suppress(OSError):
+                self.process.terminate()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class WarmKernel:
@@ -156,11 +223,13 @@ class WarmKernel:
     file of any student (the sandbox makes it an empty tmpfs; a notebook is sent cell by cell, never read
     from disk). :meth:`take` hands it over once (None when none is ready or it died, e.g. at the sandbox's
     wall cap); :meth:`stop` ends it and removes its folder. ``spare_wall``: seconds added to its launcher's
-    wall cap, for a kernel that may wait that long before it is used (``grader check``'s server).
+    wall cap, for a kernel that may wait that long before it is used (``grader check``'s server). ``forked``: each
+    kernel is forked by the worker's :class:`Zygote` (its imports done once for all), not booted.
     """
 
-    def __init__(self, spare_wall: int = 0):
+    def __init__(self, spare_wall: int = 0, forked: bool = False):
         self.spare_wall = spare_wall
+        self.zygote = Zygote() if forked else None
         self.km: SandboxKernelManager | None = None
         self.folder: Path | None = None
         self.ending: list[tuple[SandboxKernelManager, Path]] = []  # used kernels told to stop, not yet reaped
@@ -173,6 +242,9 @@ class WarmKernel:
         env = {**os.environ, "NBGRADER_EXECUTION": "autograde"}
         if self.spare_wall:
             env["CNN_COURSE_NOTEBOOK_WALL"] = str(Limits.from_env().wall + self.spare_wall)
+        address = self.zygote.address() if self.zygote else None
+        if address:
+            env[ZYGOTE] = address
         try:
             # Its launcher's and kernel's messages are dropped, as grading's are (autograde.quiet_stderr).
             run_sync(self.km.start_kernel)(cwd=str(self.folder), env=env, stdout=subprocess.DEVNULL,
@@ -225,6 +297,8 @@ class WarmKernel:
         self.reap()
         km, folder, self.km, self.folder = self.km, self.folder, None, None
         _stop_kernel(km, folder)
+        if self.zygote:
+            self.zygote.stop()
 
     def terminate(self) -> None:
         """In a signal handler: SIGTERM to the kernels' launchers (each stops its sandbox and cleans up), folders removed."""
@@ -235,6 +309,8 @@ class WarmKernel:
                     os.kill(pid, signal.SIGTERM)
             if folder:
                 shutil.rmtree(folder, ignore_errors=True)
+        if self.zygote:
+            self.zygote.terminate()
 
 
 def _stop_kernel(km: "SandboxKernelManager | None", folder: Path | None) -> None:

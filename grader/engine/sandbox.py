@@ -64,6 +64,13 @@ CGROUP_PREFIX = "cnn-course-"
 #: groups are made beside its worker's, not inside: the worker's limit counts the worker alone.
 WORKER_CGROUP_PREFIX = f"{CGROUP_PREFIX}worker-"
 MPL_INSIDE = "/tmp/home/.matplotlib"
+#: ``"<pid> <start time>"`` of the zygote (:mod:`grader.engine.zygote`) a kernel's launcher asks for its kernel, set
+#: by a grading worker (:class:`grader.engine.execute.Zygote`); unset, the launcher starts a kernel in bwrap itself.
+ZYGOTE = "CNN_COURSE_ZYGOTE"
+ZYGOTE_FILE = Path(__file__).with_name("zygote.py")
+ZYGOTE_SOCKET = "/run/cnn-course-ipc/zygote"  # grader.engine.zygote.SOCKET (that file is not imported here)
+#: What a kernel started ahead of time imports before its student's code comes (the zygote: once for all).
+PRELOADED = ("numpy", "numpy.random", "matplotlib.pyplot", "cnn_course")
 
 
 def _size(text: str) -> int:
@@ -328,19 +335,40 @@ def _stage(sources: list[Path], stage: Path) -> None:
             raise OSError(ctypes.get_errno(), f"bind {source}")
 
 
+def kernel_environment() -> dict[str, str]:
+    """The whole environment of a sandboxed kernel (and of the zygote): never the grader's secrets."""
+    env = {"PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin", "HOME": "/tmp/home", "TMPDIR": "/tmp",
+           "MPLCONFIGDIR": MPL_INSIDE, "PYTHONPATH": f"{INSIDE}/lib", "LANG": "C.UTF-8",
+           "PYTHONDONTWRITEBYTECODE": "1", "VIRTUAL_ENV": sys.prefix,
+           # Figures are demos, never graded: Agg skips drawing and encoding a PNG for every
+           # plt.show() (0.3-1 s per notebook); feedback then has no pictures.
+           "MPLBACKEND": "agg",
+           # One BLAS thread per kernel: grading runs a kernel per core, and two kernels' BLAS threads fighting
+           # for two cores made 07's cells 25 % slower (4.55 s instead of 3.6 s; alone, 3.5 s either way).
+           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    # Only what the kernel needs from the grader's environment: never its secrets.
+    for name in ("NBGRADER_EXECUTION", "PYDEVD_DISABLE_FILE_VALIDATION", "TZ", "CNN_COURSE_DATA"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
 class Launch:
     """Everything one sandboxed kernel needs, made by the launcher and removed after the kernel ends."""
 
-    def __init__(self, connection_file: str, extra: list[str]):
+    def __init__(self, connection_file: str | None, extra: list[str]):
+        """``connection_file`` None: the zygote (:mod:`grader.engine.zygote`), which starts kernels when asked."""
         self.limits = Limits.from_env()
-        info = json.loads(Path(connection_file).read_bytes())
+        self.zygote = connection_file is None
+        info = {"transport": "ipc", "ip": f"{INSIDE_IPC}/kernel"} if self.zygote else \
+            json.loads(Path(connection_file).read_bytes())
         if info.get("transport") != "ipc":
             raise RuntimeError("the sandboxed kernel needs KernelManager.transport = 'ipc' (TCP cannot cross "
                                "the network namespace); use grader.engine.execute.SandboxKernelManager")
-        self.ipc = Path(info["ip"]).parent
+        self.ipc = None if self.zygote else Path(info["ip"]).parent
         self.ports = [value for key, value in info.items() if key.endswith("_port")]
         # The kernel's copy names its sockets inside the sandbox; the grader's keeps the host paths.
-        self.connection = json.dumps({**info, "ip": f"{INSIDE_IPC}/kernel"}).encode()
+        self.inside = {**info, "ip": f"{INSIDE_IPC}/kernel"}
         self.extra = extra
         self.root = os.geteuid() == 0
         self.work = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
@@ -361,10 +389,11 @@ class Launch:
         return str(stage)
 
     def command(self) -> tuple[list[str], dict, list[int]]:
-        """(argv, environment, file descriptors to pass) of setpriv + bwrap + the kernel."""
+        """(argv, environment, file descriptors to pass) of setpriv + bwrap + the kernel (or the zygote)."""
         limits = self.limits
-        self.ipc.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.ipc, 0o700)
+        if not self.zygote:
+            self.ipc.mkdir(parents=True, exist_ok=True)
+            os.chmod(self.ipc, 0o700)
         if self.root:
             os.chmod(self.work, 0o711)
         lib = self.work / "lib"
@@ -374,18 +403,21 @@ class Launch:
             shutil.copyfile(file, target)
         for folder in [lib, *lib.rglob("*")]:
             os.chmod(folder, 0o755 if folder.is_dir() else 0o644)
-        read, write = os.pipe()
-        os.write(write, self.connection)  # a few hundred bytes: fits the pipe
-        os.close(write)
         cwd = Path.cwd()
+        # The zygote keeps CAP_SYS_ADMIN in the sandbox's user namespace (it mounts each kernel's private view) and
+        # CAP_SETPCAP (to empty the bounding set); every kernel it forks drops both, as bwrap drops all for a kernel.
         args = _drop() + ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+                          *(["--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETPCAP"] if self.zygote else []),
                           "--proc", "/proc", "--dev", "/dev", "--size", str(limits.scratch), "--tmpfs", "/dev/shm",
                           "--ro-bind", "/usr", "/usr", *_system_links()]
         for file in ("ld.so.cache", "ld.so.conf", "localtime", "passwd", "group", "nsswitch.conf", "mime.types"):
             if os.path.isfile(f"/etc/{file}"):
                 args += ["--ro-bind", f"/etc/{file}", f"/etc/{file}"]
         args += ["--size", str(limits.scratch), "--tmpfs", "/tmp", "--dir", "/tmp/home", "--dir", f"{MPL_INSIDE}"]
-        fds = [read]
+        temporary = tempfile.gettempdir()
+        if self.zygote and not temporary.startswith("/tmp/") and temporary != "/tmp":  # where kernels' folders are
+            args += ["--size", str(limits.scratch), "--tmpfs", temporary]
+        fds = []
         font_list = _font_list()
         if font_list:  # matplotlib's font cache, copied in: building it costs every kernel 0.4 s
             fds.append(os.open(font_list, os.O_RDONLY))
@@ -397,8 +429,15 @@ class Launch:
         readable += [data] if data.is_dir() else []
         for path in dict.fromkeys(readable):
             args += ["--ro-bind", self._source(path), str(path)]
-        args += ["--ro-bind", self._source(lib), f"{INSIDE}/lib",
-                 "--ro-bind-data", str(read), f"{INSIDE}/connection.json"]
+        args += ["--ro-bind", self._source(lib), f"{INSIDE}/lib"]
+        if self.zygote:
+            args += ["--ro-bind", self._source(ZYGOTE_FILE, is_dir=False), f"{INSIDE}/zygote.py"]
+        else:
+            read, write = os.pipe()
+            os.write(write, json.dumps(self.inside).encode())  # a few hundred bytes: fits the pipe
+            os.close(write)
+            fds.append(read)
+            args += ["--ro-bind-data", str(read), f"{INSIDE}/connection.json"]
         # The notebook's folder: a fresh tmpfs, with what nbgrader put there bound read-only
         # (symlinks left out: they would be followed on the host).
         args += ["--size", str(limits.scratch), "--tmpfs", str(cwd)]
@@ -407,24 +446,16 @@ class Launch:
                 args += ["--ro-bind", self._source(entry, entry.is_dir()), str(entry)]
         args += ["--size", str(1 << 20), "--tmpfs", INSIDE_IPC, "--chdir", str(cwd)]
         python = str(Path(sys.prefix) / "bin" / "python")
+        if self.zygote:
+            args += ["--", python, f"{INSIDE}/zygote.py", *PRELOADED]
+        else:
+            args += ["--", python, "-m", "ipykernel_launcher", "-f", f"{INSIDE}/connection.json", *self.kernel_arguments()]
+        return args, kernel_environment(), fds
+
+    def kernel_arguments(self) -> list[str]:
         # Minimal tracebacks: the grader keeps only an error's last line, and IPython's coloured
         # context (pygments, reading sources) costs 0.1-0.2 s per failing test cell.
-        args += ["--", python, "-m", "ipykernel_launcher", "-f", f"{INSIDE}/connection.json",
-                 "--InteractiveShell.xmode=Minimal", *self.extra]
-        env = {"PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin", "HOME": "/tmp/home", "TMPDIR": "/tmp",
-               "MPLCONFIGDIR": MPL_INSIDE, "PYTHONPATH": f"{INSIDE}/lib", "LANG": "C.UTF-8",
-               "PYTHONDONTWRITEBYTECODE": "1", "VIRTUAL_ENV": sys.prefix,
-               # Figures are demos, never graded: Agg skips drawing and encoding a PNG for every
-               # plt.show() (0.3-1 s per notebook); feedback then has no pictures.
-               "MPLBACKEND": "agg",
-               # One BLAS thread per kernel: grading runs a kernel per core, and two kernels' BLAS threads fighting
-               # for two cores made 07's cells 25 % slower (4.55 s instead of 3.6 s; alone, 3.5 s either way).
-               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        # Only what the kernel needs from the grader's environment: never its secrets.
-        for name in ("NBGRADER_EXECUTION", "PYDEVD_DISABLE_FILE_VALIDATION", "TZ", "CNN_COURSE_DATA"):
-            if name in os.environ:
-                env[name] = os.environ[name]
-        return args, env, fds
+        return ["--InteractiveShell.xmode=Minimal", *self.extra]
 
     def _prepare_child(self) -> None:
         """In the forked child, before exec: cgroups, resource limits, staging (root), parent-death signal."""
@@ -475,15 +506,121 @@ class Launch:
         inner = _first_child(child.pid, deadline=time.monotonic() + 30)
         if inner is None:
             return  # bwrap failed at once: the kernel never starts, and jupyter_client says so
+        self._link_sockets_of(inner)
+
+    def _link_sockets_of(self, inner: int) -> None:
         for port in self.ports:
             (self.ipc / f"kernel-{port}").symlink_to(f"/proc/{inner}/root{INSIDE_IPC}/kernel-{port}")
+
+    def serve_zygote(self) -> int:
+        """The zygote: start it in the sandbox, print ``READY <pid> <start time>`` once it listens, wait for its end."""
+        args, env, fds = self.command()
+        self.cgroups = make_cgroups(f"{CGROUP_PREFIX}{os.getpid()}", self.limits)
+        child = subprocess.Popen(args, env=env, pass_fds=fds, preexec_fn=self._prepare_child,
+                                 stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno())
+        for fd in fds:
+            os.close(fd)
+        try:
+            inner = _first_child(child.pid, deadline=time.monotonic() + 30)
+            deadline = time.monotonic() + 120
+            while inner is not None and child.poll() is None and time.monotonic() < deadline:
+                with contextlib.suppress(OSError), _unix_socket() as probe:
+                    probe.connect(f"/proc/{inner}/root{ZYGOTE_SOCKET}")
+                    pid = _peer_pid(probe)
+                    break
+                time.sleep(0.01)
+            else:
+                child.kill()
+                return child.wait() or 1
+            print(f"READY {pid} {_start_time(pid)}", flush=True)
+            return child.wait()
+        except _Stop:
+            child.kill()
+            child.wait()
+            raise
+
+    def run_forked(self, zygote: str) -> int:
+        """A kernel forked by the zygote ``zygote`` (``"<pid> <start time>"``), then as :meth:`run`.
+
+        Raises :class:`ZygoteGone` before anything started when the zygote does not answer (the caller then starts
+        the kernel itself). The kernel is put in its cgroups before it goes on (the zygote's child waits for that).
+        """
+        import select
+        import socket
+        import struct
+
+        pid, start = (int(part) for part in zygote.split())
+        self.ipc.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.ipc, 0o700)
+        with _unix_socket() as channel:
+            channel.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+            try:
+                channel.connect(f"/proc/{pid}/root{ZYGOTE_SOCKET}")
+                if _peer_pid(channel) != pid or _start_time(pid) != start:  # not the zygote: its pid was reused
+                    raise OSError("another process answers at the zygote's address")
+                request = {"connection": self.inside, "argv": self.kernel_arguments(), "env": kernel_environment(),
+                           "cwd": str(Path.cwd()), "tempdir": tempfile.gettempdir(), "mplconfigdir": MPL_INSIDE,
+                           "scratch": self.limits.scratch}
+                data = json.dumps(request).encode()
+                channel.sendall(struct.pack("I", len(data)) + data)
+                _, ancillary, _, _ = channel.recvmsg(1, socket.CMSG_SPACE(12))
+                kernel = next(struct.unpack("3i", body[:12])[0] for level, kind, body in ancillary
+                              if (level, kind) == (socket.SOL_SOCKET, socket.SCM_CREDENTIALS))
+                handle = os.pidfd_open(kernel)
+            except (OSError, StopIteration, ValueError) as error:
+                raise ZygoteGone(str(error) or type(error).__name__) from error
+            try:
+                self.cgroups = make_cgroups(f"{CGROUP_PREFIX}{os.getpid()}", self.limits)
+                for group in self.cgroups:
+                    (group / "cgroup.procs").write_text(str(kernel))
+                channel.sendall(b"G")
+                self._link_sockets_of(kernel)
+                if not select.select([handle], [], [], self.limits.wall + 30)[0]:
+                    print(f"cnn-course sandbox: the notebook ran longer than {self.limits.wall} s: kernel stopped",
+                          file=sys.stderr)
+                    signal.pidfd_send_signal(handle, signal.SIGKILL)
+                    return -signal.SIGKILL
+                status = channel.recv(4, socket.MSG_DONTWAIT) if select.select([channel], [], [], 1)[0] else b""
+                return struct.unpack("i", status)[0] if len(status) == 4 else -signal.SIGKILL
+            except BaseException:  # _Stop (jupyter_client's terminate, our parent's death) or a failure: end it now
+                with contextlib.suppress(OSError):
+                    signal.pidfd_send_signal(handle, signal.SIGKILL)
+                select.select([handle], [], [], 10)
+                raise
+            finally:
+                os.close(handle)
 
     def cleanup(self) -> None:
         for group in self.cgroups:
             _remove_cgroup(group)
         # Host mount namespace: the staging folders are empty mount points here, safe to remove.
         shutil.rmtree(self.work, ignore_errors=True)
-        shutil.rmtree(self.ipc, ignore_errors=True)
+        if self.ipc:
+            shutil.rmtree(self.ipc, ignore_errors=True)
+
+
+class ZygoteGone(OSError):
+    """The zygote did not answer: nothing was started."""
+
+
+def _unix_socket():
+    import socket
+
+    return socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+
+
+def _peer_pid(channel) -> int:
+    """The pid of a Unix socket's peer, as this process's PID namespace sees it (0: one it cannot see)."""
+    import socket
+    import struct
+
+    return struct.unpack("3i", channel.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[0]
+
+
+def _start_time(pid: int) -> int:
+    """When process ``pid`` started (clock ticks since boot): with its pid, names one process for ever."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat[stat.rindex(")") + 2:].split()[19])
 
 
 def _first_child(pid: int, deadline: float) -> int | None:
@@ -512,9 +649,10 @@ def main(argv: list[str] | None = None) -> int:
     """The kernelspec's command: ``python -I -m grader.engine.sandbox CONNECTION_FILE [kernel arguments]``."""
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
-        print("usage: python -m grader.engine.sandbox CONNECTION_FILE [kernel arguments]", file=sys.stderr)
+        print("usage: python -m grader.engine.sandbox CONNECTION_FILE [kernel arguments] | --zygote", file=sys.stderr)
         return 2
-    if os.environ.get(SWITCH) == "off":  # explicitly unsandboxed: the plain kernel, in this process
+    zygote = argv == ["--zygote"]
+    if os.environ.get(SWITCH) == "off" and not zygote:  # explicitly unsandboxed: the plain kernel, in this process
         os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", "-f", *argv])
     # First of all: a SIGTERM at any later point (our parent died, or jupyter_client stops us)
     # unwinds through the clean-up below instead of leaving folders and cgroups behind.
@@ -534,7 +672,16 @@ def main(argv: list[str] | None = None) -> int:
     sweep()
     launch = None
     try:
+        if zygote:
+            launch = Launch(None, [])
+            return launch.serve_zygote()
         launch = Launch(argv[0], argv[1:])
+        if os.environ.get(ZYGOTE):
+            try:
+                return launch.run_forked(os.environ[ZYGOTE])
+            except ZygoteGone as error:  # nothing started: this kernel boots as it would without a zygote
+                print(f"cnn-course sandbox: the zygote did not answer ({error}); starting the kernel itself",
+                      file=sys.stderr)
         return launch.run()
     except _Stop:
         return 143

@@ -112,7 +112,7 @@ def worker_main() -> None:
 
     from . import execute, preprocessors  # noqa: F401
     if os.environ.get(WARM_POOL, "on") != "off":
-        execute.POOL = execute.WarmKernel()
+        execute.POOL = execute.WarmKernel(forked=os.environ.get(execute.FORKED_KERNELS, "on") != "off")
         execute.POOL.start()  # the first submission's kernel boots while the main process prepares
     for line in sys.stdin:
         job = json.loads(line)
