@@ -457,7 +457,7 @@ class PeakMemory:
 
     ``with PeakMemory(pid) as peaks:`` samples every ``interval`` seconds in a thread until the
     block ends; ``peaks.of(pid)`` and ``peaks.largest(word)`` (the largest among processes whose
-    command line holds ``word``) are in MB. A process's growth in its last ``interval`` is missed.
+    command line or name holds ``word``) are in MB. A process's growth in its last ``interval`` is missed.
     """
 
     def __init__(self, pid: int, interval: float = 0.1):
@@ -489,6 +489,7 @@ class PeakMemory:
             try:
                 status = Path(f"/proc/{pid}/status").read_text()
                 command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                command += " " + Path(f"/proc/{pid}/comm").read_text().strip()  # a forked worker's name is there
             except OSError:
                 continue
             kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)

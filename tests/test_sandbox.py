@@ -557,7 +557,8 @@ def test_a_dead_worker_costs_only_its_submission_and_killing_grade_leaves_nothin
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def workers():
-        return [p for p in children_of(grade.pid) if b"worker_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        return [p for p in children_of(grade.pid) if b"worker_main" in Path(f"/proc/{p}/cmdline").read_bytes()
+                or Path(f"/proc/{p}/comm").read_text().strip() == "worker_main"]  # spawned, or forked
 
     def graded():
         try:

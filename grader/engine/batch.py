@@ -317,6 +317,7 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
 
     from .sandbox import Limits
 
+    tqdm.monitor_interval = 0  # no monitor thread: a process with one thread may fork its workers (workers.ForkedWorker)
     source_path = Path(source).expanduser()
     if not source_path.exists():
         print(f"grader grade: {source}: no such file or folder", file=sys.stderr)

@@ -30,7 +30,7 @@ from traitlets import Bool, CaselessStrEnum, DottedObjectName, Integer, Type, Un
 from cnn_course.record import RECORD_MIME
 
 from .phases import phase
-from .sandbox import KERNEL_NAME, KERNELSPEC_DIR, PARENT, PREFIX, PRELOADED, ZYGOTE, Limits, ipc_prefix
+from .sandbox import KERNEL_NAME, KERNELSPEC_DIR, PREFIX, PRELOADED, ZYGOTE, Limits, Zygote, ipc_prefix
 
 #: Seconds each later cell of a notebook may run once one of its cells has timed out: a function
 #: that hangs, called by several test cells, costs one full cell timeout, not one per cell.
@@ -147,73 +147,6 @@ PRELOAD = f"import {', '.join(PRELOADED)}; del {', '.join(dict.fromkeys(m.split(
 HISTORY_ARGUMENT = "--HistoryManager.hist_file=:memory:"
 
 
-#: ``CNN_COURSE_FORKED_KERNELS=off``: a grading worker boots each kernel (no zygote, :mod:`grader.engine.zygote`).
-FORKED_KERNELS = "CNN_COURSE_FORKED_KERNELS"
-#: Seconds the zygote may take to import what kernels preload (about 0.6 s quiet).
-ZYGOTE_START = 120
-
-
-class Zygote:
-    """A grading worker's zygote: a sandboxed process that imported a kernel's modules and forks one per kernel.
-
-    :meth:`address` starts it on first use (its launcher, ``python -I -m grader.engine.sandbox --zygote``, in a
-    folder of its own) and gives what a kernel's launcher needs to reach it (:data:`grader.engine.sandbox.ZYGOTE`),
-    or None when it cannot start or has died and cannot start again (kernels then boot as without it).
-    """
-
-    def __init__(self):
-        self.process: subprocess.Popen | None = None
-        self.folder: Path | None = None
-        self._address: str | None = None
-        self.failed = False
-
-    def address(self) -> str | None:
-        if self.process is not None and self.process.poll() is None:
-            return self._address
-        self.stop()
-        if self.failed:
-            return None
-        import select
-        import sys
-
-        self.folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-zygote-"))  # swept if we die
-        env = {**os.environ, "NBGRADER_EXECUTION": "autograde", PARENT: str(os.getpid())}
-        self.process = subprocess.Popen([sys.executable, "-I", "-m", "grader.engine.sandbox", "--zygote"],
-                                        cwd=self.folder, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL)
-        line = b""
-        if select.select([self.process.stdout], [], [], ZYGOTE_START)[0]:
-            line = self.process.stdout.readline()
-        if not line.startswith(b"READY "):
-            self.failed = True  # e.g. no user namespaces inside the sandbox: boot every kernel
-            self.stop()
-            return None
-        self._address = line.decode().split(maxsplit=1)[1].strip()
-        return self._address
-
-    def stop(self) -> None:
-        process, folder, self.process, self.folder, self._address = self.process, self.folder, None, None, None
-        if process is not None:
-            with contextlib.suppress(OSError):
-                process.terminate()  # its launcher kills the sandbox (and every kernel still in it), then cleans up
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            process.stdout.close()
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
-
-    def terminate(self) -> None:
-        """In a signal handler: its launcher told to stop, its folder removed."""
-        if self.process is not None:
-            with contextlib.suppress(OSError):
-                self.process.terminate()
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
-
-
 class WarmKernel:
     """A grading worker's next sandboxed kernel, started ahead of time, used for one submission only.
 
@@ -230,6 +163,8 @@ class WarmKernel:
     def __init__(self, spare_wall: int = 0, forked: bool = False):
         self.spare_wall = spare_wall
         self.zygote = Zygote() if forked else None
+        #: The address of a zygote another process keeps (the pool's: :meth:`grader.engine.workers.Pool.start`).
+        self.shared_zygote: str | None = None
         self.km: SandboxKernelManager | None = None
         self.folder: Path | None = None
         self.ending: list[tuple[SandboxKernelManager, Path]] = []  # used kernels told to stop, not yet reaped
@@ -242,7 +177,7 @@ class WarmKernel:
         env = {**os.environ, "NBGRADER_EXECUTION": "autograde"}
         if self.spare_wall:
             env["CNN_COURSE_NOTEBOOK_WALL"] = str(Limits.from_env().wall + self.spare_wall)
-        address = self.zygote.address() if self.zygote else None
+        address = self.shared_zygote or (self.zygote.address() if self.zygote else None)
         if address:
             env[ZYGOTE] = address
         try:

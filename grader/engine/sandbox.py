@@ -307,6 +307,79 @@ def _remove_if_orphan(path: Path, rest: str) -> None:
         shutil.rmtree(path, ignore_errors=True)  # host mount namespace: staging folders are empty here
 
 
+#: ``CNN_COURSE_FORKED_KERNELS=off``: a grading worker boots each kernel (no zygote, :mod:`grader.engine.zygote`).
+FORKED_KERNELS = "CNN_COURSE_FORKED_KERNELS"
+#: Seconds the zygote may take to import what kernels preload (about 0.6 s quiet).
+ZYGOTE_START = 120
+
+
+class Zygote:
+    """A grading worker's zygote: a sandboxed process that imported a kernel's modules and forks one per kernel.
+
+    :meth:`launch` starts its launcher (``python -I -m grader.engine.sandbox --zygote``, in a folder of its own) and
+    returns at once; :meth:`address` (launching it first if needed) waits until it listens and gives what a kernel's
+    launcher needs to reach it (:data:`ZYGOTE`), or None when it cannot start or has died and cannot start again
+    (kernels then boot as without it). One zygote may serve many grading workers: every kernel is one student's.
+    """
+
+    def __init__(self):
+        self.process: subprocess.Popen | None = None
+        self.folder: Path | None = None
+        self._address: str | None = None
+        self.failed = False
+
+    def launch(self) -> None:
+        if self.process is not None or self.failed:
+            return
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-zygote-"))  # swept if we die
+        env = {**os.environ, "NBGRADER_EXECUTION": "autograde", PARENT: str(os.getpid())}
+        self.process = subprocess.Popen([sys.executable, "-I", "-m", "grader.engine.sandbox", "--zygote"],
+                                        cwd=self.folder, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL)
+
+    def address(self) -> str | None:
+        if self._address and self.process is not None and self.process.poll() is None:
+            return self._address
+        if self._address:  # it died: once more
+            self.stop()
+        self.launch()
+        if self.process is None:
+            return None
+        import select
+
+        line = b""
+        if select.select([self.process.stdout], [], [], ZYGOTE_START)[0]:
+            line = self.process.stdout.readline()
+        if not line.startswith(b"READY "):
+            self.failed = True  # e.g. no user namespaces inside the sandbox: boot every kernel
+            self.stop()
+            return None
+        self._address = line.decode().split(maxsplit=1)[1].strip()
+        return self._address
+
+    def stop(self) -> None:
+        process, folder, self.process, self.folder, self._address = self.process, self.folder, None, None, None
+        if process is not None:
+            with contextlib.suppress(OSError):
+                process.terminate()  # its launcher kills the sandbox (and every kernel still in it), then cleans up
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            process.stdout.close()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def terminate(self) -> None:
+        """In a signal handler: its launcher told to stop, its folder removed."""
+        if self.process is not None:
+            with contextlib.suppress(OSError):
+                self.process.terminate()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
 # --- the launcher ------------------------------------------------------------------------------------
 
 _libc = None

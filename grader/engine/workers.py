@@ -71,17 +71,18 @@ def _memory_problem(limit: int) -> str:
     return f"grading it took more memory than a grading process may use ({limit >> 20} MB)"
 
 
-def worker_main() -> None:
+def worker_main(parent: int | None = None) -> None:
     """A grading worker: one JSON job per line on stdin, one JSON answer per line on the original stdout.
 
-    It dies with the main process (SIGTERM on parent death, then it removes the shard it was
+    It dies with the main process ``parent`` (SIGTERM on parent death, then it removes the shard it was
     grading); kernels it started die with it (the launcher's parent-death signal, bwrap's
     --die-with-parent). stdout is kept for answers: whatever else prints goes to stderr.
     """
     import ctypes
     import signal
 
-    parent = int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid()
+    if parent is None:
+        parent = int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid()
     current = {}
 
     def stop(signum, frame):  # also the last finished shard: the main process may have died merging it
@@ -111,11 +112,20 @@ def worker_main() -> None:
     from nbgrader.converters import Autograde, GenerateFeedback  # noqa: F401 - imported while the main process prepares
 
     from . import execute, preprocessors  # noqa: F401
+    from .sandbox import FORKED_KERNELS
+
+    shared = os.environ.get(_SHARED_ZYGOTE) == "1"  # the pool's zygote: its address is the first line we read
     if os.environ.get(WARM_POOL, "on") != "off":
-        execute.POOL = execute.WarmKernel(forked=os.environ.get(execute.FORKED_KERNELS, "on") != "off")
-        execute.POOL.start()  # the first submission's kernel boots while the main process prepares
+        execute.POOL = execute.WarmKernel(forked=not shared and os.environ.get(FORKED_KERNELS, "on") != "off")
+        if not shared:
+            execute.POOL.start()  # the first submission's kernel boots while the main process prepares
     for line in sys.stdin:
         job = json.loads(line)
+        if "zygote" in job:  # None: it could not start (kernels boot)
+            if execute.POOL:
+                execute.POOL.shared_zygote = job["zygote"]
+                execute.POOL.start()  # forked while the main process prepares and sends the first job
+            continue
         current["shard"] = job["shard"]
         with phase("worker"):
             answer = grade_job(**job)
@@ -128,6 +138,9 @@ def worker_main() -> None:
 #: ``CNN_COURSE_WARM_POOL=off``: a worker starts each kernel when its submission needs it (no warm kernel).
 WARM_POOL = "CNN_COURSE_WARM_POOL"
 _CGROUPS = "CNN_COURSE_WORKER_CGROUPS"  # the worker's own cgroups, for it to leave and remove when it is stopped
+_SHARED_ZYGOTE = "CNN_COURSE_SHARED_ZYGOTE"  # "1": the worker's kernels come from its pool's zygote
+#: ``CNN_COURSE_FORKED_WORKERS=off``: workers are spawned (each imports nbgrader itself), never forked.
+FORKED_WORKERS = "CNN_COURSE_FORKED_WORKERS"
 
 
 def _own_cgroups() -> list[Path]:
@@ -158,6 +171,112 @@ def _release_cgroups(groups: list[Path]) -> None:
         _remove_cgroup(group)  # whatever is still in it is killed
 
 
+#: What a grading worker imports before its first job: imported once by the main process, its workers are forked.
+WORKER_MODULES = ("nbgrader.converters", "grader.engine.execute", "grader.engine.preprocessors")
+_KEPT: list = []  # a forked worker's copies of the main process's standard streams: never freed (freeing one would
+#                   close a descriptor that is no longer its own)
+
+
+def _may_fork() -> bool:
+    """A worker may be forked from this process: it has one thread (a fork copies only the calling one, and a
+    lock another thread held would stay locked) and has imported what a worker needs (else forking saves nothing)."""
+    import threading
+
+    return os.environ.get(FORKED_WORKERS, "on") != "off" and threading.active_count() == 1 and \
+        all(name in sys.modules for name in WORKER_MODULES)
+
+
+def _forget_event_loops() -> None:
+    """In a forked worker: no event loop of the main process (its selector's descriptor is closed here) is reused."""
+    import asyncio
+
+    asyncio.set_event_loop_policy(None)
+    utils = sys.modules.get("jupyter_core.utils")
+    if utils is not None and hasattr(utils, "_loop"):
+        utils._loop.set(None)  # jupyter_core's run_sync (nbclient's too) keeps the loop it made
+
+
+class ForkedWorker:
+    """A worker forked from the main process, with the part of :class:`subprocess.Popen` the pool uses.
+
+    A spawned worker imports nbgrader, nbconvert and the engine (0.8-0.9 CPU-s); a forked one starts with them
+    imported. The child keeps only its pipes (stdin: jobs; stdout: answers) and standard error (fresh stream
+    objects on descriptors 0-2), puts back the default signal handlers, names itself ``worker_main``
+    (``/proc/<pid>/comm``) and never returns into the main process's code.
+    """
+
+    def __init__(self, env: dict[str, str], prepare):
+        jobs_read, jobs_write = os.pipe()
+        answers_read, answers_write = os.pipe()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()  # else the child would write the main process's buffered lines once more
+        parent = os.getpid()
+        self.pid = os.fork()
+        if self.pid == 0:
+            code = 1
+            try:
+                import gc
+                gc.freeze()  # the main process's objects are never collected here
+                os.dup2(jobs_read, 0)
+                os.dup2(answers_write, 1)
+                os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # no other worker's pipe, nothing of the main process
+                _KEPT.extend([sys.stdin, sys.stdout, sys.stderr])
+                sys.stdin = open(0, closefd=False)
+                sys.stdout = open(1, "w", buffering=1, closefd=False)
+                sys.stderr = open(2, "w", buffering=1, closefd=False)
+                for signum in (signal.SIGTERM, signal.SIGHUP):
+                    signal.signal(signum, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+                _forget_event_loops()
+                import ctypes
+                ctypes.CDLL(None).prctl(15, b"worker_main", 0, 0, 0)  # PR_SET_NAME
+                os.environ.update(env)
+                prepare()
+                worker_main(parent)
+                code = 0
+            except BaseException:  # noqa: BLE001 - said on stderr, if it can be
+                with contextlib.suppress(BaseException):
+                    import traceback
+                    traceback.print_exc()
+            finally:
+                os._exit(code)
+        os.close(jobs_read)
+        os.close(answers_write)
+        self.stdin = os.fdopen(jobs_write, "wb", buffering=0)
+        self.stdout = os.fdopen(answers_read, "rb", buffering=0)
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("worker_main", timeout)
+            time.sleep(0.01)
+        for stream in (self.stdin, self.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.returncode is None:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
 class Worker:
     """One worker process of :class:`Pool` and the job it is grading.
 
@@ -167,17 +286,23 @@ class Worker:
 
     _made = 0
 
-    def __init__(self):
+    def __init__(self, zygote: bool = False):
+        """``zygote``: its pool keeps one, whose address it sends before any job (:meth:`Pool.run`)."""
         from .sandbox import WORKER_CGROUP_PREFIX, Limits, make_cgroups
 
         self.memory = _worker_memory()
         Worker._made += 1
         self.cgroups = make_cgroups(f"{WORKER_CGROUP_PREFIX}{os.getpid()}-{Worker._made}",
                                     Limits(memory=self.memory, processes=512))
-        code = "import sys; from grader.engine.workers import worker_main; worker_main()"
-        env = dict(os.environ, **{_CGROUPS: ":".join(map(str, self.cgroups))})
-        self.process = subprocess.Popen([sys.executable, "-I", "-c", code, str(os.getpid())], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, bufsize=0, env=env, preexec_fn=self._limit)
+        env = {_CGROUPS: ":".join(map(str, self.cgroups)), _SHARED_ZYGOTE: "1" if zygote else ""}
+        self.told_zygote = not zygote
+        if _may_fork():
+            self.process = ForkedWorker(env, self._limit)
+        else:
+            code = "import sys; from grader.engine.workers import worker_main; worker_main()"
+            self.process = subprocess.Popen([sys.executable, "-I", "-c", code, str(os.getpid())], stdin=subprocess.PIPE,
+                                            stdout=subprocess.PIPE, bufsize=0, env={**os.environ, **env},
+                                            preexec_fn=self._limit)
         self.buffer = b""
         self.job = None
         self.started = 0.0
@@ -196,6 +321,11 @@ class Worker:
     def send(self, job, args: dict) -> None:
         self.job, self.started = job, time.monotonic()
         self.process.stdin.write((json.dumps(args) + "\n").encode())
+
+    def tell_zygote(self, address: str | None) -> None:
+        self.told_zygote = True
+        with contextlib.suppress(OSError):  # it died: found on the next round
+            self.process.stdin.write((json.dumps({"zygote": address}) + "\n").encode())
 
     def death(self) -> str:
         """Why it died (once it has): killed by us, by its memory limit, or else its exit code."""
@@ -246,6 +376,7 @@ class Pool:
     def __init__(self, size: int, limit: float):
         self.size, self.limit = max(1, size), limit
         self.workers: list[Worker] = []
+        self.zygote = None  # made by start(): one for all workers (grader.engine.zygote)
 
     def run(self, jobs: dict, on_done) -> None:
         """Run every job (``{key: kwargs of grade_job}``); call ``on_done(key, answer)`` as each ends.
@@ -258,8 +389,10 @@ class Pool:
                 worker.release()
                 self.workers.remove(worker)
             while pending and len(self.workers) < self.size:
-                self.workers.append(Worker())
+                self.workers.append(Worker(zygote=self.zygote is not None))
             for worker in self.workers:
+                if not worker.told_zygote:
+                    worker.tell_zygote(self.zygote.address())
                 if worker.job is None and pending:
                     key = pending.pop(0)
                     try:
@@ -293,11 +426,30 @@ class Pool:
                     worker.process.kill()  # its stdout ends: reported on the next round
 
     def start(self) -> None:
-        """Start the workers now: their imports overlap with the main process's preparations."""
+        """Start the zygote and the workers now, before the main process's preparations.
+
+        The zygote boots while this process imports what every worker needs (when it may fork them, it imports it
+        once for all: :func:`_may_fork`); then the workers start, forked or spawned.
+        """
+        import importlib
+        import threading
+
+        from .sandbox import FORKED_KERNELS, Zygote
+
+        if self.zygote is None and os.environ.get(WARM_POOL, "on") != "off" and \
+                os.environ.get(FORKED_KERNELS, "on") != "off":
+            self.zygote = Zygote()
+            self.zygote.launch()
+        if threading.active_count() == 1 and os.environ.get(FORKED_WORKERS, "on") != "off":
+            for name in WORKER_MODULES:
+                importlib.import_module(name)
         while len(self.workers) < self.size:
-            self.workers.append(Worker())
+            self.workers.append(Worker(zygote=self.zygote is not None))
 
     def close(self) -> None:
         for worker in self.workers:
             worker.stop()
         self.workers = []
+        if self.zygote is not None:
+            self.zygote.stop()
+            self.zygote = None
