@@ -17,8 +17,9 @@ kernel's sockets) and answers each request of a kernel's launcher by forking one
 4. the kernel starts a new session, closes every inherited descriptor, reseeds ``random`` and numpy's global
    generator (a fork copies their state), takes the environment the launcher sent, and runs ipykernel.
 
-The zygote itself runs no student code, holds no student's file, and keeps one thread (a fork copies only the
-calling one). A request is accepted only from outside the sandbox (a peer a PID namespace away has pid 0 here):
+The zygote itself runs no student code, holds no student's file, never reads a request (its child does: no
+kernel's key or folder is in the memory later kernels copy), and keeps one thread (a fork copies only the calling
+one). A request is accepted only from outside the sandbox (a peer a PID namespace away has pid 0 here):
 the kernels it forked, in namespaces below it, cannot ask it for anything.
 
 This file runs inside the sandbox: the standard library only, and nothing of ``grader``.
@@ -221,19 +222,21 @@ def main(modules: list[str]) -> None:
     listener.listen(16)
     while True:
         connection, _ = listener.accept()
-        request = read_request(connection) if from_outside(connection) else None
-        if request is not None and os.fork() == 0:
+        # The child reads the request: the zygote never holds a kernel's connection key or folder, which every
+        # later fork would copy.
+        if from_outside(connection) and os.fork() == 0:
             try:
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 listener.close()
                 libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-                serve_kernel(connection, request)
+                request = read_request(connection)
+                if request is not None:
+                    serve_kernel(connection, request)
             except BaseException as error:  # noqa: BLE001 - whatever happens, the child never returns here
                 print(f"cnn-course zygote: {error}", file=sys.stderr, flush=True)
             finally:
                 os._exit(1)
         connection.close()
-        del connection, request
 
 
 if __name__ == "__main__":
