@@ -417,13 +417,13 @@ def check(case_set_id: str, function: Callable) -> None:
     name = case_set["function"]
     calls = [(case, record.decode(case["args"])) for case in case_set["cases"]]
     outcomes = [record.run_case(function, args) for _, args in calls]
+    record.emit(case_set_id, name, outcomes)
+    record.finish_recording()  # under autograde this raises: the grading process judges, nothing is judged here
     messages, diagnosis = judge_set([(outcome, case["expected"], lambda case=case: [tuple(v) for v in case["variants"]],
                                       record.with_defaults(function, args))
                                      for (case, args), outcome in zip(calls, outcomes)])
     rows = [(case["note"], f"{name}({record.describe_args(args)})", outcome, message)
             for (case, args), outcome, message in zip(calls, outcomes, messages)]
-    record.emit(case_set_id, name, [outcome for _, _, outcome, _ in rows])
-    record.finish_recording()  # under autograde this raises: the grading process judges
     passed, lines = report(name, rows, POINTS["visible"], diagnosis)
     if passed:
         print("\n".join(lines))

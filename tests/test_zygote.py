@@ -190,3 +190,27 @@ def _running(pid: int) -> str | None:
     except OSError:
         return None
     return None if status.get("State", "").startswith("Z") else f"{status.get('Name')} {status.get('State')}"
+
+
+def test_what_the_sandbox_binds_below_the_temporary_folder_stays_readable_in_a_forked_kernel(monkeypatch, tmp_path):
+    """A checkout (its venv, ``cnn_course``, ``data/``) under /tmp, as in a CI clone: the fresh /tmp of a forked kernel
+    must not hide it (each read-only bind below is bound again on top), nor let the kernel write there."""
+    import tempfile
+
+    data = tmp_path / "data"  # under the temporary folder, as a clone's data/ would be
+    assert str(data).startswith(tempfile.gettempdir())
+    data.mkdir()
+    (data / "digits.txt").write_text("seven")
+    monkeypatch.setenv("CNN_COURSE_DATA", str(data))
+    warm = execute.WarmKernel(forked=True)
+    warm.start()
+    taken = warm.take()
+    try:
+        assert warm.zygote.address()
+        found = facts(taken[0], "import os\nfound = {'read': open(os.environ['CNN_COURSE_DATA'] + '/digits.txt').read(),"
+                                " 'init': 'zygote' in open('/proc/1/cmdline').read()}\ntry:\n    open(os.environ['CNN_COURSE_DATA'] + '/x', 'w')\n"
+                                "    found['wrote'] = True\nexcept OSError:\n    found['wrote'] = False")
+        assert found == {"read": "seven", "init": True, "wrote": False}  # forked (its init is the zygote's), not booted
+    finally:
+        execute._stop_kernel(*taken)
+        warm.stop()

@@ -77,26 +77,66 @@ def _unescape(path: str) -> str:
     return path
 
 
-def read_only_everywhere() -> None:
-    """Every mount this process sees, but ``/proc``'s, made read-only (in its own mount namespace only)."""
+def mounts() -> list[tuple[str, list[str], str]]:
+    """(mount point, per-mount options, file system type) of every mount this process sees, in mount order."""
     with open("/proc/self/mountinfo") as table:
         lines = table.read().splitlines()
+    found = []
     for line in lines:
         fields, _, rest = line.partition(" - ")
         parts = fields.split()
-        target, options, kind = _unescape(parts[4]), parts[5].split(","), rest.split()[0]
-        if kind == "proc" or target.startswith("/proc/") or "ro" in options:
-            continue
-        flags = MS_REMOUNT | MS_BIND | MS_RDONLY
-        for option in options:
-            flags |= MOUNT_OPTIONS.get(option, 0)
-        mount(None, target, None, flags)
+        found.append((_unescape(parts[4]), parts[5].split(","), rest.split()[0]))
+    return found
+
+
+def _read_only(target: str, options: list[str]) -> None:
+    flags = MS_REMOUNT | MS_BIND | MS_RDONLY
+    for option in options:
+        flags |= MOUNT_OPTIONS.get(option, 0)
+    mount(None, target, None, flags)
+
+
+def read_only_everywhere() -> None:
+    """Every mount this process sees, but ``/proc``'s, made read-only (in its own mount namespace only)."""
+    for target, options, kind in mounts():
+        if kind != "proc" and not target.startswith("/proc/") and "ro" not in options:
+            _read_only(target, options)
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip("/") + "/")
+
+
+def held_below(covered: list[str]) -> list[tuple[int, str, list[str]]]:
+    """The read-only binds below the folders about to be covered by fresh tmpfs (a checkout, its venv or ``data/``
+    under ``/tmp``): an ``O_PATH`` descriptor of each, to bind it again on top (:func:`bind_again`)."""
+    held: list[tuple[int, str, list[str]]] = []
+    for target, options, _ in mounts():
+        if "ro" in options and any(_inside(target, folder) for folder in covered) and \
+                not any(_inside(target, other) or target == other for _, other, _ in held):
+            held.append((os.open(target, os.O_PATH | os.O_CLOEXEC), target, options))
+    return held
+
+
+def bind_again(held: list[tuple[int, str, list[str]]]) -> None:
+    for fd, target, options in held:
+        if os.path.isdir(f"/proc/self/fd/{fd}"):
+            os.makedirs(target, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            open(target, "a").close()
+        mount(f"/proc/self/fd/{fd}", target, None, MS_BIND | MS_REC)
+        _read_only(target, options)
+        os.close(fd)
 
 
 def fresh_mounts(request: dict) -> None:
     """A private view: everything read-only, then fresh /proc and scratch space (steps 2 of the module)."""
     scratch = int(request["scratch"])
+    temporary, cwd = request["tempdir"], request["cwd"]
+    covered = list(dict.fromkeys(["/tmp", temporary, "/dev/shm"]))
     mount("none", "/", None, MS_REC | MS_PRIVATE)  # nothing below propagates back to the zygote
+    held = held_below(covered)  # before anything is covered, and before all is read-only (theirs are already)
     read_only_everywhere()
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     for path in ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus"):  # as bwrap leaves them
@@ -104,10 +144,10 @@ def fresh_mounts(request: dict) -> None:
             mount(path, path, None, MS_BIND | MS_REC)
             mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
     tmpfs = f"size={scratch},mode=0755"
-    temporary, cwd = request["tempdir"], request["cwd"]
-    for path in dict.fromkeys(["/tmp", temporary, "/dev/shm"]):
+    for path in covered:
         os.makedirs(path, exist_ok=True)  # the temporary folder may be inside the fresh /tmp
         mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, tmpfs)
+    bind_again(held)
     os.makedirs(request["mplconfigdir"], exist_ok=True)
     os.makedirs(cwd, exist_ok=True)
     mount("tmpfs", cwd, "tmpfs", MS_NOSUID | MS_NODEV, tmpfs)
