@@ -192,6 +192,18 @@ def _running(pid: int) -> str | None:
     return None if status.get("State", "").startswith("Z") else f"{status.get('Name')} {status.get('State')}"
 
 
+LOOK_AT_DATA = """
+import os
+folder = os.environ["CNN_COURSE_DATA"]
+found = {"read": open(folder + "/digits.txt").read(), "init": "zygote" in open("/proc/1/cmdline").read()}
+try:
+    open(folder + "/x", "w")
+    found["wrote"] = True
+except OSError:
+    found["wrote"] = False
+"""
+
+
 def test_what_the_sandbox_binds_below_the_temporary_folder_stays_readable_in_a_forked_kernel(monkeypatch, tmp_path):
     """A checkout (its venv, ``cnn_course``, ``data/``) under /tmp, as in a CI clone: the fresh /tmp of a forked kernel
     must not hide it (each read-only bind below is bound again on top), nor let the kernel write there."""
@@ -207,9 +219,7 @@ def test_what_the_sandbox_binds_below_the_temporary_folder_stays_readable_in_a_f
     taken = warm.take()
     try:
         assert warm.zygote.address()
-        found = facts(taken[0], "import os\nfound = {'read': open(os.environ['CNN_COURSE_DATA'] + '/digits.txt').read(),"
-                                " 'init': 'zygote' in open('/proc/1/cmdline').read()}\ntry:\n    open(os.environ['CNN_COURSE_DATA'] + '/x', 'w')\n"
-                                "    found['wrote'] = True\nexcept OSError:\n    found['wrote'] = False")
+        found = facts(taken[0], LOOK_AT_DATA)
         assert found == {"read": "seven", "init": True, "wrote": False}  # forked (its init is the zygote's), not booted
     finally:
         execute._stop_kernel(*taken)

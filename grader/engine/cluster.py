@@ -300,6 +300,14 @@ def _allow_failures(count: int, dask_scheduler=None) -> None:
     dask_scheduler.allowed_failures = count
 
 
+def _written_address(scheduler_file: Path) -> str | None:
+    """The address in a scheduler file, once the scheduler has written it whole."""
+    try:
+        return json.loads(scheduler_file.read_text())["address"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 @contextlib.contextmanager
 def local_cluster(folder: Path, workers: int = 2, env: dict | None = None, protocol: str = "tcp"):
     """A Dask scheduler and ``workers`` one-thread workers on 127.0.0.1, as processes started from this checkout
@@ -320,11 +328,10 @@ def local_cluster(folder: Path, workers: int = 2, env: dict | None = None, proto
         start("distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0", "--protocol", protocol,
               "--no-dashboard", "--scheduler-file", str(scheduler_file))
         deadline = time.monotonic() + 60
-        while not scheduler_file.exists():
+        while (address := _written_address(scheduler_file)) is None:  # the file exists a moment before it is written
             if time.monotonic() > deadline or started[0].poll() is not None:
                 raise ClusterError(f"the scheduler did not start: {Path(folder) / 'dask-0.log'}")
             time.sleep(0.05)
-        address = json.loads(scheduler_file.read_text())["address"]
         for n in range(workers):
             start("distributed.cli.dask_worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
                   "--name", f"w{n + 1}")
