@@ -23,7 +23,7 @@ PHASES = {
     "test cells": "the hidden and visible test cells, run in the kernel (records made)",
     "judging": "records judged against grader.course.reference (JudgeRecords, in the grader)",
     "kernel stop": "kernel shutdown and clean-up (with a warm pool: its launcher told to stop, reaped later)",
-    "next kernel launch": "with a warm pool: launching the next submission's kernel (it boots meanwhile)",
+    "next kernel launch": "with a warm pool: asking for the next submission's kernel (forked by the zygote, or booted)",
     "nbgrader": "the rest of nbgrader's Autograde: its config, sanitising, its own gradebook writes",
     "feedback": "GenerateFeedback: the feedback HTML",
     "worker": "the worker's own overhead: job parsing, answer (the rest of its time per job)",
