@@ -549,15 +549,19 @@ class Launch:
             _stage(self.sources, self.work / "stage")
         _prctl_parent_death(signal.SIGKILL)
 
-    def run(self) -> int:
-        """Start the kernel in the sandbox, wait for it (at most the wall cap), clean up; its exit code."""
+    def _start(self) -> subprocess.Popen:
+        """setpriv + bwrap + the kernel (or the zygote), in its cgroups."""
         args, env, fds = self.command()
         self.cgroups = make_cgroups(f"{CGROUP_PREFIX}{os.getpid()}", self.limits)
         child = subprocess.Popen(args, env=env, pass_fds=fds, preexec_fn=self._prepare_child,
                                  stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno())
         for fd in fds:
             os.close(fd)
+        return child
 
+    def run(self) -> int:
+        """Start the kernel in the sandbox, wait for it (at most the wall cap), clean up; its exit code."""
+        child = self._start()
         try:
             self.link_sockets(child)
             return child.wait(timeout=self.limits.wall + 30)
@@ -589,12 +593,7 @@ class Launch:
 
     def serve_zygote(self) -> int:
         """The zygote: start it in the sandbox, print ``READY <pid> <start time>`` once it listens, wait for its end."""
-        args, env, fds = self.command()
-        self.cgroups = make_cgroups(f"{CGROUP_PREFIX}{os.getpid()}", self.limits)
-        child = subprocess.Popen(args, env=env, pass_fds=fds, preexec_fn=self._prepare_child,
-                                 stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno())
-        for fd in fds:
-            os.close(fd)
+        child = self._start()
         try:
             inner = _first_child(child.pid, deadline=time.monotonic() + 30)
             deadline = time.monotonic() + 120
