@@ -43,6 +43,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .zygote import GO
+from .zygote import SOCKET as ZYGOTE_SOCKET
+
 KERNEL_NAME = "cnn-course-sandbox"
 GRADER_ROOT = Path(__file__).resolve().parents[1]
 KERNELSPEC_DIR = GRADER_ROOT / "kernelspec"
@@ -68,7 +71,6 @@ MPL_INSIDE = "/tmp/home/.matplotlib"
 #: by a grading worker (:class:`grader.engine.execute.Zygote`); unset, the launcher starts a kernel in bwrap itself.
 ZYGOTE = "CNN_COURSE_ZYGOTE"
 ZYGOTE_FILE = Path(__file__).with_name("zygote.py")
-ZYGOTE_SOCKET = "/run/cnn-course-ipc/zygote"  # grader.engine.zygote.SOCKET (that file is not imported here)
 #: What a kernel started ahead of time imports before its student's code comes (the zygote: once for all).
 PRELOADED = ("numpy", "numpy.random", "matplotlib.pyplot", "cnn_course")
 
@@ -647,7 +649,7 @@ class Launch:
                 self.cgroups = make_cgroups(f"{CGROUP_PREFIX}{os.getpid()}", self.limits)
                 for group in self.cgroups:
                     (group / "cgroup.procs").write_text(str(kernel))
-                channel.sendall(b"G")
+                channel.sendall(GO)
                 self._link_sockets_of(kernel)
                 if not select.select([handle], [], [], self.limits.wall + 30)[0]:
                     print(f"cnn-course sandbox: the notebook ran longer than {self.limits.wall} s: kernel stopped",

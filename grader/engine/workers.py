@@ -177,13 +177,14 @@ _KEPT: list = []  # a forked worker's copies of the main process's standard stre
 #                   close a descriptor that is no longer its own)
 
 
-def _may_fork() -> bool:
+def _may_fork(imported: bool = True) -> bool:
     """A worker may be forked from this process: it has one thread (a fork copies only the calling one, and a
-    lock another thread held would stay locked) and has imported what a worker needs (else forking saves nothing)."""
+    lock another thread held would stay locked) and, with ``imported``, has imported what a worker needs (else
+    forking saves nothing)."""
     import threading
 
     return os.environ.get(FORKED_WORKERS, "on") != "off" and threading.active_count() == 1 and \
-        all(name in sys.modules for name in WORKER_MODULES)
+        (not imported or all(name in sys.modules for name in WORKER_MODULES))
 
 
 def _forget_event_loops() -> None:
@@ -432,7 +433,6 @@ class Pool:
         once for all: :func:`_may_fork`); then the workers start, forked or spawned.
         """
         import importlib
-        import threading
 
         from .sandbox import FORKED_KERNELS, Zygote
 
@@ -440,7 +440,7 @@ class Pool:
                 os.environ.get(FORKED_KERNELS, "on") != "off":
             self.zygote = Zygote()
             self.zygote.launch()
-        if threading.active_count() == 1 and os.environ.get(FORKED_WORKERS, "on") != "off":
+        if _may_fork(imported=False):
             for name in WORKER_MODULES:
                 importlib.import_module(name)
         while len(self.workers) < self.size:

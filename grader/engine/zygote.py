@@ -1,8 +1,9 @@
-"""The forked kernels' parent: one sandboxed process per grading worker that imported a kernel's modules once.
+"""The forked kernels' parent: one sandboxed process per grading run that imported a kernel's modules once.
 
 A kernel's boot (Python, ipykernel, numpy, matplotlib, ``cnn_course``) costs about 0.5 CPU-seconds, paid again for
 every submission. The *zygote* pays it once: the launcher (``python -I -m grader.engine.sandbox --zygote``) starts
-this file in the same bubblewrap sandbox as a kernel, with ``CAP_SYS_ADMIN`` in the sandbox's user namespace only.
+this file in the same bubblewrap sandbox as a kernel, with ``CAP_SYS_ADMIN`` and ``CAP_SETPCAP`` in the sandbox's
+user namespace only.
 It imports, then listens on :data:`SOCKET` (which the host reaches through ``/proc/<pid>/root``, as it reaches a
 kernel's sockets) and answers each request of a kernel's launcher by forking one kernel:
 
@@ -10,8 +11,9 @@ kernel's sockets) and answers each request of a kernel's launcher by forking one
    of its PID namespace, sends its pid to the launcher (``SCM_CREDENTIALS``: the system gives the launcher its host
    pid), which puts it in the kernel's cgroups, and waits for the go;
 2. it makes every mount it inherited read-only, mounts a fresh ``/proc`` (only its own processes), and fresh
-   size-limited tmpfs over ``/tmp``, the temporary folder, ``/dev/shm``, the kernel's folder and its IPC folder,
-   and a new ``/dev/pts``: nothing one kernel writes is seen by another;
+   size-limited tmpfs over ``/tmp``, the temporary folder, ``/dev/shm``, the kernel's folder and its IPC folder
+   (what the sandbox bound read-only below them is bound again on top), and a new ``/dev/pts``: nothing one kernel
+   writes is seen by another;
 3. it drops every capability (bounding and ambient sets included; ``no_new_privs`` is bwrap's), then forks the
    kernel as PID 2, as bwrap does, and reaps until it ends (its exit status goes back to the launcher);
 4. the kernel starts a new session, closes every inherited descriptor, reseeds ``random`` and numpy's global
@@ -22,7 +24,8 @@ kernel's key or folder is in the memory later kernels copy), and keeps one threa
 one). A request is accepted only from outside the sandbox (a peer a PID namespace away has pid 0 here):
 the kernels it forked, in namespaces below it, cannot ask it for anything.
 
-This file runs inside the sandbox: the standard library only, and nothing of ``grader``.
+This file runs inside the sandbox: the standard library only, and nothing of ``grader`` (the launcher,
+:mod:`grader.engine.sandbox`, imports its constants).
 """
 from __future__ import annotations
 
