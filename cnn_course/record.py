@@ -132,9 +132,9 @@ def run_case(function: Callable, args: dict) -> dict:
     given = {name: copy.deepcopy(value) if name in kept else value for name, value in args.items()}
     try:
         result = function(**given)
-        returned = _arrays_in(result)
+        returned = arrays_in(result)
         aliased = [name for name, value in given.items()
-                   if any(_shares_memory(r, a) for r in returned for a in _arrays_in(value))]
+                   if any(_shares_memory(r, a) for r in returned for a in arrays_in(value))]
         outcome = {"value": encode(result)}
         if aliased:
             outcome["returned_input"] = aliased
@@ -156,8 +156,9 @@ def _shares_memory(a: np.ndarray, b: np.ndarray) -> bool:
         return bool(np.may_share_memory(a, b))
 
 
-def _arrays_in(result: Any) -> list:
-    return [result] if isinstance(result, np.ndarray) else [a for r in result for a in _arrays_in(r)] \
+def arrays_in(result: Any) -> list:
+    """The arrays in ``result``: itself, or those in its tuples and lists, however nested."""
+    return [result] if isinstance(result, np.ndarray) else [a for r in result for a in arrays_in(r)] \
         if isinstance(result, (tuple, list)) else []
 
 

@@ -93,3 +93,27 @@ def test_every_case_set_has_a_non_square_case(case_set_id):
 ])
 def test_non_square_means_height_differs_from_width(args, non_square):
     assert is_non_square("conv2d", args) == non_square
+
+
+@pytest.mark.parametrize("case_set_id", sorted(CASE_SETS))
+def test_cases_kept_for_judging_are_read_only_and_the_ones_built_afresh(case_set_id):
+    """The grading process builds each case set and the reference's outcomes once (every submission is judged
+    against the same calls): the kept calls' arrays cannot be written, so what judges one student never changes
+    what judges the next, and they are the calls, outcomes and shown calls built afresh."""
+    from cnn_course import record
+    from grader.course.verdict import custom_judge, expected_outcome, expected_outcomes, judged_cases, shown_calls
+
+    case_set = CASE_SETS[case_set_id]
+    kept, fresh = judged_cases(case_set_id), case_set.cases()
+    assert [c.note for c in kept] == [c.note for c in fresh]
+    for case, new in zip(kept, fresh):
+        arrays = [a for value in case.args.values() for a in record.arrays_in(value)]
+        assert all(not a.flags.writeable for a in arrays)
+        if arrays:
+            with pytest.raises(ValueError, match="read-only"):
+                arrays[0][...] = 0
+        assert record.describe_args(case.args) == record.describe_args(new.args)
+    assert shown_calls(case_set_id) == tuple(f"{case_set.function}({record.describe_args(c.args)})" for c in fresh)
+    if custom_judge(case_set) is None:
+        assert expected_outcomes(case_set_id) == tuple(expected_outcome(case_set.function, c.args, c.names)
+                                                       for c in fresh)

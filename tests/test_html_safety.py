@@ -329,6 +329,35 @@ def test_every_picture_of_the_feedback_has_a_text_and_the_page_is_made_without_a
 
 
 
+def test_code_and_formulas_made_once_per_process_give_the_page_made_afresh(monkeypatch):
+    """A feedback page's code cells are highlighted, and its formulas converted, once per grading process (every
+    student's page shows the course's cells): the page is the one nbconvert's own filter and a fresh conversion make,
+    and each cell gets its own, by source, language and magics language."""
+    from grader.engine import feedback
+
+    nb = nbformat.v4.new_notebook(cells=[
+        new_code_cell("x = 1  # one"), new_code_cell("x = 2  # two"), new_code_cell("x = 1  # one"),
+        nbformat.v4.new_markdown_cell("Output size $n + 2p - k$ and $$a^2$$")])
+    feedback._highlighted.cache_clear()
+    feedback._remembered_mathml.cache_clear()
+    first, again = feedback_page(nb), feedback_page(nb)
+    assert feedback._highlighted.cache_info()[:2] == (4, 2) and feedback._remembered_mathml.cache_info().hits >= 1
+    monkeypatch.setattr(feedback._RememberedHighlights, "__call__",
+                        lambda self, source, language=None, metadata=None: self.made(source, language, metadata))
+    monkeypatch.setattr(feedback, "_remembered_mathml", feedback.maths_to_mathml)
+    afresh = feedback_page(nb)
+    assert first == again == afresh
+    codes = BeautifulSoup(first, "html.parser").select("div.highlight")
+    assert [c.get_text() for c in codes[:3]] == ["x = 1  # one\n", "x = 2  # two\n", "x = 1  # one\n"]
+    assert "<math" in first
+    from nbconvert.filters.highlight import Highlight2HTML
+
+    for lexer, language, metadata in [("python3", None, None), ("text", None, None), ("ipython3", "bash", None),
+                                      ("ipython3", None, {"magics_language": "bash"})]:
+        made = Highlight2HTML(pygments_lexer=lexer)
+        assert feedback._RememberedHighlights(made)("if x: y", language, metadata) == made("if x: y", language, metadata)
+
+
 def test_pages_name_chinese_fonts_before_the_generic_family(pages):
     """A Chinese notebook's text: each system's usual Chinese fonts are named, so none falls back to one without them."""
     from grader.engine.feedback import PAGE_FONTS

@@ -1,6 +1,7 @@
 """Judging recorded outcomes against the reference, outside the student's kernel."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from cnn_course import record
@@ -27,6 +28,32 @@ def expected_outcome(function: str, args: dict, names: tuple[str, ...] = ()) -> 
                              "but the reference does not raise")
         outcome["error"]["names"] = list(names)
     return outcome
+
+
+@functools.lru_cache(maxsize=None)
+def judged_cases(case_set_id: str) -> tuple[Case, ...]:
+    """A case set's calls, built once per grading process (the same for every submission); their arrays read-only:
+    what judges one student cannot change what judges the next (the reference gets copies: ``record.run_case``)."""
+    cases = tuple(CASE_SETS[case_set_id].cases())
+    for case in cases:
+        for value in case.args.values():
+            for array in record.arrays_in(value):
+                array.setflags(write=False)
+    return cases
+
+
+@functools.lru_cache(maxsize=None)
+def expected_outcomes(case_set_id: str) -> tuple[dict, ...]:
+    """What the reference does with each call of a case set (:func:`expected_outcome`), once per grading process."""
+    case_set = CASE_SETS[case_set_id]
+    return tuple(expected_outcome(case_set.function, case.args, case.names) for case in judged_cases(case_set_id))
+
+
+@functools.lru_cache(maxsize=None)
+def shown_calls(case_set_id: str) -> tuple[str, ...]:
+    """Each call of a case set as a visible test shows it, ``pad2d(x=array(...), p=1)``, once per grading process."""
+    function = CASE_SETS[case_set_id].function
+    return tuple(f"{function}({record.describe_args(case.args)})" for case in judged_cases(case_set_id))
 
 
 def variant_outcomes(function: str, args: dict) -> list[tuple[str, dict]]:
@@ -85,7 +112,7 @@ def judge(case_set_id: str, payload: dict | None, show_calls: bool = False, poin
     name = case_set.function
     if points is None:
         points = POINTS["visible" if case_set.visible else "hidden"]
-    cases = case_set.cases()
+    cases = judged_cases(case_set_id)
     outcomes = (payload or {}).get("outcomes")
     if not isinstance(outcomes, list) or len(outcomes) != len(cases):
         reason = tr("{function}: the test did not record the {count} expected calls, so it could not be judged").format(
@@ -95,10 +122,10 @@ def judge(case_set_id: str, payload: dict | None, show_calls: bool = False, poin
                 for outcome in outcomes]
     judge_by = custom_judge(case_set)
     messages, diagnosis = (_custom_messages(judge_by, cases, outcomes), None) if judge_by else judge_set(
-        [(outcome, expected_outcome(name, case.args, case.names), lambda case=case: variant_outcomes(name, case.args),
+        [(outcome, expected, lambda case=case: variant_outcomes(name, case.args),
           record.with_defaults(getattr(reference, name), case.args))
-         for case, outcome in zip(cases, outcomes)])
-    rows = [(case.note, f"{name}({record.describe_args(case.args)})" if show_calls else None, outcome, message)
-            for case, outcome, message in zip(cases, outcomes, messages)]
+         for case, outcome, expected in zip(cases, outcomes, expected_outcomes(case_set_id))])
+    calls = shown_calls(case_set_id) if show_calls else (None,) * len(cases)
+    rows = [(case.note, call, outcome, message) for case, call, outcome, message in zip(cases, calls, outcomes, messages)]
     passed, lines = report(name, rows, points, diagnosis)
     return Verdict(passed, lines[0], lines)

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from jinja2 import BytecodeCache
 from nbconvert.exporters import HTMLExporter
+from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.preprocessors import Preprocessor
 
 from cnn_course.i18n import notebook_language, speaking, tr
@@ -74,12 +75,20 @@ def maths_to_mathml(markdown: str) -> str:
     return "".join(part if i % 2 else _MATHS.sub(one, part) for i, part in enumerate(parts))
 
 
+@lru_cache(maxsize=256)
+def _remembered_mathml(markdown: str) -> str:
+    return maths_to_mathml(markdown)
+
+
 class RenderMaths(Preprocessor):
-    """Markdown cells' formulas as MathML, so that pages show maths offline."""
+    """Markdown cells' formulas as MathML, so that pages show maths offline (a course's cell converted once per
+    process, as its markdown is rendered: :data:`CACHED_MARKDOWN`)."""
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "markdown":
-            cell.source = maths_to_mathml(cell.source)
+            source = cell.source
+            cell.source = (_remembered_mathml(source) if isinstance(source, str) and len(source) <= CACHED_MARKDOWN
+                           else maths_to_mathml(source))
         return cell, resources
 
 
@@ -167,6 +176,32 @@ class _CompiledTemplates(BytecodeCache):
 _COMPILED_TEMPLATES = _CompiledTemplates()
 
 
+#: Code cells up to this many characters are highlighted once per grading process (pygments took a third of a page's
+#: time): every student's page shows the course's own code cells, unchanged. At most 512 kept, as markdown's are.
+CACHED_CODE = 20_000
+
+
+@lru_cache(maxsize=512)
+def _highlighted(source: str, lexer: str | None, language: str | None, magics_language: str | None) -> str:
+    return Highlight2HTML(pygments_lexer=lexer)(source, language, {"magics_language": magics_language}
+                                                if magics_language is not None else None)
+
+
+class _RememberedHighlights:
+    """nbconvert's ``highlight_code`` filter (the one HTMLExporter makes for a page), each cell's HTML made once
+    per process (:func:`_highlighted`): it depends only on the source, the languages and the magics language."""
+
+    def __init__(self, made: Highlight2HTML):
+        self.made = made
+
+    def __call__(self, source, language=None, metadata=None):
+        magics = metadata.get("magics_language") if isinstance(metadata, dict) else None
+        if (not isinstance(source, str) or len(source) > CACHED_CODE or self.made.extra_formatter_options
+                or not all(isinstance(v, (str, type(None))) for v in (self.made.pygments_lexer, language, magics))):
+            return self.made(source, language, metadata)
+        return _highlighted(source, self.made.pygments_lexer, language, magics)
+
+
 class FeedbackExporter(HTMLExporter):
     """nbgrader's feedback page (template ``grader/templates/cnn_feedback``), with labels, wrapping hints and a CSP."""
 
@@ -174,6 +209,11 @@ class FeedbackExporter(HTMLExporter):
         environment = super()._create_environment()
         environment.bytecode_cache = _COMPILED_TEMPLATES
         return environment
+
+    def register_filter(self, name, jinja_filter):
+        if name == "highlight_code" and type(jinja_filter) is Highlight2HTML:
+            jinja_filter = _RememberedHighlights(jinja_filter)
+        return super().register_filter(name, jinja_filter)
 
     def default_filters(self):
         yield from super().default_filters()

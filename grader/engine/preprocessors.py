@@ -25,7 +25,7 @@ from cnn_course.record import RECORD_MIME, read_records
 
 from ..cases import CASE_SETS
 from ..config import CELL_TIMEOUT
-from ..course.verdict import judge
+from ..course.verdict import judge, judged_cases
 from .phases import phase
 from .schema import Malformed, check_record
 
@@ -94,7 +94,7 @@ def verdict_outputs(grade_id: str, outputs: list, points: float | None = None,
         if payload is not None:
             if len(records) > 1 or _record_count(outputs) > 1:
                 raise Malformed("the cell holds more than one record")
-            check_record(payload, grade_id, case_set.function, len(case_set.cases()))
+            check_record(payload, grade_id, case_set.function, len(judged_cases(grade_id)))
     except Malformed as error:
         malformed = str(error)
     if payload is None or malformed:
