@@ -23,3 +23,38 @@ def test_profile_rows_average_graded_submissions_per_notebook():
                {"student": "c", "assignment": "02", "graded": False, "phases": {"kernel start": 50.0}}]
     row = profile_rows(profile)["02"]
     assert row["kernel start"] == 2.0 and row["feedback"] == 1.0 and row["tables"] == 0.0
+
+
+def test_gradebook_opens_share_one_engine_per_database_within_the_block_and_none_after(tmp_path):
+    """nbgrader opens a gradebook a dozen times per submission: inside ``one_engine_per_gradebook`` the opens of one
+    database share an engine (its compiled SQL kept), what one open writes the next reads, each close still closes
+    its connections; the latest few databases are kept, older ones disposed; after the block, nbgrader is as it was."""
+    import shutil
+
+    import nbgrader.api as api
+
+    from grader.engine.converters import KEPT_ENGINES, one_engine_per_gradebook
+
+    original = api.create_engine
+    api.Gradebook(f"sqlite:///{tmp_path / '0.db'}").close()  # a new database runs alembic (a second): made once
+    for i in range(1, KEPT_ENGINES + 2):
+        shutil.copyfile(tmp_path / "0.db", tmp_path / f"{i}.db")
+    urls = [f"sqlite:///{tmp_path / f'{i}.db'}" for i in range(KEPT_ENGINES + 2)]
+    with one_engine_per_gradebook():
+        with api.Gradebook(urls[0]) as gb:
+            gb.add_student("ada")
+            first = gb.engine
+        with api.Gradebook(urls[0]) as gb:
+            assert gb.engine is first and gb.find_student("ada").id == "ada"
+            assert first.pool.checkedout() == 1
+        assert first.pool.checkedout() == 0
+        engines = [api.Gradebook(url) for url in urls[1:]]
+        for gb in engines:
+            gb.close()
+        with api.Gradebook(urls[0]) as gb:
+            assert gb.engine is not first and gb.find_student("ada").id == "ada"  # evicted: a new engine, same data
+        with api.Gradebook(urls[-1]) as gb:
+            assert gb.engine is engines[-1].engine
+    assert api.create_engine is original
+    with api.Gradebook(urls[-1]) as gb:
+        assert gb.engine is not engines[-1].engine

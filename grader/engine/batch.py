@@ -48,7 +48,7 @@ from .autograde import (
     submission_time,
 )
 from .cluster import ClusterError, DaskPool
-from .converters import GradingError
+from .converters import GradingError, one_engine_per_gradebook
 from .gradebook import cached_template, register_assignments
 from .grades import record_replaced, write_tables
 from .phases import phase, take
@@ -428,7 +428,8 @@ def grade(source: str, out: Path, jobs: int = 1, force: bool = False, timeout: i
                                     "phases": {**answer.get("phases", {}), **take()}})
                 progress.update(1)
 
-            pool.run(jobs_args, done)
+            with one_engine_per_gradebook():  # the course gradebook is opened two or three times per student
+                pool.run(jobs_args, done)
             progress.close()
         except KeyboardInterrupt:
             interrupted = True

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from .autograde import give_late_penalty, grade_shard
-from .converters import GradingError, run_converter
+from .converters import GradingError, one_engine_per_gradebook, run_converter
 from .phases import phase, take
 
 
@@ -32,10 +32,11 @@ def grade_job(shard: str, path: str, assignment: str, student: str, template: st
     the page to the writer (a Dask worker's result: the writer makes every page a student sees).
     """
     try:
-        result = grade_shard(Path(shard), Path(path), assignment, student, Path(template), timeout=timeout,
-                             below=Path(below) if below else None)
-        if feedback:
-            make_feedback(Path(shard), assignment, student, late)
+        with one_engine_per_gradebook():
+            result = grade_shard(Path(shard), Path(path), assignment, student, Path(template), timeout=timeout,
+                                 below=Path(below) if below else None)
+            if feedback:
+                make_feedback(Path(shard), assignment, student, late)
         return {"problem": None, "messages": {t.name: t.message[:MESSAGE_CHARS] for t in result.tests}}
     except GradingError as error:
         return {"problem": str(error)}
@@ -394,15 +395,7 @@ class Pool:
             for worker in self.workers:
                 if not worker.told_zygote:
                     worker.tell_zygote(self.zygote.address())
-                if worker.job is None and pending:
-                    key = pending.pop(0)
-                    try:
-                        worker.send(key, jobs[key])
-                    except OSError:  # it died while idle: a new worker takes the job
-                        pending.insert(0, key)
-                        worker.job = None
-                        worker.process.kill()
-                        worker.process.wait()  # released on the next round
+                self._give_next(worker, pending, jobs)
             busy = {w.process.stdout.fileno(): w for w in self.workers if w.job is not None}
             ready = select.select(list(busy), [], [], 1.0)[0] if busy else []
             for fd in ready:
@@ -420,11 +413,25 @@ class Pool:
                 if b"\n" in worker.buffer:
                     line, worker.buffer = worker.buffer.split(b"\n", 1)
                     key, worker.job = worker.job, None
+                    self._give_next(worker, pending, jobs)  # its next submission runs while this one is merged
                     on_done(key, json.loads(line))
             for worker in self.workers:
                 if worker.job is not None and not worker.reason and time.monotonic() - worker.started > self.limit:
                     worker.reason = f"grading took longer than {self.limit:.0f} s and was stopped"
                     worker.process.kill()  # its stdout ends: reported on the next round
+
+    @staticmethod
+    def _give_next(worker: Worker, pending: list, jobs: dict) -> None:
+        """Send an idle worker the next pending job, if any."""
+        if worker.job is None and pending and worker.process.poll() is None:
+            key = pending.pop(0)
+            try:
+                worker.send(key, jobs[key])
+            except OSError:  # it died while idle: a new worker takes the job
+                pending.insert(0, key)
+                worker.job = None
+                worker.process.kill()
+                worker.process.wait()  # released on the next round
 
     def start(self) -> None:
         """Start the zygote and the workers now, before the main process's preparations.
