@@ -101,6 +101,9 @@ def configure(c: Config, root: str | Path = COURSE_ROOT, source_root: str | Path
     steps[steps.index(Execute)] = "grader.engine.execute.SandboxedExecute"
     steps.insert(steps.index("grader.engine.execute.SandboxedExecute") + 1, "grader.engine.preprocessors.JudgeRecords")
     c.Autograde.autograde_preprocessors = steps
+    # The notebook is checked against nbformat's schema once per pass, after its last step, not after each (15 checks
+    # of every submission's grading: 15 ms), as feedback's is (configure_html).
+    c.NotebookExporter.optimistic_validation = True
     # Restoring the hidden tests is by design: no warning per hidden-test cell in formgrader's dialog.
     sanitize = list(Autograde.class_traits()["sanitize_preprocessors"].default())
     sanitize[sanitize.index(OverwriteCells)] = "grader.engine.preprocessors.RestoreLockedCells"

@@ -124,3 +124,30 @@ def test_one_output_budget_counts_every_kind_of_message_and_keeps_what_verdicts_
     assert len(records[forger]) == 2 and records[forger][0] == record
     assert records[oversized][0]["id"] == "t" and "blob" not in records[oversized][0]
     assert kept() < 200_000 + 300 * 200 + 10_000, kept()
+
+
+def test_grading_kernels_preload_every_course_module_a_notebook_imports():
+    """A grading kernel has imported, before a submission's cells run, each ``cnn_course`` module the course's notebooks
+    import (the zygote once for all): a setup cell then costs 4 ms, not 45; every picture module is there already."""
+    import ast
+
+    from grader.config import assignments
+    from grader.engine.gradebook import solution_notebook
+    from grader.engine.sandbox import PRELOADED
+
+    imported = set()
+    for assignment in assignments():
+        for cell in nbformat.read(solution_notebook(assignment), as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:  # a magic: no import of the course's there
+                continue
+            for node in ast.walk(tree):
+                names = ([node.module] if isinstance(node, ast.ImportFrom) and node.module else
+                         [alias.name for alias in node.names] if isinstance(node, ast.Import) else [])
+                imported |= {name for name in names if name.split(".")[0] in ("cnn_course", "ipywidgets")}
+    assert imported and imported <= set(PRELOADED), sorted(imported - set(PRELOADED))
+    widgets = ROOT / "cnn_course" / "widgets"
+    assert {f"cnn_course.widgets.{p.stem}" for p in widgets.glob("*.py") if p.stem != "__init__"} <= set(PRELOADED)

@@ -105,3 +105,36 @@ def test_nbgraders_cell_metadata_check_refuses_what_its_schema_refuses_with_the_
     from nbgrader.nbgraderformat import common
 
     assert common.jsonschema.__name__ == "CheckedSchemas"
+
+
+def test_a_grading_pass_checks_the_notebook_against_nbformats_schema_once_after_its_last_step(monkeypatch):
+    """nbgrader's exporter checked the notebook after every step of a pass (15 checks of a submission's grading): the
+    course's settings check it once, after the last, and a notebook a step left invalid is still refused."""
+    import nbformat
+    from nbconvert.exporters import Exporter, NotebookExporter
+    from nbconvert.preprocessors import Preprocessor
+
+    from grader.config import course_config
+
+    class Breaks(Preprocessor):
+        def preprocess(self, nb, resources):
+            nb.cells[0]["execution_count"] = "not a number"
+            return nb, resources
+
+    class Keeps(Preprocessor):
+        def preprocess(self, nb, resources):
+            return nb, resources
+
+    checks = []
+    original = Exporter._validate_preprocessor
+    monkeypatch.setattr(Exporter, "_validate_preprocessor",
+                        lambda self, nb, preprocessor: (checks.append(preprocessor), original(self, nb, preprocessor)))
+    exporter = NotebookExporter(config=course_config())
+    for _ in range(3):
+        exporter.register_preprocessor(Keeps(), enabled=True)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+    exporter.from_notebook_node(notebook)
+    assert len(checks) == 1
+    exporter.register_preprocessor(Breaks(), enabled=True)
+    with pytest.raises(nbformat.ValidationError):
+        exporter.from_notebook_node(notebook)

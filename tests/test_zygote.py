@@ -95,6 +95,9 @@ try:
 except OSError:
     pass
 found["processes"] = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+import sys, ipywidgets.comm
+found["not preloaded"] = [name for name in PRELOADED if name not in sys.modules]
+found["targets"] = sorted(ipywidgets.comm.get_comm_manager().targets)
 found["commands"] = [open(f"/proc/{p}/cmdline", "rb").read().split(b"\0")[0].decode()
                      for p in found["processes"] if os.path.exists(f"/proc/{p}/cmdline")]
 """
@@ -103,8 +106,10 @@ found["commands"] = [open(f"/proc/{p}/cmdline", "rb").read().split(b"\0")[0].dec
 def test_two_forked_kernels_alive_at_once_see_nothing_of_each_other(two_kernels):
     amy, ben = two_kernels
     left = facts(amy, LEAVE)
-    seen = facts(ben, LOOK.replace("WRITTEN", repr(left["written"])))
+    seen = facts(ben, LOOK.replace("WRITTEN", repr(left["written"])).replace("PRELOADED", repr(sandbox.PRELOADED)))
     assert seen["seen"] == [], seen
+    # what the notebooks import came with the fork, and ipywidgets answers a browser as in a booted kernel
+    assert seen["not preloaded"] == [] and {"jupyter.widget", "jupyter.widget.control"} <= set(seen["targets"])
     for mine, theirs in zip(seen["random"], left["random"]):  # a fork copies random states: each kernel reseeds
         assert mine != theirs, "random" if mine == seen["random"][0] else "numpy.random"
     assert left["pid"] == 2 and seen["processes"] == [1, 2], seen  # its own PID namespace: itself and its init

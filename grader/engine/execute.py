@@ -142,7 +142,9 @@ class SandboxKernelManager(AsyncKernelManager):
 
 
 #: What a warm kernel imports before it is handed over (names deleted: the student's namespace is a fresh one's).
-PRELOAD = f"import {', '.join(PRELOADED)}; del {', '.join(dict.fromkeys(m.split('.')[0] for m in PRELOADED))}"
+#: ipywidgets' comm targets are registered as its import in a kernel does (the zygote imported it with no kernel).
+PRELOAD = (f"import {', '.join(PRELOADED)}; ipywidgets.register_comm_target(); "
+           f"del {', '.join(dict.fromkeys(m.split('.')[0] for m in PRELOADED))}")
 #: The kernel arguments nbclient gives every kernel (``NotebookClient.ipython_hist_file``): a warm kernel gets them too.
 HISTORY_ARGUMENT = "--HistoryManager.hist_file=:memory:"
 
