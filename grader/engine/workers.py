@@ -168,7 +168,7 @@ def _release_cgroups(groups: list[Path]) -> None:
                     break
             except OSError:
                 break
-            time.sleep(0.1)
+            time.sleep(0.01)  # the launcher is usually gone within 20 ms: the last worker's end waits on this
         _remove_cgroup(group)  # whatever is still in it is killed
 
 
@@ -356,8 +356,15 @@ class Worker:
 
     def stop(self) -> None:
         """Ask it to end (it removes its shard), and make sure it does."""
+        self.ask_to_stop()
+        self.wait_stopped()
+
+    def ask_to_stop(self) -> None:
         with contextlib.suppress(OSError):
             self.process.terminate()
+
+    def wait_stopped(self) -> None:
+        """Wait for it to end (15 s at most, then it is killed), then release its groups."""
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -454,8 +461,10 @@ class Pool:
             self.workers.append(Worker(zygote=self.zygote is not None))
 
     def close(self) -> None:
+        for worker in self.workers:  # all at once: each stops its warm kernel
+            worker.ask_to_stop()
         for worker in self.workers:
-            worker.stop()
+            worker.wait_stopped()
         self.workers = []
         if self.zygote is not None:
             self.zygote.stop()
