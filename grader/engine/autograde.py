@@ -360,7 +360,7 @@ def merge_scores(scores: dict, root: Path, assignment: str, student: str) -> Non
     """
     from datetime import datetime
 
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import BaseCell, Comment, Grade, Gradebook, GradeCell, MissingEntry, SolutionCell, TaskCell
 
     with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gb, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy's autoflush warnings from nbgrader's add_submission
@@ -368,15 +368,22 @@ def merge_scores(scores: dict, root: Path, assignment: str, student: str) -> Non
             timestamp = datetime.fromisoformat(scores["timestamp"]) if scores.get("timestamp") else None
             updates = []
             for notebook, parts in scores["notebooks"].items():
+                record = gb.find_notebook(notebook, assignment).id  # its cells in one query a kind, not one a name
+                graded = {name: points for kind in (TaskCell, GradeCell)
+                          for name, points in gb.db.query(kind.name, kind.max_score).filter(kind.notebook_id == record)}
+                commented = {name for kind in (SolutionCell, TaskCell)
+                             for (name,) in gb.db.query(kind.name).filter(kind.notebook_id == record)}
                 for name, (auto_score, needs_manual) in parts["grades"].items():
-                    mine = gb.find_graded_cell(name, notebook, assignment)
+                    max_score = graded[name]
                     if auto_score is not None and not (isinstance(auto_score, (int, float))
-                                                       and 0 <= auto_score <= mine.max_score):
-                        raise GradingError(f"the score of {name} is not one from 0 to {mine.max_score}")
+                                                       and 0 <= auto_score <= max_score):
+                        raise GradingError(f"the score of {name} is not one from 0 to {max_score}")
                     updates.append(("grade", name, notebook, (auto_score, bool(needs_manual))))
                 for name, comment in parts["comments"].items():
                     if comment is not None and not isinstance(comment, str):
                         raise GradingError(f"the comment of {name} is not text")
+                    if name not in commented:
+                        raise KeyError(name)
                     updates.append(("comment", name, notebook, comment))
         except (MissingEntry, KeyError, TypeError, ValueError, AttributeError) as error:
             raise GradingError(f"its scores do not fit the course gradebook ({type(error).__name__})") from None
@@ -385,15 +392,23 @@ def merge_scores(scores: dict, root: Path, assignment: str, student: str) -> Non
             gb.find_submission(assignment, student).timestamp = timestamp
         except MissingEntry:
             gb.add_submission(assignment, student, timestamp=timestamp)
+        submitted: dict[str, tuple[dict, dict]] = {}  # notebook -> (grades, comments) by name: one query each
         try:
             for kind, name, notebook, value in updates:
+                if notebook not in submitted:  # (a grade's name is its cell's: loaded with it, not once per grade)
+                    theirs = gb.find_submission_notebook(notebook, assignment, student).id
+                    submitted[notebook] = tuple(
+                        {name: row for row, name in gb.db.query(kind, BaseCell.name).join(
+                            BaseCell, BaseCell.id == kind.cell_id).filter(kind.notebook_id == theirs)}
+                        for kind in (Grade, Comment))
+                grades, comments = submitted[notebook]
                 if kind == "grade":
-                    mine = gb.find_grade(name, notebook, assignment, student)
+                    mine = grades[name]
                     mine.auto_score = value[0]
                     mine.needs_manual_grade = value[1] if mine.manual_score is None else False
                 else:
-                    gb.find_comment(name, notebook, assignment, student).auto_comment = value
-        except MissingEntry:
+                    comments[name].auto_comment = value
+        except (MissingEntry, KeyError):
             gb.db.rollback()
             raise GradingError("its scores do not fit the course gradebook (MissingEntry)") from None
         gb.db.commit()
