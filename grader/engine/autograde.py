@@ -368,11 +368,11 @@ def merge_scores(scores: dict, root: Path, assignment: str, student: str) -> Non
             timestamp = datetime.fromisoformat(scores["timestamp"]) if scores.get("timestamp") else None
             updates = []
             for notebook, parts in scores["notebooks"].items():
-                record = gb.find_notebook(notebook, assignment).id  # its cells in one query a kind, not one a name
-                graded = {name: points for kind in (TaskCell, GradeCell)
-                          for name, points in gb.db.query(kind.name, kind.max_score).filter(kind.notebook_id == record)}
-                commented = {name for kind in (SolutionCell, TaskCell)
-                             for (name,) in gb.db.query(kind.name).filter(kind.notebook_id == record)}
+                ours = gb.find_notebook(notebook, assignment).id  # its cells in one query a kind, not one a name
+                graded = {cell: points for table in (TaskCell, GradeCell)
+                          for cell, points in gb.db.query(table.name, table.max_score).filter(table.notebook_id == ours)}
+                commented = {cell for table in (SolutionCell, TaskCell)
+                             for (cell,) in gb.db.query(table.name).filter(table.notebook_id == ours)}
                 for name, (auto_score, needs_manual) in parts["grades"].items():
                     max_score = graded[name]
                     if auto_score is not None and not (isinstance(auto_score, (int, float))
@@ -398,9 +398,9 @@ def merge_scores(scores: dict, root: Path, assignment: str, student: str) -> Non
                 if notebook not in submitted:  # (a grade's name is its cell's: loaded with it, not once per grade)
                     theirs = gb.find_submission_notebook(notebook, assignment, student).id
                     submitted[notebook] = tuple(
-                        {name: row for row, name in gb.db.query(kind, BaseCell.name).join(
-                            BaseCell, BaseCell.id == kind.cell_id).filter(kind.notebook_id == theirs)}
-                        for kind in (Grade, Comment))
+                        {cell: row for row, cell in gb.db.query(table, BaseCell.name).join(
+                            BaseCell, BaseCell.id == table.cell_id).filter(table.notebook_id == theirs)}
+                        for table in (Grade, Comment))
                 grades, comments = submitted[notebook]
                 if kind == "grade":
                     mine = grades[name]

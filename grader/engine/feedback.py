@@ -176,8 +176,8 @@ class _CompiledTemplates(BytecodeCache):
 _COMPILED_TEMPLATES = _CompiledTemplates()
 
 
-#: Code cells up to this many characters are highlighted once per grading process (pygments took a third of a page's
-#: time): every student's page shows the course's own code cells, unchanged. At most 512 kept, as markdown's are.
+#: Code cells up to this many characters are highlighted once per grading process (pygments took over half of a
+#: page's time): every student's page shows the course's own code cells, unchanged. At most 512 kept, as markdown's are.
 CACHED_CODE = 20_000
 
 

@@ -354,12 +354,8 @@ class Worker:
         _release_cgroups(self.cgroups)
         self.cgroups = []
 
-    def stop(self) -> None:
-        """Ask it to end (it removes its shard), and make sure it does."""
-        self.ask_to_stop()
-        self.wait_stopped()
-
     def ask_to_stop(self) -> None:
+        """Ask it to end (it removes its shard and stops its kernels); :meth:`wait_stopped` makes sure it does."""
         with contextlib.suppress(OSError):
             self.process.terminate()
 
