@@ -350,6 +350,9 @@ def test_code_and_formulas_made_once_per_process_give_the_page_made_afresh(monke
     codes = BeautifulSoup(first, "html.parser").select("div.highlight")
     assert [c.get_text() for c in codes[:3]] == ["x = 1  # one\n", "x = 2  # two\n", "x = 1  # one\n"]
     assert "<math" in first
+    kept = feedback._highlighted.cache_info().currsize  # a student's long cell is made afresh, never kept
+    feedback_page(nbformat.v4.new_notebook(cells=[new_code_cell("x = 1\n" * (feedback.CACHED_CELL // 6 + 1))]))
+    assert feedback._highlighted.cache_info().currsize == kept
     from nbconvert.filters.highlight import Highlight2HTML
 
     for lexer, language, metadata in [("python3", None, None), ("text", None, None), ("ipython3", "bash", None),

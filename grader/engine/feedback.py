@@ -50,6 +50,12 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 PAGE_FONTS = (TEMPLATES / "base" / "page_fonts.css").read_text()
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
+#: A cell up to this many characters is made HTML once per grading process (its formulas, its highlighted code, its
+#: markdown: 30 ms and more of each page, pygments over half of it): every student's page shows the course's own cells,
+#: unchanged (its longest has 5,800 characters; 184 code cells in all). Each cache keeps 256: at most about 50 MB,
+#: whatever students hand in (a page of one-character tokens, each highlighted in a span of its own).
+CACHED_CELL = 8_000
+
 # Code (fenced or inline) is left alone; outside it, $$display$$ and $inline$ formulas (not \$).
 _CODE = re.compile(r"(```.*?```|~~~.*?~~~|`[^`\n]*`)", re.S)
 _MATHS = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$(?!\s)([^$\n]+?)(?<!\s)\$(?!\d)", re.S)
@@ -82,12 +88,12 @@ def _remembered_mathml(markdown: str) -> str:
 
 class RenderMaths(Preprocessor):
     """Markdown cells' formulas as MathML, so that pages show maths offline (a course's cell converted once per
-    process, as its markdown is rendered: :data:`CACHED_MARKDOWN`)."""
+    process: :data:`CACHED_CELL`)."""
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "markdown":
             source = cell.source
-            cell.source = (_remembered_mathml(source) if isinstance(source, str) and len(source) <= CACHED_MARKDOWN
+            cell.source = (_remembered_mathml(source) if isinstance(source, str) and len(source) <= CACHED_CELL
                            else maths_to_mathml(source))
         return cell, resources
 
@@ -176,12 +182,7 @@ class _CompiledTemplates(BytecodeCache):
 _COMPILED_TEMPLATES = _CompiledTemplates()
 
 
-#: Code cells up to this many characters are highlighted once per grading process (pygments took over half of a
-#: page's time): every student's page shows the course's own code cells, unchanged. At most 512 kept, as markdown's are.
-CACHED_CODE = 20_000
-
-
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=256)
 def _highlighted(source: str, lexer: str | None, language: str | None, magics_language: str | None) -> str:
     return Highlight2HTML(pygments_lexer=lexer)(source, language, {"magics_language": magics_language}
                                                 if magics_language is not None else None)
@@ -196,7 +197,7 @@ class _RememberedHighlights:
 
     def __call__(self, source, language=None, metadata=None):
         magics = metadata.get("magics_language") if isinstance(metadata, dict) else None
-        if (not isinstance(source, str) or len(source) > CACHED_CODE or self.made.extra_formatter_options
+        if (not isinstance(source, str) or len(source) > CACHED_CELL or self.made.extra_formatter_options
                 or not all(isinstance(v, (str, type(None))) for v in (self.made.pygments_lexer, language, magics))):
             return self.made(source, language, metadata)
         return _highlighted(source, self.made.pygments_lexer, language, magics)
@@ -364,11 +365,6 @@ MARKDOWN_CELL_LIMIT = 100_000
 MARKDOWN_PAGE_LIMIT = 1_000_000
 
 
-#: Markdown cells up to this many characters are rendered once per grading process: every student's page shows the
-#: course's own cells, unchanged (30 ms a page). At most 256 kept: a few MB, whatever the students hand in.
-CACHED_MARKDOWN = 20_000
-
-
 @lru_cache(maxsize=256)
 def _rendered_markdown(source: str) -> str:
     return inert_html(markdown_to_html(source))
@@ -383,7 +379,7 @@ class MarkdownBudget:
     def render(self, source: str, attachments=None) -> str:
         if len(source) <= MARKDOWN_CELL_LIMIT and self.used + len(source) <= MARKDOWN_PAGE_LIMIT:
             self.used += len(source)
-            if not attachments and len(source) <= CACHED_MARKDOWN:
+            if not attachments and len(source) <= CACHED_CELL:
                 return _rendered_markdown(source)
             return inert_html(markdown_to_html(source, attachments))
         note = (f"[{len(source):,} characters of markdown, shown as text: a page renders at most "
