@@ -41,6 +41,19 @@ def test_every_formula_of_every_notebook_converts():
                 assert not re.search(r"\$[^$\s][^$]*\\[a-z]+", left), (assignment, left[:300])
 
 
+def test_every_cell_of_every_notebook_is_made_html_once_per_grading_process():
+    """The course's own cells are the same on every student's page: each fits the caches' bounds (its highlighted code,
+    its formulas, its markdown once they are MathML), so a class's pages make each of them once."""
+    from grader.engine.feedback import CACHED_CELL, CACHED_MARKUP
+
+    for assignment in course_assignments():
+        nb = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+        for index, cell in enumerate(nb.cells):
+            assert len(cell.source) <= CACHED_CELL, (assignment, index)
+            if cell.cell_type == "markdown":
+                assert len(maths_to_mathml(cell.source)) <= CACHED_MARKUP, (assignment, index)
+
+
 def test_a_test_cell_is_named_by_its_first_comment_line_and_grade_id():
     cell = nbformat.v4.new_code_cell("# Hidden tests: random sizes.\n### BEGIN HIDDEN TESTS\nx\n",
                                      metadata={"nbgrader": {"grade_id": "test_x_hidden"}})

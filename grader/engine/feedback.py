@@ -55,6 +55,9 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 #: unchanged (its longest has 5,800 characters; 184 code cells in all). Each cache keeps 256: at most about 50 MB,
 #: whatever students hand in (a page of one-character tokens, each highlighted in a span of its own).
 CACHED_CELL = 8_000
+#: The same for a markdown cell once its formulas are MathML (RenderMaths), which makes it 2-4 times as long (the
+#: course's longest: 11,200 characters).
+CACHED_MARKUP = 3 * CACHED_CELL
 
 # Code (fenced or inline) is left alone; outside it, $$display$$ and $inline$ formulas (not \$).
 _CODE = re.compile(r"(```.*?```|~~~.*?~~~|`[^`\n]*`)", re.S)
@@ -379,7 +382,7 @@ class MarkdownBudget:
     def render(self, source: str, attachments=None) -> str:
         if len(source) <= MARKDOWN_CELL_LIMIT and self.used + len(source) <= MARKDOWN_PAGE_LIMIT:
             self.used += len(source)
-            if not attachments and len(source) <= CACHED_CELL:
+            if not attachments and len(source) <= CACHED_MARKUP:
                 return _rendered_markdown(source)
             return inert_html(markdown_to_html(source, attachments))
         note = (f"[{len(source):,} characters of markdown, shown as text: a page renders at most "
