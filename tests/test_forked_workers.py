@@ -33,10 +33,15 @@ def test_forked_workers_hold_no_descriptor_of_the_main_process_or_of_each_other(
     loop = asyncio.new_event_loop()  # as a long-lived process (a test run, the benchmark) has
     asyncio.set_event_loop(loop)
     pool = workers.Pool(2, limit=60)
+    from grader.engine import feedback
+
+    feedback._COMPILED_TEMPLATES.compiled.clear()
     with tempfile.NamedTemporaryFile() as marker:
         try:
             pool.start()
             assert [type(w.process) for w in pool.workers] == [workers.ForkedWorker] * 2
+            # a feedback page was made before the fork: the workers' first pages find its templates compiled
+            assert len(feedback._COMPILED_TEMPLATES.compiled) >= 5
             pipes = {w.process.pid: {f"pipe:[{os.fstat(s.fileno()).st_ino}]" for s in (w.process.stdin, w.process.stdout)}
                      for w in pool.workers}
             for pid in pipes:  # it names itself once it has closed what it inherited

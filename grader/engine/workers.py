@@ -453,6 +453,10 @@ class Pool:
         if _may_fork(imported=False):
             for name in WORKER_MODULES:
                 importlib.import_module(name)
+            from .feedback import warm_up
+
+            with contextlib.suppress(Exception):  # (a page that cannot be made says so for each student)
+                warm_up()  # made once here, not on each worker's first page
         while len(self.workers) < self.size:
             self.workers.append(Worker(zygote=self.zygote is not None))
 
