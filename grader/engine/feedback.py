@@ -271,19 +271,6 @@ def _without_soup(nbconvert_html):
         nbconvert_html.BeautifulSoup = saved
 
 
-def warm_up() -> None:
-    """Make one small feedback page: a process forked after it (a grading worker) starts with the pages' templates
-    compiled and their libraries loaded, which each worker's first page paid otherwise (0.23 CPU-s)."""
-    import nbformat
-
-    from ..config import course_config
-
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Size $n + 2p - k$, **rounded down**."),
-                                               nbformat.v4.new_code_cell("x = 1  # a comment")])
-    FeedbackExporter(config=course_config()).from_notebook_node(
-        notebook, resources={"nbgrader": {"notebook": "warm-up", "score": 0, "max_score": 0, "late_penalty": 0}})
-
-
 # --- Student content made inert (DisarmStudentContent) ----------------------------------------------
 
 #: MathML as latex2mathml writes it (RenderMaths) and as a student may: presentation tags only.
