@@ -159,7 +159,8 @@ class WarmKernel:
     from disk). :meth:`take` hands it over once (None when none is ready or it died, e.g. at the sandbox's
     wall cap); :meth:`stop` ends it and removes its folder. ``spare_wall``: seconds added to its launcher's
     wall cap, for a kernel that may wait that long before it is used (``grader check``'s server). ``forked``: each
-    kernel is forked by the worker's :class:`Zygote` (its imports done once for all), not booted.
+    kernel is forked by a zygote (its imports done once for all), not booted: its own :class:`Zygote`, or the pool's
+    (:attr:`shared_zygote`).
     """
 
     def __init__(self, spare_wall: int = 0, forked: bool = False):

@@ -68,7 +68,7 @@ CGROUP_PREFIX = "cnn-course-"
 WORKER_CGROUP_PREFIX = f"{CGROUP_PREFIX}worker-"
 MPL_INSIDE = "/tmp/home/.matplotlib"
 #: ``"<pid> <start time>"`` of the zygote (:mod:`grader.engine.zygote`) a kernel's launcher asks for its kernel, set
-#: by a grading worker (:class:`grader.engine.execute.Zygote`); unset, the launcher starts a kernel in bwrap itself.
+#: by a grading worker (from :class:`Zygote`); unset, the launcher starts a kernel in bwrap itself.
 ZYGOTE = "CNN_COURSE_ZYGOTE"
 ZYGOTE_FILE = Path(__file__).with_name("zygote.py")
 #: What a kernel started ahead of time imports before its student's code comes (the zygote: once for all): what the
@@ -320,7 +320,7 @@ ZYGOTE_START = 120
 
 
 class Zygote:
-    """A grading worker's zygote: a sandboxed process that imported a kernel's modules and forks one per kernel.
+    """A grading run's zygote: a sandboxed process that imported a kernel's modules and forks one per kernel.
 
     :meth:`launch` starts its launcher (``python -I -m grader.engine.sandbox --zygote``, in a folder of its own) and
     returns at once; :meth:`address` (launching it first if needed) waits until it listens and gives what a kernel's
