@@ -82,6 +82,7 @@ def configure(c: Config, root: str | Path = COURSE_ROOT, source_root: str | Path
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.py"]
     c.Execute.timeout = CELL_TIMEOUT
     c.Execute.interrupt_on_timeout = True
+    c.Execute.store_widget_state = False
     use_alembic_head()
     # A student who deleted a test cell gets it back instead of a silent 0 (nbgrader #1682).
     c.OverwriteCells.add_missing_cells = True

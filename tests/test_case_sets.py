@@ -117,3 +117,29 @@ def test_cases_kept_for_judging_are_read_only_and_the_ones_built_afresh(case_set
     if custom_judge(case_set) is None:
         assert expected_outcomes(case_set_id) == tuple(expected_outcome(case_set.function, c.args, c.names)
                                                        for c in fresh)
+
+
+def test_prepare_builds_all_that_judging_a_notebook_keeps(monkeypatch):
+    """``verdict.prepare`` (run by ``grade`` before it forks its workers) builds what judging each case set of a
+    notebook keeps per process, and nothing judging does not use (07's hidden training test is judged by its own
+    rule: the reference's 5 epochs of training were 0.4 s)."""
+    import functools
+
+    from grader.cases import for_notebook
+    from grader.config import assignments
+    from grader.course import verdict
+
+    kept = ("judged_cases", "expected_outcomes", "shown_calls")
+    for name in kept:  # empty caches of this test's own, whatever judged before it in this process
+        monkeypatch.setattr(verdict, name, functools.lru_cache(maxsize=None)(getattr(verdict, name).__wrapped__))
+    for notebook in assignments():
+        verdict.prepare(notebook)
+    made = {name: getattr(verdict, name).cache_info().currsize for name in kept}
+    for notebook in assignments():
+        for case_set in for_notebook(notebook):
+            count = len(verdict.judged_cases(case_set.id))
+            custom = verdict.custom_judge(case_set) is not None
+            outcomes = [{}] * count if custom else list(verdict.expected_outcomes(case_set.id))
+            assert verdict.judge(case_set.id, {"outcomes": outcomes}, show_calls=case_set.visible).passed != custom
+    assert {name: getattr(verdict, name).cache_info().currsize for name in kept} == made
+    assert made["expected_outcomes"] < made["judged_cases"] == len(CASE_SETS)

@@ -181,3 +181,35 @@ def test_feedback_preprocessors_take_nbconverts_settings_without_a_warning():
     assert "display_data_priority" in ClearHiddenTestsQuietly.class_traits(config=True)
     assert "not recognized" not in warned(ClearHiddenTestsQuietly)
     assert configure(Config()).GenerateFeedback.preprocessors[0] == "grader.engine.preprocessors.ClearHiddenTestsQuietly"
+
+
+@pytest.mark.slow
+@SMALL_CLASS
+def test_a_worker_forked_after_the_warm_up_makes_only_the_students_own_cells(graded_sequential, tmp_path):
+    """``grade`` forks its workers after making what every student's page of the class's assignments shares
+    (``workers.warm_up``): a page made then highlights, and renders as markdown, the student's answers and nothing
+    else (each worker's first page made every course cell again: 0.3-0.4 CPU-s of 07's)."""
+    import shutil
+
+    from nbgrader.converters import GenerateFeedback
+
+    from grader.engine import feedback as pages
+    from grader.engine import workers
+    from grader.engine.converters import run_converter
+    from grader.engine.gradebook import solution_notebook
+
+    course = tmp_path / "course"
+    shutil.copytree(graded_sequential, course)
+    caches = (pages._highlighted, pages._rendered_markdown)
+    for cache in caches:
+        cache.cache_clear()
+    workers.warm_up([ASSIGNMENT])
+    before = [cache.cache_info().misses for cache in caches]
+    run_converter(GenerateFeedback, course, ASSIGNMENT, "alice", force=True)
+    made = [cache.cache_info().misses - earlier for cache, earlier in zip(caches, before)]
+    answers = [cell for cell in nbformat.read(solution_notebook(ASSIGNMENT), as_version=4).cells
+               if cell.metadata.get("nbgrader", {}).get("solution")]
+    assert made == [sum(cell.cell_type == "code" for cell in answers),
+                    sum(cell.cell_type == "markdown" for cell in answers)], made
+    page = (course / "feedback" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert page == (graded_sequential / "feedback" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()

@@ -39,6 +39,8 @@ def test_forked_workers_hold_no_descriptor_of_the_main_process_or_of_each_other(
     with tempfile.NamedTemporaryFile() as marker:
         try:
             pool.start()
+            assert pool.workers == []  # forked once the class's assignments are known
+            pool.fill({"02_padding_stride"})
             assert [type(w.process) for w in pool.workers] == [workers.ForkedWorker] * 2
             # a feedback page was made before the fork: the workers' first pages find its templates compiled
             assert len(feedback._COMPILED_TEMPLATES.compiled) >= 5

@@ -58,3 +58,31 @@ def test_gradebook_opens_share_one_engine_per_database_within_the_block_and_none
     assert api.create_engine is original
     with api.Gradebook(urls[-1]) as gb:
         assert gb.engine is not engines[-1].engine
+
+
+def test_a_shards_gradebook_waits_for_no_disk_write_and_the_courses_does(tmp_path):
+    """A worker's shard gradebook is scratch (merged into the course's, then removed): its commits (48 a submission)
+    wait for no sync to disk; every other gradebook keeps SQLite's defaults (the course's must survive a crash).
+    Its scores are still written and read back."""
+    import shutil
+
+    import nbgrader.api as api
+
+    from grader.engine.converters import one_engine_per_gradebook
+
+    api.Gradebook(f"sqlite:///{tmp_path / 'course.db'}").close()
+    shutil.copyfile(tmp_path / "course.db", tmp_path / "shard.db")
+
+    def settings(gb):
+        return [gb.db.execute(api.text(f"PRAGMA {name}")).scalar() for name in ("synchronous", "journal_mode")]
+
+    with one_engine_per_gradebook(scratch=True):
+        with api.Gradebook(f"sqlite:///{tmp_path / 'shard.db'}") as gb:
+            assert settings(gb) == [0, "memory"]
+            gb.add_student("ada")
+        with api.Gradebook(f"sqlite:///{tmp_path / 'shard.db'}") as gb:
+            assert gb.find_student("ada").id == "ada"
+    with one_engine_per_gradebook(), api.Gradebook(f"sqlite:///{tmp_path / 'course.db'}") as gb:
+        assert settings(gb) == [2, "delete"]  # FULL, a journal file
+    with api.Gradebook(f"sqlite:///{tmp_path / 'shard.db'}") as gb:
+        assert settings(gb) == [2, "delete"] and gb.find_student("ada").id == "ada"

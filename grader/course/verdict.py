@@ -9,7 +9,7 @@ from cnn_course.checks import MALFORMED, POINTS, judge_set, report
 from cnn_course.i18n import tr
 
 from .. import translations
-from ..cases import CASE_SETS, Case, CaseSet
+from ..cases import CASE_SETS, Case, CaseSet, for_notebook
 from . import mistakes, notebooks, reference
 
 translations.install()  # the grader's own words in the notebook's language
@@ -54,6 +54,17 @@ def shown_calls(case_set_id: str) -> tuple[str, ...]:
     """Each call of a case set as a visible test shows it, ``pad2d(x=array(...), p=1)``, once per grading process."""
     function = CASE_SETS[case_set_id].function
     return tuple(f"{function}({record.describe_args(case.args)})" for case in judged_cases(case_set_id))
+
+
+def prepare(notebook: str) -> None:
+    """Build now what :func:`judge` keeps per process for each of ``notebook``'s case sets (a process forked after it
+    has it): the calls, the reference's outcomes where they decide, the calls a visible test shows."""
+    for case_set in for_notebook(notebook):
+        judged_cases(case_set.id)
+        if custom_judge(case_set) is None:
+            expected_outcomes(case_set.id)
+        if case_set.visible:
+            shown_calls(case_set.id)
 
 
 def variant_outcomes(function: str, args: dict) -> list[tuple[str, dict]]:

@@ -50,13 +50,15 @@ KEPT_ENGINES = 4
 
 
 @contextlib.contextmanager
-def one_engine_per_gradebook():
+def one_engine_per_gradebook(scratch: bool = False):
     """Within this block, nbgrader's ``Gradebook`` opens of one database share one SQLAlchemy engine (disposed after).
 
     Every step of nbgrader opens the gradebook anew (a dozen times per submission graded), and each open made an
     engine of its own; SQLAlchemy keeps compiled SQL per engine, so every open compiled the same queries again (30 ms
     of a submission's 0.3 s in a worker). Each ``Gradebook.close`` still closes its connections (``dispose``).
-    For one process's sequential work: not for threads sharing nbgrader.
+    For one process's sequential work: not for threads sharing nbgrader. ``scratch``: the databases opened are
+    scratch copies (a shard's, merged into the course's gradebook, then removed): SQLite waits for no disk write
+    (nbgrader commits each score: 48 commits a submission, each one a sync to disk).
     """
     import nbgrader.api as api
 
@@ -71,6 +73,8 @@ def one_engine_per_gradebook():
             return original(url, **options)
         if key not in made:
             made[key] = original(url, **options)
+            if scratch:
+                _no_durability(made[key])
             if len(made) > KEPT_ENGINES:
                 made.popitem(last=False)[1].dispose()
         made.move_to_end(key)
@@ -83,6 +87,18 @@ def one_engine_per_gradebook():
         api.create_engine = original
         for engine in made.values():
             engine.dispose()
+
+
+def _no_durability(engine) -> None:
+    """Each connection of ``engine`` keeps its journal in memory and does not sync: a crash may lose the database."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def connect(connection, record):
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA synchronous = OFF")
+        cursor.execute("PRAGMA journal_mode = MEMORY")
+        cursor.close()
 
 
 class GradingError(RuntimeError):

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from .autograde import give_late_penalty, grade_shard
@@ -32,7 +33,7 @@ def grade_job(shard: str, path: str, assignment: str, student: str, template: st
     the page to the writer (a Dask worker's result: the writer makes every page a student sees).
     """
     try:
-        with one_engine_per_gradebook():
+        with one_engine_per_gradebook(scratch=True):  # the shard's gradebook: merged into the course's, then removed
             result = grade_shard(Path(shard), Path(path), assignment, student, Path(template), timeout=timeout,
                                  below=Path(below) if below else None)
             if feedback:
@@ -172,18 +173,36 @@ def _release_cgroups(groups: list[Path]) -> None:
         _remove_cgroup(group)  # whatever is still in it is killed
 
 
-def warm_up() -> None:
-    """Make one small feedback page: a process forked after it (a grading worker) starts with the pages' templates
-    compiled and their libraries loaded, which each worker's first page paid otherwise (0.23 CPU-s)."""
+#: What the course's kernel (ipykernel) says of its language in a notebook it ran: its code's highlighting follows it.
+KERNEL_LANGUAGE = {"name": "python", "pygments_lexer": "ipython3", "codemirror_mode": {"name": "ipython", "version": 3}}
+
+
+def warm_up(assignments: Iterable[str]) -> None:
+    """Make here what each worker's first submission of ``assignments`` made for itself; a worker forked after it
+    starts with it: a feedback page of each assignment's own cells (its templates compiled, their libraries loaded,
+    the cells' HTML remembered by :mod:`~grader.engine.feedback`) and the judging of each of its case sets kept
+    (:func:`~grader.course.verdict.prepare`). 0.3-0.4 CPU-s of each worker's first 07, 0.8 s here."""
     import nbformat
 
     from ..config import course_config
+    from ..course import verdict
     from .feedback import FeedbackExporter
+    from .gradebook import solution_notebook
+    from .preprocessors import ClearHiddenTestsQuietly
 
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Size $n + 2p - k$, **rounded down**."),
-                                               nbformat.v4.new_code_cell("x = 1  # a comment")])
-    FeedbackExporter(config=course_config()).from_notebook_node(
-        notebook, resources={"nbgrader": {"notebook": "warm-up", "score": 0, "max_score": 0, "late_penalty": 0}})
+    config = course_config()
+    for assignment in sorted(set(assignments)):
+        verdict.prepare(assignment)
+        page = nbformat.read(solution_notebook(assignment), as_version=4)
+        # the cells every student's page shows as the course wrote them: not its answers
+        page.cells = [cell for cell in page.cells if not cell.metadata.get("nbgrader", {}).get("solution")]
+        page.metadata.language_info = KERNEL_LANGUAGE  # the highlighting is the graded notebook's
+        page, _ = ClearHiddenTestsQuietly(config=config).preprocess(page, {})  # as GenerateFeedback shows them
+        for cell in page.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade"):
+                cell.metadata.nbgrader.score = 0  # as autograde leaves it
+        FeedbackExporter(config=config).from_notebook_node(
+            page, resources={"nbgrader": {"notebook": "warm-up", "score": 0, "max_score": 0, "late_penalty": 0}})
 
 
 #: What a grading worker imports before its first job: imported once by the main process, its workers are forked.
@@ -396,6 +415,7 @@ class Pool:
         self.size, self.limit = max(1, size), limit
         self.workers: list[Worker] = []
         self.zygote = None  # made by start(): one for all workers (grader.engine.zygote)
+        self.warmed: set[str] = set()  # assignments whose first submission's making the main process made (warm_up)
 
     def run(self, jobs: dict, on_done) -> None:
         """Run every job (``{key: kwargs of grade_job}``); call ``on_done(key, answer)`` as each ends.
@@ -407,8 +427,8 @@ class Pool:
             for worker in [w for w in self.workers if w.job is None and w.process.poll() is not None]:
                 worker.release()
                 self.workers.remove(worker)
-            while pending and len(self.workers) < self.size:
-                self.workers.append(Worker(zygote=self.zygote is not None))
+            if pending:
+                self.fill({jobs[key]["assignment"] for key in pending})
             for worker in self.workers:
                 if not worker.told_zygote:
                     worker.tell_zygote(self.zygote.address())
@@ -437,6 +457,18 @@ class Pool:
                     worker.reason = f"grading took longer than {self.limit:.0f} s and was stopped"
                     worker.process.kill()  # its stdout ends: reported on the next round
 
+    def fill(self, assignments: set[str]) -> None:
+        """Start workers up to the pool's size, for jobs of ``assignments``. Forked ones start with what each one's
+        first submission of them would make for itself, made once here (:func:`warm_up`)."""
+        if len(self.workers) >= self.size:
+            return
+        if _may_fork() and not assignments <= self.warmed:
+            with contextlib.suppress(Exception):  # (a page that cannot be made says so for each student)
+                warm_up(assignments - self.warmed)
+            self.warmed |= assignments
+        while len(self.workers) < self.size:
+            self.workers.append(Worker(zygote=self.zygote is not None))
+
     @staticmethod
     def _give_next(worker: Worker, pending: list, jobs: dict) -> None:
         """Send an idle worker the next pending job, if any."""
@@ -451,10 +483,10 @@ class Pool:
                 worker.process.wait()  # released on the next round
 
     def start(self) -> None:
-        """Start the zygote and the workers now, before the main process's preparations.
+        """Start the zygote now, before the main process's preparations, and the workers when they are spawned.
 
-        The zygote boots while this process imports what every worker needs (when it may fork them, it imports it
-        once for all: :func:`_may_fork`); then the workers start, forked or spawned.
+        The zygote boots while this process imports what every worker needs and prepares the class; when it may fork
+        the workers (:func:`_may_fork`), :meth:`fill` forks them once the class's assignments are known (:meth:`run`).
         """
         import importlib
 
@@ -467,8 +499,7 @@ class Pool:
         if _may_fork(imported=False):
             for name in WORKER_MODULES:
                 importlib.import_module(name)
-            with contextlib.suppress(Exception):  # (a page that cannot be made says so for each student)
-                warm_up()  # made once here, not on each worker's first page
+            return  # forked by fill(), once the class's assignments are known (warm_up)
         while len(self.workers) < self.size:
             self.workers.append(Worker(zygote=self.zygote is not None))
 
