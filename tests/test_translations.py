@@ -300,6 +300,7 @@ def test_the_class_report_counts_a_mistake_once_whatever_the_notebooks_language(
     assert hints["zh"] == hints["en"] and hints["en"] and hints["en"][0].startswith(EN_HINT), named
 
 
+@pytest.mark.slow  # runs the notebook: not for make test-fast
 def test_grader_check_speaks_the_notebooks_language(tmp_path):
     """`grader check` of a Chinese notebook with a typical mistake: its table, its hint and its total in Chinese."""
     folder = tmp_path / "02_padding_stride"
