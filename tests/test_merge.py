@@ -89,3 +89,43 @@ def test_scores_of_another_notebook_are_refused(course):
     sent["notebooks"] = {"07_tiny_cnn": sent["notebooks"][A]}
     with pytest.raises(GradingError, match="do not fit the course gradebook"):
         merge_scores(sent, course, A, "eve")
+
+
+def test_reading_a_submissions_scores_back_takes_a_few_queries_however_many_tests_it_has(course, tmp_path):
+    """The main process reads each submission's scores twice (the shard's to merge, the course's for the summary):
+    one query per kind of row, not one per test for its name and another for its points (50 of a 07 submission)."""
+    import nbformat
+    import nbgrader.api as api
+    from sqlalchemy import event
+
+    from grader.engine.autograde import read_result, shard_scores
+
+    sent = full_marks(course)
+    merge_scores(sent, course, A, "ada")
+    autograded = course / "autograded" / "ada" / A / f"{A}.ipynb"
+    autograded.parent.mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(), autograded)
+
+    statements = []
+    original = api.create_engine
+
+    def counted(*args, **kwargs):
+        engine = original(*args, **kwargs)
+        event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        return engine
+
+    api.create_engine = counted
+    try:
+        gradebook(course).close()
+        opening, statements[:] = len(statements), []  # nbgrader's own: its table checks
+        assert shard_scores(course, A, "ada") == sent
+        shard_queries, statements[:] = len(statements) - opening, []
+        result = read_result(course / "gradebook.db", course, A, "ada", messages={})
+        result_queries = len(statements) - opening
+    finally:
+        api.create_engine = original
+    assert {t.name: t.score for t in result.tests} == {name: points for name, (points, _) in
+                                                      sent["notebooks"][A]["grades"].items()}
+    assert result.score == result.max_score == sum(t.max_score for t in result.tests) > 0
+    grades = len(sent["notebooks"][A]["grades"])
+    assert grades >= 6 and shard_queries <= 6 and result_queries <= 6, (shard_queries, result_queries, statements)

@@ -286,7 +286,7 @@ def read_result(db: Path, root: Path, assignment: str, student: str, messages: d
 
     ``messages`` given (a grading worker sent them), the notebook is not read.
     """
-    from nbgrader.api import Gradebook
+    from nbgrader.api import Grade, Gradebook
 
     autograded = Path(root) / "autograded" / student / assignment / f"{assignment}.ipynb"
     if not autograded.exists():
@@ -303,10 +303,10 @@ def read_result(db: Path, root: Path, assignment: str, student: str, messages: d
     result = Result(student, assignment)
     with Gradebook(f"sqlite:///{db}") as gb:
         notebook = gb.find_submission_notebook(assignment, assignment, student)
-        for grade in sorted(notebook.grades, key=lambda g: order.index(g.name) if g.name in order else 0):
-            score = grade.score or 0.0
-            result.tests.append(TestResult(grade.name, float(score), float(grade.max_score),
-                                           messages.get(grade.name, missing)))
+        grades = by_cell_name(gb, Grade, notebook.id, Grade.score, Grade.max_score)
+        for name in sorted(grades, key=lambda name: order.index(name) if name in order else 0):
+            score, max_score = grades[name]
+            result.tests.append(TestResult(name, float(score or 0.0), float(max_score), messages.get(name, missing)))
         result.raw_score = result.score = float(notebook.score)
         result.max_score = float(notebook.max_score)
         submission = notebook.assignment
@@ -341,15 +341,26 @@ def merge_shard(shard: Path, root: Path, assignment: str, student: str) -> None:
 def shard_scores(shard: Path, assignment: str, student: str) -> dict:
     """A shard's scores as plain data: ``{"timestamp": ISO or None, "notebooks": {notebook: {"grades": {name:
     [auto_score, needs_manual_grade]}, "comments": {name: auto_comment}}}}``."""
-    from nbgrader.api import Gradebook
+    from nbgrader.api import Comment, Grade, Gradebook
 
     with Gradebook(f"sqlite:///{shard / 'gradebook.db'}") as gb:
         theirs = gb.find_submission(assignment, student)
         return {"timestamp": theirs.timestamp.isoformat() if theirs.timestamp else None,
-                "notebooks": {nb.name: {"grades": {g.name: [g.auto_score, bool(g.needs_manual_grade)]
-                                                   for g in nb.grades},
-                                        "comments": {c.name: c.auto_comment for c in nb.comments}}
+                "notebooks": {nb.name: {"grades": {name: [auto, bool(manual)] for name, (auto, manual) in by_cell_name(
+                                            gb, Grade, nb.id, Grade.auto_score, Grade.needs_manual_grade).items()},
+                                        "comments": {name: text for name, (text,) in by_cell_name(
+                                            gb, Comment, nb.id, Comment.auto_comment).items()}}
                               for nb in theirs.notebooks}}
+
+
+def by_cell_name(gb, table, notebook_id: int, *columns) -> dict:
+    """``{cell name: row}`` of a submitted notebook's grades or comments (``table``: nbgrader's ``Grade`` or
+    ``Comment``), in one query: ``columns``, or the row itself. (Each row's ``name`` and ``max_score`` are a query
+    of their own: 50 of each submission's merge.)"""
+    from nbgrader.api import BaseCell
+
+    query = gb.db.query(BaseCell.name, *(columns or (table,))).join(BaseCell, BaseCell.id == table.cell_id)
+    return {name: row if columns else row[0] for name, *row in query.filter(table.notebook_id == notebook_id)}
 
 
 def merge_scores(scores: dict, root: Path, assignment: str, student: str) -> None:
@@ -360,7 +371,7 @@ def merge_scores(scores: dict, root: Path, assignment: str, student: str) -> Non
     """
     from datetime import datetime
 
-    from nbgrader.api import BaseCell, Comment, Grade, Gradebook, GradeCell, MissingEntry, SolutionCell, TaskCell
+    from nbgrader.api import Comment, Grade, Gradebook, GradeCell, MissingEntry, SolutionCell, TaskCell
 
     with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gb, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy's autoflush warnings from nbgrader's add_submission
@@ -397,10 +408,7 @@ def merge_scores(scores: dict, root: Path, assignment: str, student: str) -> Non
             for kind, name, notebook, value in updates:
                 if notebook not in submitted:  # (a grade's name is its cell's: loaded with it, not once per grade)
                     theirs = gb.find_submission_notebook(notebook, assignment, student).id
-                    submitted[notebook] = tuple(
-                        {cell: row for row, cell in gb.db.query(table, BaseCell.name).join(
-                            BaseCell, BaseCell.id == table.cell_id).filter(table.notebook_id == theirs)}
-                        for table in (Grade, Comment))
+                    submitted[notebook] = tuple(by_cell_name(gb, table, theirs) for table in (Grade, Comment))
                 grades, comments = submitted[notebook]
                 if kind == "grade":
                     mine = grades[name]
