@@ -181,7 +181,7 @@ def warm_up(assignments: Iterable[str]) -> None:
     """Make here what each worker's first submission of ``assignments`` made for itself; a worker forked after it
     starts with it: a feedback page of each assignment's own cells (its templates compiled, their libraries loaded,
     the cells' HTML remembered by :mod:`~grader.engine.feedback`) and the judging of each of its case sets kept
-    (:func:`~grader.course.verdict.prepare`). 0.3-0.4 CPU-s of each worker's first 07, 0.8 s here."""
+    (:func:`~grader.course.verdict.prepare`): 0.3-0.4 CPU-s of each worker's first 07, 0.3 s once here."""
     import nbformat
 
     from ..config import course_config
