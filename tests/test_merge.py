@@ -91,7 +91,7 @@ def test_scores_of_another_notebook_are_refused(course):
         merge_scores(sent, course, A, "eve")
 
 
-def test_reading_a_submissions_scores_back_takes_a_few_queries_however_many_tests_it_has(course, tmp_path):
+def test_reading_a_submissions_scores_back_takes_a_few_queries_however_many_tests_it_has(course):
     """The main process reads each submission's scores twice (the shard's to merge, the course's for the summary):
     one query per kind of row, not one per test for its name and another for its points (50 of a 07 submission)."""
     import nbformat
