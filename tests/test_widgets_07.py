@@ -112,6 +112,8 @@ def test_drawing_a_digit(trained):
     params, x, y = trained
     widget = tiny_cnn_widget(R.tiny_cnn_forward, params, x, y)
     assert len(widget.pixels) == 64 and not widget.drawn().any()
+    # one layout and one style for the 64 pixels: the browser makes 98 widgets, not 161 (a style for each)
+    assert len({id(p.layout) for p in widget.pixels}) == len({id(p.style) for p in widget.pixels}) == 1
     widget.controls["drawing"].value = True                 # an empty drawing: still a picture and a prediction
     assert widget.state["ready"] and "your drawing reads as a" in widget.text.value
     before = widget.image.value

@@ -89,8 +89,10 @@ class TinyCnnWidget(FigureWidget):
             "drawing": widgets.Checkbox(value=False, description=tr("use my drawing (the grid below)"), indent=False),
         }
         h, w = self.images.shape[-2:]
+        # one layout and one style for all the pixels: each of its own was a widget more for the browser to make
         cell = widgets.Layout(width="24px", height="24px", padding="0", margin="0", border="1px solid #8a8a8a")
-        self.pixels = [widgets.ToggleButton(value=False, layout=cell, tooltip=pixel_label(i, j, False))
+        look = widgets.ToggleButton.class_traits()["style"].klass()  # ToggleButtonStyle (not exported by ipywidgets)
+        self.pixels = [widgets.ToggleButton(value=False, layout=cell, style=look, tooltip=pixel_label(i, j, False))
                        for i in range(h) for j in range(w)]
         for pixel in self.pixels:
             pixel.observe(self._pixel_changed, names="value")
