@@ -122,7 +122,7 @@ def test_cases_kept_for_judging_are_read_only_and_the_ones_built_afresh(case_set
 def test_prepare_builds_all_that_judging_a_notebook_keeps(monkeypatch):
     """``verdict.prepare`` (run by ``grade`` before it forks its workers) builds what judging each case set of a
     notebook keeps per process, and nothing judging does not use (07's hidden training test is judged by its own
-    rule: the reference's 5 epochs of training were 0.4 s)."""
+    rule: the reference's outcomes for it would be 5 epochs of training, 0.4 s)."""
     import functools
 
     from grader.cases import for_notebook
