@@ -500,8 +500,7 @@ class Pool:
             for name in WORKER_MODULES:
                 importlib.import_module(name)
             return  # forked by fill(), once the class's assignments are known (warm_up)
-        while len(self.workers) < self.size:
-            self.workers.append(Worker(zygote=self.zygote is not None))
+        self.fill(set())  # spawned: each starts while this process prepares
 
     def close(self) -> None:
         for worker in self.workers:  # all at once: each stops its warm kernel
