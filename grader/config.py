@@ -90,7 +90,7 @@ def configure(c: Config, root: str | Path = COURSE_ROOT, source_root: str | Path
     from .engine.student_files import guard_nbgrader
     guard_nbgrader()
     from nbgrader.converters.autograde import Autograde
-    from nbgrader.preprocessors import Execute, OverwriteCells
+    from nbgrader.preprocessors import Execute, GetGrades, OverwriteCells, SaveAutoGrades
 
     from .engine.sandbox import KERNEL_NAME
 
@@ -101,6 +101,7 @@ def configure(c: Config, root: str | Path = COURSE_ROOT, source_root: str | Path
     c.Execute.kernel_name = KERNEL_NAME
     steps[steps.index(Execute)] = "grader.engine.execute.SandboxedExecute"
     steps.insert(steps.index("grader.engine.execute.SandboxedExecute") + 1, "grader.engine.preprocessors.JudgeRecords")
+    steps[steps.index(SaveAutoGrades)] = "grader.engine.preprocessors.SaveAutoGradesAtOnce"  # the same rows, fewer queries
     c.Autograde.autograde_preprocessors = steps
     # The notebook is checked against nbformat's schema once per pass, after its last step, not after each (15 checks
     # of every submission's grading: 15 ms), as feedback's is (configure_html).
@@ -113,8 +114,9 @@ def configure(c: Config, root: str | Path = COURSE_ROOT, source_root: str | Path
     c.Autograde.sanitize_preprocessors = sanitize
     # Feedback shows the student's code, visible tests and verdicts, never hidden test source.
     from nbgrader.converters.generate_feedback import GenerateFeedback
-    c.GenerateFeedback.preprocessors = (["grader.engine.preprocessors.ClearHiddenTestsQuietly"]
-                                        + list(GenerateFeedback.class_traits()["preprocessors"].default()))
+    feedback = list(GenerateFeedback.class_traits()["preprocessors"].default())
+    feedback[feedback.index(GetGrades)] = "grader.engine.preprocessors.GetGradesAtOnce"  # the same metadata, fewer queries
+    c.GenerateFeedback.preprocessors = ["grader.engine.preprocessors.ClearHiddenTestsQuietly"] + feedback
     configure_html(c)
     return c
 
