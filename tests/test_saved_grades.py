@@ -12,33 +12,12 @@ import pytest
 from nbgrader.preprocessors import GetGrades, SaveAutoGrades
 
 from grader.engine.preprocessors import GetGradesAtOnce, SaveAutoGradesAtOnce
+from tests.gradebook_queries import statements_of
 
 pytestmark = pytest.mark.slow  # the class is graded once per session (graded_sequential)
 
 A = "02_padding_stride"
 STUDENTS = ("alice", "bob", "carol")  # perfect, blank (its answer cells as released: "No response."), half-right
-
-
-def queries(step, url: str) -> int:
-    """SQL statements ``step()`` runs, beside the opening of the gradebook at ``url`` (nbgrader's table checks)."""
-    import nbgrader.api as api
-    from sqlalchemy import event
-
-    statements, original = [], api.create_engine
-
-    def counted(*args, **kwargs):
-        engine = original(*args, **kwargs)
-        event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-        return engine
-
-    api.create_engine = counted
-    try:
-        api.Gradebook(url).close()
-        opening, statements[:] = len(statements), []
-        step()
-    finally:
-        api.create_engine = original
-    return len(statements) - opening
 
 
 def rows(url: str, student: str) -> dict:
@@ -88,10 +67,12 @@ def autograded(course, student: str):
 @pytest.mark.parametrize("student", STUDENTS)
 def test_saved_grades_and_comments_are_nbgraders_in_a_few_queries(graded_sequential, gradebooks, student):
     notebook = autograded(graded_sequential, student)
-    theirs = queries(lambda: SaveAutoGrades()(copy.deepcopy(notebook), resources(gradebooks["nbgrader"], student)),
-                     gradebooks["nbgrader"])
-    ours = queries(lambda: SaveAutoGradesAtOnce()(copy.deepcopy(notebook), resources(gradebooks["ours"], student)),
-                   gradebooks["ours"])
+    theirs = len(statements_of(lambda: SaveAutoGrades()(copy.deepcopy(notebook),
+                                                        resources(gradebooks["nbgrader"], student)),
+                               gradebooks["nbgrader"]))
+    ours = len(statements_of(lambda: SaveAutoGradesAtOnce()(copy.deepcopy(notebook),
+                                                            resources(gradebooks["ours"], student)),
+                             gradebooks["ours"]))
     saved = rows(gradebooks["ours"], student)
     assert saved == rows(gradebooks["nbgrader"], student)
     graded = [cell for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("grade")]
@@ -109,8 +90,10 @@ def test_feedback_reads_nbgraders_scores_points_and_comments_in_a_few_queries(gr
     url = f"sqlite:///{graded_sequential / 'gradebook.db'}"
     notebook = autograded(graded_sequential, student)
     made = {}
-    theirs = queries(lambda: made.update(theirs=GetGrades()(copy.deepcopy(notebook), resources(url, student))), url)
-    ours = queries(lambda: made.update(ours=GetGradesAtOnce()(copy.deepcopy(notebook), resources(url, student))), url)
+    theirs = len(statements_of(lambda: made.update(theirs=GetGrades()(copy.deepcopy(notebook), resources(url, student))),
+                               url))
+    ours = len(statements_of(lambda: made.update(ours=GetGradesAtOnce()(copy.deepcopy(notebook), resources(url, student))),
+                             url))
     (theirs_nb, theirs_resources), (ours_nb, ours_resources) = made["theirs"], made["ours"]
     assert [cell.metadata for cell in ours_nb.cells] == [cell.metadata for cell in theirs_nb.cells]
     assert ours_resources == theirs_resources
