@@ -12,9 +12,10 @@ import pytest
 from nbgrader.preprocessors import GetGrades, SaveAutoGrades
 
 from grader.engine.preprocessors import GetGradesAtOnce, SaveAutoGradesAtOnce
+from tests.conftest import SMALL_CLASS
 from tests.gradebook_queries import statements_of
 
-pytestmark = pytest.mark.slow  # the class is graded once per session (graded_sequential)
+pytestmark = [pytest.mark.slow, SMALL_CLASS]  # the class graded once, by the test process that grades it for others
 
 A = "02_padding_stride"
 STUDENTS = ("alice", "bob", "carol")  # perfect, blank (its answer cells as released: "No response."), half-right
