@@ -363,6 +363,14 @@ def by_cell_name(gb, table, notebook_id: int, *columns) -> dict:
     return {name: row if columns else row[0] for name, *row in query.filter(table.notebook_id == notebook_id)}
 
 
+def submitted_rows(gb, notebook: str, assignment: str, student: str) -> tuple[dict, dict]:
+    """A student's submitted notebook's grade rows and comment rows, each ``{cell name: row}``, in a query each."""
+    from nbgrader.api import Comment, Grade
+
+    theirs = gb.find_submission_notebook(notebook, assignment, student).id
+    return by_cell_name(gb, Grade, theirs), by_cell_name(gb, Comment, theirs)
+
+
 def merge_scores(scores: dict, root: Path, assignment: str, student: str) -> None:
     """Write :func:`shard_scores`' data into the course gradebook of ``root``, then the late penalty.
 
@@ -371,7 +379,7 @@ def merge_scores(scores: dict, root: Path, assignment: str, student: str) -> Non
     """
     from datetime import datetime
 
-    from nbgrader.api import Comment, Grade, Gradebook, GradeCell, MissingEntry, SolutionCell, TaskCell
+    from nbgrader.api import Gradebook, GradeCell, MissingEntry, SolutionCell, TaskCell
 
     with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gb, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy's autoflush warnings from nbgrader's add_submission
@@ -407,8 +415,7 @@ def merge_scores(scores: dict, root: Path, assignment: str, student: str) -> Non
         try:
             for kind, name, notebook, value in updates:
                 if notebook not in submitted:  # (a grade's name is its cell's: loaded with it, not once per grade)
-                    theirs = gb.find_submission_notebook(notebook, assignment, student).id
-                    submitted[notebook] = tuple(by_cell_name(gb, table, theirs) for table in (Grade, Comment))
+                    submitted[notebook] = submitted_rows(gb, notebook, assignment, student)
                 grades, comments = submitted[notebook]
                 if kind == "grade":
                     mine = grades[name]

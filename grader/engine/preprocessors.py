@@ -286,19 +286,17 @@ class SaveAutoGradesAtOnce(SaveAutoGrades):
     tests."""
 
     def preprocess(self, nb, resources):
-        from nbgrader.api import Comment, Grade, Gradebook
+        from nbgrader.api import Gradebook
 
-        from .autograde import by_cell_name
+        from .autograde import submitted_rows
 
         self.notebook_id = resources["nbgrader"]["notebook"]
         self.assignment_id = resources["nbgrader"]["assignment"]
         self.student_id = resources["nbgrader"]["student"]
         self.gradebook = Gradebook(resources["nbgrader"]["db_url"])
         with self.gradebook:
-            submitted = self.gradebook.find_submission_notebook(self.notebook_id, self.assignment_id,
-                                                                self.student_id).id
-            self._grades = by_cell_name(self.gradebook, Grade, submitted)
-            self._comments = by_cell_name(self.gradebook, Comment, submitted)
+            self._grades, self._comments = submitted_rows(self.gradebook, self.notebook_id, self.assignment_id,
+                                                          self.student_id)
             nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)  # each cell: preprocess_cell
             self.gradebook.db.commit()
         return nb, resources
